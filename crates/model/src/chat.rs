@@ -1,0 +1,140 @@
+//! Chats (`/open-apis/im/v1/chats`): create, add members, list members.
+
+use crate::validate::{self, Checked, FieldError};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_USERS_ON_CREATE: usize = 50;
+pub const MAX_BOTS_ON_CREATE: usize = 5;
+pub const MAX_IDS_PER_ADD: usize = 50;
+pub const MAX_PAGE_SIZE: u32 = 100;
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+
+/// Body of `POST /open-apis/im/v1/chats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateChatRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id_list: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_id_list: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_type: Option<String>,
+}
+
+impl CreateChatRequest {
+    pub fn validate(&self) -> Checked {
+        if let Some(users) = &self.user_id_list {
+            validate::list_len("user_id_list", users, 0, MAX_USERS_ON_CREATE)?;
+        }
+        if let Some(bots) = &self.bot_id_list {
+            validate::list_len("bot_id_list", bots, 0, MAX_BOTS_ON_CREATE)?;
+        }
+        if let Some(kind) = &self.chat_type {
+            validate::one_of("chat_type", kind, &["private", "public"])?;
+        }
+        if let Some(name) = &self.name {
+            validate::max_chars("name", name, 60)?;
+        }
+        if let Some(description) = &self.description {
+            validate::max_chars("description", description, 100)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Chat {
+    pub chat_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub owner_id_type: String,
+    #[serde(default)]
+    pub chat_mode: String,
+    #[serde(default)]
+    pub chat_type: String,
+    #[serde(default)]
+    pub external: bool,
+    #[serde(default)]
+    pub tenant_key: String,
+}
+
+/// Body of `POST /open-apis/im/v1/chats/:chat_id/members`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddMembersRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_list: Option<Vec<String>>,
+}
+
+impl AddMembersRequest {
+    pub fn validate(&self) -> Checked {
+        let ids = validate::required("id_list", &self.id_list)?;
+        validate::list_len("id_list", ids, 1, MAX_IDS_PER_ADD)?;
+        if let Some(i) = ids.iter().position(|id| id.trim().is_empty()) {
+            return Err(FieldError::new(format!("id_list[{i}]"), "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddMembersResponse {
+    #[serde(default)]
+    pub invalid_id_list: Vec<String>,
+    #[serde(default)]
+    pub not_existed_id_list: Vec<String>,
+    #[serde(default)]
+    pub pending_approval_id_list: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMember {
+    pub member_id_type: String,
+    pub member_id: String,
+    pub name: String,
+    pub tenant_key: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListMembersResponse {
+    #[serde(default)]
+    pub items: Vec<ChatMember>,
+    #[serde(default)]
+    pub page_token: String,
+    #[serde(default)]
+    pub has_more: bool,
+    #[serde(default)]
+    pub member_total: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_chat_limits() {
+        let too_many = CreateChatRequest { user_id_list: Some(vec!["ou".into(); 51]), ..Default::default() };
+        assert_eq!(too_many.validate().unwrap_err().field, "user_id_list");
+        let bots = CreateChatRequest { bot_id_list: Some(vec!["cli".into(); 6]), ..Default::default() };
+        assert_eq!(bots.validate().unwrap_err().field, "bot_id_list");
+        let kind = CreateChatRequest { chat_type: Some("secret".into()), ..Default::default() };
+        assert_eq!(kind.validate().unwrap_err().field, "chat_type");
+        CreateChatRequest::default().validate().unwrap();
+    }
+
+    #[test]
+    fn add_members_needs_ids() {
+        assert_eq!(AddMembersRequest::default().validate().unwrap_err().field, "id_list");
+        let empty = AddMembersRequest { id_list: Some(vec![]) };
+        assert_eq!(empty.validate().unwrap_err().field, "id_list");
+    }
+}

@@ -1,0 +1,126 @@
+//! The platform's error codes, each with its HTTP status and message, used by the server to answer
+//! and by the client to decide whether a failure is worth retrying.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! codes {
+    ($( $name:ident = $code:literal, $status:literal, $msg:literal, $retry:literal; )*) => {
+        /// One Feishu error code. `code()` is the number on the wire.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $( $name, )* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$name, )* ];
+            pub fn code(self) -> i64 { match self { $( ErrorCode::$name => $code, )* } }
+            pub fn http_status(self) -> u16 { match self { $( ErrorCode::$name => $status, )* } }
+            /// The platform's own short message for this code.
+            pub fn message(self) -> &'static str { match self { $( ErrorCode::$name => $msg, )* } }
+            /// Whether the same request may succeed later (rate limits, server faults).
+            pub fn is_retryable(self) -> bool { match self { $( ErrorCode::$name => $retry, )* } }
+            pub fn from_code(code: i64) -> Option<ErrorCode> {
+                match code { $( $code => Some(ErrorCode::$name), )* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    // Auth v3 (token endpoints).
+    AuthInvalidParam = 10003, 400, "invalid param", false;
+    AppUnusable = 10014, 400, "app is not usable: unknown or disabled app_id", false;
+    AppSecretInvalid = 10015, 400, "app_secret is invalid", false;
+    // Platform gateway.
+    InternalError = 1500, 500, "internal error", true;
+    MissingToken = 99991661, 400, "Missing access token for authorization. Please make a request with token attached.", false;
+    TenantTokenInvalid = 99991663, 400, "Invalid access token for authorization. Please make a request with token attached.", false;
+    AppTokenInvalid = 99991664, 400, "Invalid app access token.", false;
+    UserTokenInvalid = 99991668, 400, "Invalid user access token, or user access token is not supported by this API.", false;
+    BadTokenFormat = 99991671, 400, "Invalid access token format: a token must start with \"t-\" or \"u-\".", false;
+    MissingScope = 99991672, 400, "Access denied. One of the following scopes is required.", false;
+    RateLimited = 99991400, 429, "request trigger frequency limit", true;
+    NotFound = 99991201, 404, "the requested path was not found", false;
+    MethodNotAllowed = 99991301, 405, "the HTTP method is not allowed on this path", false;
+    // IM.
+    ImInvalidParam = 230001, 400, "param is invalid", false;
+    BotNotInChatForRead = 230002, 400, "The bot can not be outside the group.", false;
+    BotAbilityOff = 230006, 400, "Bot ability is not activated.", false;
+    MessageRecalled = 230011, 400, "The message is recalled.", false;
+    NoAvailability = 230013, 400, "Bot has NO availability to this user.", false;
+    ImRateLimited = 230020, 400, "This operation triggers the frequency limit.", true;
+    ContentTooLong = 230025, 400, "The length of the message content reaches its limit.", false;
+    NoPermission = 230027, 400, "no permission, bot not in the chat", false;
+    AuditFailed = 230028, 400, "The messages do NOT pass the audit.", false;
+    MessageTooOld = 230031, 400, "Message can only be modified within 14 days after sending.", false;
+    CardInvalid = 230099, 400, "Failed to create card content.", false;
+    MessageDeleted = 230110, 400, "Action unavailable as the message has been deleted.", false;
+    // Chats.
+    ChatInvalidParam = 232001, 400, "invalid param", false;
+    ChatDissolved = 232009, 400, "Your request specifies a chat which has already been dissolved.", false;
+    ChatIdInvalid = 232006, 400, "Your request specifies a chat_id which is invalid.", false;
+    OperatorNotInChat = 232011, 400, "Operator can NOT be out of the chat.", false;
+    ChatBotAbilityOff = 232025, 400, "Bot ability is not activated.", false;
+    ChatRateLimited = 232019, 400, "request trigger frequency limit", true;
+}
+
+/// The `{code, msg, data}` envelope every Open API response carries. Error responses add `error`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub code: i64,
+    #[serde(default)]
+    pub msg: String,
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub data: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+/// The optional `error` object of a failed response.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ErrorDetail {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_violations: Vec<FieldViolation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permission_violations: Vec<PermissionViolation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FieldViolation {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PermissionViolation {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub subject: String,
+    pub description: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.code()), "duplicate code {}", c.code());
+            assert_eq!(ErrorCode::from_code(c.code()), Some(*c));
+        }
+    }
+
+    #[test]
+    fn only_limits_and_faults_are_retryable() {
+        for c in [ErrorCode::RateLimited, ErrorCode::ImRateLimited, ErrorCode::InternalError] {
+            assert!(c.is_retryable());
+        }
+        for c in [ErrorCode::ImInvalidParam, ErrorCode::MessageRecalled, ErrorCode::MessageTooOld] {
+            assert!(!c.is_retryable());
+        }
+    }
+}

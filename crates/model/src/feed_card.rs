@@ -1,0 +1,418 @@
+//! App feed cards (`/open-apis/im/v2/app_feed_card`) and the quick-action buttons of a chat's feed
+//! entry (`/open-apis/im/v2/chat_button`). Both share the button object and its rules.
+
+use crate::validate::{self, path, Checked, FieldError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const MAX_USERS: usize = 20;
+pub const MAX_BUTTONS: usize = 2;
+pub const MAX_URL: usize = 700;
+
+/// `open_app_feed_card`: what the user sees at the top of their message feed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenAppFeedCard {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biz_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<StatusLabel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buttons: Option<Buttons>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_sensitive: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Notify>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusLabel {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Buttons {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buttons: Option<Vec<Button>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Button {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_url: Option<MultiUrl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<ButtonText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub button_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_map: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MultiUrl {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ios_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pc_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ButtonText {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Notify {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_notify: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_sound_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_custom_sound: Option<bool>,
+}
+
+pub const STATUS_LABEL_TYPES: &[&str] = &["primary", "secondary", "success", "danger"];
+pub const ACTION_TYPES: &[&str] = &["url_page", "webhook"];
+pub const BUTTON_TYPES: &[&str] = &["default", "primary", "success"];
+
+impl OpenAppFeedCard {
+    /// Checks every field that is present. `creating` adds the rules of creation (a link is required).
+    pub fn validate(&self, at: &str, creating: bool) -> Checked {
+        if let Some(biz_id) = &self.biz_id {
+            validate::max_chars(&path(at, "biz_id"), biz_id, 200)?;
+        }
+        if let Some(title) = &self.title {
+            validate::max_chars(&path(at, "title"), title, 60)?;
+        }
+        if let Some(avatar) = &self.avatar_key {
+            validate::max_chars(&path(at, "avatar_key"), avatar, 100)?;
+        }
+        if let Some(preview) = &self.preview {
+            validate::max_chars(&path(at, "preview"), preview, 120)?;
+        }
+        if let Some(label) = &self.status_label {
+            let at = path(at, "status_label");
+            let text = validate::required(&path(&at, "text"), &label.text)?;
+            validate::char_range(&path(&at, "text"), text, 1, 20)?;
+            let kind = validate::required(&path(&at, "type"), &label.kind)?;
+            validate::one_of(&path(&at, "type"), kind, STATUS_LABEL_TYPES)?;
+        }
+        if let Some(buttons) = &self.buttons {
+            buttons.validate(&path(at, "buttons"))?;
+        }
+        match &self.link {
+            Some(link) => {
+                let at = path(at, "link");
+                let url = match (&link.link, creating) {
+                    (Some(url), _) => url,
+                    (None, true) => return Err(FieldError::new(path(&at, "link"), "is required")),
+                    (None, false) => return Ok(()),
+                };
+                validate::https_url(&path(&at, "link"), url, MAX_URL)?;
+            }
+            None if creating => return Err(FieldError::new(path(at, "link"), "is required")),
+            None => {}
+        }
+        if let Some(notify) = &self.notify {
+            if let Some(sound) = &notify.custom_sound_text {
+                validate::max_chars(&path(at, "notify.custom_sound_text"), sound, 20)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Buttons {
+    /// `buttons` is required inside the object and holds 0–2 buttons.
+    pub fn validate(&self, at: &str) -> Checked {
+        let list_at = path(at, "buttons");
+        let list = validate::required(&list_at, &self.buttons)?;
+        if list.len() > MAX_BUTTONS {
+            return Err(FieldError::new(
+                format!("{list_at}[{MAX_BUTTONS}]"),
+                format!("at most {MAX_BUTTONS} buttons, got {}", list.len()),
+            ));
+        }
+        for (i, b) in list.iter().enumerate() {
+            b.validate(&format!("{list_at}[{i}]"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Button {
+    pub fn validate(&self, at: &str) -> Checked {
+        if let Some(urls) = &self.multi_url {
+            let at = path(at, "multi_url");
+            for (name, value) in [
+                ("url", &urls.url),
+                ("android_url", &urls.android_url),
+                ("ios_url", &urls.ios_url),
+                ("pc_url", &urls.pc_url),
+            ] {
+                if let Some(v) = value {
+                    validate::https_url(&path(&at, name), v, MAX_URL)?;
+                }
+            }
+        }
+        let action = validate::required(&path(at, "action_type"), &self.action_type)?;
+        validate::one_of(&path(at, "action_type"), action, ACTION_TYPES)?;
+        let text_at = path(at, "text.text");
+        let text = self.text.as_ref().and_then(|t| t.text.as_ref());
+        let text = text.ok_or_else(|| FieldError::new(&text_at, "is required"))?;
+        validate::char_range(&text_at, text, 1, 30)?;
+        if let Some(kind) = &self.button_type {
+            validate::one_of(&path(at, "button_type"), kind, BUTTON_TYPES)?;
+        }
+        Ok(())
+    }
+}
+
+fn validate_user_ids(field: &str, ids: &Option<Vec<String>>, max: usize) -> Checked {
+    let ids = validate::required(field, ids)?;
+    validate::list_len(field, ids, 1, max)?;
+    for (i, id) in ids.iter().enumerate() {
+        if id.trim().is_empty() {
+            return Err(FieldError::new(format!("{field}[{i}]"), "must not be empty"));
+        }
+    }
+    Ok(())
+}
+
+/// Body of `POST /open-apis/im/v2/app_feed_card` (seed 003).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAppFeedCardRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_feed_card: Option<OpenAppFeedCard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+}
+
+impl CreateAppFeedCardRequest {
+    pub fn validate(&self) -> Checked {
+        let card = validate::required("app_feed_card", &self.app_feed_card)?;
+        card.validate("app_feed_card", true)?;
+        validate_user_ids("user_ids", &self.user_ids, MAX_USERS)
+    }
+}
+
+/// Why a card could not be written for one user (`failed_cards[].reason`).
+pub mod reason {
+    pub const UNKNOWN: &str = "UNKNOWN";
+    pub const NO_PERMISSION: &str = "NO_PERMISSION";
+    pub const NOT_CREATED: &str = "NOT_CREATED";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const DUPLICATED: &str = "DUPLICATED";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedCard {
+    pub biz_id: String,
+    pub user_id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAppFeedCardResponse {
+    #[serde(default)]
+    pub biz_id: String,
+    #[serde(default)]
+    pub failed_cards: Vec<FailedCard>,
+}
+
+/// Body of `PUT /open-apis/im/v2/chat_button` (seeds 000/001).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateChatButtonRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buttons: Option<Buttons>,
+}
+
+impl UpdateChatButtonRequest {
+    pub fn validate(&self) -> Checked {
+        let chat_id = validate::required("chat_id", &self.chat_id)?;
+        if chat_id.trim().is_empty() {
+            return Err(FieldError::new("chat_id", "must not be empty"));
+        }
+        if self.user_ids.is_some() {
+            validate_user_ids("user_ids", &self.user_ids, MAX_USERS)?;
+        }
+        if let Some(buttons) = &self.buttons {
+            buttons.validate("buttons")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedUserReason {
+    pub error_code: i64,
+    pub error_message: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateChatButtonResponse {
+    #[serde(default)]
+    pub failed_user_reasons: Vec<FailedUserReason>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seed_card() -> serde_json::Value {
+        json!({
+            "biz_id": "096e2927-40a6-41a3-9562-314d641d09ae",
+            "title": "主标题",
+            "avatar_key": "v3_0041_007bca9f-67ba-4199-bf00-4031b12cf226",
+            "preview": "预览信息",
+            "status_label": {"text": "标签文字", "type": "primary"},
+            "buttons": {"buttons": [{
+                "multi_url": {"url": "https://www.feishu.cn/", "android_url": "https://www.feishu.cn/",
+                              "ios_url": "https://www.feishu.cn/", "pc_url": "https://www.feishu.cn/"},
+                "action_type": "url_page", "text": {"text": "文本"}, "button_type": "default",
+                "action_map": {"foo": "bar"}
+            }]},
+            "link": {"link": "https://www.feishu.cn/"},
+            "time_sensitive": false,
+            "notify": {"close_notify": true, "custom_sound_text": "您有新的订单", "with_custom_sound": true}
+        })
+    }
+
+    fn create_with(edit: impl FnOnce(&mut serde_json::Value)) -> Checked {
+        let mut card = seed_card();
+        edit(&mut card);
+        let req: CreateAppFeedCardRequest =
+            serde_json::from_value(json!({"app_feed_card": card, "user_ids": ["ou_1"]})).unwrap();
+        req.validate()
+    }
+
+    #[test]
+    fn the_seed_example_is_valid() {
+        create_with(|_| {}).unwrap();
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let table: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+            (Box::new(|c| c["biz_id"] = json!("b".repeat(201))), "app_feed_card.biz_id"),
+            (Box::new(|c| c["title"] = json!("标".repeat(61))), "app_feed_card.title"),
+            (Box::new(|c| c["avatar_key"] = json!("a".repeat(101))), "app_feed_card.avatar_key"),
+            (Box::new(|c| c["preview"] = json!("p".repeat(121))), "app_feed_card.preview"),
+            (Box::new(|c| c["status_label"] = json!({"type": "primary"})), "app_feed_card.status_label.text"),
+            (Box::new(|c| c["status_label"]["text"] = json!("")), "app_feed_card.status_label.text"),
+            (Box::new(|c| c["status_label"]["text"] = json!("x".repeat(21))), "app_feed_card.status_label.text"),
+            (Box::new(|c| c["status_label"]["type"] = json!("warning")), "app_feed_card.status_label.type"),
+            (Box::new(|c| c["status_label"] = json!({"text": "t"})), "app_feed_card.status_label.type"),
+            (Box::new(|c| c["buttons"] = json!({})), "app_feed_card.buttons.buttons"),
+            (
+                Box::new(|c| {
+                    let b = c["buttons"]["buttons"][0].clone();
+                    c["buttons"]["buttons"] = json!([b.clone(), b.clone(), b]);
+                }),
+                "app_feed_card.buttons.buttons[2]",
+            ),
+            (
+                Box::new(|c| c["buttons"]["buttons"][0]["multi_url"]["url"] = json!("http://www.feishu.cn/")),
+                "app_feed_card.buttons.buttons[0].multi_url.url",
+            ),
+            (
+                Box::new(|c| {
+                    c["buttons"]["buttons"][0]["multi_url"]["pc_url"] =
+                        json!(format!("https://a.cn/{}", "x".repeat(700)))
+                }),
+                "app_feed_card.buttons.buttons[0].multi_url.pc_url",
+            ),
+            (
+                Box::new(|c| c["buttons"]["buttons"][0].as_object_mut().unwrap().remove("action_type").map(drop).unwrap()),
+                "app_feed_card.buttons.buttons[0].action_type",
+            ),
+            (
+                Box::new(|c| c["buttons"]["buttons"][0]["action_type"] = json!("open")),
+                "app_feed_card.buttons.buttons[0].action_type",
+            ),
+            (
+                Box::new(|c| c["buttons"]["buttons"][0]["text"] = json!({})),
+                "app_feed_card.buttons.buttons[0].text.text",
+            ),
+            (
+                Box::new(|c| c["buttons"]["buttons"][0]["text"]["text"] = json!("x".repeat(31))),
+                "app_feed_card.buttons.buttons[0].text.text",
+            ),
+            (
+                Box::new(|c| c["buttons"]["buttons"][0]["button_type"] = json!("danger")),
+                "app_feed_card.buttons.buttons[0].button_type",
+            ),
+            (Box::new(|c| c["link"] = json!({"link": "http://x.cn"})), "app_feed_card.link.link"),
+            (Box::new(|c| c.as_object_mut().unwrap().remove("link").map(drop).unwrap()), "app_feed_card.link"),
+            (Box::new(|c| c["notify"]["custom_sound_text"] = json!("x".repeat(21))), "app_feed_card.notify.custom_sound_text"),
+        ];
+        for (edit, field) in table {
+            let err = create_with(edit).unwrap_err();
+            assert_eq!(err.field, field, "{err}");
+        }
+    }
+
+    #[test]
+    fn user_ids_must_hold_1_to_20() {
+        let mut req = CreateAppFeedCardRequest {
+            app_feed_card: serde_json::from_value(seed_card()).unwrap(),
+            user_ids: Some(vec![]),
+        };
+        assert_eq!(req.validate().unwrap_err().field, "user_ids");
+        req.user_ids = Some((0..21).map(|i| format!("ou_{i}")).collect());
+        assert_eq!(req.validate().unwrap_err().to_string(), "user_ids: at most 20 items, got 21");
+        req.user_ids = Some((0..20).map(|i| format!("ou_{i}")).collect());
+        req.validate().unwrap();
+        req.user_ids = None;
+        assert_eq!(req.validate().unwrap_err().to_string(), "user_ids: is required");
+    }
+
+    #[test]
+    fn chat_button_rules() {
+        let ok: UpdateChatButtonRequest =
+            serde_json::from_value(json!({"chat_id": "oc_1", "buttons": {"buttons": []}})).unwrap();
+        ok.validate().unwrap();
+        let no_chat: UpdateChatButtonRequest = serde_json::from_value(json!({"user_ids": ["ou_1"]})).unwrap();
+        assert_eq!(no_chat.validate().unwrap_err().field, "chat_id");
+        let empty_users: UpdateChatButtonRequest =
+            serde_json::from_value(json!({"chat_id": "oc_1", "user_ids": []})).unwrap();
+        assert_eq!(empty_users.validate().unwrap_err().field, "user_ids");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn title_length_rule_counts_characters(title in "\\PC{0,90}") {
+            let card = OpenAppFeedCard { title: Some(title.clone()), link: Some(Link { link: Some("https://a.cn".into()) }), ..Default::default() };
+            proptest::prop_assert_eq!(card.validate("c", true).is_ok(), title.chars().count() <= 60);
+        }
+    }
+}

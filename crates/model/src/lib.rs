@@ -1,0 +1,25 @@
+//! Types and rules of the Feishu (Lark) Open Platform IM APIs that larkfeed serves and its SDK calls.
+//!
+//! No IO lives here: only serde types, the validation each request must pass, and the one table of
+//! platform error codes. The server uses it to parse and answer; the client uses it to send, to fail
+//! early with the same field messages, and to classify errors.
+//!
+//! - [`error`]: the error-code table ([`ErrorCode`]) and the wire envelope ([`Envelope`]).
+//! - [`validate`]: [`FieldError`] (a field path and the rule it broke) and the small checks the
+//!   request types share.
+//! - [`ids`]: id-type query parameters (`user_id_type`, `receive_id_type`, `member_id_type`).
+//! - [`token`], [`chat`], [`message`], [`feed_card`]: one module per endpoint group.
+//! - [`card`]: the structural check of interactive card JSON (code 230099 with a sub-code).
+
+pub mod card;
+pub mod chat;
+pub mod error;
+pub mod feed_card;
+pub mod ids;
+pub mod message;
+pub mod token;
+pub mod validate;
+
+pub use error::{Envelope, ErrorCode};
+pub use ids::{MemberIdType, ReceiveIdType, UserIdType};
+pub use validate::FieldError;

@@ -1,0 +1,182 @@
+//! Messages (`/open-apis/im/v1/messages`): send, get, recall and the card update of seed 002.
+
+use crate::card::{self, CardError, CardInfo};
+use crate::validate::{self, Checked, FieldError};
+use serde::{Deserialize, Serialize};
+
+pub const MSG_TYPES: &[&str] = &[
+    "text", "post", "image", "file", "audio", "media", "sticker", "interactive", "share_chat", "share_user", "system",
+];
+/// Text content may be 150 KB; cards and rich text 30 KB. Measured on the content string's UTF-8 bytes.
+pub const TEXT_LIMIT_BYTES: usize = 150 * 1024;
+pub const CARD_LIMIT_BYTES: usize = 30 * 1024;
+pub const UUID_MAX_CHARS: usize = 50;
+/// A card may be updated for 14 days after it was sent.
+pub const PATCH_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// Body of `POST /open-apis/im/v1/messages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendMessageRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+impl SendMessageRequest {
+    pub fn validate(&self) -> Checked {
+        let receive_id = validate::required("receive_id", &self.receive_id)?;
+        if receive_id.trim().is_empty() {
+            return Err(FieldError::new("receive_id", "must not be empty"));
+        }
+        let msg_type = validate::required("msg_type", &self.msg_type)?;
+        validate::one_of("msg_type", msg_type, MSG_TYPES)?;
+        validate::required("content", &self.content)?;
+        if let Some(uuid) = &self.uuid {
+            validate::max_chars("uuid", uuid, UUID_MAX_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+/// Body of `PATCH /open-apis/im/v1/messages/:message_id` (seed 002).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatchMessageRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+impl PatchMessageRequest {
+    pub fn validate(&self) -> Checked {
+        let content = validate::required("content", &self.content)?;
+        if content.is_empty() {
+            return Err(FieldError::new("content", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// Why message content was refused, in the order the platform checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentError {
+    /// 230025: longer than the type allows.
+    TooLong { limit: usize, got: usize },
+    /// 230001: not the JSON the type needs.
+    Invalid(FieldError),
+    /// 230099: a card the platform cannot build.
+    Card(CardError),
+}
+
+/// Checks a message's `content` for its `msg_type`; returns what was learned of a card.
+pub fn check_content(msg_type: &str, content: &str) -> Result<Option<CardInfo>, ContentError> {
+    let limit = if msg_type == "text" { TEXT_LIMIT_BYTES } else { CARD_LIMIT_BYTES };
+    if content.len() > limit {
+        return Err(ContentError::TooLong { limit, got: content.len() });
+    }
+    if msg_type == "interactive" {
+        return card::check(content).map(Some).map_err(ContentError::Card);
+    }
+    let value: serde_json::Value = serde_json::from_str(content)
+        .map_err(|_| ContentError::Invalid(FieldError::new("content", "must be a JSON string of an object")))?;
+    if !value.is_object() {
+        return Err(ContentError::Invalid(FieldError::new("content", "must be a JSON string of an object")));
+    }
+    let needs = match msg_type {
+        "text" => Some("text"),
+        "image" => Some("image_key"),
+        "file" | "audio" | "media" => Some("file_key"),
+        "sticker" => Some("file_key"),
+        "share_chat" => Some("chat_id"),
+        "share_user" => Some("user_id"),
+        _ => None,
+    };
+    if let Some(key) = needs {
+        if !value.get(key).is_some_and(serde_json::Value::is_string) {
+            return Err(ContentError::Invalid(FieldError::new(
+                format!("content.{key}"),
+                format!("a {msg_type} message needs {key}"),
+            )));
+        }
+    }
+    Ok(None)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sender {
+    pub id: String,
+    pub id_type: String,
+    pub sender_type: String,
+    pub tenant_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageBody {
+    pub content: String,
+}
+
+/// The message object of the IM v1 API. Times are milliseconds, as strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub message_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    pub msg_type: String,
+    pub create_time: String,
+    pub update_time: String,
+    pub deleted: bool,
+    pub updated: bool,
+    pub chat_id: String,
+    pub sender: Sender,
+    pub body: MessageBody,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper_message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetMessageResponse {
+    pub items: Vec<Message>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_rules_name_fields() {
+        let base = SendMessageRequest {
+            receive_id: Some("ou_1".into()),
+            msg_type: Some("text".into()),
+            content: Some(r#"{"text":"hi"}"#.into()),
+            uuid: None,
+        };
+        base.validate().unwrap();
+        let cases = [
+            (SendMessageRequest { receive_id: None, ..base.clone() }, "receive_id"),
+            (SendMessageRequest { msg_type: Some("video".into()), ..base.clone() }, "msg_type"),
+            (SendMessageRequest { content: None, ..base.clone() }, "content"),
+            (SendMessageRequest { uuid: Some("u".repeat(51)), ..base.clone() }, "uuid"),
+        ];
+        for (req, field) in cases {
+            assert_eq!(req.validate().unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn content_limits_are_measured_in_bytes_per_type() {
+        let big_text = format!(r#"{{"text":"{}"}}"#, "a".repeat(TEXT_LIMIT_BYTES));
+        assert!(matches!(check_content("text", &big_text), Err(ContentError::TooLong { .. })));
+        let card = format!(r#"{{"elements":[{{"tag":"markdown","content":"{}"}}]}}"#, "文".repeat(10_300));
+        assert!(matches!(check_content("interactive", &card), Err(ContentError::TooLong { .. })));
+        assert!(matches!(check_content("text", r#"{"txt":"x"}"#), Err(ContentError::Invalid(_))));
+        assert!(matches!(check_content("interactive", r#"{"text":"x"}"#), Err(ContentError::Card(_))));
+        assert_eq!(check_content("text", r#"{"text":"x"}"#), Ok(None));
+    }
+}

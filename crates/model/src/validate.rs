@@ -1,0 +1,125 @@
+//! Field-level validation: every rule names the field path it checks and the rule broken, e.g.
+//! `app_feed_card.buttons.buttons[2]: at most 2 buttons`.
+
+use std::fmt;
+
+/// A request field that broke a rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct FieldError {
+    /// Path of the field, as the JSON names it: `app_feed_card.buttons.buttons[0].text.text`.
+    pub field: String,
+    /// What the rule requires.
+    pub rule: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.rule)
+    }
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        FieldError { field: field.into(), rule: rule.into() }
+    }
+}
+
+pub type Checked = Result<(), FieldError>;
+
+/// Joins a parent path and a child name (`a` + `b` = `a.b`; `` + `b` = `b`).
+pub fn path(parent: &str, child: &str) -> String {
+    if parent.is_empty() {
+        child.to_string()
+    } else {
+        format!("{parent}.{child}")
+    }
+}
+
+/// Length in characters (Unicode scalar values), as the platform counts: `"文本"` is 2.
+pub fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+pub fn max_chars(field: &str, value: &str, max: usize) -> Checked {
+    if chars(value) > max {
+        return Err(FieldError::new(field, format!("at most {max} characters, got {}", chars(value))));
+    }
+    Ok(())
+}
+
+pub fn char_range(field: &str, value: &str, min: usize, max: usize) -> Checked {
+    let n = chars(value);
+    if n < min || n > max {
+        return Err(FieldError::new(field, format!("length must be {min}-{max} characters, got {n}")));
+    }
+    Ok(())
+}
+
+pub fn required<'a, T>(field: &str, value: &'a Option<T>) -> Result<&'a T, FieldError> {
+    value.as_ref().ok_or_else(|| FieldError::new(field, "is required"))
+}
+
+pub fn list_len<T>(field: &str, list: &[T], min: usize, max: usize) -> Checked {
+    if list.len() < min || list.len() > max {
+        let rule = if list.len() > max {
+            format!("at most {max} items, got {}", list.len())
+        } else {
+            format!("at least {min} item(s), got {}", list.len())
+        };
+        return Err(FieldError::new(field, rule));
+    }
+    Ok(())
+}
+
+pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Checked {
+    if !allowed.contains(&value) {
+        return Err(FieldError::new(field, format!("must be one of {}, got {value:?}", allowed.join(", "))));
+    }
+    Ok(())
+}
+
+/// A URL the platform accepts on feed cards: `https://` only, at most `max` characters.
+pub fn https_url(field: &str, value: &str, max: usize) -> Checked {
+    max_chars(field, value, max)?;
+    let rest = value.strip_prefix("https://").ok_or_else(|| FieldError::new(field, "must be an https:// URL"))?;
+    if rest.is_empty() || rest.starts_with('/') || rest.chars().any(char::is_whitespace) {
+        return Err(FieldError::new(field, "must be an https:// URL"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert_eq!(chars("文本"), 2);
+        assert!(max_chars("f", &"文".repeat(60), 60).is_ok());
+        assert!(max_chars("f", &"文".repeat(61), 60).is_err());
+    }
+
+    #[test]
+    fn https_urls() {
+        assert!(https_url("u", "https://www.feishu.cn/", 700).is_ok());
+        for bad in ["http://www.feishu.cn/", "ftp://x", "https://", "https:// x", "www.feishu.cn"] {
+            let err = https_url("u", bad, 700).unwrap_err();
+            assert_eq!(err.field, "u");
+        }
+        let long = format!("https://a.cn/{}", "a".repeat(700));
+        assert!(https_url("u", &long, 700).unwrap_err().rule.contains("at most 700"));
+    }
+
+    #[test]
+    fn list_len_names_the_bound() {
+        assert_eq!(list_len("l", &[1, 2, 3], 0, 2).unwrap_err().to_string(), "l: at most 2 items, got 3");
+        assert_eq!(list_len::<u8>("l", &[], 1, 20).unwrap_err().to_string(), "l: at least 1 item(s), got 0");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn max_chars_accepts_exactly_up_to_the_limit(s in "\\PC{0,80}") {
+            proptest::prop_assert_eq!(max_chars("f", &s, 60).is_ok(), s.chars().count() <= 60);
+        }
+    }
+}
