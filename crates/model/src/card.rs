@@ -35,41 +35,89 @@ pub mod sub_code {
 }
 
 fn err(sub_code: i64, detail: impl Into<String>) -> CardError {
-    CardError { sub_code, detail: detail.into() }
+    CardError {
+        sub_code,
+        detail: detail.into(),
+    }
 }
 
-const V1_KEYS: &[&str] =
-    &["config", "card_link", "header", "elements", "i18n_elements", "i18n_header", "fallback", "open_ids"];
-const V2_KEYS: &[&str] = &["schema", "config", "card_link", "header", "body", "i18n_header", "fallback"];
+const V1_KEYS: &[&str] = &[
+    "config",
+    "card_link",
+    "header",
+    "elements",
+    "i18n_elements",
+    "i18n_header",
+    "fallback",
+    "open_ids",
+];
+const V2_KEYS: &[&str] = &[
+    "schema",
+    "config",
+    "card_link",
+    "header",
+    "body",
+    "i18n_header",
+    "fallback",
+];
 const HEADER_TEMPLATES: &[&str] = &[
-    "blue", "wathet", "turquoise", "green", "yellow", "orange", "red", "carmine", "violet", "purple", "indigo",
-    "grey", "default",
+    "blue",
+    "wathet",
+    "turquoise",
+    "green",
+    "yellow",
+    "orange",
+    "red",
+    "carmine",
+    "violet",
+    "purple",
+    "indigo",
+    "grey",
+    "default",
 ];
 
 /// Checks card content (a JSON string) the way the platform does before building a card.
 pub fn check(content: &str) -> Result<CardInfo, CardError> {
-    let value: Value =
-        serde_json::from_str(content).map_err(|e| err(sub_code::PARSE, format!("card json parse error: {e}")))?;
-    let card = value.as_object().ok_or_else(|| err(sub_code::PARSE, "card json must be an object"))?;
+    let value: Value = serde_json::from_str(content)
+        .map_err(|e| err(sub_code::PARSE, format!("card json parse error: {e}")))?;
+    let card = value
+        .as_object()
+        .ok_or_else(|| err(sub_code::PARSE, "card json must be an object"))?;
 
     if card.get("type").and_then(Value::as_str) == Some("template") {
-        let id = card.get("data").and_then(|d| d.get("template_id")).and_then(Value::as_str);
+        let id = card
+            .get("data")
+            .and_then(|d| d.get("template_id"))
+            .and_then(Value::as_str);
         if id.is_none_or(str::is_empty) {
-            return Err(err(sub_code::BAD_TEMPLATE, "template card needs data.template_id"));
+            return Err(err(
+                sub_code::BAD_TEMPLATE,
+                "template card needs data.template_id",
+            ));
         }
-        return Ok(CardInfo { v2: false, template: true, update_multi: true });
+        return Ok(CardInfo {
+            v2: false,
+            template: true,
+            update_multi: true,
+        });
     }
 
     match card.get("schema") {
         Some(Value::String(s)) if s == "2.0" => check_v2(card),
-        Some(other) => Err(err(sub_code::NOT_A_CARD, format!("unsupported schema {other}"))),
+        Some(other) => Err(err(
+            sub_code::NOT_A_CARD,
+            format!("unsupported schema {other}"),
+        )),
         None => check_v1(card),
     }
 }
 
 fn check_v1(card: &Map<String, Value>) -> Result<CardInfo, CardError> {
     if !card.keys().any(|k| V1_KEYS.contains(&k.as_str())) {
-        return Err(err(sub_code::NOT_A_CARD, "not a card: expected header, elements or i18n_elements"));
+        return Err(err(
+            sub_code::NOT_A_CARD,
+            "not a card: expected header, elements or i18n_elements",
+        ));
     }
     if let Some(header) = card.get("header") {
         check_header(header)?;
@@ -78,7 +126,9 @@ fn check_v1(card: &Map<String, Value>) -> Result<CardInfo, CardError> {
         check_elements("elements", elements)?;
     }
     if let Some(i18n) = card.get("i18n_elements") {
-        let langs = i18n.as_object().ok_or_else(|| err(sub_code::BAD_ELEMENT, "i18n_elements must be an object"))?;
+        let langs = i18n
+            .as_object()
+            .ok_or_else(|| err(sub_code::BAD_ELEMENT, "i18n_elements must be an object"))?;
         for (lang, elements) in langs {
             check_elements(&format!("i18n_elements.{lang}"), elements)?;
         }
@@ -88,45 +138,83 @@ fn check_v1(card: &Map<String, Value>) -> Result<CardInfo, CardError> {
         .and_then(|c| c.get("update_multi"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    Ok(CardInfo { v2: false, template: false, update_multi })
+    Ok(CardInfo {
+        v2: false,
+        template: false,
+        update_multi,
+    })
 }
 
 fn check_v2(card: &Map<String, Value>) -> Result<CardInfo, CardError> {
     if let Some(unknown) = card.keys().find(|k| !V2_KEYS.contains(&k.as_str())) {
-        return Err(err(sub_code::UNKNOWN_PROPERTY, format!("unknown property {unknown:?} in a 2.0 card")));
+        return Err(err(
+            sub_code::UNKNOWN_PROPERTY,
+            format!("unknown property {unknown:?} in a 2.0 card"),
+        ));
     }
     if let Some(header) = card.get("header") {
         check_header(header)?;
     }
-    let body = card.get("body").ok_or_else(|| err(sub_code::NOT_A_CARD, "a 2.0 card needs body"))?;
-    let body = body.as_object().ok_or_else(|| err(sub_code::NOT_A_CARD, "body must be an object"))?;
+    let body = card
+        .get("body")
+        .ok_or_else(|| err(sub_code::NOT_A_CARD, "a 2.0 card needs body"))?;
+    let body = body
+        .as_object()
+        .ok_or_else(|| err(sub_code::NOT_A_CARD, "body must be an object"))?;
     if let Some(elements) = body.get("elements") {
         check_elements("body.elements", elements)?;
     }
-    if card.get("config").and_then(|c| c.get("update_multi")).and_then(Value::as_bool) == Some(false) {
-        return Err(err(sub_code::UPDATE_MULTI, "config.update_multi cannot be false in a 2.0 card"));
+    if card
+        .get("config")
+        .and_then(|c| c.get("update_multi"))
+        .and_then(Value::as_bool)
+        == Some(false)
+    {
+        return Err(err(
+            sub_code::UPDATE_MULTI,
+            "config.update_multi cannot be false in a 2.0 card",
+        ));
     }
-    Ok(CardInfo { v2: true, template: false, update_multi: true })
+    Ok(CardInfo {
+        v2: true,
+        template: false,
+        update_multi: true,
+    })
 }
 
 fn check_header(header: &Value) -> Result<(), CardError> {
-    let header = header.as_object().ok_or_else(|| err(sub_code::NOT_A_CARD, "header must be an object"))?;
+    let header = header
+        .as_object()
+        .ok_or_else(|| err(sub_code::NOT_A_CARD, "header must be an object"))?;
     if let Some(title) = header.get("title") {
-        if title.get("tag").is_none() && title.get("content").is_none() && title.get("i18n").is_none() {
-            return Err(err(sub_code::BAD_ELEMENT, "header.title needs tag and content"));
+        if title.get("tag").is_none()
+            && title.get("content").is_none()
+            && title.get("i18n").is_none()
+        {
+            return Err(err(
+                sub_code::BAD_ELEMENT,
+                "header.title needs tag and content",
+            ));
         }
     }
     if let Some(template) = header.get("template") {
-        let ok = template.as_str().is_some_and(|t| HEADER_TEMPLATES.contains(&t));
+        let ok = template
+            .as_str()
+            .is_some_and(|t| HEADER_TEMPLATES.contains(&t));
         if !ok {
-            return Err(err(sub_code::BAD_ELEMENT, format!("header.template {template} is not a colour")));
+            return Err(err(
+                sub_code::BAD_ELEMENT,
+                format!("header.template {template} is not a colour"),
+            ));
         }
     }
     Ok(())
 }
 
 fn check_elements(at: &str, elements: &Value) -> Result<(), CardError> {
-    let list = elements.as_array().ok_or_else(|| err(sub_code::BAD_ELEMENT, format!("{at} must be an array")))?;
+    let list = elements
+        .as_array()
+        .ok_or_else(|| err(sub_code::BAD_ELEMENT, format!("{at} must be an array")))?;
     for (i, element) in list.iter().enumerate() {
         let tag = element.get("tag").and_then(Value::as_str);
         if tag.is_none_or(str::is_empty) {
@@ -144,7 +232,14 @@ mod tests {
 
     #[test]
     fn the_seed_card_is_a_v1_card_without_update_multi() {
-        assert_eq!(check(SEED).unwrap(), CardInfo { v2: false, template: false, update_multi: false });
+        assert_eq!(
+            check(SEED).unwrap(),
+            CardInfo {
+                v2: false,
+                template: false,
+                update_multi: false
+            }
+        );
     }
 
     #[test]
@@ -156,7 +251,10 @@ mod tests {
             (r#"{"elements":[{"text":"x"}]}"#, sub_code::BAD_ELEMENT),
             (r#"{"elements":{}}"#, sub_code::BAD_ELEMENT),
             (r#"{"header":{"template":"pink"}}"#, sub_code::BAD_ELEMENT),
-            (r#"{"schema":"2.0","body":{"elements":[]},"elements":[]}"#, sub_code::UNKNOWN_PROPERTY),
+            (
+                r#"{"schema":"2.0","body":{"elements":[]},"elements":[]}"#,
+                sub_code::UNKNOWN_PROPERTY,
+            ),
             (r#"{"schema":"2.0"}"#, sub_code::NOT_A_CARD),
             (r#"{"schema":"3.0","body":{}}"#, sub_code::NOT_A_CARD),
             (r#"{"type":"template","data":{}}"#, sub_code::BAD_TEMPLATE),
@@ -168,7 +266,9 @@ mod tests {
 
     #[test]
     fn v2_and_template_cards_update_everyone() {
-        let v2 = check(r#"{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"x"}]}}"#).unwrap();
+        let v2 =
+            check(r#"{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"x"}]}}"#)
+                .unwrap();
         assert!(v2.v2 && v2.update_multi);
         let t = check(r#"{"type":"template","data":{"template_id":"AAq1"}}"#).unwrap();
         assert!(t.template && t.update_multi);

@@ -80,7 +80,10 @@ impl AddMembersRequest {
         let ids = validate::required("id_list", &self.id_list)?;
         validate::list_len("id_list", ids, 1, MAX_IDS_PER_ADD)?;
         if let Some(i) = ids.iter().position(|id| id.trim().is_empty()) {
-            return Err(FieldError::new(format!("id_list[{i}]"), "must not be empty"));
+            return Err(FieldError::new(
+                format!("id_list[{i}]"),
+                "must not be empty",
+            ));
         }
         Ok(())
     }
@@ -122,19 +125,33 @@ mod tests {
 
     #[test]
     fn create_chat_limits() {
-        let too_many = CreateChatRequest { user_id_list: Some(vec!["ou".into(); 51]), ..Default::default() };
+        let too_many = CreateChatRequest {
+            user_id_list: Some(vec!["ou".into(); 51]),
+            ..Default::default()
+        };
         assert_eq!(too_many.validate().unwrap_err().field, "user_id_list");
-        let bots = CreateChatRequest { bot_id_list: Some(vec!["cli".into(); 6]), ..Default::default() };
+        let bots = CreateChatRequest {
+            bot_id_list: Some(vec!["cli".into(); 6]),
+            ..Default::default()
+        };
         assert_eq!(bots.validate().unwrap_err().field, "bot_id_list");
-        let kind = CreateChatRequest { chat_type: Some("secret".into()), ..Default::default() };
+        let kind = CreateChatRequest {
+            chat_type: Some("secret".into()),
+            ..Default::default()
+        };
         assert_eq!(kind.validate().unwrap_err().field, "chat_type");
         CreateChatRequest::default().validate().unwrap();
     }
 
     #[test]
     fn add_members_needs_ids() {
-        assert_eq!(AddMembersRequest::default().validate().unwrap_err().field, "id_list");
-        let empty = AddMembersRequest { id_list: Some(vec![]) };
+        assert_eq!(
+            AddMembersRequest::default().validate().unwrap_err().field,
+            "id_list"
+        );
+        let empty = AddMembersRequest {
+            id_list: Some(vec![]),
+        };
         assert_eq!(empty.validate().unwrap_err().field, "id_list");
     }
 }

@@ -116,10 +116,18 @@ mod tests {
 
     #[test]
     fn only_limits_and_faults_are_retryable() {
-        for c in [ErrorCode::RateLimited, ErrorCode::ImRateLimited, ErrorCode::InternalError] {
+        for c in [
+            ErrorCode::RateLimited,
+            ErrorCode::ImRateLimited,
+            ErrorCode::InternalError,
+        ] {
             assert!(c.is_retryable());
         }
-        for c in [ErrorCode::ImInvalidParam, ErrorCode::MessageRecalled, ErrorCode::MessageTooOld] {
+        for c in [
+            ErrorCode::ImInvalidParam,
+            ErrorCode::MessageRecalled,
+            ErrorCode::MessageTooOld,
+        ] {
             assert!(!c.is_retryable());
         }
     }

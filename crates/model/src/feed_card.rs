@@ -196,7 +196,10 @@ fn validate_user_ids(field: &str, ids: &Option<Vec<String>>, max: usize) -> Chec
     validate::list_len(field, ids, 1, max)?;
     for (i, id) in ids.iter().enumerate() {
         if id.trim().is_empty() {
-            return Err(FieldError::new(format!("{field}[{i}]"), "must not be empty"));
+            return Err(FieldError::new(
+                format!("{field}[{i}]"),
+                "must not be empty",
+            ));
         }
     }
     Ok(())
@@ -323,16 +326,46 @@ mod tests {
     #[test]
     fn each_rule_names_its_field() {
         let table: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
-            (Box::new(|c| c["biz_id"] = json!("b".repeat(201))), "app_feed_card.biz_id"),
-            (Box::new(|c| c["title"] = json!("标".repeat(61))), "app_feed_card.title"),
-            (Box::new(|c| c["avatar_key"] = json!("a".repeat(101))), "app_feed_card.avatar_key"),
-            (Box::new(|c| c["preview"] = json!("p".repeat(121))), "app_feed_card.preview"),
-            (Box::new(|c| c["status_label"] = json!({"type": "primary"})), "app_feed_card.status_label.text"),
-            (Box::new(|c| c["status_label"]["text"] = json!("")), "app_feed_card.status_label.text"),
-            (Box::new(|c| c["status_label"]["text"] = json!("x".repeat(21))), "app_feed_card.status_label.text"),
-            (Box::new(|c| c["status_label"]["type"] = json!("warning")), "app_feed_card.status_label.type"),
-            (Box::new(|c| c["status_label"] = json!({"text": "t"})), "app_feed_card.status_label.type"),
-            (Box::new(|c| c["buttons"] = json!({})), "app_feed_card.buttons.buttons"),
+            (
+                Box::new(|c| c["biz_id"] = json!("b".repeat(201))),
+                "app_feed_card.biz_id",
+            ),
+            (
+                Box::new(|c| c["title"] = json!("标".repeat(61))),
+                "app_feed_card.title",
+            ),
+            (
+                Box::new(|c| c["avatar_key"] = json!("a".repeat(101))),
+                "app_feed_card.avatar_key",
+            ),
+            (
+                Box::new(|c| c["preview"] = json!("p".repeat(121))),
+                "app_feed_card.preview",
+            ),
+            (
+                Box::new(|c| c["status_label"] = json!({"type": "primary"})),
+                "app_feed_card.status_label.text",
+            ),
+            (
+                Box::new(|c| c["status_label"]["text"] = json!("")),
+                "app_feed_card.status_label.text",
+            ),
+            (
+                Box::new(|c| c["status_label"]["text"] = json!("x".repeat(21))),
+                "app_feed_card.status_label.text",
+            ),
+            (
+                Box::new(|c| c["status_label"]["type"] = json!("warning")),
+                "app_feed_card.status_label.type",
+            ),
+            (
+                Box::new(|c| c["status_label"] = json!({"text": "t"})),
+                "app_feed_card.status_label.type",
+            ),
+            (
+                Box::new(|c| c["buttons"] = json!({})),
+                "app_feed_card.buttons.buttons",
+            ),
             (
                 Box::new(|c| {
                     let b = c["buttons"]["buttons"][0].clone();
@@ -341,7 +374,9 @@ mod tests {
                 "app_feed_card.buttons.buttons[2]",
             ),
             (
-                Box::new(|c| c["buttons"]["buttons"][0]["multi_url"]["url"] = json!("http://www.feishu.cn/")),
+                Box::new(|c| {
+                    c["buttons"]["buttons"][0]["multi_url"]["url"] = json!("http://www.feishu.cn/")
+                }),
                 "app_feed_card.buttons.buttons[0].multi_url.url",
             ),
             (
@@ -352,7 +387,14 @@ mod tests {
                 "app_feed_card.buttons.buttons[0].multi_url.pc_url",
             ),
             (
-                Box::new(|c| c["buttons"]["buttons"][0].as_object_mut().unwrap().remove("action_type").map(drop).unwrap()),
+                Box::new(|c| {
+                    c["buttons"]["buttons"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("action_type")
+                        .map(drop)
+                        .unwrap()
+                }),
                 "app_feed_card.buttons.buttons[0].action_type",
             ),
             (
@@ -371,9 +413,18 @@ mod tests {
                 Box::new(|c| c["buttons"]["buttons"][0]["button_type"] = json!("danger")),
                 "app_feed_card.buttons.buttons[0].button_type",
             ),
-            (Box::new(|c| c["link"] = json!({"link": "http://x.cn"})), "app_feed_card.link.link"),
-            (Box::new(|c| c.as_object_mut().unwrap().remove("link").map(drop).unwrap()), "app_feed_card.link"),
-            (Box::new(|c| c["notify"]["custom_sound_text"] = json!("x".repeat(21))), "app_feed_card.notify.custom_sound_text"),
+            (
+                Box::new(|c| c["link"] = json!({"link": "http://x.cn"})),
+                "app_feed_card.link.link",
+            ),
+            (
+                Box::new(|c| c.as_object_mut().unwrap().remove("link").map(drop).unwrap()),
+                "app_feed_card.link",
+            ),
+            (
+                Box::new(|c| c["notify"]["custom_sound_text"] = json!("x".repeat(21))),
+                "app_feed_card.notify.custom_sound_text",
+            ),
         ];
         for (edit, field) in table {
             let err = create_with(edit).unwrap_err();
@@ -389,11 +440,17 @@ mod tests {
         };
         assert_eq!(req.validate().unwrap_err().field, "user_ids");
         req.user_ids = Some((0..21).map(|i| format!("ou_{i}")).collect());
-        assert_eq!(req.validate().unwrap_err().to_string(), "user_ids: at most 20 items, got 21");
+        assert_eq!(
+            req.validate().unwrap_err().to_string(),
+            "user_ids: at most 20 items, got 21"
+        );
         req.user_ids = Some((0..20).map(|i| format!("ou_{i}")).collect());
         req.validate().unwrap();
         req.user_ids = None;
-        assert_eq!(req.validate().unwrap_err().to_string(), "user_ids: is required");
+        assert_eq!(
+            req.validate().unwrap_err().to_string(),
+            "user_ids: is required"
+        );
     }
 
     #[test]
@@ -401,7 +458,8 @@ mod tests {
         let ok: UpdateChatButtonRequest =
             serde_json::from_value(json!({"chat_id": "oc_1", "buttons": {"buttons": []}})).unwrap();
         ok.validate().unwrap();
-        let no_chat: UpdateChatButtonRequest = serde_json::from_value(json!({"user_ids": ["ou_1"]})).unwrap();
+        let no_chat: UpdateChatButtonRequest =
+            serde_json::from_value(json!({"user_ids": ["ou_1"]})).unwrap();
         assert_eq!(no_chat.validate().unwrap_err().field, "chat_id");
         let empty_users: UpdateChatButtonRequest =
             serde_json::from_value(json!({"chat_id": "oc_1", "user_ids": []})).unwrap();

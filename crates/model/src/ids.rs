@@ -40,7 +40,9 @@ impl FromStr for UserIdType {
             "open_id" => Ok(UserIdType::OpenId),
             "union_id" => Ok(UserIdType::UnionId),
             "user_id" => Ok(UserIdType::UserId),
-            other => Err(format!("must be one of open_id, union_id, user_id, got {other:?}")),
+            other => Err(format!(
+                "must be one of open_id, union_id, user_id, got {other:?}"
+            )),
         }
     }
 }
@@ -59,10 +61,9 @@ impl FromStr for ReceiveIdType {
         match s {
             "email" => Ok(ReceiveIdType::Email),
             "chat_id" => Ok(ReceiveIdType::ChatId),
-            other => other
-                .parse()
-                .map(ReceiveIdType::User)
-                .map_err(|_| format!("must be one of open_id, union_id, user_id, email, chat_id, got {other:?}")),
+            other => other.parse().map(ReceiveIdType::User).map_err(|_| {
+                format!("must be one of open_id, union_id, user_id, email, chat_id, got {other:?}")
+            }),
         }
     }
 }
@@ -89,10 +90,9 @@ impl FromStr for MemberIdType {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "app_id" => Ok(MemberIdType::AppId),
-            other => other
-                .parse()
-                .map(MemberIdType::User)
-                .map_err(|_| format!("must be one of open_id, union_id, user_id, app_id, got {other:?}")),
+            other => other.parse().map(MemberIdType::User).map_err(|_| {
+                format!("must be one of open_id, union_id, user_id, app_id, got {other:?}")
+            }),
         }
     }
 }
@@ -116,8 +116,14 @@ mod tests {
             assert_eq!(t.as_str().parse::<UserIdType>().unwrap(), t);
         }
         assert!("email".parse::<UserIdType>().is_err());
-        assert_eq!("chat_id".parse::<ReceiveIdType>().unwrap(), ReceiveIdType::ChatId);
-        assert_eq!("app_id".parse::<MemberIdType>().unwrap(), MemberIdType::AppId);
+        assert_eq!(
+            "chat_id".parse::<ReceiveIdType>().unwrap(),
+            ReceiveIdType::ChatId
+        );
+        assert_eq!(
+            "app_id".parse::<MemberIdType>().unwrap(),
+            MemberIdType::AppId
+        );
         assert!("openid".parse::<ReceiveIdType>().is_err());
     }
 }

@@ -5,7 +5,17 @@ use crate::validate::{self, Checked, FieldError};
 use serde::{Deserialize, Serialize};
 
 pub const MSG_TYPES: &[&str] = &[
-    "text", "post", "image", "file", "audio", "media", "sticker", "interactive", "share_chat", "share_user", "system",
+    "text",
+    "post",
+    "image",
+    "file",
+    "audio",
+    "media",
+    "sticker",
+    "interactive",
+    "share_chat",
+    "share_user",
+    "system",
 ];
 /// Text content may be 150 KB; cards and rich text 30 KB. Measured on the content string's UTF-8 bytes.
 pub const TEXT_LIMIT_BYTES: usize = 150 * 1024;
@@ -73,17 +83,31 @@ pub enum ContentError {
 
 /// Checks a message's `content` for its `msg_type`; returns what was learned of a card.
 pub fn check_content(msg_type: &str, content: &str) -> Result<Option<CardInfo>, ContentError> {
-    let limit = if msg_type == "text" { TEXT_LIMIT_BYTES } else { CARD_LIMIT_BYTES };
+    let limit = if msg_type == "text" {
+        TEXT_LIMIT_BYTES
+    } else {
+        CARD_LIMIT_BYTES
+    };
     if content.len() > limit {
-        return Err(ContentError::TooLong { limit, got: content.len() });
+        return Err(ContentError::TooLong {
+            limit,
+            got: content.len(),
+        });
     }
     if msg_type == "interactive" {
         return card::check(content).map(Some).map_err(ContentError::Card);
     }
-    let value: serde_json::Value = serde_json::from_str(content)
-        .map_err(|_| ContentError::Invalid(FieldError::new("content", "must be a JSON string of an object")))?;
+    let value: serde_json::Value = serde_json::from_str(content).map_err(|_| {
+        ContentError::Invalid(FieldError::new(
+            "content",
+            "must be a JSON string of an object",
+        ))
+    })?;
     if !value.is_object() {
-        return Err(ContentError::Invalid(FieldError::new("content", "must be a JSON string of an object")));
+        return Err(ContentError::Invalid(FieldError::new(
+            "content",
+            "must be a JSON string of an object",
+        )));
     }
     let needs = match msg_type {
         "text" => Some("text"),
@@ -159,10 +183,34 @@ mod tests {
         };
         base.validate().unwrap();
         let cases = [
-            (SendMessageRequest { receive_id: None, ..base.clone() }, "receive_id"),
-            (SendMessageRequest { msg_type: Some("video".into()), ..base.clone() }, "msg_type"),
-            (SendMessageRequest { content: None, ..base.clone() }, "content"),
-            (SendMessageRequest { uuid: Some("u".repeat(51)), ..base.clone() }, "uuid"),
+            (
+                SendMessageRequest {
+                    receive_id: None,
+                    ..base.clone()
+                },
+                "receive_id",
+            ),
+            (
+                SendMessageRequest {
+                    msg_type: Some("video".into()),
+                    ..base.clone()
+                },
+                "msg_type",
+            ),
+            (
+                SendMessageRequest {
+                    content: None,
+                    ..base.clone()
+                },
+                "content",
+            ),
+            (
+                SendMessageRequest {
+                    uuid: Some("u".repeat(51)),
+                    ..base.clone()
+                },
+                "uuid",
+            ),
         ];
         for (req, field) in cases {
             assert_eq!(req.validate().unwrap_err().field, field);
@@ -172,11 +220,26 @@ mod tests {
     #[test]
     fn content_limits_are_measured_in_bytes_per_type() {
         let big_text = format!(r#"{{"text":"{}"}}"#, "a".repeat(TEXT_LIMIT_BYTES));
-        assert!(matches!(check_content("text", &big_text), Err(ContentError::TooLong { .. })));
-        let card = format!(r#"{{"elements":[{{"tag":"markdown","content":"{}"}}]}}"#, "文".repeat(10_300));
-        assert!(matches!(check_content("interactive", &card), Err(ContentError::TooLong { .. })));
-        assert!(matches!(check_content("text", r#"{"txt":"x"}"#), Err(ContentError::Invalid(_))));
-        assert!(matches!(check_content("interactive", r#"{"text":"x"}"#), Err(ContentError::Card(_))));
+        assert!(matches!(
+            check_content("text", &big_text),
+            Err(ContentError::TooLong { .. })
+        ));
+        let card = format!(
+            r#"{{"elements":[{{"tag":"markdown","content":"{}"}}]}}"#,
+            "文".repeat(10_300)
+        );
+        assert!(matches!(
+            check_content("interactive", &card),
+            Err(ContentError::TooLong { .. })
+        ));
+        assert!(matches!(
+            check_content("text", r#"{"txt":"x"}"#),
+            Err(ContentError::Invalid(_))
+        ));
+        assert!(matches!(
+            check_content("interactive", r#"{"text":"x"}"#),
+            Err(ContentError::Card(_))
+        ));
         assert_eq!(check_content("text", r#"{"text":"x"}"#), Ok(None));
     }
 }

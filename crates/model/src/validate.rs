@@ -20,7 +20,10 @@ impl fmt::Display for FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        FieldError { field: field.into(), rule: rule.into() }
+        FieldError {
+            field: field.into(),
+            rule: rule.into(),
+        }
     }
 }
 
@@ -42,7 +45,10 @@ pub fn chars(s: &str) -> usize {
 
 pub fn max_chars(field: &str, value: &str, max: usize) -> Checked {
     if chars(value) > max {
-        return Err(FieldError::new(field, format!("at most {max} characters, got {}", chars(value))));
+        return Err(FieldError::new(
+            field,
+            format!("at most {max} characters, got {}", chars(value)),
+        ));
     }
     Ok(())
 }
@@ -50,13 +56,18 @@ pub fn max_chars(field: &str, value: &str, max: usize) -> Checked {
 pub fn char_range(field: &str, value: &str, min: usize, max: usize) -> Checked {
     let n = chars(value);
     if n < min || n > max {
-        return Err(FieldError::new(field, format!("length must be {min}-{max} characters, got {n}")));
+        return Err(FieldError::new(
+            field,
+            format!("length must be {min}-{max} characters, got {n}"),
+        ));
     }
     Ok(())
 }
 
 pub fn required<'a, T>(field: &str, value: &'a Option<T>) -> Result<&'a T, FieldError> {
-    value.as_ref().ok_or_else(|| FieldError::new(field, "is required"))
+    value
+        .as_ref()
+        .ok_or_else(|| FieldError::new(field, "is required"))
 }
 
 pub fn list_len<T>(field: &str, list: &[T], min: usize, max: usize) -> Checked {
@@ -73,7 +84,10 @@ pub fn list_len<T>(field: &str, list: &[T], min: usize, max: usize) -> Checked {
 
 pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Checked {
     if !allowed.contains(&value) {
-        return Err(FieldError::new(field, format!("must be one of {}, got {value:?}", allowed.join(", "))));
+        return Err(FieldError::new(
+            field,
+            format!("must be one of {}, got {value:?}", allowed.join(", ")),
+        ));
     }
     Ok(())
 }
@@ -81,7 +95,9 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Checked {
 /// A URL the platform accepts on feed cards: `https://` only, at most `max` characters.
 pub fn https_url(field: &str, value: &str, max: usize) -> Checked {
     max_chars(field, value, max)?;
-    let rest = value.strip_prefix("https://").ok_or_else(|| FieldError::new(field, "must be an https:// URL"))?;
+    let rest = value
+        .strip_prefix("https://")
+        .ok_or_else(|| FieldError::new(field, "must be an https:// URL"))?;
     if rest.is_empty() || rest.starts_with('/') || rest.chars().any(char::is_whitespace) {
         return Err(FieldError::new(field, "must be an https:// URL"));
     }
@@ -102,18 +118,33 @@ mod tests {
     #[test]
     fn https_urls() {
         assert!(https_url("u", "https://www.feishu.cn/", 700).is_ok());
-        for bad in ["http://www.feishu.cn/", "ftp://x", "https://", "https:// x", "www.feishu.cn"] {
+        for bad in [
+            "http://www.feishu.cn/",
+            "ftp://x",
+            "https://",
+            "https:// x",
+            "www.feishu.cn",
+        ] {
             let err = https_url("u", bad, 700).unwrap_err();
             assert_eq!(err.field, "u");
         }
         let long = format!("https://a.cn/{}", "a".repeat(700));
-        assert!(https_url("u", &long, 700).unwrap_err().rule.contains("at most 700"));
+        assert!(https_url("u", &long, 700)
+            .unwrap_err()
+            .rule
+            .contains("at most 700"));
     }
 
     #[test]
     fn list_len_names_the_bound() {
-        assert_eq!(list_len("l", &[1, 2, 3], 0, 2).unwrap_err().to_string(), "l: at most 2 items, got 3");
-        assert_eq!(list_len::<u8>("l", &[], 1, 20).unwrap_err().to_string(), "l: at least 1 item(s), got 0");
+        assert_eq!(
+            list_len("l", &[1, 2, 3], 0, 2).unwrap_err().to_string(),
+            "l: at most 2 items, got 3"
+        );
+        assert_eq!(
+            list_len::<u8>("l", &[], 1, 20).unwrap_err().to_string(),
+            "l: at least 1 item(s), got 0"
+        );
     }
 
     proptest::proptest! {

@@ -1,0 +1,134 @@
+//! `ApiError`: every failure the server answers, rendered as the Feishu envelope
+//! `{code, msg, data, error: {log_id, field_violations, permission_violations}}` with the code's
+//! HTTP status. Internal faults are logged in full and answered without their details.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use larkfeed_model::error::{ErrorDetail, FieldViolation, PermissionViolation};
+use larkfeed_model::{ErrorCode, FieldError};
+
+tokio::task_local! {
+    /// The log id of the request being answered (set by the log-id middleware).
+    pub static LOG_ID: String;
+}
+
+pub fn current_log_id() -> Option<String> {
+    LOG_ID.try_with(Clone::clone).ok()
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub msg: String,
+    pub field: Option<FieldError>,
+    pub missing_scopes: Vec<String>,
+    /// For 99991400: (limit, seconds until a retry can succeed).
+    pub rate_limit: Option<(u32, u64)>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError {
+            code,
+            msg: code.message().to_string(),
+            field: None,
+            missing_scopes: Vec::new(),
+            rate_limit: None,
+        }
+    }
+
+    /// The code's message followed by a detail: `param is invalid: user_ids: at most 20 items`.
+    pub fn with_detail(code: ErrorCode, detail: impl std::fmt::Display) -> Self {
+        ApiError {
+            msg: format!("{}: {detail}", code.message()),
+            ..ApiError::new(code)
+        }
+    }
+
+    /// An invalid-parameter error naming the field.
+    pub fn field(code: ErrorCode, field: FieldError) -> Self {
+        ApiError {
+            field: Some(field.clone()),
+            ..ApiError::with_detail(code, field)
+        }
+    }
+
+    pub fn scopes(scopes: &[&str]) -> Self {
+        let list = scopes.join(", ");
+        ApiError {
+            missing_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..ApiError::with_detail(ErrorCode::MissingScope, format!("[{list}]"))
+        }
+    }
+
+    pub fn rate_limited(code: ErrorCode, limit: u32, reset_secs: u64) -> Self {
+        ApiError {
+            rate_limit: Some((limit, reset_secs)),
+            ..ApiError::new(code)
+        }
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "internal error");
+        ApiError::new(ErrorCode::InternalError)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let log_id = current_log_id();
+        let detail = ErrorDetail {
+            log_id: log_id.clone(),
+            field_violations: self
+                .field
+                .iter()
+                .map(|f| FieldViolation {
+                    field: f.field.clone(),
+                    value: None,
+                    description: f.rule.clone(),
+                })
+                .collect(),
+            permission_violations: self
+                .missing_scopes
+                .iter()
+                .map(|s| PermissionViolation {
+                    kind: "action_scope_required".into(),
+                    subject: s.clone(),
+                    description: "The app needs one of these scopes.".into(),
+                })
+                .collect(),
+        };
+        let body = serde_json::json!({
+            "code": self.code.code(),
+            "msg": self.msg,
+            "data": {},
+            "error": detail,
+        });
+        let status =
+            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some((limit, reset)) = self.rate_limit {
+            let headers = response.headers_mut();
+            headers.insert("x-ogw-ratelimit-limit", HeaderValue::from(limit));
+            headers.insert("x-ogw-ratelimit-reset", HeaderValue::from(reset));
+        }
+        response
+    }
+}
+
+/// The invalid-parameter code of the API family a path belongs to.
+pub fn invalid_param_code(path: &str) -> ErrorCode {
+    if path.starts_with("/open-apis/auth/") {
+        ErrorCode::AuthInvalidParam
+    } else if path.starts_with("/open-apis/im/v1/chats") {
+        ErrorCode::ChatInvalidParam
+    } else {
+        ErrorCode::ImInvalidParam
+    }
+}

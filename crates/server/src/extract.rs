@@ -1,0 +1,229 @@
+//! Extractors that answer in the Feishu envelope instead of axum's plain-text rejections:
+//! [`JsonBody`] (a JSON body, any or no Content-Type), [`Params`] (the query string) and
+//! [`Caller`] (the app behind the bearer token).
+
+use crate::error::{invalid_param_code, ApiError};
+use crate::state::AppState;
+use crate::world::App;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use larkfeed_model::{ErrorCode, FieldError, UserIdType};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A JSON body parsed with the path of any field of the wrong type. An empty body reads as `{}`,
+/// so a missing body is reported as its first missing required field.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let code = invalid_param_code(req.uri().path());
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::field(code, FieldError::new("body", e.body_text())))?;
+        parse_json(&bytes)
+            .map(JsonBody)
+            .map_err(|f| ApiError::field(code, f))
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return FieldError::new("body", format!("malformed JSON: {inner}"));
+        }
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        // serde's message carries its own position; the path says where.
+        let rule = inner.to_string();
+        let rule = rule.split(" at line ").next().unwrap_or(&rule).to_string();
+        FieldError::new(field, rule)
+    })
+}
+
+/// The query string as a map, with the endpoint's invalid-parameter code for bad values.
+pub struct Params {
+    map: HashMap<String, String>,
+    code: ErrorCode,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let code = invalid_param_code(parts.uri.path());
+        let query = parts.uri.query().unwrap_or("");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|e| ApiError::field(code, FieldError::new("query", e.to_string())))?;
+        Ok(Params {
+            map: pairs.into_iter().collect(),
+            code,
+        })
+    }
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn invalid(&self, name: &str, rule: impl Into<String>) -> ApiError {
+        ApiError::field(self.code, FieldError::new(name, rule))
+    }
+
+    /// Parses an optional parameter, naming it when the value is not one the endpoint takes.
+    pub fn parse<T: std::str::FromStr<Err = String>>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, ApiError> {
+        self.get(name)
+            .map(|v| v.parse::<T>().map_err(|rule| self.invalid(name, rule)))
+            .transpose()
+    }
+
+    pub fn number(&self, name: &str, min: u32, max: u32) -> Result<Option<u32>, ApiError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        match raw.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(self.invalid(
+                name,
+                format!("must be a number from {min} to {max}, got {raw:?}"),
+            )),
+        }
+    }
+}
+
+/// The app calling, from its tenant access token. Checks run in the platform's order:
+/// missing token (99991661), token format (99991671), user tokens (99991668), unknown or
+/// expired token (99991663).
+pub struct Caller {
+    pub app: Arc<App>,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let token = header
+            .map(str::trim)
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(ErrorCode::MissingToken))?;
+        if token.starts_with("u-") {
+            return Err(ApiError::new(ErrorCode::UserTokenInvalid));
+        }
+        if !token.starts_with("t-") {
+            return Err(ApiError::new(ErrorCode::BadTokenFormat));
+        }
+        let row = state.store.find_token(token).await?;
+        let now = state.clock.now_ms();
+        let app = row
+            .filter(|r| r.expires_at_ms > now)
+            .and_then(|r| state.world.app(&r.app_id).cloned())
+            .ok_or_else(|| ApiError::new(ErrorCode::TenantTokenInvalid))?;
+        Ok(Caller { app })
+    }
+}
+
+impl Caller {
+    /// 99991672 unless the app holds one of `scopes`.
+    pub fn require(&self, scopes: &[&str]) -> Result<(), ApiError> {
+        if self.app.has_any_scope(scopes) {
+            Ok(())
+        } else {
+            Err(ApiError::scopes(scopes))
+        }
+    }
+
+    /// `user_id_type` from the query (default `open_id`); `user_id` needs its field scope.
+    pub fn user_id_type(&self, params: &Params, name: &str) -> Result<UserIdType, ApiError> {
+        let id_type = params.parse::<UserIdType>(name)?.unwrap_or_default();
+        if id_type == UserIdType::UserId {
+            self.require(&[USER_ID_SCOPE])?;
+        }
+        Ok(id_type)
+    }
+
+    /// Counts this call against the app's limit for `api` (per second).
+    pub fn limit(&self, state: &AppState, api: &str, per_second: u32) -> Result<(), ApiError> {
+        let key = format!("{}|{api}", self.app.app_id);
+        state
+            .limits
+            .check(&key, per_second, 1000, state.clock.now_ms())
+            .map_err(|e| ApiError::rate_limited(ErrorCode::RateLimited, e.limit, e.reset_secs))
+    }
+}
+
+pub const USER_ID_SCOPE: &str = "contact:user.employee_id:readonly";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Inner {
+        #[allow(dead_code)]
+        n: Option<u32>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    struct Outer {
+        #[allow(dead_code)]
+        list: Option<Vec<Inner>>,
+    }
+
+    #[test]
+    fn wrong_types_are_named_by_path() {
+        let err = parse_json::<Outer>(br#"{"list":[{"n":1},{"n":"x"}]}"#).unwrap_err();
+        assert_eq!(err.field, "list[1].n");
+        assert!(err.rule.contains("invalid type"), "{}", err.rule);
+        let err = parse_json::<Outer>(b"{not json").unwrap_err();
+        assert_eq!(err.field, "body");
+        let err = parse_json::<Outer>(b"[1,2]").unwrap_err();
+        assert_eq!(err.field, "body");
+        assert!(parse_json::<Outer>(b"").is_ok());
+    }
+}
+
+/// The one path parameter of a route, answered in the envelope if it cannot be read.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let code = invalid_param_code(parts.uri.path());
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::field(code, FieldError::new("path", e.body_text())))?;
+        Ok(PathId(id))
+    }
+}

@@ -1,0 +1,73 @@
+use super::success;
+use crate::error::ApiError;
+use crate::extract::{Caller, JsonBody, Params, PathId};
+use crate::service::messages;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use larkfeed_model::message::{GetMessageResponse, PatchMessageRequest, SendMessageRequest};
+use larkfeed_model::{ReceiveIdType, UserIdType};
+
+const SEND_SCOPES: &[&str] = &["im:message", "im:message:send_as_bot"];
+const READ_SCOPES: &[&str] = &["im:message", "im:message:readonly"];
+const PATCH_SCOPES: &[&str] = &["im:message", "im:message:send_as_bot", "im:message:update"];
+const PER_SECOND: u32 = 50;
+
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    body: Result<JsonBody<SendMessageRequest>, ApiError>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(SEND_SCOPES)?;
+    let receive_id_type = params
+        .parse::<ReceiveIdType>("receive_id_type")?
+        .ok_or_else(|| params.invalid("receive_id_type", "is required"))?;
+    if receive_id_type == ReceiveIdType::User(UserIdType::UserId) {
+        caller.user_id_type(&params, "receive_id_type")?;
+    }
+    caller.limit(&state, "messages", PER_SECOND)?;
+    let JsonBody(req) = body?;
+    Ok(success(
+        messages::send(&state, &caller.app, receive_id_type, &req).await?,
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(message_id): PathId,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(READ_SCOPES)?;
+    caller.limit(&state, "messages", PER_SECOND)?;
+    let message = messages::get(&state, &caller.app, &message_id).await?;
+    Ok(success(GetMessageResponse {
+        items: vec![message],
+    }))
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(message_id): PathId,
+    body: Result<JsonBody<PatchMessageRequest>, ApiError>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(PATCH_SCOPES)?;
+    caller.limit(&state, "messages", PER_SECOND)?;
+    let JsonBody(req) = body?;
+    messages::patch(&state, &caller.app, &message_id, &req).await?;
+    Ok(Json(
+        serde_json::json!({"code": 0, "data": {}, "msg": "ok"}),
+    ))
+}
+
+pub async fn recall(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(message_id): PathId,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.require(SEND_SCOPES)?;
+    caller.limit(&state, "messages", PER_SECOND)?;
+    messages::recall(&state, &caller.app, &message_id).await?;
+    Ok(success(serde_json::json!({})))
+}

@@ -1,0 +1,122 @@
+//! The router: one thin handler per endpoint (extract, call a service, wrap the answer), the
+//! log-id middleware, and the envelope answers for unknown paths, wrong methods and panics.
+
+mod admin;
+mod auth;
+mod chats;
+mod feed_cards;
+mod messages;
+
+use crate::error::{ApiError, LOG_ID};
+use crate::state::AppState;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use larkfeed_model::ErrorCode;
+use rand::Rng;
+use serde::Serialize;
+use std::time::Instant;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/open-apis/auth/v3/tenant_access_token/internal",
+            post(auth::tenant_access_token),
+        )
+        .route(
+            "/open-apis/auth/v3/app_access_token/internal",
+            post(auth::app_access_token),
+        )
+        .route("/open-apis/im/v1/chats", post(chats::create))
+        .route(
+            "/open-apis/im/v1/chats/{chat_id}/members",
+            post(chats::add_members).get(chats::list_members),
+        )
+        .route("/open-apis/im/v1/messages", post(messages::send))
+        .route(
+            "/open-apis/im/v1/messages/{message_id}",
+            get(messages::get)
+                .patch(messages::patch)
+                .delete(messages::recall),
+        )
+        .route("/open-apis/im/v2/app_feed_card", post(feed_cards::create))
+        .route(
+            "/open-apis/im/v2/chat_button",
+            put(feed_cards::update_chat_buttons),
+        )
+        .route("/_larkfeed/world", get(admin::world))
+        .route("/_larkfeed/health", get(admin::health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_id))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+/// `{"code":0,"msg":"success","data":…}`.
+pub(crate) fn success<T: Serialize>(data: T) -> Json<serde_json::Value> {
+    Json(serde_json::json!({"code": 0, "msg": "success", "data": data}))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed)
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    ApiError::new(ErrorCode::InternalError).into_response()
+}
+
+/// A log id like the platform's: time of day and random hex.
+fn new_log_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{:013}{}",
+        now.as_millis(),
+        hex::encode(rand::thread_rng().gen::<[u8; 8]>()).to_uppercase()
+    )
+}
+
+/// Gives every request a log id (in `X-Tt-Logid` and in error bodies) and a log line.
+async fn log_id(req: Request, next: Next) -> Response {
+    let id = new_log_id();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let started = Instant::now();
+    let span = tracing::info_span!("request", log_id = %id, %method, %path);
+    let mut response = LOG_ID
+        .scope(
+            id.clone(),
+            tracing::Instrument::instrument(next.run(req), span.clone()),
+        )
+        .await;
+    let status = response.status();
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(
+                status = status.as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "answered"
+            );
+        } else {
+            tracing::info!(
+                status = status.as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "answered"
+            );
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-tt-logid", value.clone());
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}

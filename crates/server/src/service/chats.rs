@@ -1,0 +1,229 @@
+//! Group chats: create, add members, list members (232xxx codes).
+
+use super::{checked, new_id};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{ChatRow, MemberKind};
+use crate::world::App;
+use larkfeed_model::chat::{
+    AddMembersRequest, AddMembersResponse, Chat, ChatMember, CreateChatRequest, ListMembersResponse,
+};
+use larkfeed_model::{ErrorCode, FieldError, MemberIdType, UserIdType};
+
+const INVALID: ErrorCode = ErrorCode::ChatInvalidParam;
+
+fn resolve_user(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    id: &str,
+    field: String,
+) -> Result<String, ApiError> {
+    state
+        .world
+        .resolve(app, id_type, id)
+        .map(|u| u.user_id.clone())
+        .ok_or_else(|| {
+            ApiError::field(
+                INVALID,
+                FieldError::new(field, format!("no user has the {id_type} {id:?}")),
+            )
+        })
+}
+
+pub async fn create(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    req: &CreateChatRequest,
+) -> Result<Chat, ApiError> {
+    checked(INVALID, req.validate())?;
+    if !app.bot {
+        return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
+    }
+    let mut members = vec![(MemberKind::Bot, app.app_id.clone())];
+    for (i, id) in req.user_id_list.iter().flatten().enumerate() {
+        let user = resolve_user(state, app, id_type, id, format!("user_id_list[{i}]"))?;
+        members.push((MemberKind::User, user));
+    }
+    for (i, bot) in req.bot_id_list.iter().flatten().enumerate() {
+        if state.world.app(bot).is_none() {
+            return Err(ApiError::field(
+                INVALID,
+                FieldError::new(format!("bot_id_list[{i}]"), format!("no app {bot:?}")),
+            ));
+        }
+        members.push((MemberKind::Bot, bot.clone()));
+    }
+    let owner_user = match req.owner_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => {
+            let user = resolve_user(state, app, id_type, id, "owner_id".into())?;
+            members.push((MemberKind::User, user.clone()));
+            Some(user)
+        }
+        None => None,
+    };
+    let row = ChatRow {
+        chat_id: new_id("oc_"),
+        name: req.name.clone().unwrap_or_default(),
+        description: req.description.clone().unwrap_or_default(),
+        chat_type: req.chat_type.clone().unwrap_or_else(|| "private".into()),
+        owner_app: owner_user.is_none().then(|| app.app_id.clone()),
+        owner_user,
+        creator_app: app.app_id.clone(),
+        p2p_key: None,
+        dissolved: false,
+        created_at_ms: state.clock.now_ms(),
+    };
+    state.store.insert_chat(&row, &members).await?;
+    tracing::info!(chat_id = %row.chat_id, app_id = %app.app_id, members = members.len(), "created a chat");
+    Ok(present(state, app, &row, id_type))
+}
+
+fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> Chat {
+    let (owner_id, owner_id_type) = match (&row.owner_user, &row.owner_app) {
+        (Some(user_id), _) => match state.world.user(user_id) {
+            Some(user) => (
+                state.world.id_of(app, user, id_type),
+                id_type.as_str().to_string(),
+            ),
+            None => (String::new(), String::new()),
+        },
+        (None, Some(app_id)) => (app_id.clone(), "app_id".to_string()),
+        (None, None) => (String::new(), String::new()),
+    };
+    Chat {
+        chat_id: row.chat_id.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        owner_id,
+        owner_id_type,
+        chat_mode: if row.chat_type == "p2p" {
+            "p2p".into()
+        } else {
+            "group".into()
+        },
+        chat_type: row.chat_type.clone(),
+        external: false,
+        tenant_key: state.world.tenant.tenant_key.clone(),
+    }
+}
+
+/// The chat, if it exists, is not dissolved, and has the calling bot in it.
+async fn chat_with_bot(state: &AppState, app: &App, chat_id: &str) -> Result<ChatRow, ApiError> {
+    let chat = state
+        .store
+        .get_chat(chat_id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::ChatIdInvalid))?;
+    if chat.dissolved {
+        return Err(ApiError::new(ErrorCode::ChatDissolved));
+    }
+    if !state
+        .store
+        .is_member(chat_id, MemberKind::Bot, &app.app_id)
+        .await?
+    {
+        return Err(ApiError::new(ErrorCode::OperatorNotInChat));
+    }
+    Ok(chat)
+}
+
+fn looks_like(id_type: MemberIdType, id: &str) -> bool {
+    match id_type {
+        MemberIdType::User(UserIdType::OpenId) => id.starts_with("ou_"),
+        MemberIdType::User(UserIdType::UnionId) => id.starts_with("on_"),
+        MemberIdType::User(UserIdType::UserId) => !id.contains(char::is_whitespace),
+        MemberIdType::AppId => id.starts_with("cli_"),
+    }
+}
+
+pub async fn add_members(
+    state: &AppState,
+    app: &App,
+    chat_id: &str,
+    id_type: MemberIdType,
+    req: &AddMembersRequest,
+) -> Result<AddMembersResponse, ApiError> {
+    checked(INVALID, req.validate())?;
+    let chat = chat_with_bot(state, app, chat_id).await?;
+    if chat.chat_type == "p2p" {
+        return Err(ApiError::field(
+            INVALID,
+            FieldError::new("chat_id", "members cannot be added to a one-to-one chat"),
+        ));
+    }
+    let mut response = AddMembersResponse::default();
+    let mut members = Vec::new();
+    for id in req.id_list.iter().flatten() {
+        if !looks_like(id_type, id) {
+            response.invalid_id_list.push(id.clone());
+            continue;
+        }
+        let member = match id_type {
+            MemberIdType::AppId => state
+                .world
+                .app(id)
+                .map(|a| (MemberKind::Bot, a.app_id.clone())),
+            MemberIdType::User(t) => state
+                .world
+                .resolve(app, t, id)
+                .map(|u| (MemberKind::User, u.user_id.clone())),
+        };
+        match member {
+            Some(m) => members.push(m),
+            None => response.not_existed_id_list.push(id.clone()),
+        }
+    }
+    state
+        .store
+        .add_members(chat_id, &members, state.clock.now_ms())
+        .await?;
+    Ok(response)
+}
+
+pub async fn list_members(
+    state: &AppState,
+    app: &App,
+    chat_id: &str,
+    id_type: UserIdType,
+    page_size: u32,
+    page_token: Option<&str>,
+) -> Result<ListMembersResponse, ApiError> {
+    chat_with_bot(state, app, chat_id).await?;
+    let offset = match page_token {
+        None => 0,
+        Some(t) => t.parse::<u32>().map_err(|_| {
+            ApiError::field(
+                INVALID,
+                FieldError::new("page_token", "is not a token this endpoint gave"),
+            )
+        })?,
+    };
+    let (ids, total) = state
+        .store
+        .list_members(chat_id, MemberKind::User, offset, page_size)
+        .await?;
+    let next = offset as i64 + ids.len() as i64;
+    let items = ids
+        .iter()
+        .filter_map(|id| state.world.user(id))
+        .map(|u| ChatMember {
+            member_id_type: id_type.as_str().into(),
+            member_id: state.world.id_of(app, u, id_type),
+            name: u.name.clone(),
+            tenant_key: state.world.tenant.tenant_key.clone(),
+        })
+        .collect();
+    let has_more = next < total;
+    Ok(ListMembersResponse {
+        items,
+        page_token: if has_more {
+            next.to_string()
+        } else {
+            String::new()
+        },
+        has_more,
+        member_total: total,
+    })
+}

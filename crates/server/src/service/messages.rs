@@ -1,0 +1,288 @@
+//! Messages: send (to a user's one-to-one chat with the bot, or to a chat), get, recall, and the
+//! card update of seed 002 with its rules checked in the platform's order.
+
+use super::{checked, new_id};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{MemberKind, MessageRow};
+use crate::world::App;
+use larkfeed_model::card::{sub_code, CardError};
+use larkfeed_model::message::{
+    check_content, ContentError, Message, MessageBody, PatchMessageRequest, SendMessageRequest,
+    Sender, PATCH_WINDOW_MS,
+};
+use larkfeed_model::{ErrorCode, FieldError, ReceiveIdType};
+
+const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
+/// A uuid sends at most one message within this window.
+pub const UUID_WINDOW_MS: i64 = 3600 * 1000;
+/// Updates allowed per message per second (230020 beyond).
+pub const UPDATES_PER_SECOND: u32 = 5;
+
+fn content_error(e: ContentError) -> ApiError {
+    match e {
+        ContentError::TooLong { limit, got } => ApiError::with_detail(
+            ErrorCode::ContentTooLong,
+            format!("content is {got} bytes, the limit is {limit}"),
+        ),
+        ContentError::Invalid(field) => ApiError::field(INVALID, field),
+        ContentError::Card(card) => card_error(card),
+    }
+}
+
+fn card_error(card: CardError) -> ApiError {
+    ApiError::with_detail(ErrorCode::CardInvalid, card)
+}
+
+pub fn present(state: &AppState, row: &MessageRow) -> Message {
+    let gone = row.recalled || row.deleted;
+    Message {
+        message_id: row.message_id.clone(),
+        root_id: None,
+        parent_id: None,
+        thread_id: None,
+        msg_type: row.msg_type.clone(),
+        create_time: row.create_time_ms.to_string(),
+        update_time: row.update_time_ms.to_string(),
+        deleted: gone,
+        updated: row.updated,
+        chat_id: row.chat_id.clone(),
+        sender: Sender {
+            id: row.sender_app.clone(),
+            id_type: "app_id".into(),
+            sender_type: "app".into(),
+            tenant_key: state.world.tenant.tenant_key.clone(),
+        },
+        body: MessageBody {
+            content: if gone {
+                String::new()
+            } else {
+                row.content.clone()
+            },
+        },
+        upper_message_id: None,
+    }
+}
+
+pub async fn send(
+    state: &AppState,
+    app: &App,
+    receive_id_type: ReceiveIdType,
+    req: &SendMessageRequest,
+) -> Result<Message, ApiError> {
+    checked(INVALID, req.validate())?;
+    if !app.bot {
+        return Err(ApiError::new(ErrorCode::BotAbilityOff));
+    }
+    let (msg_type, content) = (
+        req.msg_type.as_deref().unwrap_or_default(),
+        req.content.as_deref().unwrap_or_default(),
+    );
+    check_content(msg_type, content).map_err(content_error)?;
+    let now = state.clock.now_ms();
+    let uuid = req.uuid.as_deref().filter(|u| !u.is_empty());
+    if let Some(uuid) = uuid {
+        if let Some(first) = state
+            .store
+            .message_by_uuid(&app.app_id, uuid, now - UUID_WINDOW_MS)
+            .await?
+        {
+            return Ok(present(state, &first));
+        }
+    }
+    let receive_id = req.receive_id.as_deref().unwrap_or_default();
+    let chat_id = match receive_id_type {
+        ReceiveIdType::ChatId => {
+            let chat = state.store.get_chat(receive_id).await?.ok_or_else(|| {
+                ApiError::field(
+                    INVALID,
+                    FieldError::new("receive_id", "no chat has this chat_id"),
+                )
+            })?;
+            if chat.dissolved {
+                return Err(ApiError::new(ErrorCode::ChatDissolved));
+            }
+            if !state
+                .store
+                .is_member(&chat.chat_id, MemberKind::Bot, &app.app_id)
+                .await?
+            {
+                return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+            }
+            chat.chat_id
+        }
+        ReceiveIdType::Email | ReceiveIdType::User(_) => {
+            let user = match receive_id_type {
+                ReceiveIdType::User(t) => state.world.resolve(app, t, receive_id),
+                _ => state.world.resolve_email(receive_id),
+            };
+            let user = user.ok_or_else(|| {
+                ApiError::field(
+                    INVALID,
+                    FieldError::new(
+                        "receive_id",
+                        format!(
+                            "no user has the {} {receive_id:?}",
+                            receive_id_type.as_str()
+                        ),
+                    ),
+                )
+            })?;
+            if !state.world.is_available(app, user) {
+                return Err(ApiError::new(ErrorCode::NoAvailability));
+            }
+            state
+                .store
+                .p2p_chat(&app.app_id, &user.user_id, &new_id("oc_"), now)
+                .await?
+                .chat_id
+        }
+    };
+    let row = MessageRow {
+        message_id: new_id("om_"),
+        chat_id,
+        sender_app: app.app_id.clone(),
+        msg_type: msg_type.to_string(),
+        content: content.to_string(),
+        uuid: uuid.map(str::to_string),
+        create_time_ms: now,
+        update_time_ms: now,
+        updated: false,
+        recalled: false,
+        deleted: false,
+    };
+    state.store.insert_message(&row).await?;
+    Ok(present(state, &row))
+}
+
+async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError> {
+    state.store.get_message(message_id).await?.ok_or_else(|| {
+        ApiError::field(
+            INVALID,
+            FieldError::new("message_id", "no message has this id"),
+        )
+    })
+}
+
+pub async fn get(state: &AppState, app: &App, message_id: &str) -> Result<Message, ApiError> {
+    let row = find(state, message_id).await?;
+    if !state
+        .store
+        .is_member(&row.chat_id, MemberKind::Bot, &app.app_id)
+        .await?
+    {
+        return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+    }
+    Ok(present(state, &row))
+}
+
+pub async fn recall(state: &AppState, app: &App, message_id: &str) -> Result<(), ApiError> {
+    let row = find(state, message_id).await?;
+    if row.sender_app != app.app_id {
+        return Err(ApiError::with_detail(
+            ErrorCode::NoPermission,
+            "only the sender may recall a message",
+        ));
+    }
+    if row.deleted {
+        return Err(ApiError::new(ErrorCode::MessageDeleted));
+    }
+    if !state
+        .store
+        .recall_message(message_id, state.clock.now_ms())
+        .await?
+    {
+        return Err(ApiError::new(ErrorCode::MessageRecalled));
+    }
+    Ok(())
+}
+
+/// Seed 002: only the sending app, only `interactive`, not recalled, within 14 days, at most
+/// 30 KB, a buildable card, shared (`update_multi`) when the chat is a group, 5 updates/s.
+pub async fn patch(
+    state: &AppState,
+    app: &App,
+    message_id: &str,
+    req: &PatchMessageRequest,
+) -> Result<(), ApiError> {
+    checked(INVALID, req.validate())?;
+    let content = req.content.as_deref().unwrap_or_default();
+    let row = find(state, message_id).await?;
+    if row.sender_app != app.app_id {
+        return Err(ApiError::with_detail(
+            ErrorCode::NoPermission,
+            "only the app that sent a message may update it",
+        ));
+    }
+    if !app.bot {
+        return Err(ApiError::new(ErrorCode::BotAbilityOff));
+    }
+    if row.recalled {
+        return Err(ApiError::new(ErrorCode::MessageRecalled));
+    }
+    if row.deleted {
+        return Err(ApiError::new(ErrorCode::MessageDeleted));
+    }
+    if row.msg_type != "interactive" {
+        return Err(ApiError::field(
+            INVALID,
+            FieldError::new(
+                "message_id",
+                format!(
+                    "only interactive messages can be updated, this one is {}",
+                    row.msg_type
+                ),
+            ),
+        ));
+    }
+    let now = state.clock.now_ms();
+    if now - row.create_time_ms > PATCH_WINDOW_MS {
+        return Err(ApiError::new(ErrorCode::MessageTooOld));
+    }
+    let card = check_content("interactive", content)
+        .map_err(content_error)?
+        .unwrap_or(larkfeed_model::card::CardInfo {
+            v2: false,
+            template: false,
+            update_multi: false,
+        });
+    let chat = state.store.get_chat(&row.chat_id).await?;
+    if let Some(chat) = &chat {
+        if chat.dissolved {
+            return Err(ApiError::new(ErrorCode::ChatDissolved));
+        }
+        if chat.chat_type != "p2p" && !card.update_multi {
+            return Err(card_error(CardError {
+                sub_code: sub_code::UPDATE_MULTI,
+                detail: "a card in a group chat must set config.update_multi to true to be updated"
+                    .into(),
+            }));
+        }
+        if let Some(user_id) = chat.p2p_key.as_deref().and_then(|k| k.split('|').nth(1)) {
+            let available = state
+                .world
+                .user(user_id)
+                .is_some_and(|u| state.world.is_available(app, u));
+            if !available {
+                return Err(ApiError::new(ErrorCode::NoAvailability));
+            }
+        }
+    }
+    state
+        .limits
+        .check(
+            &format!("patch|{message_id}"),
+            UPDATES_PER_SECOND,
+            1000,
+            now,
+        )
+        .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
+    if !state
+        .store
+        .update_message_content(message_id, content, now)
+        .await?
+    {
+        return Err(ApiError::new(ErrorCode::MessageRecalled));
+    }
+    Ok(())
+}

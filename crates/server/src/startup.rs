@@ -1,0 +1,133 @@
+//! Building and running the server: [`Config`] says what to serve, [`Application::bind`] opens the
+//! database and the listener (port 0 picks a free port, as tests do), [`Application::run`] serves.
+
+use crate::clock::Clock;
+use crate::ratelimit::RateLimiter;
+use crate::routes::router;
+use crate::state::AppState;
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+use crate::world::World;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// The default port: not one a common service uses.
+pub const DEFAULT_PORT: u16 = 8980;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    /// `sqlite://path`, or a plain path to a SQLite file.
+    pub database: String,
+    pub world: World,
+    pub rate_limits: bool,
+    pub clock: Clock,
+}
+
+impl Config {
+    pub fn new(database: impl Into<String>) -> Config {
+        Config {
+            host: "127.0.0.1".into(),
+            port: DEFAULT_PORT,
+            database: database.into(),
+            world: World::default_world(),
+            rate_limits: true,
+            clock: Clock::system(),
+        }
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+/// Picks the store from the database URL's scheme.
+pub async fn open_store(database: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        anyhow::bail!("PostgreSQL is not supported yet; use a SQLite path or sqlite:// URL");
+    }
+    Ok(Arc::new(SqliteStore::open(database).await?))
+}
+
+impl Application {
+    pub async fn bind(config: Config) -> anyhow::Result<Application> {
+        let store = open_store(&config.database).await?;
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
+            })?;
+        let state = AppState {
+            store,
+            world: Arc::new(config.world),
+            clock: config.clock,
+            limits: Arc::new(RateLimiter::new(config.rate_limits)),
+        };
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn base_url(&self) -> String {
+        match self.listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    ///
+    /// HTTP/1.1 with title-case header names: the Python SDK reads `X-Tt-Logid` from a plain,
+    /// case-sensitive dict of the response headers, so `x-tt-logid` would be lost to it.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let service = TowerToHyperService::new(router(self.state));
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, _) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a moment rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let conn = http1::Builder::new()
+                .title_case_headers(true)
+                .serve_connection(TokioIo::new(stream), service.clone());
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        graceful.shutdown().await;
+        Ok(())
+    }
+}

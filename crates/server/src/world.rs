@@ -1,0 +1,514 @@
+//! The world the server simulates: one tenant, its users and its apps (`FACTS.md` §0).
+//!
+//! A world is configuration, not state: it comes from a TOML file (`--world`) or the built-in
+//! default, and every id in it is derived deterministically, so the same file always yields the
+//! same `app_id`s, `open_id`s and `union_id`s. A user's `open_id` differs per app, the `union_id`
+//! per app developer, the `user_id` is one per tenant.
+
+use larkfeed_model::UserIdType;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Every scope larkfeed checks; the default world's apps hold them all.
+pub const ALL_SCOPES: &[&str] = &[
+    "im:app_feed_card:write",
+    "im:message",
+    "im:message:send_as_bot",
+    "im:message:update",
+    "im:chat",
+    "im:datasync.feed_card.time_sensitive:write",
+    "contact:user.employee_id:readonly",
+];
+
+/// The world file as written (`--world FILE`). See `docs/world.example.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldFile {
+    pub tenant: TenantFile,
+    #[serde(default)]
+    pub users: Vec<UserFile>,
+    #[serde(default)]
+    pub apps: Vec<AppFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantFile {
+    pub name: String,
+    pub tenant_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFile {
+    pub name: String,
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppFile {
+    pub name: String,
+    pub app_id: Option<String>,
+    pub app_secret: Option<String>,
+    pub developer: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// User names or user_ids who may see the app; absent means everyone.
+    pub availability: Option<Vec<String>>,
+    #[serde(default = "yes")]
+    pub bot: bool,
+    pub callback_url: Option<String>,
+    pub encrypt_key: Option<String>,
+    pub verification_token: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tenant {
+    pub name: String,
+    pub tenant_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub name: String,
+    pub user_id: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct App {
+    pub name: String,
+    pub app_id: String,
+    pub app_secret: String,
+    pub developer: String,
+    pub scopes: BTreeSet<String>,
+    /// Indexes into `World::users`; `None` means every user.
+    #[serde(skip)]
+    pub availability: Option<BTreeSet<usize>>,
+    pub bot: bool,
+    pub callback_url: Option<String>,
+    pub encrypt_key: Option<String>,
+    pub verification_token: Option<String>,
+}
+
+impl App {
+    pub fn has_any_scope(&self, scopes: &[&str]) -> bool {
+        scopes.iter().any(|s| self.scopes.contains(*s))
+    }
+}
+
+/// A loaded world with its id indexes.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub tenant: Tenant,
+    pub users: Vec<User>,
+    pub apps: Vec<Arc<App>>,
+    app_index: HashMap<String, usize>,
+    user_id_index: HashMap<String, usize>,
+    email_index: HashMap<String, usize>,
+    /// open_id → (app index, user index)
+    open_index: HashMap<String, (usize, usize)>,
+    /// union_id → (developer, user index)
+    union_index: HashMap<String, (String, usize)>,
+}
+
+fn digest_hex(parts: &[&str], len: usize) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())[..len].to_string()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    #[error("cannot read world file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("world file {path} is not valid: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("world is not valid: {0}")]
+    Invalid(String),
+}
+
+impl World {
+    pub fn load(path: &Path) -> Result<World, WorldError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let file: WorldFile = toml::from_str(&text).map_err(|e| WorldError::Parse {
+            path: shown,
+            source: Box::new(e),
+        })?;
+        World::from_file(file)
+    }
+
+    pub fn from_toml(text: &str) -> Result<World, WorldError> {
+        let file: WorldFile = toml::from_str(text).map_err(|e| WorldError::Parse {
+            path: "<inline>".into(),
+            source: Box::new(e),
+        })?;
+        World::from_file(file)
+    }
+
+    /// One tenant, three apps (two by the same developer, one by a partner with its bot off),
+    /// six users; Frank is outside the first app's availability.
+    pub fn default_world() -> World {
+        World::from_toml(DEFAULT_WORLD).expect("the built-in world is valid")
+    }
+
+    pub fn from_file(file: WorldFile) -> Result<World, WorldError> {
+        let tenant_key = file
+            .tenant
+            .tenant_key
+            .clone()
+            .unwrap_or_else(|| digest_hex(&["tenant", &file.tenant.name], 16));
+        let tenant = Tenant {
+            name: file.tenant.name.clone(),
+            tenant_key: tenant_key.clone(),
+        };
+        let domain: String = file
+            .tenant
+            .name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase();
+        let mut users = Vec::new();
+        let mut user_id_index = HashMap::new();
+        let mut email_index = HashMap::new();
+        for u in &file.users {
+            let user_id = u
+                .user_id
+                .clone()
+                .unwrap_or_else(|| digest_hex(&["user", &tenant_key, &u.name], 8));
+            let local: String = u
+                .name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_lowercase();
+            let email = u
+                .email
+                .clone()
+                .unwrap_or_else(|| format!("{local}@{domain}.example"));
+            if user_id_index.insert(user_id.clone(), users.len()).is_some() {
+                return Err(WorldError::Invalid(format!(
+                    "two users share user_id {user_id}"
+                )));
+            }
+            email_index.insert(email.clone(), users.len());
+            users.push(User {
+                name: u.name.clone(),
+                user_id,
+                email,
+            });
+        }
+        let mut apps = Vec::new();
+        let mut app_index = HashMap::new();
+        for a in &file.apps {
+            let app_id = a.app_id.clone().unwrap_or_else(|| {
+                format!("cli_{}", digest_hex(&["app", &tenant_key, &a.name], 16))
+            });
+            if !app_id.starts_with("cli_") {
+                return Err(WorldError::Invalid(format!(
+                    "app {:?}: app_id must start with cli_",
+                    a.name
+                )));
+            }
+            let app_secret = a
+                .app_secret
+                .clone()
+                .unwrap_or_else(|| digest_hex(&["secret", &app_id], 32));
+            let availability = match &a.availability {
+                None => None,
+                Some(list) => {
+                    let mut set = BTreeSet::new();
+                    for who in list {
+                        let idx = users
+                            .iter()
+                            .position(|u| &u.name == who || &u.user_id == who)
+                            .ok_or_else(|| {
+                                WorldError::Invalid(format!(
+                                    "app {:?}: unknown user {who:?} in availability",
+                                    a.name
+                                ))
+                            })?;
+                        set.insert(idx);
+                    }
+                    Some(set)
+                }
+            };
+            let scopes = match &a.scopes {
+                Some(s) => s.iter().cloned().collect(),
+                None => ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            };
+            if app_index.insert(app_id.clone(), apps.len()).is_some() {
+                return Err(WorldError::Invalid(format!(
+                    "two apps share app_id {app_id}"
+                )));
+            }
+            apps.push(Arc::new(App {
+                name: a.name.clone(),
+                app_id,
+                app_secret,
+                developer: a.developer.clone().unwrap_or_else(|| tenant_key.clone()),
+                scopes,
+                availability,
+                bot: a.bot,
+                callback_url: a.callback_url.clone(),
+                encrypt_key: a.encrypt_key.clone(),
+                verification_token: a.verification_token.clone(),
+            }));
+        }
+        if apps.is_empty() {
+            return Err(WorldError::Invalid("a world needs at least one app".into()));
+        }
+        let mut world = World {
+            tenant,
+            users,
+            apps,
+            app_index,
+            user_id_index,
+            email_index,
+            open_index: HashMap::new(),
+            union_index: HashMap::new(),
+        };
+        for ai in 0..world.apps.len() {
+            for ui in 0..world.users.len() {
+                let open = world.open_id(&world.apps[ai], &world.users[ui]);
+                world.open_index.insert(open, (ai, ui));
+                let union = world.union_id(&world.apps[ai], &world.users[ui]);
+                world
+                    .union_index
+                    .insert(union, (world.apps[ai].developer.clone(), ui));
+            }
+        }
+        Ok(world)
+    }
+
+    pub fn app(&self, app_id: &str) -> Option<&Arc<App>> {
+        self.app_index.get(app_id).map(|&i| &self.apps[i])
+    }
+
+    pub fn user(&self, user_id: &str) -> Option<&User> {
+        self.user_id_index.get(user_id).map(|&i| &self.users[i])
+    }
+
+    fn user_index(&self, user: &User) -> usize {
+        self.user_id_index[&user.user_id]
+    }
+
+    pub fn open_id(&self, app: &App, user: &User) -> String {
+        format!(
+            "ou_{}",
+            digest_hex(&["open_id", &app.app_id, &user.user_id], 32)
+        )
+    }
+
+    pub fn union_id(&self, app: &App, user: &User) -> String {
+        format!(
+            "on_{}",
+            digest_hex(
+                &[
+                    "union_id",
+                    &app.developer,
+                    &self.tenant.tenant_key,
+                    &user.user_id
+                ],
+                32
+            )
+        )
+    }
+
+    /// The id of `user` as `app` sees it under `id_type`.
+    pub fn id_of(&self, app: &App, user: &User, id_type: UserIdType) -> String {
+        match id_type {
+            UserIdType::OpenId => self.open_id(app, user),
+            UserIdType::UnionId => self.union_id(app, user),
+            UserIdType::UserId => user.user_id.clone(),
+        }
+    }
+
+    /// Finds the user an id names, as `app` would: an open_id of another app names nobody.
+    pub fn resolve(&self, app: &App, id_type: UserIdType, id: &str) -> Option<&User> {
+        let idx = match id_type {
+            UserIdType::OpenId => {
+                let (ai, ui) = *self.open_index.get(id)?;
+                (self.apps[ai].app_id == app.app_id).then_some(ui)?
+            }
+            UserIdType::UnionId => {
+                let (dev, ui) = self.union_index.get(id)?;
+                (dev == &app.developer).then_some(*ui)?
+            }
+            UserIdType::UserId => *self.user_id_index.get(id)?,
+        };
+        Some(&self.users[idx])
+    }
+
+    pub fn resolve_email(&self, email: &str) -> Option<&User> {
+        self.email_index.get(email).map(|&i| &self.users[i])
+    }
+
+    pub fn is_available(&self, app: &App, user: &User) -> bool {
+        match &app.availability {
+            None => true,
+            Some(set) => set.contains(&self.user_index(user)),
+        }
+    }
+
+    /// What `GET /_larkfeed/world` shows: every app with its credentials and its view of each user.
+    pub fn describe(&self) -> serde_json::Value {
+        let apps: Vec<_> = self
+            .apps
+            .iter()
+            .map(|app| {
+                let users: Vec<_> = self
+                    .users
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "name": u.name,
+                            "email": u.email,
+                            "open_id": self.open_id(app, u),
+                            "union_id": self.union_id(app, u),
+                            "user_id": u.user_id,
+                            "available": self.is_available(app, u),
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "name": app.name,
+                    "app_id": app.app_id,
+                    "app_secret": app.app_secret,
+                    "developer": app.developer,
+                    "scopes": app.scopes,
+                    "bot": app.bot,
+                    "callback_url": app.callback_url,
+                    "users": users,
+                })
+            })
+            .collect();
+        serde_json::json!({ "tenant": self.tenant, "apps": apps })
+    }
+}
+
+/// The built-in world; `docs/world.example.toml` documents the same shape.
+pub const DEFAULT_WORLD: &str = r#"
+[tenant]
+name = "Larkfeed Demo"
+
+[[users]]
+name = "Alice Zhang"
+[[users]]
+name = "Bob Li"
+[[users]]
+name = "Carol Wang"
+[[users]]
+name = "David Chen"
+[[users]]
+name = "Eve Liu"
+[[users]]
+name = "Frank Zhao"
+
+[[apps]]
+name = "Demo Bot"
+developer = "larkfeed-demo"
+availability = ["Alice Zhang", "Bob Li", "Carol Wang", "David Chen", "Eve Liu"]
+
+[[apps]]
+name = "Ops Console"
+developer = "larkfeed-demo"
+
+[[apps]]
+name = "Partner Tool"
+developer = "partner"
+bot = false
+scopes = ["im:chat", "im:message"]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_deterministic_and_scoped_as_the_platform_scopes_them() {
+        let a = World::default_world();
+        let b = World::default_world();
+        assert_eq!(a.apps[0].app_id, b.apps[0].app_id);
+        assert!(a.apps[0].app_id.starts_with("cli_"));
+        let alice = &a.users[0];
+        let (demo, ops, partner) = (&a.apps[0], &a.apps[1], &a.apps[2]);
+        assert_ne!(
+            a.open_id(demo, alice),
+            a.open_id(ops, alice),
+            "open_id differs per app"
+        );
+        assert_eq!(
+            a.union_id(demo, alice),
+            a.union_id(ops, alice),
+            "union_id shared by one developer"
+        );
+        assert_ne!(
+            a.union_id(demo, alice),
+            a.union_id(partner, alice),
+            "union_id differs across developers"
+        );
+        assert_eq!(a.open_id(demo, alice), b.open_id(&b.apps[0], &b.users[0]));
+    }
+
+    #[test]
+    fn resolve_respects_the_app() {
+        let w = World::default_world();
+        let alice = &w.users[0];
+        let (demo, ops) = (&w.apps[0], &w.apps[1]);
+        let open = w.open_id(demo, alice);
+        assert_eq!(
+            w.resolve(demo, UserIdType::OpenId, &open).unwrap().user_id,
+            alice.user_id
+        );
+        assert!(w.resolve(ops, UserIdType::OpenId, &open).is_none());
+        let union = w.union_id(demo, alice);
+        assert!(w.resolve(ops, UserIdType::UnionId, &union).is_some());
+        assert!(w.resolve(&w.apps[2], UserIdType::UnionId, &union).is_none());
+    }
+
+    #[test]
+    fn default_world_has_a_user_outside_the_first_app() {
+        let w = World::default_world();
+        assert!(w.users.len() >= 5 && w.apps.len() >= 2);
+        assert!(w.users.iter().any(|u| !w.is_available(&w.apps[0], u)));
+    }
+
+    #[test]
+    fn the_example_file_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/world.example.toml");
+        let w = World::load(&path).unwrap();
+        assert!(!w.apps.is_empty());
+    }
+
+    #[test]
+    fn unknown_availability_user_is_an_error() {
+        let err =
+            World::from_toml("[tenant]\nname='x'\n[[apps]]\nname='a'\navailability=['nobody']\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("nobody"));
+    }
+}
