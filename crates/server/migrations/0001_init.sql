@@ -27,6 +27,7 @@ CREATE TABLE chat_members (
     member_kind  TEXT NOT NULL,          -- user | bot
     member_id    TEXT NOT NULL,          -- tenant user_id, or app_id for bots
     joined_at    BIGINT NOT NULL,
+    position     BIGINT NOT NULL,        -- order within one join, so listings keep join order
     PRIMARY KEY (chat_id, member_kind, member_id)
 );
 

@@ -5,10 +5,25 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Wall-clock time plus an adjustable offset. Cheap to clone; clones share the offset.
+/// Wall-clock time plus an adjustable offset, or a frozen instant. Cheap to clone; clones share
+/// their state.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    offset_ms: Arc<AtomicI64>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    offset_ms: AtomicI64,
+    /// The frozen instant; 0 while the clock runs.
+    frozen_ms: AtomicI64,
+}
+
+fn wall_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Clock {
@@ -18,26 +33,45 @@ impl Clock {
 
     /// Milliseconds since the Unix epoch, as the server sees them.
     pub fn now_ms(&self) -> i64 {
-        let wall = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        wall + self.offset_ms.load(Ordering::Relaxed)
+        match self.inner.frozen_ms.load(Ordering::SeqCst) {
+            0 => wall_ms() + self.inner.offset_ms.load(Ordering::SeqCst),
+            frozen => frozen,
+        }
     }
 
     /// Moves the server's time forward (or back, with a negative amount).
     pub fn advance_ms(&self, ms: i64) {
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        if self.is_frozen() {
+            self.inner.frozen_ms.fetch_add(ms, Ordering::SeqCst);
+        } else {
+            self.inner.offset_ms.fetch_add(ms, Ordering::SeqCst);
+        }
     }
 
-    /// Sets the server's time to `at_ms`.
+    /// Sets the server's time to `at_ms` (it keeps running, or stays frozen, from there).
     pub fn set_ms(&self, at_ms: i64) {
         let now = self.now_ms();
         self.advance_ms(at_ms - now);
     }
 
-    pub fn offset_ms(&self) -> i64 {
-        self.offset_ms.load(Ordering::Relaxed)
+    /// Stops time at the current instant until [`Clock::resume`].
+    pub fn freeze(&self) {
+        let now = self.now_ms();
+        self.inner.frozen_ms.store(now.max(1), Ordering::SeqCst);
+    }
+
+    /// Lets time run again from the frozen instant.
+    pub fn resume(&self) {
+        let frozen = self.inner.frozen_ms.swap(0, Ordering::SeqCst);
+        if frozen != 0 {
+            self.inner
+                .offset_ms
+                .store(frozen - wall_ms(), Ordering::SeqCst);
+        }
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.inner.frozen_ms.load(Ordering::SeqCst) != 0
     }
 }
 
@@ -54,5 +88,18 @@ mod tests {
         assert!(b.now_ms() - before >= 15 * 24 * 3600 * 1000);
         a.set_ms(1_000);
         assert!(b.now_ms() < 10_000);
+    }
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_told() {
+        let c = Clock::system();
+        c.freeze();
+        let t = c.now_ms();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(c.now_ms(), t);
+        c.advance_ms(1000);
+        assert_eq!(c.now_ms(), t + 1000);
+        c.resume();
+        assert!(c.now_ms() >= t + 1000);
     }
 }

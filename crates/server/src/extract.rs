@@ -32,10 +32,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
+    let bytes: &[u8] = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => b"{}",
+        Some(b'{') => bytes,
+        Some(_) => return Err(FieldError::new("body", "must be a JSON object")),
     };
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -190,12 +190,12 @@ mod tests {
 
     #[derive(serde::Deserialize, Debug)]
     struct Inner {
-        #[allow(dead_code)]
+        #[expect(dead_code, reason = "only parsed")]
         n: Option<u32>,
     }
     #[derive(serde::Deserialize, Debug)]
     struct Outer {
-        #[allow(dead_code)]
+        #[expect(dead_code, reason = "only parsed")]
         list: Option<Vec<Inner>>,
     }
 

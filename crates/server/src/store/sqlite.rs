@@ -106,15 +106,16 @@ async fn insert_members(
     now_ms: i64,
 ) -> StoreResult<u64> {
     let mut added = 0;
-    for (kind, id) in members {
+    for (position, (kind, id)) in members.iter().enumerate() {
         added += sqlx::query(
-            "INSERT INTO chat_members (chat_id, member_kind, member_id, joined_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO chat_members (chat_id, member_kind, member_id, joined_at, position) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT DO NOTHING",
         )
         .bind(chat_id)
         .bind(kind.as_str())
         .bind(id)
         .bind(now_ms)
+        .bind(position as i64)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -285,7 +286,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<(Vec<String>, i64)> {
         let ids = sqlx::query(
             "SELECT member_id FROM chat_members WHERE chat_id = ? AND member_kind = ? \
-             ORDER BY joined_at, member_id LIMIT ? OFFSET ?",
+             ORDER BY joined_at, position LIMIT ? OFFSET ?",
         )
         .bind(chat_id)
         .bind(kind.as_str())

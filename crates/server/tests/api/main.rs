@@ -1,1 +1,11 @@
-fn main() {}
+//! Integration tests: each starts the real server on port 0 with a fresh SQLite file and talks
+//! HTTP to it, as an app would.
+
+mod chat_buttons;
+mod chats;
+mod envelope;
+mod feed_cards;
+mod helpers;
+mod messages;
+mod persistence;
+mod tokens;

@@ -1,0 +1,154 @@
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_created_chat_holds_the_bot_and_the_users() {
+    let t = spawn_app().await;
+    let a = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/chats",
+            Some(json!({"name": "ops", "user_id_list": [t.open_id(0, 0), t.open_id(0, 1)]})),
+        )
+        .await;
+    let data = a.assert_ok();
+    let chat = data["chat_id"].as_str().unwrap();
+    assert!(chat.starts_with("oc_"));
+    assert_eq!(data["name"], "ops");
+    assert_eq!(data["owner_id_type"], "app_id");
+    let m = t
+        .call(
+            0,
+            Method::GET,
+            &format!("/open-apis/im/v1/chats/{chat}/members"),
+            None,
+        )
+        .await;
+    let data = m.assert_ok();
+    assert_eq!(data["member_total"], 2);
+    assert_eq!(data["items"][0]["member_id"], json!(t.open_id(0, 0)));
+    assert_eq!(data["items"][0]["name"], "Alice Zhang");
+    assert_eq!(data["items"][0]["member_id_type"], "open_id");
+    assert_eq!(data["has_more"], false);
+}
+
+#[tokio::test]
+async fn members_page_and_come_in_the_asked_id_type() {
+    let t = spawn_app().await;
+    let chat = t.group(0, &[0, 1, 2, 3, 4]).await;
+    let path = format!("/open-apis/im/v1/chats/{chat}/members?member_id_type=union_id&page_size=2");
+    let first = t.call(0, Method::GET, &path, None).await;
+    let d = first.assert_ok();
+    assert_eq!(d["items"].as_array().unwrap().len(), 2);
+    assert_eq!(d["has_more"], true);
+    assert_eq!(d["member_total"], 5);
+    assert_eq!(d["items"][0]["member_id"], json!(t.union_id(0, 0)));
+    let token = d["page_token"].as_str().unwrap();
+    let mut seen = 2;
+    let mut next = token.to_string();
+    while !next.is_empty() {
+        let page = t
+            .call(0, Method::GET, &format!("{path}&page_token={next}"), None)
+            .await;
+        let d = page.assert_ok();
+        seen += d["items"].as_array().unwrap().len();
+        next = d["page_token"].as_str().unwrap().to_string();
+    }
+    assert_eq!(seen, 5);
+}
+
+#[tokio::test]
+async fn adding_members_reports_invalid_and_unknown_ids() {
+    let t = spawn_app().await;
+    let chat = t.group(0, &[0]).await;
+    let a = t
+        .call(
+            0,
+            Method::POST,
+            &format!("/open-apis/im/v1/chats/{chat}/members?member_id_type=open_id"),
+            Some(json!({"id_list": [t.open_id(0, 1), "not-an-open-id", "ou_unknown"]})),
+        )
+        .await;
+    let d = a.assert_ok();
+    assert_eq!(d["invalid_id_list"], json!(["not-an-open-id"]));
+    assert_eq!(d["not_existed_id_list"], json!(["ou_unknown"]));
+    let m = t
+        .call(
+            0,
+            Method::GET,
+            &format!("/open-apis/im/v1/chats/{chat}/members"),
+            None,
+        )
+        .await;
+    assert_eq!(m.assert_ok()["member_total"], 2);
+}
+
+#[tokio::test]
+async fn chat_errors_use_the_232_range() {
+    let t = spawn_app().await;
+    let a = t
+        .call(
+            0,
+            Method::GET,
+            "/open-apis/im/v1/chats/oc_missing/members",
+            None,
+        )
+        .await;
+    a.assert_code(400, 232006);
+    let chat = t.group(1, &[0]).await;
+    let b = t
+        .call(
+            0,
+            Method::GET,
+            &format!("/open-apis/im/v1/chats/{chat}/members"),
+            None,
+        )
+        .await;
+    b.assert_code(400, 232011);
+    let c = t
+        .call(
+            1,
+            Method::GET,
+            &format!("/open-apis/im/v1/chats/{chat}/members?page_size=101"),
+            None,
+        )
+        .await;
+    c.assert_invalid(232001, "page_size");
+    let d = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/chats",
+            Some(json!({"user_id_list": vec!["ou_x"; 51]})),
+        )
+        .await;
+    d.assert_invalid(232001, "user_id_list");
+    let e = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/chats",
+            Some(json!({"user_id_list": ["ou_nobody"]})),
+        )
+        .await;
+    e.assert_invalid(232001, "user_id_list[0]");
+    let f = t
+        .call(
+            0,
+            Method::POST,
+            &format!("/open-apis/im/v1/chats/{chat}/members"),
+            Some(json!({})),
+        )
+        .await;
+    f.assert_invalid(232001, "id_list");
+}
+
+#[tokio::test]
+async fn an_app_without_bot_ability_cannot_create_chats() {
+    let t = spawn_with(restricted_world(), true).await;
+    t.call(1, Method::POST, "/open-apis/im/v1/chats", Some(json!({})))
+        .await
+        .assert_code(400, 232025);
+}

@@ -1,0 +1,154 @@
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_unknown_path_is_99991201_in_the_envelope_with_a_log_id() {
+    let t = spawn_app().await;
+    let a = t
+        .raw(Method::GET, "/open-apis/im/v9/nothing", None, None)
+        .await;
+    a.assert_code(404, 99991201);
+    let header = a.headers.get("x-tt-logid").unwrap().to_str().unwrap();
+    assert_eq!(a.body["error"]["log_id"], json!(header));
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_99991301() {
+    let t = spawn_app().await;
+    t.raw(Method::DELETE, "/open-apis/im/v2/app_feed_card", None, None)
+        .await
+        .assert_code(405, 99991301);
+    t.raw(Method::GET, "/open-apis/im/v2/chat_button", None, None)
+        .await
+        .assert_code(405, 99991301);
+}
+
+#[tokio::test]
+async fn every_success_carries_a_log_id_too() {
+    let t = spawn_app().await;
+    let a = t.raw(Method::GET, "/_larkfeed/world", None, None).await;
+    assert!(a.headers.get("x-tt-logid").is_some());
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_230001_naming_the_body() {
+    let t = spawn_app().await;
+    let token = t.token(0).await;
+    let resp = t
+        .http
+        .post(format!("{}/open-apis/im/v2/app_feed_card", t.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"user_ids\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], 230001);
+    assert!(v["msg"].as_str().unwrap().contains("body"));
+}
+
+#[tokio::test]
+async fn a_field_of_the_wrong_type_is_named_by_its_path() {
+    let t = spawn_app().await;
+    let mut body = seed_feed_card(&[t.open_id(0, 0)]);
+    body["app_feed_card"]["title"] = json!(42);
+    let a = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v2/app_feed_card",
+            Some(body),
+        )
+        .await;
+    a.assert_invalid(230001, "app_feed_card.title");
+    let mut body = seed_feed_card(&[t.open_id(0, 0)]);
+    body["app_feed_card"]["buttons"]["buttons"][0]["text"] = json!("文本");
+    let a = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v2/app_feed_card",
+            Some(body),
+        )
+        .await;
+    a.assert_invalid(230001, "app_feed_card.buttons.buttons[0].text");
+    let a = t
+        .call(
+            0,
+            Method::PUT,
+            "/open-apis/im/v2/chat_button",
+            Some(json!({"chat_id": ["oc_1"]})),
+        )
+        .await;
+    a.assert_invalid(230001, "chat_id");
+    let a = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/chats",
+            Some(json!({"user_id_list": "ou_1"})),
+        )
+        .await;
+    a.assert_invalid(232001, "user_id_list");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_answered_in_the_envelope() {
+    let t = spawn_app().await;
+    let token = t.token(0).await;
+    let big = format!("{{\"content\":\"{}\"}}", "a".repeat(3 * 1024 * 1024));
+    let resp = t
+        .http
+        .post(format!(
+            "{}/open-apis/im/v1/messages?receive_id_type=open_id",
+            t.base
+        ))
+        .bearer_auth(&token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], 230001);
+    assert!(v["msg"].as_str().unwrap().contains("body"), "{v}");
+}
+
+#[tokio::test]
+async fn a_bad_user_id_type_is_230001_naming_the_parameter() {
+    let t = spawn_app().await;
+    let a = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v2/app_feed_card?user_id_type=email",
+            Some(seed_feed_card(&[t.open_id(0, 0)])),
+        )
+        .await;
+    a.assert_invalid(230001, "user_id_type");
+}
+
+#[tokio::test]
+async fn the_world_lists_apps_with_credentials_and_each_apps_view_of_users() {
+    let t = spawn_app().await;
+    let a = t.raw(Method::GET, "/_larkfeed/world", None, None).await;
+    let apps = a.body["apps"].as_array().unwrap();
+    assert!(apps.len() >= 2);
+    assert_eq!(apps[0]["app_id"], json!(t.app(0).app_id));
+    assert_eq!(apps[0]["app_secret"], json!(t.app(0).app_secret));
+    let users = apps[0]["users"].as_array().unwrap();
+    assert!(users.len() >= 5);
+    assert_eq!(users[0]["open_id"], json!(t.open_id(0, 0)));
+    assert_ne!(
+        apps[0]["users"][0]["open_id"],
+        apps[1]["users"][0]["open_id"]
+    );
+    assert_eq!(
+        apps[0]["users"][0]["user_id"],
+        apps[1]["users"][0]["user_id"]
+    );
+    assert!(users.iter().any(|u| u["available"] == json!(false)));
+}

@@ -1,0 +1,252 @@
+use larkfeed_server::clock::Clock;
+use larkfeed_server::state::AppState;
+use larkfeed_server::world::{App, World};
+use larkfeed_server::{Application, Config};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    pub clock: Clock,
+    pub db_path: String,
+    pub _dir: Arc<tempfile::TempDir>,
+}
+
+/// The answer to one call: status, headers and the JSON body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> i64 {
+        self.body["code"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no code in {}", self.body))
+    }
+    pub fn msg(&self) -> &str {
+        self.body["msg"].as_str().unwrap_or_default()
+    }
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Value {
+        assert_eq!((self.status, self.code()), (200, 0), "{}", self.body);
+        &self.body["data"]
+    }
+    /// Asserts the code, the HTTP 400 status, and that the message names `field`.
+    #[track_caller]
+    pub fn assert_invalid(&self, code: i64, field: &str) {
+        assert_eq!((self.status, self.code()), (400, code), "{}", self.body);
+        assert!(
+            self.msg().contains(field),
+            "message {:?} does not name {field}",
+            self.msg()
+        );
+        assert_eq!(
+            self.body["error"]["field_violations"][0]["field"],
+            json!(field),
+            "{}",
+            self.body
+        );
+    }
+    #[track_caller]
+    pub fn assert_code(&self, status: u16, code: i64) {
+        assert_eq!((self.status, self.code()), (status, code), "{}", self.body);
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(World::default_world(), true).await
+}
+
+pub async fn spawn_with(world: World, rate_limits: bool) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let db_path = dir.path().join("test.db").display().to_string();
+    spawn_on(world, rate_limits, &db_path, dir, Clock::system()).await
+}
+
+pub async fn spawn_on(
+    world: World,
+    rate_limits: bool,
+    db_path: &str,
+    dir: Arc<tempfile::TempDir>,
+    clock: Clock,
+) -> TestApp {
+    let mut config = Config::new(db_path);
+    config.port = 0;
+    config.world = world;
+    config.rate_limits = rate_limits;
+    config.clock = clock.clone();
+    let app = Application::bind(config).await.expect("server starts");
+    let base = app.base_url();
+    let state = app.state().clone();
+    tokio::spawn(app.run());
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        state,
+        clock,
+        db_path: db_path.to_string(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// The same database and clock, served by a new server (a restart).
+    pub async fn restart(&self) -> TestApp {
+        spawn_on(
+            (*self.state.world).clone(),
+            true,
+            &self.db_path,
+            self._dir.clone(),
+            self.clock.clone(),
+        )
+        .await
+    }
+
+    pub fn world(&self) -> &World {
+        &self.state.world
+    }
+
+    pub fn app(&self, i: usize) -> &App {
+        &self.state.world.apps[i]
+    }
+
+    /// User `u` as app `a` sees them (open_id).
+    pub fn open_id(&self, a: usize, u: usize) -> String {
+        let w = self.world();
+        w.open_id(&w.apps[a], &w.users[u])
+    }
+
+    pub fn union_id(&self, a: usize, u: usize) -> String {
+        let w = self.world();
+        w.union_id(&w.apps[a], &w.users[u])
+    }
+
+    pub fn user_id(&self, u: usize) -> String {
+        self.world().users[u].user_id.clone()
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn token(&self, a: usize) -> String {
+        let app = self.app(a);
+        let answer = self
+            .raw(
+                Method::POST,
+                "/open-apis/auth/v3/tenant_access_token/internal",
+                None,
+                Some(json!({"app_id": app.app_id, "app_secret": app.app_secret})),
+            )
+            .await;
+        assert_eq!(answer.code(), 0, "{}", answer.body);
+        answer.body["tenant_access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A call as app `a`, with a fresh token.
+    pub async fn call(&self, a: usize, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let token = self.token(a).await;
+        self.raw(method, path, Some(&token), body).await
+    }
+
+    /// A group chat created by app `a` with the given users (indexes into the world's users).
+    pub async fn group(&self, a: usize, users: &[usize]) -> String {
+        let ids: Vec<String> = users.iter().map(|&u| self.open_id(a, u)).collect();
+        let answer = self
+            .call(
+                a,
+                Method::POST,
+                "/open-apis/im/v1/chats",
+                Some(json!({"name": "team", "user_id_list": ids})),
+            )
+            .await;
+        answer.assert_ok()["chat_id"].as_str().unwrap().to_string()
+    }
+}
+
+/// The seed's card (003), for the given users.
+pub fn seed_feed_card(user_ids: &[String]) -> Value {
+    json!({
+        "app_feed_card": {
+            "biz_id": "096e2927-40a6-41a3-9562-314d641d09ae",
+            "title": "主标题",
+            "avatar_key": "v3_0041_007bca9f-67ba-4199-bf00-4031b12cf226",
+            "preview": "预览信息",
+            "status_label": {"text": "标签文字", "type": "primary"},
+            "buttons": {"buttons": [seed_button()]},
+            "link": {"link": "https://www.feishu.cn/"},
+            "time_sensitive": false,
+            "notify": {"close_notify": true, "custom_sound_text": "您有新的订单", "with_custom_sound": true}
+        },
+        "user_ids": user_ids,
+    })
+}
+
+pub fn seed_button() -> Value {
+    json!({
+        "multi_url": {
+            "url": "https://www.feishu.cn/",
+            "android_url": "https://www.feishu.cn/",
+            "ios_url": "https://www.feishu.cn/",
+            "pc_url": "https://www.feishu.cn/"
+        },
+        "action_type": "url_page",
+        "text": {"text": "文本"},
+        "button_type": "default",
+        "action_map": {"foo": "bar"}
+    })
+}
+
+/// Seed 002's card content.
+pub const SEED_CARD: &str = r#"{"elements":[{"tag":"div","text":{"content":"This is the plain text","tag":"plain_text"}}],"header":{"template":"blue","title":{"content":"This is the title","tag":"plain_text"}}}"#;
+
+/// A world where app 0 lacks some scopes and app 1 has its bot off.
+pub fn restricted_world() -> World {
+    World::from_toml(
+        r#"
+[tenant]
+name = "Restricted"
+[[users]]
+name = "Ann"
+[[users]]
+name = "Ben"
+[[apps]]
+name = "No Scopes"
+scopes = ["im:chat"]
+[[apps]]
+name = "No Bot"
+bot = false
+"#,
+    )
+    .unwrap()
+}
