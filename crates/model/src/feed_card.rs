@@ -325,7 +325,8 @@ mod tests {
 
     #[test]
     fn each_rule_names_its_field() {
-        let table: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+        let table: Vec<(Edit, &str)> = vec![
             (
                 Box::new(|c| c["biz_id"] = json!("b".repeat(201))),
                 "app_feed_card.biz_id",

@@ -20,10 +20,10 @@ pub fn current_log_id() -> Option<String> {
 pub struct ApiError {
     pub code: ErrorCode,
     pub msg: String,
-    pub field: Option<FieldError>,
-    pub missing_scopes: Vec<String>,
+    pub field: Option<Box<FieldError>>,
+    pub missing_scopes: Box<[String]>,
     /// For 99991400: (limit, seconds until a retry can succeed).
-    pub rate_limit: Option<(u32, u64)>,
+    pub rate_limit: Option<(u32, u32)>,
 }
 
 impl ApiError {
@@ -32,7 +32,7 @@ impl ApiError {
             code,
             msg: code.message().to_string(),
             field: None,
-            missing_scopes: Vec::new(),
+            missing_scopes: Box::default(),
             rate_limit: None,
         }
     }
@@ -48,7 +48,7 @@ impl ApiError {
     /// An invalid-parameter error naming the field.
     pub fn field(code: ErrorCode, field: FieldError) -> Self {
         ApiError {
-            field: Some(field.clone()),
+            field: Some(Box::new(field.clone())),
             ..ApiError::with_detail(code, field)
         }
     }
@@ -63,7 +63,7 @@ impl ApiError {
 
     pub fn rate_limited(code: ErrorCode, limit: u32, reset_secs: u64) -> Self {
         ApiError {
-            rate_limit: Some((limit, reset_secs)),
+            rate_limit: Some((limit, u32::try_from(reset_secs).unwrap_or(u32::MAX))),
             ..ApiError::new(code)
         }
     }

@@ -184,6 +184,22 @@ impl Caller {
 
 pub const USER_ID_SCOPE: &str = "contact:user.employee_id:readonly";
 
+/// The one path parameter of a route, answered in the envelope if it cannot be read.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let code = invalid_param_code(parts.uri.path());
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::field(code, FieldError::new("path", e.body_text())))?;
+        Ok(PathId(id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,21 +225,5 @@ mod tests {
         let err = parse_json::<Outer>(b"[1,2]").unwrap_err();
         assert_eq!(err.field, "body");
         assert!(parse_json::<Outer>(b"").is_ok());
-    }
-}
-
-/// The one path parameter of a route, answered in the envelope if it cannot be read.
-pub struct PathId(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for PathId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let code = invalid_param_code(parts.uri.path());
-        let axum::extract::Path(id) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|e| ApiError::field(code, FieldError::new("path", e.body_text())))?;
-        Ok(PathId(id))
     }
 }
