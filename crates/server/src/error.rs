@@ -45,6 +45,14 @@ impl ApiError {
         }
     }
 
+    /// A code with a message of its own, for codes whose wording differs between endpoints.
+    pub fn with_msg(code: ErrorCode, msg: impl Into<String>) -> Self {
+        ApiError {
+            msg: msg.into(),
+            ..ApiError::new(code)
+        }
+    }
+
     /// An invalid-parameter error naming the field.
     pub fn field(code: ErrorCode, field: FieldError) -> Self {
         ApiError {

@@ -209,10 +209,7 @@ pub async fn patch(
     let content = req.content.as_deref().unwrap_or_default();
     let row = find(state, message_id).await?;
     if row.sender_app != app.app_id {
-        return Err(ApiError::with_detail(
-            ErrorCode::NoPermission,
-            "only the app that sent a message may update it",
-        ));
+        return Err(ApiError::with_msg(ErrorCode::NoPermission, "Lack of necessary permissions: only the app that sent a message may update it."));
     }
     if !app.bot {
         return Err(ApiError::new(ErrorCode::BotAbilityOff));
