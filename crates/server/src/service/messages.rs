@@ -179,9 +179,9 @@ pub async fn get(state: &AppState, app: &App, message_id: &str) -> Result<Messag
 pub async fn recall(state: &AppState, app: &App, message_id: &str) -> Result<(), ApiError> {
     let row = find(state, message_id).await?;
     if row.sender_app != app.app_id {
-        return Err(ApiError::with_detail(
+        return Err(ApiError::with_msg(
             ErrorCode::NoPermission,
-            "only the sender may recall a message",
+            "Lack of necessary permissions: only the sender may recall a message.",
         ));
     }
     if row.deleted {
@@ -209,7 +209,10 @@ pub async fn patch(
     let content = req.content.as_deref().unwrap_or_default();
     let row = find(state, message_id).await?;
     if row.sender_app != app.app_id {
-        return Err(ApiError::with_msg(ErrorCode::NoPermission, "Lack of necessary permissions: only the app that sent a message may update it."));
+        return Err(ApiError::with_msg(
+            ErrorCode::NoPermission,
+            "Lack of necessary permissions: only the app that sent a message may update it.",
+        ));
     }
     if !app.bot {
         return Err(ApiError::new(ErrorCode::BotAbilityOff));
