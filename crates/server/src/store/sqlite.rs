@@ -99,6 +99,25 @@ const CHAT_COLUMNS: &str =
 const MESSAGE_COLUMNS: &str =
     "message_id, chat_id, sender_app, msg_type, content, uuid, create_time, update_time, updated, recalled, deleted";
 
+async fn insert_chat_row(tx: &mut sqlx::SqliteConnection, chat: &ChatRow) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&chat.chat_id)
+    .bind(&chat.name)
+    .bind(&chat.description)
+    .bind(&chat.chat_type)
+    .bind(&chat.owner_user)
+    .bind(&chat.owner_app)
+    .bind(&chat.creator_app)
+    .bind(&chat.p2p_key)
+    .bind(chat.dissolved as i64)
+    .bind(chat.created_at_ms)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert_members(
     tx: &mut sqlx::SqliteConnection,
     chat_id: &str,
@@ -165,21 +184,7 @@ impl Store for SqliteStore {
         members: &[(MemberKind, String)],
     ) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(&format!(
-            "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&chat.chat_id)
-        .bind(&chat.name)
-        .bind(&chat.description)
-        .bind(&chat.chat_type)
-        .bind(&chat.owner_user)
-        .bind(&chat.owner_app)
-        .bind(&chat.creator_app)
-        .bind(&chat.p2p_key)
-        .bind(chat.dissolved as i64)
-        .bind(chat.created_at_ms)
-        .execute(&mut *tx)
-        .await?;
+        insert_chat_row(&mut tx, chat).await?;
         insert_members(&mut tx, &chat.chat_id, members, chat.created_at_ms).await?;
         tx.commit().await
     }
@@ -224,21 +229,7 @@ impl Store for SqliteStore {
             dissolved: false,
             created_at_ms: now_ms,
         };
-        sqlx::query(&format!(
-            "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&chat.chat_id)
-        .bind(&chat.name)
-        .bind(&chat.description)
-        .bind(&chat.chat_type)
-        .bind(&chat.owner_user)
-        .bind(&chat.owner_app)
-        .bind(&chat.creator_app)
-        .bind(&chat.p2p_key)
-        .bind(0i64)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
+        insert_chat_row(&mut tx, &chat).await?;
         let members = [
             (MemberKind::Bot, app_id.to_string()),
             (MemberKind::User, user_id.to_string()),
