@@ -1,5 +1,6 @@
 //! larkfeed's own admin API under `/_larkfeed/` (no token).
 
+use crate::extract::JsonBody;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -11,4 +12,51 @@ pub async fn world(State(state): State<AppState>) -> Json<serde_json::Value> {
 
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /_larkfeed/clock`: the server's time.
+pub async fn clock(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(describe_clock(&state))
+}
+
+fn describe_clock(state: &AppState) -> serde_json::Value {
+    serde_json::json!({"now_ms": state.clock.now_ms(), "frozen": state.clock.is_frozen()})
+}
+
+/// What `POST /_larkfeed/clock` takes: any of these, applied in this order.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockChange {
+    /// Set the time to this instant (Unix milliseconds).
+    set_ms: Option<i64>,
+    /// Move the time forward (or back, if negative) by this much.
+    advance_ms: Option<i64>,
+    /// Stop (true) or restart (false) the clock.
+    frozen: Option<bool>,
+}
+
+/// `POST /_larkfeed/clock`: set, advance, freeze or resume the server's time, so the 14-day
+/// window, token expiry and the uuid window can be crossed in a second.
+pub async fn set_clock(
+    State(state): State<AppState>,
+    JsonBody(change): JsonBody<ClockChange>,
+) -> Json<serde_json::Value> {
+    let clock = &state.clock;
+    if let Some(at) = change.set_ms {
+        clock.set_ms(at);
+    }
+    if let Some(ms) = change.advance_ms {
+        clock.advance_ms(ms);
+    }
+    match change.frozen {
+        Some(true) => clock.freeze(),
+        Some(false) => clock.resume(),
+        None => {}
+    }
+    tracing::info!(
+        now_ms = clock.now_ms(),
+        frozen = clock.is_frozen(),
+        "clock changed"
+    );
+    Json(describe_clock(&state))
 }

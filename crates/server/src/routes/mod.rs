@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))
+        .route("/_larkfeed/clock", get(admin::clock).post(admin::set_clock))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_id))

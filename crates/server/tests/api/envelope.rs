@@ -152,3 +152,66 @@ async fn the_world_lists_apps_with_credentials_and_each_apps_view_of_users() {
     );
     assert!(users.iter().any(|u| u["available"] == json!(false)));
 }
+
+#[tokio::test]
+async fn the_admin_clock_reads_advances_and_freezes_server_time() {
+    let t = spawn_app().await;
+    let before = t
+        .raw(Method::GET, "/_larkfeed/clock", None, None)
+        .await
+        .body["now_ms"]
+        .as_i64()
+        .unwrap();
+    let day = 24 * 3600 * 1000;
+    let a = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/clock",
+            None,
+            Some(json!({"advance_ms": 15 * day, "frozen": true})),
+        )
+        .await;
+    let now = a.body["now_ms"].as_i64().unwrap();
+    assert!(now >= before + 15 * day);
+    assert_eq!(a.body["frozen"], true);
+    assert_eq!(
+        t.clock.now_ms(),
+        now,
+        "the server's rules see the same time"
+    );
+    let bad = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/clock",
+            None,
+            Some(json!({"advance": 1})),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["code"], 230001);
+}
+
+#[tokio::test]
+async fn a_message_becomes_unpatchable_after_the_admin_clock_moves_14_days() {
+    let t = spawn_app().await;
+    let sent = t
+        .call(0, Method::POST, "/open-apis/im/v1/messages?receive_id_type=open_id", Some(json!({"receive_id": t.open_id(0, 0), "msg_type": "interactive", "content": SEED_CARD})))
+        .await;
+    let id = sent.assert_ok()["message_id"].as_str().unwrap().to_string();
+    t.raw(
+        Method::POST,
+        "/_larkfeed/clock",
+        None,
+        Some(json!({"advance_ms": 14 * 24 * 3600 * 1000 + 1000})),
+    )
+    .await;
+    let a = t
+        .call(
+            0,
+            Method::PATCH,
+            &format!("/open-apis/im/v1/messages/{id}"),
+            Some(json!({"content": SEED_CARD})),
+        )
+        .await;
+    a.assert_code(400, 230031);
+}
