@@ -10,26 +10,28 @@ pub async fn tenant_access_token(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let issued = tokens::issue(&state, &req).await?;
-    Ok(Json(TokenResponse {
-        code: 0,
-        msg: "ok".into(),
-        app_access_token: None,
-        tenant_access_token: Some(issued.token),
-        expire: issued.expire_secs,
-    }))
+    answer(&state, &req, false).await
 }
 
-/// For a self-built app the app token and the tenant token are the same token.
 pub async fn app_access_token(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let issued = tokens::issue(&state, &req).await?;
+    answer(&state, &req, true).await
+}
+
+/// For a self-built app the app token and the tenant token are the same token; the app endpoint
+/// names it under both fields.
+async fn answer(
+    state: &AppState,
+    req: &TokenRequest,
+    app_token: bool,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let issued = tokens::issue(state, req).await?;
     Ok(Json(TokenResponse {
         code: 0,
         msg: "ok".into(),
-        app_access_token: Some(issued.token.clone()),
+        app_access_token: app_token.then(|| issued.token.clone()),
         tenant_access_token: Some(issued.token),
         expire: issued.expire_secs,
     }))
