@@ -286,6 +286,235 @@ pub struct UpdateChatButtonResponse {
     pub failed_user_reasons: Vec<FailedUserReason>,
 }
 
+/// The codes `update_fields` may hold, and what each changes.
+pub mod update_field {
+    pub const TITLE: &str = "1";
+    pub const AVATAR_KEY: &str = "2";
+    pub const PREVIEW: &str = "3";
+    pub const STATUS_LABEL: &str = "10";
+    pub const BUTTONS: &str = "11";
+    pub const LINK: &str = "12";
+    pub const TIME_SENSITIVE: &str = "13";
+    /// Moves the card's display time to now.
+    pub const DISPLAY_TIME: &str = "101";
+    /// Moves the card's sort time to now (it rises in the feed).
+    pub const SORT_TIME: &str = "102";
+    /// Notifies the user again.
+    pub const NOTIFY: &str = "103";
+    pub const ALL: &[&str] = &[
+        TITLE,
+        AVATAR_KEY,
+        PREVIEW,
+        STATUS_LABEL,
+        BUTTONS,
+        LINK,
+        TIME_SENSITIVE,
+        DISPLAY_TIME,
+        SORT_TIME,
+        NOTIFY,
+    ];
+}
+
+/// What an update asks beyond the card's content.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpdateEffects {
+    pub display_time: bool,
+    pub sort_time: bool,
+    pub notify: bool,
+}
+
+/// One card of `PUT /open-apis/im/v2/app_feed_card/batch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserOpenAppFeedCardUpdater {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_feed_card: Option<OpenAppFeedCard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_fields: Option<Vec<String>>,
+}
+
+impl UserOpenAppFeedCardUpdater {
+    pub fn validate(&self, at: &str) -> Checked {
+        let card_at = path(at, "app_feed_card");
+        let card = validate::required(&card_at, &self.app_feed_card)?;
+        non_empty(&path(&card_at, "biz_id"), &card.biz_id)?;
+        card.validate(&card_at, false)?;
+        non_empty(&path(at, "user_id"), &self.user_id)?;
+        let fields_at = path(at, "update_fields");
+        let fields = validate::required(&fields_at, &self.update_fields)?;
+        validate::list_len(&fields_at, fields, 1, 20)?;
+        for (i, f) in fields.iter().enumerate() {
+            let f_at = format!("{fields_at}[{i}]");
+            validate::one_of(&f_at, f, update_field::ALL)?;
+            // A named content field must be given: an update never clears a field by omission.
+            let given = match f.as_str() {
+                update_field::TITLE => Some(("title", card.title.is_some())),
+                update_field::AVATAR_KEY => Some(("avatar_key", card.avatar_key.is_some())),
+                update_field::PREVIEW => Some(("preview", card.preview.is_some())),
+                update_field::STATUS_LABEL => Some(("status_label", card.status_label.is_some())),
+                update_field::BUTTONS => Some(("buttons", card.buttons.is_some())),
+                update_field::LINK => Some((
+                    "link.link",
+                    card.link.as_ref().is_some_and(|l| l.link.is_some()),
+                )),
+                update_field::TIME_SENSITIVE => {
+                    Some(("time_sensitive", card.time_sensitive.is_some()))
+                }
+                _ => None,
+            };
+            if let Some((name, false)) = given {
+                return Err(FieldError::new(
+                    path(&card_at, name),
+                    format!("is required because {f_at} is \"{f}\""),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl OpenAppFeedCard {
+    /// Copies into `self` the fields of `from` that `update_fields` names, and says which of the
+    /// time and notification effects were asked for. Fields not named stay as they are.
+    pub fn apply_update(&mut self, from: &OpenAppFeedCard, fields: &[String]) -> UpdateEffects {
+        let mut effects = UpdateEffects::default();
+        for f in fields {
+            match f.as_str() {
+                update_field::TITLE => self.title = from.title.clone(),
+                update_field::AVATAR_KEY => self.avatar_key = from.avatar_key.clone(),
+                update_field::PREVIEW => self.preview = from.preview.clone(),
+                update_field::STATUS_LABEL => self.status_label = from.status_label.clone(),
+                update_field::BUTTONS => self.buttons = from.buttons.clone(),
+                update_field::LINK => self.link = from.link.clone(),
+                update_field::TIME_SENSITIVE => self.time_sensitive = from.time_sensitive,
+                update_field::DISPLAY_TIME => effects.display_time = true,
+                update_field::SORT_TIME => effects.sort_time = true,
+                update_field::NOTIFY => effects.notify = true,
+                _ => {}
+            }
+        }
+        effects
+    }
+
+    /// Whether creating this card notifies the user (`notify.close_notify` is false by default).
+    pub fn notifies(&self) -> bool {
+        !self
+            .notify
+            .as_ref()
+            .and_then(|n| n.close_notify)
+            .unwrap_or(false)
+    }
+}
+
+fn non_empty(field: &str, value: &Option<String>) -> Checked {
+    let value = validate::required(field, value)?;
+    if value.trim().is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+fn validate_batch<T>(items: &Option<Vec<T>>, each: impl Fn(&T, &str) -> Checked) -> Checked {
+    let list = validate::required("feed_cards", items)?;
+    validate::list_len("feed_cards", list, 1, MAX_USERS)?;
+    for (i, item) in list.iter().enumerate() {
+        each(item, &format!("feed_cards[{i}]"))?;
+    }
+    Ok(())
+}
+
+/// Body of `PUT /open-apis/im/v2/app_feed_card/batch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateAppFeedCardBatchRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_cards: Option<Vec<UserOpenAppFeedCardUpdater>>,
+}
+
+impl UpdateAppFeedCardBatchRequest {
+    pub fn validate(&self) -> Checked {
+        validate_batch(&self.feed_cards, |c, at| c.validate(at))
+    }
+}
+
+/// Answer of both batch endpoints: the cards that could not be changed, and why.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppFeedCardBatchResponse {
+    #[serde(default)]
+    pub failed_cards: Vec<FailedCard>,
+}
+
+/// One card of `DELETE /open-apis/im/v2/app_feed_card/batch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserOpenAppFeedCardDeleter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biz_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Body of `DELETE /open-apis/im/v2/app_feed_card/batch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteAppFeedCardBatchRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_cards: Option<Vec<UserOpenAppFeedCardDeleter>>,
+}
+
+impl DeleteAppFeedCardBatchRequest {
+    pub fn validate(&self) -> Checked {
+        validate_batch(&self.feed_cards, |c, at| {
+            non_empty(&path(at, "biz_id"), &c.biz_id)?;
+            validate::max_chars(&path(at, "biz_id"), c.biz_id.as_deref().unwrap_or(""), 200)?;
+            non_empty(&path(at, "user_id"), &c.user_id)
+        })
+    }
+}
+
+/// Most users one time-sensitive call may name.
+pub const MAX_PIN_USERS: usize = 50;
+
+/// Body of `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`: pin or unpin a group's feed entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatchFeedCardRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_sensitive: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+}
+
+impl PatchFeedCardRequest {
+    pub fn validate(&self) -> Checked {
+        validate::required("time_sensitive", &self.time_sensitive)?;
+        validate_user_ids("user_ids", &self.user_ids, MAX_PIN_USERS)
+    }
+}
+
+/// Body of `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive` (the platform's spelling):
+/// pin or unpin the bot's one-to-one chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BotTimeSentiveRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_sensitive: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_ids: Option<Vec<String>>,
+}
+
+impl BotTimeSentiveRequest {
+    pub fn validate(&self) -> Checked {
+        validate::required("time_sensitive", &self.time_sensitive)?;
+        validate_user_ids("user_ids", &self.user_ids, MAX_PIN_USERS)
+    }
+}
+
+/// Answer of both time-sensitive endpoints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeSensitiveResponse {
+    #[serde(default)]
+    pub failed_user_reasons: Vec<FailedUserReason>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,11 +9,13 @@
 //!   request types share.
 //! - [`ids`]: id-type query parameters (`user_id_type`, `receive_id_type`, `member_id_type`).
 //! - [`token`], [`chat`], [`message`], [`feed_card`]: one module per endpoint group.
+//! - [`feed`]: what one user's feed holds, for larkfeed's admin view.
 //! - [`card`]: the structural check of interactive card JSON (code 230099 with a sub-code).
 
 pub mod card;
 pub mod chat;
 pub mod error;
+pub mod feed;
 pub mod feed_card;
 pub mod ids;
 pub mod message;

@@ -172,13 +172,41 @@ impl Caller {
         Ok(id_type)
     }
 
-    /// Counts this call against the app's limit for `api` (per second).
-    pub fn limit(&self, state: &AppState, api: &str, per_second: u32) -> Result<(), ApiError> {
-        let key = format!("{}|{api}", self.app.app_id);
+    /// Counts this call against the app's limits for `api`: 99991400 when one is full.
+    pub fn limit(&self, state: &AppState, api: &str, limits: &[Per]) -> Result<(), ApiError> {
+        let keys: Vec<(String, u32, i64)> = limits
+            .iter()
+            .map(|per| {
+                let (n, window_ms) = per.window();
+                (
+                    format!("{}|{api}|{window_ms}", self.app.app_id),
+                    n,
+                    window_ms,
+                )
+            })
+            .collect();
+        let keys: Vec<(&str, u32, i64)> =
+            keys.iter().map(|(k, n, w)| (k.as_str(), *n, *w)).collect();
         state
             .limits
-            .check(&key, per_second, 1000, state.clock.now_ms())
+            .check_all(&keys, state.clock.now_ms())
             .map_err(|e| ApiError::rate_limited(ErrorCode::RateLimited, e.limit, e.reset_secs))
+    }
+}
+
+/// A request limit of one API.
+#[derive(Debug, Clone, Copy)]
+pub enum Per {
+    Second(u32),
+    Minute(u32),
+}
+
+impl Per {
+    fn window(self) -> (u32, i64) {
+        match self {
+            Per::Second(n) => (n, 1000),
+            Per::Minute(n) => (n, 60_000),
+        }
     }
 }
 

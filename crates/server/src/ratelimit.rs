@@ -7,7 +7,8 @@ use std::sync::Mutex;
 #[derive(Debug)]
 pub struct RateLimiter {
     enabled: bool,
-    windows: Mutex<HashMap<String, (i64, u32)>>,
+    /// key → (window number, requests counted in it, window length in ms).
+    windows: Mutex<HashMap<String, (i64, u32, i64)>>,
 }
 
 /// Over the limit: retry after this many seconds (at least 1).
@@ -37,26 +38,44 @@ impl RateLimiter {
         window_ms: i64,
         now_ms: i64,
     ) -> Result<(), Exceeded> {
+        self.check_all(&[(key, limit, window_ms)], now_ms)
+    }
+
+    /// Counts one request against every `(key, limit, window_ms)`, or against none of them if
+    /// any is already full (a refused request uses no quota).
+    pub fn check_all(&self, limits: &[(&str, u32, i64)], now_ms: i64) -> Result<(), Exceeded> {
         if !self.enabled {
             return Ok(());
         }
-        let window = now_ms.div_euclid(window_ms);
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() > 100_000 {
-            windows.retain(|_, (w, _)| *w >= window - 1);
+            // Forget counters of windows that have passed (the longest window is a minute).
+            windows.retain(|_, (w, _, len)| (*w + 1) * *len >= now_ms);
         }
-        let entry = windows.entry(key.to_string()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
+        for &(key, limit, window_ms) in limits {
+            let window = now_ms.div_euclid(window_ms);
+            let used = match windows.get(key) {
+                Some(&(w, n, _)) if w == window => n,
+                _ => 0,
+            };
+            if used >= limit {
+                let ms_left = (window + 1) * window_ms - now_ms;
+                return Err(Exceeded {
+                    limit,
+                    reset_secs: ((ms_left + 999) / 1000).max(1) as u64,
+                });
+            }
         }
-        if entry.1 >= limit {
-            let ms_left = (window + 1) * window_ms - now_ms;
-            return Err(Exceeded {
-                limit,
-                reset_secs: ((ms_left + 999) / 1000).max(1) as u64,
-            });
+        for &(key, _, window_ms) in limits {
+            let window = now_ms.div_euclid(window_ms);
+            let entry = windows
+                .entry(key.to_string())
+                .or_insert((window, 0, window_ms));
+            if entry.0 != window {
+                *entry = (window, 0, window_ms);
+            }
+            entry.1 += 1;
         }
-        entry.1 += 1;
         Ok(())
     }
 }
@@ -81,6 +100,28 @@ mod tests {
         );
         l.check("b", 10, 1000, t).unwrap();
         l.check("a", 10, 1000, t + 1000).unwrap();
+    }
+
+    #[test]
+    fn a_request_refused_by_one_limit_uses_none_of_the_others() {
+        let l = RateLimiter::new(true);
+        let both = [("s", 50, 1000), ("m", 60, 60_000)];
+        for second in 0..2 {
+            for _ in 0..30 {
+                l.check_all(&both, second * 1000).unwrap();
+            }
+        }
+        // 60 in the minute: the minute limit refuses, and the second's count is not spent.
+        let err = l.check_all(&both, 2000).unwrap_err();
+        assert_eq!(
+            err,
+            Exceeded {
+                limit: 60,
+                reset_secs: 58
+            }
+        );
+        l.check_all(&[("s", 50, 1000)], 2000).unwrap();
+        l.check_all(&both, 60_000).unwrap();
     }
 
     #[test]

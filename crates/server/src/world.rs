@@ -363,6 +363,18 @@ impl World {
         Some(&self.users[idx])
     }
 
+    /// Finds a user by any id: an open_id of any app, a union_id, a user_id or an email.
+    pub fn find_user(&self, id: &str) -> Option<&User> {
+        let idx = self
+            .open_index
+            .get(id)
+            .map(|&(_, ui)| ui)
+            .or_else(|| self.union_index.get(id).map(|(_, ui)| *ui))
+            .or_else(|| self.user_id_index.get(id).copied())
+            .or_else(|| self.email_index.get(id).copied())?;
+        Some(&self.users[idx])
+    }
+
     pub fn resolve_email(&self, email: &str) -> Option<&User> {
         self.email_index.get(email).map(|&i| &self.users[i])
     }

@@ -1,9 +1,12 @@
 //! larkfeed's own admin API under `/_larkfeed/` (no token).
 
-use crate::extract::JsonBody;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, PathId};
+use crate::service::feed;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use larkfeed_model::ErrorCode;
 
 /// The world: apps with credentials and scopes, and each app's view of every user.
 pub async fn world(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -59,4 +62,16 @@ pub async fn set_clock(
         "clock changed"
     );
     Json(describe_clock(&state))
+}
+
+/// `GET /_larkfeed/users/:id/feed`: one user's feed, named by any of their ids (an open_id of any
+/// app, a union_id, the user_id or the email).
+pub async fn user_feed(
+    State(state): State<AppState>,
+    PathId(id): PathId,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = state.world.find_user(&id).ok_or_else(|| {
+        ApiError::with_msg(ErrorCode::NotFound, format!("no user has the id {id:?}"))
+    })?;
+    Ok(super::success(feed::of_user(&state, user).await?))
 }

@@ -1,6 +1,6 @@
 use super::success;
 use crate::error::ApiError;
-use crate::extract::{Caller, JsonBody, Params, PathId};
+use crate::extract::{Caller, JsonBody, Params, PathId, Per};
 use crate::service::chats;
 use crate::state::AppState;
 use axum::extract::State;
@@ -11,7 +11,8 @@ use larkfeed_model::chat::{
 use larkfeed_model::{MemberIdType, UserIdType};
 
 const SCOPES: &[&str] = &["im:chat"];
-const PER_SECOND: u32 = 50;
+/// 50 a second and 1000 a minute, per app and per API.
+const LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
 pub async fn create(
     State(state): State<AppState>,
@@ -21,7 +22,7 @@ pub async fn create(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "chats", PER_SECOND)?;
+    caller.limit(&state, "chats.create", LIMITS)?;
     let JsonBody(req) = body?;
     Ok(success(
         chats::create(&state, &caller.app, id_type, &req).await?,
@@ -42,7 +43,7 @@ pub async fn add_members(
     if id_type == MemberIdType::User(UserIdType::UserId) {
         caller.user_id_type(&params, "member_id_type")?;
     }
-    caller.limit(&state, "chats", PER_SECOND)?;
+    caller.limit(&state, "chats.members.add", LIMITS)?;
     let JsonBody(req) = body?;
     Ok(success(
         chats::add_members(&state, &caller.app, &chat_id, id_type, &req).await?,
@@ -60,7 +61,7 @@ pub async fn list_members(
     let page_size = params
         .number("page_size", 1, MAX_PAGE_SIZE)?
         .unwrap_or(DEFAULT_PAGE_SIZE);
-    caller.limit(&state, "chats", PER_SECOND)?;
+    caller.limit(&state, "chats.members.list", LIMITS)?;
     let page = chats::list_members(
         &state,
         &caller.app,

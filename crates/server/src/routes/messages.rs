@@ -1,6 +1,6 @@
 use super::success;
 use crate::error::ApiError;
-use crate::extract::{Caller, JsonBody, Params, PathId};
+use crate::extract::{Caller, JsonBody, Params, PathId, Per};
 use crate::service::messages;
 use crate::state::AppState;
 use axum::extract::State;
@@ -11,7 +11,8 @@ use larkfeed_model::{ReceiveIdType, UserIdType};
 const SEND_SCOPES: &[&str] = &["im:message", "im:message:send_as_bot"];
 const READ_SCOPES: &[&str] = &["im:message", "im:message:readonly"];
 const PATCH_SCOPES: &[&str] = &["im:message", "im:message:send_as_bot", "im:message:update"];
-const PER_SECOND: u32 = 50;
+/// 50 a second and 1000 a minute, per app and per API.
+const LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
 pub async fn send(
     State(state): State<AppState>,
@@ -26,7 +27,7 @@ pub async fn send(
     if receive_id_type == ReceiveIdType::User(UserIdType::UserId) {
         caller.user_id_type(&params, "receive_id_type")?;
     }
-    caller.limit(&state, "messages", PER_SECOND)?;
+    caller.limit(&state, "messages.send", LIMITS)?;
     let JsonBody(req) = body?;
     Ok(success(
         messages::send(&state, &caller.app, receive_id_type, &req).await?,
@@ -39,7 +40,7 @@ pub async fn get(
     PathId(message_id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(READ_SCOPES)?;
-    caller.limit(&state, "messages", PER_SECOND)?;
+    caller.limit(&state, "messages.get", LIMITS)?;
     let message = messages::get(&state, &caller.app, &message_id).await?;
     Ok(success(GetMessageResponse {
         items: vec![message],
@@ -53,7 +54,7 @@ pub async fn patch(
     body: Result<JsonBody<PatchMessageRequest>, ApiError>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(PATCH_SCOPES)?;
-    caller.limit(&state, "messages", PER_SECOND)?;
+    caller.limit(&state, "messages.patch", LIMITS)?;
     let JsonBody(req) = body?;
     messages::patch(&state, &caller.app, &message_id, &req).await?;
     Ok(Json(
@@ -67,7 +68,7 @@ pub async fn recall(
     PathId(message_id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SEND_SCOPES)?;
-    caller.limit(&state, "messages", PER_SECOND)?;
+    caller.limit(&state, "messages.recall", LIMITS)?;
     messages::recall(&state, &caller.app, &message_id).await?;
     Ok(success(serde_json::json!({})))
 }

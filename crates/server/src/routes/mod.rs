@@ -13,7 +13,7 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use larkfeed_model::ErrorCode;
 use rand::Rng;
@@ -44,11 +44,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/open-apis/im/v2/app_feed_card", post(feed_cards::create))
         .route(
+            "/open-apis/im/v2/app_feed_card/batch",
+            put(feed_cards::update_batch).delete(feed_cards::delete_batch),
+        )
+        .route(
+            "/open-apis/im/v2/feed_cards/bot_time_sentive",
+            patch(feed_cards::bot_time_sentive),
+        )
+        .route(
+            "/open-apis/im/v2/feed_cards/{feed_card_id}",
+            patch(feed_cards::patch_chat),
+        )
+        .route(
             "/open-apis/im/v2/chat_button",
             put(feed_cards::update_chat_buttons),
         )
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))
+        .route("/_larkfeed/users/{id}/feed", get(admin::user_feed))
         .route("/_larkfeed/clock", get(admin::clock).post(admin::set_clock))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,14 +1,18 @@
-//! App feed cards (seed 003) and chat-button updates (seeds 000/001).
+//! The app feed card family: cards (create, batch update, batch delete; seed 003), chat-button
+//! updates (seeds 000/001) and the time-sensitive (pinned) state of feed entries.
 //! Per-user problems do not fail the call: they come back in `failed_cards` /
 //! `failed_user_reasons`, and every other user is served.
 
 use super::checked;
+use super::new_id;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{FeedCardRow, MemberKind};
-use crate::world::App;
+use crate::store::{FeedCardEdit, FeedCardRow, MemberKind};
+use crate::world::{App, User};
 use larkfeed_model::feed_card::{
-    reason, CreateAppFeedCardRequest, CreateAppFeedCardResponse, FailedCard, FailedUserReason,
+    reason, AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
+    CreateAppFeedCardResponse, DeleteAppFeedCardBatchRequest, FailedCard, FailedUserReason,
+    PatchFeedCardRequest, TimeSensitiveResponse, UpdateAppFeedCardBatchRequest,
     UpdateChatButtonRequest, UpdateChatButtonResponse,
 };
 use larkfeed_model::{ErrorCode, FieldError, UserIdType};
@@ -19,6 +23,27 @@ const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 fn unique(ids: &[String]) -> Vec<&String> {
     let mut seen = std::collections::HashSet::new();
     ids.iter().filter(|id| seen.insert(id.as_str())).collect()
+}
+
+/// The user an id names, if the app may reach them.
+fn reachable<'w>(
+    state: &'w AppState,
+    app: &App,
+    id_type: UserIdType,
+    id: &str,
+) -> Option<&'w User> {
+    state
+        .world
+        .resolve(app, id_type, id)
+        .filter(|u| state.world.is_available(app, u))
+}
+
+fn failed_card(biz_id: &str, user_id: &str, why: &str) -> FailedCard {
+    FailedCard {
+        biz_id: biz_id.to_string(),
+        user_id: user_id.to_string(),
+        reason: why.to_string(),
+    }
 }
 
 pub async fn create(
@@ -40,11 +65,7 @@ pub async fn create(
     let mut rows = Vec::new();
     let mut asked = Vec::new();
     for id in unique(req.user_ids.as_deref().unwrap_or_default()) {
-        match state
-            .world
-            .resolve(app, id_type, id)
-            .filter(|u| state.world.is_available(app, u))
-        {
+        match reachable(state, app, id_type, id) {
             Some(user) => {
                 rows.push(FeedCardRow {
                     app_id: app.app_id.clone(),
@@ -53,25 +74,20 @@ pub async fn create(
                     card: card_json.clone(),
                     created_at_ms: now,
                     updated_at_ms: now,
+                    display_time_ms: now,
+                    sort_time_ms: now,
+                    unread: i64::from(card.notifies()),
                 });
                 asked.push(id);
             }
-            None => failed.push(FailedCard {
-                biz_id: biz_id.clone(),
-                user_id: id.clone(),
-                reason: reason::NO_PERMISSION.into(),
-            }),
+            None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
         }
     }
     if !rows.is_empty() {
         let created = state.store.create_feed_cards(&rows).await?;
         for (id, new) in asked.into_iter().zip(created) {
             if !new {
-                failed.push(FailedCard {
-                    biz_id: biz_id.clone(),
-                    user_id: id.clone(),
-                    reason: reason::DUPLICATED.into(),
-                });
+                failed.push(failed_card(&biz_id, id, reason::DUPLICATED));
             }
         }
     }
@@ -82,22 +98,113 @@ pub async fn create(
     })
 }
 
-pub const NOT_IN_CHAT: &str = "The user is not in the chat";
-pub const NO_SUCH_USER: &str = "The user does not exist";
-
-pub async fn update_chat_buttons(
+/// `PUT app_feed_card/batch`: only the fields each card's `update_fields` names change.
+pub async fn update_batch(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &UpdateChatButtonRequest,
-) -> Result<UpdateChatButtonResponse, ApiError> {
+    req: &UpdateAppFeedCardBatchRequest,
+) -> Result<AppFeedCardBatchResponse, ApiError> {
     checked(INVALID, req.validate())?;
-    let chat_id = req.chat_id.as_deref().unwrap_or_default();
+    let mut failed = Vec::new();
+    let mut edits = Vec::new();
+    let mut asked = Vec::new();
+    for item in req.feed_cards.iter().flatten() {
+        let (Some(card), Some(id), Some(fields)) =
+            (&item.app_feed_card, &item.user_id, &item.update_fields)
+        else {
+            continue; // validate() has required all three
+        };
+        let biz_id = card.biz_id.clone().unwrap_or_default();
+        match reachable(state, app, id_type, id) {
+            Some(user) => {
+                edits.push(FeedCardEdit {
+                    user_id: user.user_id.clone(),
+                    biz_id: biz_id.clone(),
+                    card: card.clone(),
+                    fields: fields.clone(),
+                });
+                asked.push((biz_id, id));
+            }
+            None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
+        }
+    }
+    if !edits.is_empty() {
+        let now = state.clock.now_ms();
+        let found = state
+            .store
+            .update_feed_cards(&app.app_id, &edits, now)
+            .await?;
+        for ((biz_id, id), found) in asked.into_iter().zip(found) {
+            if !found {
+                failed.push(failed_card(&biz_id, id, reason::NOT_CREATED));
+            }
+        }
+    }
+    tracing::info!(app_id = %app.app_id, cards = edits.len(), failed = failed.len(), "updated app feed cards");
+    Ok(AppFeedCardBatchResponse {
+        failed_cards: failed,
+    })
+}
+
+/// `DELETE app_feed_card/batch`.
+pub async fn delete_batch(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    req: &DeleteAppFeedCardBatchRequest,
+) -> Result<AppFeedCardBatchResponse, ApiError> {
+    checked(INVALID, req.validate())?;
+    let mut failed = Vec::new();
+    let mut keys = Vec::new();
+    let mut asked = Vec::new();
+    for item in req.feed_cards.iter().flatten() {
+        let biz_id = item.biz_id.clone().unwrap_or_default();
+        let id = item.user_id.as_deref().unwrap_or_default();
+        match reachable(state, app, id_type, id) {
+            Some(user) => {
+                keys.push((user.user_id.clone(), biz_id.clone()));
+                asked.push((biz_id, id));
+            }
+            None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
+        }
+    }
+    if !keys.is_empty() {
+        let found = state.store.delete_feed_cards(&app.app_id, &keys).await?;
+        for ((biz_id, id), found) in asked.into_iter().zip(found) {
+            if !found {
+                failed.push(failed_card(&biz_id, id, reason::NOT_CREATED));
+            }
+        }
+    }
+    tracing::info!(app_id = %app.app_id, cards = keys.len(), failed = failed.len(), "deleted app feed cards");
+    Ok(AppFeedCardBatchResponse {
+        failed_cards: failed,
+    })
+}
+
+pub const NOT_IN_CHAT: &str = "The user is not in the chat";
+pub const NO_SUCH_USER: &str = "The user does not exist";
+pub const NOT_AVAILABLE: &str = "The user is outside the app's availability";
+
+fn failed_user(id: &str, why: &str) -> FailedUserReason {
+    FailedUserReason {
+        error_code: 0,
+        error_message: why.to_string(),
+        user_id: id.to_string(),
+    }
+}
+
+/// A group chat the app's bot is in: 230001 naming `field` if there is no such chat, 232009 if
+/// it is dissolved, 230027 if the bot is not a member.
+async fn chat_with_bot(
+    state: &AppState,
+    app: &App,
+    field: &str,
+    chat_id: &str,
+) -> Result<(), ApiError> {
     let chat = state.store.get_chat(chat_id).await?.ok_or_else(|| {
-        ApiError::field(
-            INVALID,
-            FieldError::new("chat_id", "no chat has this chat_id"),
-        )
+        ApiError::field(INVALID, FieldError::new(field, "no chat has this chat_id"))
     })?;
     if chat.dissolved {
         return Err(ApiError::new(ErrorCode::ChatDissolved));
@@ -109,41 +216,54 @@ pub async fn update_chat_buttons(
     {
         return Err(ApiError::new(ErrorCode::NoPermission));
     }
-    let mut failed = Vec::new();
-    let targets: Vec<String> = match &req.user_ids {
-        Some(ids) => {
-            let mut targets = Vec::new();
-            for id in unique(ids) {
-                let Some(user) = state.world.resolve(app, id_type, id) else {
-                    failed.push(FailedUserReason {
-                        error_code: 0,
-                        error_message: NO_SUCH_USER.into(),
-                        user_id: id.clone(),
-                    });
-                    continue;
-                };
-                if state
-                    .store
-                    .is_member(chat_id, MemberKind::User, &user.user_id)
-                    .await?
-                {
-                    targets.push(user.user_id.clone());
-                } else {
-                    failed.push(FailedUserReason {
-                        error_code: 0,
-                        error_message: NOT_IN_CHAT.into(),
-                        user_id: id.clone(),
-                    });
-                }
-            }
-            targets
+    Ok(())
+}
+
+/// The tenant user_ids of the named users who are in the chat, and a reason for each other.
+async fn members_among(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    chat_id: &str,
+    ids: &[String],
+) -> Result<(Vec<String>, Vec<FailedUserReason>), ApiError> {
+    let (mut members, mut failed) = (Vec::new(), Vec::new());
+    for id in unique(ids) {
+        let Some(user) = state.world.resolve(app, id_type, id) else {
+            failed.push(failed_user(id, NO_SUCH_USER));
+            continue;
+        };
+        if state
+            .store
+            .is_member(chat_id, MemberKind::User, &user.user_id)
+            .await?
+        {
+            members.push(user.user_id.clone());
+        } else {
+            failed.push(failed_user(id, NOT_IN_CHAT));
         }
+    }
+    Ok((members, failed))
+}
+
+pub async fn update_chat_buttons(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    req: &UpdateChatButtonRequest,
+) -> Result<UpdateChatButtonResponse, ApiError> {
+    checked(INVALID, req.validate())?;
+    let chat_id = req.chat_id.as_deref().unwrap_or_default();
+    chat_with_bot(state, app, "chat_id", chat_id).await?;
+    let (targets, failed) = match &req.user_ids {
+        Some(ids) => members_among(state, app, id_type, chat_id, ids).await?,
         None => {
-            state
+            let all = state
                 .store
                 .list_members(chat_id, MemberKind::User, 0, u32::MAX)
                 .await?
-                .0
+                .0;
+            (all, Vec::new())
         }
     };
     let buttons = req
@@ -164,6 +284,77 @@ pub async fn update_chat_buttons(
         .await?;
     tracing::info!(app_id = %app.app_id, %chat_id, users = targets.len(), buttons = buttons.len(), "replaced chat buttons");
     Ok(UpdateChatButtonResponse {
+        failed_user_reasons: failed,
+    })
+}
+
+/// `PATCH feed_cards/:feed_card_id`: pins (or unpins) a group's feed entry for some of its members.
+pub async fn set_chat_time_sensitive(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    chat_id: &str,
+    req: &PatchFeedCardRequest,
+) -> Result<TimeSensitiveResponse, ApiError> {
+    checked(INVALID, req.validate())?;
+    chat_with_bot(state, app, "feed_card_id", chat_id).await?;
+    let ids = req.user_ids.as_deref().unwrap_or_default();
+    let (members, failed) = members_among(state, app, id_type, chat_id, ids).await?;
+    let pinned = req.time_sensitive.unwrap_or_default();
+    let now = state.clock.now_ms();
+    state
+        .store
+        .set_pins(&app.app_id, chat_id, &members, pinned, now)
+        .await?;
+    tracing::info!(app_id = %app.app_id, %chat_id, users = members.len(), pinned, "set a chat's time-sensitive state");
+    Ok(TimeSensitiveResponse {
+        failed_user_reasons: failed,
+    })
+}
+
+/// `PATCH feed_cards/bot_time_sentive`: pins (or unpins) the bot's one-to-one chat with each user,
+/// opening the chat if it did not exist yet.
+pub async fn set_bot_time_sensitive(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    req: &BotTimeSentiveRequest,
+) -> Result<TimeSensitiveResponse, ApiError> {
+    checked(INVALID, req.validate())?;
+    if !app.bot {
+        return Err(ApiError::new(ErrorCode::BotAbilityOff));
+    }
+    let pinned = req.time_sensitive.unwrap_or_default();
+    let now = state.clock.now_ms();
+    let mut failed = Vec::new();
+    let mut served = 0;
+    for id in unique(req.user_ids.as_deref().unwrap_or_default()) {
+        let Some(user) = state.world.resolve(app, id_type, id) else {
+            failed.push(failed_user(id, NO_SUCH_USER));
+            continue;
+        };
+        if !state.world.is_available(app, user) {
+            failed.push(failed_user(id, NOT_AVAILABLE));
+            continue;
+        }
+        let chat = state
+            .store
+            .p2p_chat(&app.app_id, &user.user_id, &new_id("oc_"), now)
+            .await?;
+        state
+            .store
+            .set_pins(
+                &app.app_id,
+                &chat.chat_id,
+                &[user.user_id.clone()],
+                pinned,
+                now,
+            )
+            .await?;
+        served += 1;
+    }
+    tracing::info!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
+    Ok(TimeSensitiveResponse {
         failed_user_reasons: failed,
     })
 }

@@ -18,6 +18,8 @@ const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 pub const UUID_WINDOW_MS: i64 = 3600 * 1000;
 /// Updates allowed per message per second (230020 beyond).
 pub const UPDATES_PER_SECOND: u32 = 5;
+/// Sends allowed per chat (and so per user) per second (230020 beyond).
+pub const SENDS_PER_SECOND: u32 = 5;
 
 fn content_error(e: ContentError) -> ApiError {
     match e {
@@ -138,6 +140,12 @@ pub async fn send(
                 .chat_id
         }
     };
+    // 5 sends a second to one chat, shared by every bot in it. A user's messages from this app
+    // all go to the one-to-one chat, so this is also the 5-a-second limit per user.
+    state
+        .limits
+        .check(&format!("send|{chat_id}"), SENDS_PER_SECOND, 1000, now)
+        .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
     let row = MessageRow {
         message_id: new_id("om_"),
         chat_id,

@@ -2,6 +2,7 @@
 //! that already parsed; they validate, decide, and talk to the store. No HTTP types here.
 
 pub mod chats;
+pub mod feed;
 pub mod feed_cards;
 pub mod messages;
 pub mod tokens;

@@ -4,6 +4,7 @@
 pub mod sqlite;
 
 use async_trait::async_trait;
+use larkfeed_model::feed_card::OpenAppFeedCard;
 
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
@@ -67,6 +68,41 @@ pub struct FeedCardRow {
     pub card: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// The time the feed shows on the card.
+    pub display_time_ms: i64,
+    /// The time the feed orders the card by.
+    pub sort_time_ms: i64,
+    /// Notifications the user has not seen.
+    pub unread: i64,
+}
+
+/// One card of a batch update: the fields named in `fields` are copied from `card`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedCardEdit {
+    pub user_id: String,
+    pub biz_id: String,
+    pub card: OpenAppFeedCard,
+    pub fields: Vec<String>,
+}
+
+/// A chat in a user's feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedChatRow {
+    pub chat: ChatRow,
+    pub joined_at_ms: i64,
+    /// When the last message that is not recalled arrived.
+    pub last_message_ms: Option<i64>,
+    /// The app that pinned the entry for this user, if it is pinned.
+    pub pinned_by: Option<String>,
+}
+
+/// Everything in one user's feed, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedRows {
+    pub cards: Vec<FeedCardRow>,
+    pub chats: Vec<FeedChatRow>,
+    /// (app_id, chat_id, buttons JSON) of the quick-action buttons this user sees.
+    pub buttons: Vec<(String, String, String)>,
 }
 
 #[async_trait]
@@ -144,6 +180,34 @@ pub trait Store: Send + Sync + 'static {
         app_id: &str,
         user_id: &str,
     ) -> StoreResult<Vec<FeedCardRow>>;
+    /// Applies each edit to the app's card in one transaction; returns, per edit, whether the
+    /// card existed. `update_fields` 101/102 move the display/sort time to `now_ms`, 103 adds an
+    /// unread notification.
+    async fn update_feed_cards(
+        &self,
+        app_id: &str,
+        edits: &[FeedCardEdit],
+        now_ms: i64,
+    ) -> StoreResult<Vec<bool>>;
+    /// Deletes the app's cards named by (user_id, biz_id); returns, per pair, whether it existed.
+    async fn delete_feed_cards(
+        &self,
+        app_id: &str,
+        keys: &[(String, String)],
+    ) -> StoreResult<Vec<bool>>;
+
+    // The feed.
+    /// Pins (`pinned`) or unpins a chat's feed entry for each user.
+    async fn set_pins(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_ids: &[String],
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// The cards, chats and buttons of one user's feed, unordered.
+    async fn feed_of_user(&self, user_id: &str) -> StoreResult<FeedRows>;
 
     // Chat buttons.
     /// Replaces, for each user, the buttons `app_id` shows on the chat's feed entry.

@@ -91,8 +91,14 @@ fn feed_card_row(r: SqliteRow) -> FeedCardRow {
         card: r.get("card"),
         created_at_ms: r.get("created_at"),
         updated_at_ms: r.get("updated_at"),
+        display_time_ms: r.get("display_time"),
+        sort_time_ms: r.get("sort_time"),
+        unread: r.get("unread"),
     }
 }
+
+const FEED_CARD_COLUMNS: &str =
+    "app_id, user_id, biz_id, card, created_at, updated_at, display_time, sort_time, unread";
 
 const CHAT_COLUMNS: &str =
     "chat_id, name, description, chat_type, owner_user, owner_app, creator_app, p2p_key, dissolved, created_at";
@@ -377,16 +383,19 @@ impl Store for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let mut created = Vec::with_capacity(rows.len());
         for r in rows {
-            let done = sqlx::query(
-                "INSERT INTO app_feed_cards (app_id, user_id, biz_id, card, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
+            let done = sqlx::query(&format!(
+                "INSERT INTO app_feed_cards ({FEED_CARD_COLUMNS}) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            ))
             .bind(&r.app_id)
             .bind(&r.user_id)
             .bind(&r.biz_id)
             .bind(&r.card)
             .bind(r.created_at_ms)
             .bind(r.updated_at_ms)
+            .bind(r.display_time_ms)
+            .bind(r.sort_time_ms)
+            .bind(r.unread)
             .execute(&mut *tx)
             .await?;
             created.push(done.rows_affected() == 1);
@@ -400,15 +409,171 @@ impl Store for SqliteStore {
         app_id: &str,
         user_id: &str,
     ) -> StoreResult<Vec<FeedCardRow>> {
-        let rows = sqlx::query(
-            "SELECT app_id, user_id, biz_id, card, created_at, updated_at FROM app_feed_cards \
-             WHERE app_id = ? AND user_id = ? ORDER BY updated_at DESC, biz_id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {FEED_CARD_COLUMNS} FROM app_feed_cards \
+             WHERE app_id = ? AND user_id = ? ORDER BY sort_time DESC, biz_id"
+        ))
         .bind(app_id)
         .bind(user_id)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().map(feed_card_row).collect())
+    }
+
+    async fn update_feed_cards(
+        &self,
+        app_id: &str,
+        edits: &[FeedCardEdit],
+        now_ms: i64,
+    ) -> StoreResult<Vec<bool>> {
+        let mut tx = self.writer.begin().await?;
+        let mut found = Vec::with_capacity(edits.len());
+        for edit in edits {
+            let row = sqlx::query(
+                "SELECT card FROM app_feed_cards WHERE app_id = ? AND user_id = ? AND biz_id = ?",
+            )
+            .bind(app_id)
+            .bind(&edit.user_id)
+            .bind(&edit.biz_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                found.push(false);
+                continue;
+            };
+            let stored: String = row.get("card");
+            let mut card: OpenAppFeedCard =
+                serde_json::from_str(&stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let effects = card.apply_update(&edit.card, &edit.fields);
+            let card =
+                serde_json::to_string(&card).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            sqlx::query(
+                "UPDATE app_feed_cards SET card = ?, updated_at = ?, \
+                 display_time = CASE WHEN ? THEN ? ELSE display_time END, \
+                 sort_time = CASE WHEN ? THEN ? ELSE sort_time END, \
+                 unread = unread + ? \
+                 WHERE app_id = ? AND user_id = ? AND biz_id = ?",
+            )
+            .bind(card)
+            .bind(now_ms)
+            .bind(effects.display_time)
+            .bind(now_ms)
+            .bind(effects.sort_time)
+            .bind(now_ms)
+            .bind(i64::from(effects.notify))
+            .bind(app_id)
+            .bind(&edit.user_id)
+            .bind(&edit.biz_id)
+            .execute(&mut *tx)
+            .await?;
+            found.push(true);
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn delete_feed_cards(
+        &self,
+        app_id: &str,
+        keys: &[(String, String)],
+    ) -> StoreResult<Vec<bool>> {
+        let mut tx = self.writer.begin().await?;
+        let mut found = Vec::with_capacity(keys.len());
+        for (user_id, biz_id) in keys {
+            let done = sqlx::query(
+                "DELETE FROM app_feed_cards WHERE app_id = ? AND user_id = ? AND biz_id = ?",
+            )
+            .bind(app_id)
+            .bind(user_id)
+            .bind(biz_id)
+            .execute(&mut *tx)
+            .await?;
+            found.push(done.rows_affected() == 1);
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn set_pins(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_ids: &[String],
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        for user_id in user_ids {
+            let query = if pinned {
+                sqlx::query(
+                    "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(chat_id)
+                .bind(user_id)
+                .bind(app_id)
+                .bind(now_ms)
+            } else {
+                sqlx::query("DELETE FROM feed_pins WHERE chat_id = ? AND user_id = ?")
+                    .bind(chat_id)
+                    .bind(user_id)
+            };
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn feed_of_user(&self, user_id: &str) -> StoreResult<FeedRows> {
+        let mut conn = self.reader.begin().await?;
+        let cards = sqlx::query(&format!(
+            "SELECT {FEED_CARD_COLUMNS} FROM app_feed_cards WHERE user_id = ?"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(feed_card_row)
+        .collect();
+        let chat_columns = CHAT_COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let chats = sqlx::query(&format!(
+            "SELECT {chat_columns}, m.joined_at AS joined_at, p.app_id AS pinned_by, \
+             (SELECT MAX(create_time) FROM messages WHERE chat_id = c.chat_id AND recalled = 0) \
+             AS last_message \
+             FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
+             LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
+             WHERE m.member_kind = 'user' AND m.member_id = ? AND c.dissolved = 0"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| FeedChatRow {
+            joined_at_ms: r.get("joined_at"),
+            last_message_ms: r.get("last_message"),
+            pinned_by: r.get("pinned_by"),
+            chat: chat_row(r),
+        })
+        .collect();
+        let buttons = sqlx::query(
+            "SELECT app_id, chat_id, buttons FROM chat_buttons WHERE user_id = ? AND buttons <> '[]'",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.get("app_id"), r.get("chat_id"), r.get("buttons")))
+        .collect();
+        conn.commit().await?;
+        Ok(FeedRows {
+            cards,
+            chats,
+            buttons,
+        })
     }
 
     async fn set_chat_buttons(

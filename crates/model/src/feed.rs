@@ -1,0 +1,132 @@
+//! What one user's message feed holds, as larkfeed's admin API shows it
+//! (`GET /_larkfeed/users/:id/feed`): app feed cards and chat entries, time-sensitive entries
+//! first, then the most recent first.
+
+use crate::feed_card::{Button, OpenAppFeedCard};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserFeed {
+    pub user: FeedUser,
+    pub entries: Vec<FeedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedUser {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// One entry of the feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeedEntry {
+    /// A card an app put in the feed (`POST /open-apis/im/v2/app_feed_card`).
+    AppFeedCard(CardEntry),
+    /// A chat the user is in: a group, or an app's one-to-one chat with the user.
+    Chat(ChatEntry),
+}
+
+impl FeedEntry {
+    pub fn time_sensitive(&self) -> bool {
+        match self {
+            FeedEntry::AppFeedCard(c) => c.time_sensitive,
+            FeedEntry::Chat(c) => c.time_sensitive,
+        }
+    }
+
+    pub fn sort_time(&self) -> i64 {
+        match self {
+            FeedEntry::AppFeedCard(c) => c.sort_time,
+            FeedEntry::Chat(c) => c.sort_time,
+        }
+    }
+
+    fn key(&self) -> &str {
+        match self {
+            FeedEntry::AppFeedCard(c) => &c.biz_id,
+            FeedEntry::Chat(c) => &c.chat_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardEntry {
+    pub app_id: String,
+    pub app_name: String,
+    pub biz_id: String,
+    pub card: OpenAppFeedCard,
+    pub time_sensitive: bool,
+    /// Unix milliseconds of the server clock.
+    pub display_time: i64,
+    pub sort_time: i64,
+    /// Notifications (on create, and each update with `"103"`) the user has not seen.
+    pub unread_notifications: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatEntry {
+    pub chat_id: String,
+    /// `group`, or `p2p` for an app's one-to-one chat with the user.
+    pub chat_type: String,
+    pub name: String,
+    /// For a `p2p` entry: the app on the other side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    pub time_sensitive: bool,
+    /// The app that pinned the entry, if it is pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<String>,
+    /// The last message, or when the user joined.
+    pub sort_time: i64,
+    /// The quick-action buttons each app shows this user on the entry.
+    pub buttons: Vec<AppButtons>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppButtons {
+    pub app_id: String,
+    pub buttons: Vec<Button>,
+}
+
+/// Orders entries as the feed shows them: time-sensitive first, then the latest sort time, then
+/// by id so the order is stable.
+pub fn sort(entries: &mut [FeedEntry]) {
+    entries.sort_by(|a, b| {
+        b.time_sensitive()
+            .cmp(&a.time_sensitive())
+            .then(b.sort_time().cmp(&a.sort_time()))
+            .then_with(|| a.key().cmp(b.key()))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat(id: &str, pinned: bool, at: i64) -> FeedEntry {
+        FeedEntry::Chat(ChatEntry {
+            chat_id: id.into(),
+            chat_type: "group".into(),
+            name: id.into(),
+            app_id: None,
+            time_sensitive: pinned,
+            pinned_by: None,
+            sort_time: at,
+            buttons: vec![],
+        })
+    }
+
+    #[test]
+    fn time_sensitive_entries_come_first_then_the_latest() {
+        let mut e = vec![
+            chat("a", false, 30),
+            chat("b", true, 10),
+            chat("c", false, 20),
+            chat("d", true, 5),
+        ];
+        sort(&mut e);
+        let order: Vec<_> = e.iter().map(|x| x.key().to_string()).collect();
+        assert_eq!(order, ["b", "d", "a", "c"]);
+    }
+}
