@@ -346,7 +346,7 @@ pub async fn set_bot_time_sensitive(
             .set_pins(
                 &app.app_id,
                 &chat.chat_id,
-                &[user.user_id.clone()],
+                std::slice::from_ref(&user.user_id),
                 pinned,
                 now,
             )

@@ -250,3 +250,25 @@ bot = false
     )
     .unwrap()
 }
+
+impl TestApp {
+    /// The entries of a user's feed (`GET /_larkfeed/users/:id/feed`).
+    pub async fn feed(&self, id: &str) -> Vec<Value> {
+        let answer = self
+            .raw(
+                Method::GET,
+                &format!("/_larkfeed/users/{id}/feed"),
+                None,
+                None,
+            )
+            .await;
+        answer.assert_ok()["entries"].as_array().unwrap().clone()
+    }
+
+    /// Freezes the clock at the start of a minute, so per-second and per-minute windows are whole.
+    pub fn freeze_at_a_minute(&self) {
+        self.clock.freeze();
+        let now = self.clock.now_ms();
+        self.clock.set_ms(now - now.rem_euclid(60_000) + 60_000);
+    }
+}

@@ -4,8 +4,12 @@
 mod chat_buttons;
 mod chats;
 mod envelope;
+mod feed_batch;
 mod feed_cards;
+mod feed_view;
 mod helpers;
+mod limits;
 mod messages;
 mod persistence;
+mod time_sensitive;
 mod tokens;

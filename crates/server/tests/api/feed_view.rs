@@ -1,0 +1,175 @@
+//! `GET /_larkfeed/users/:id/feed`: what each user's feed holds, in order.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_feed_shows_cards_chats_buttons_and_pins_in_order() {
+    let t = spawn_app().await;
+    t.clock.freeze();
+    let start = t.clock.now_ms();
+    let user = t.open_id(0, 0);
+    // A card at +0, a group at +1 s with a message at +3 s, a second card at +2 s.
+    let mut first = seed_feed_card(std::slice::from_ref(&user));
+    first["app_feed_card"]["biz_id"] = json!("first");
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card",
+        Some(first),
+    )
+    .await
+    .assert_ok();
+    t.clock.advance_ms(1000);
+    let chat = t.group(0, &[0, 1]).await;
+    t.clock.advance_ms(1000);
+    let mut second = seed_feed_card(std::slice::from_ref(&user));
+    second["app_feed_card"]["biz_id"] = json!("second");
+    second["app_feed_card"]["notify"] = json!({"close_notify": false});
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card",
+        Some(second),
+    )
+    .await
+    .assert_ok();
+    t.clock.advance_ms(1000);
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v1/messages?receive_id_type=chat_id",
+        Some(json!({"receive_id": chat, "msg_type": "text", "content": "{\"text\":\"hi\"}"})),
+    )
+    .await
+    .assert_ok();
+    t.call(
+        0,
+        Method::PUT,
+        "/open-apis/im/v2/chat_button",
+        Some(json!({"chat_id": chat, "user_ids": [user], "buttons": {"buttons": [seed_button()]}})),
+    )
+    .await
+    .assert_ok();
+
+    let feed = t.feed(&user).await;
+    let order: Vec<_> = feed
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["sort_time"].as_i64().unwrap() - start,
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("chat", 3000),
+            ("app_feed_card", 2000),
+            ("app_feed_card", 0)
+        ]
+    );
+    assert_eq!(feed[0]["chat_id"], json!(chat));
+    assert_eq!(feed[0]["chat_type"], "group");
+    assert_eq!(feed[0]["name"], "team");
+    assert_eq!(
+        feed[0]["buttons"],
+        json!([{"app_id": t.app(0).app_id, "buttons": [seed_button()]}])
+    );
+    assert_eq!(feed[1]["biz_id"], "second");
+    assert_eq!(feed[1]["app_name"], "Demo Bot");
+    assert_eq!(feed[1]["unread_notifications"], 1, "notify was left open");
+    assert_eq!(
+        feed[2]["unread_notifications"], 0,
+        "the seed card closes notify"
+    );
+    // Buttons are per user: the other member sees none.
+    let other = t.feed(&t.open_id(0, 1)).await;
+    assert_eq!(other[0]["buttons"], json!([]));
+
+    // A time-sensitive card goes to the top.
+    let pin = json!({"feed_cards": [{"app_feed_card": {"biz_id": "first", "time_sensitive": true},
+                     "user_id": user, "update_fields": ["13"]}]});
+    t.call(
+        0,
+        Method::PUT,
+        "/open-apis/im/v2/app_feed_card/batch",
+        Some(pin),
+    )
+    .await
+    .assert_ok();
+    let feed = t.feed(&user).await;
+    assert_eq!(
+        (&feed[0]["biz_id"], &feed[0]["time_sensitive"]),
+        (&json!("first"), &json!(true))
+    );
+}
+
+#[tokio::test]
+async fn a_user_is_found_by_any_of_their_ids() {
+    let t = spawn_app().await;
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card",
+        Some(seed_feed_card(&[t.open_id(0, 0)])),
+    )
+    .await
+    .assert_ok();
+    let email = t.world().users[0].email.clone();
+    for id in [
+        t.open_id(0, 0),
+        t.open_id(1, 0),
+        t.union_id(0, 0),
+        t.user_id(0),
+        email,
+    ] {
+        let answer = t
+            .raw(
+                Method::GET,
+                &format!("/_larkfeed/users/{id}/feed"),
+                None,
+                None,
+            )
+            .await;
+        let data = answer.assert_ok();
+        assert_eq!(data["user"]["user_id"], json!(t.user_id(0)), "{id}");
+        assert_eq!(data["entries"].as_array().unwrap().len(), 1, "{id}");
+    }
+    let answer = t
+        .raw(Method::GET, "/_larkfeed/users/ou_nobody/feed", None, None)
+        .await;
+    answer.assert_code(404, 99991201);
+    assert!(answer.msg().contains("ou_nobody"), "{}", answer.msg());
+}
+
+#[tokio::test]
+async fn a_deleted_card_and_a_recalled_message_leave_the_feed_as_it_was() {
+    let t = spawn_app().await;
+    t.clock.freeze();
+    let start = t.clock.now_ms();
+    let user = t.open_id(0, 0);
+    let chat = t.group(0, &[0]).await;
+    t.clock.advance_ms(1000);
+    let sent = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/messages?receive_id_type=chat_id",
+            Some(json!({"receive_id": chat, "msg_type": "text", "content": "{\"text\":\"hi\"}"})),
+        )
+        .await;
+    let id = sent.assert_ok()["message_id"].as_str().unwrap().to_string();
+    assert_eq!(t.feed(&user).await[0]["sort_time"], start + 1000);
+    t.call(
+        0,
+        Method::DELETE,
+        &format!("/open-apis/im/v1/messages/{id}"),
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(t.feed(&user).await[0]["sort_time"], start);
+}
