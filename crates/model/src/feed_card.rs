@@ -696,6 +696,48 @@ mod tests {
         assert_eq!(empty_users.validate().unwrap_err().field, "user_ids");
     }
 
+    #[test]
+    fn an_update_copies_only_the_named_fields() {
+        let mut stored: OpenAppFeedCard = serde_json::from_value(seed_card()).unwrap();
+        let before = stored.clone();
+        let from = OpenAppFeedCard {
+            title: Some("new".into()),
+            preview: Some("not named".into()),
+            time_sensitive: Some(true),
+            ..Default::default()
+        };
+        let fields: Vec<String> = ["1", "13", "102", "103"].map(String::from).to_vec();
+        let effects = stored.apply_update(&from, &fields);
+        assert_eq!(
+            effects,
+            UpdateEffects {
+                display_time: false,
+                sort_time: true,
+                notify: true
+            }
+        );
+        assert_eq!(stored.title.as_deref(), Some("new"));
+        assert_eq!(stored.time_sensitive, Some(true));
+        assert_eq!(stored.preview, before.preview);
+        assert_eq!(stored.buttons, before.buttons);
+    }
+
+    #[test]
+    fn batch_items_need_an_id_pair_and_known_codes() {
+        let req: UpdateAppFeedCardBatchRequest = serde_json::from_value(json!({"feed_cards": [
+            {"app_feed_card": {"biz_id": "b"}, "user_id": "ou_1", "update_fields": ["101", "2"]}
+        ]}))
+        .unwrap();
+        assert_eq!(
+            req.validate().unwrap_err().to_string(),
+            "feed_cards[0].app_feed_card.avatar_key: is required because feed_cards[0].update_fields[1] is \"2\""
+        );
+        let del: DeleteAppFeedCardBatchRequest =
+            serde_json::from_value(json!({"feed_cards": [{"biz_id": "b", "user_id": " "}]}))
+                .unwrap();
+        assert_eq!(del.validate().unwrap_err().field, "feed_cards[0].user_id");
+    }
+
     proptest::proptest! {
         #[test]
         fn title_length_rule_counts_characters(title in "\\PC{0,90}") {
