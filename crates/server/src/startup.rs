@@ -69,6 +69,7 @@ impl Application {
             world: Arc::new(config.world),
             clock: config.clock,
             limits: Arc::new(RateLimiter::new(config.rate_limits)),
+            stats: Arc::default(),
         };
         Ok(Application { listener, state })
     }

@@ -13,6 +13,11 @@ pub async fn world(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(state.world.describe())
 }
 
+/// `GET /_larkfeed/stats`: counters since the server started.
+pub async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.stats.describe())
+}
+
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }

@@ -27,6 +27,10 @@ async fn answer(
     req: &TokenRequest,
     app_token: bool,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    state
+        .stats
+        .token_requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let issued = tokens::issue(state, req).await?;
     Ok(Json(TokenResponse {
         code: 0,

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))
+        .route("/_larkfeed/stats", get(admin::stats))
         .route("/_larkfeed/users/{id}/feed", get(admin::user_feed))
         .route("/_larkfeed/clock", get(admin::clock).post(admin::set_clock))
         .fallback(not_found)
