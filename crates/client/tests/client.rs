@@ -1,23 +1,21 @@
-//! The client against a real larkfeed server started in-process on port 0.
+//! The SDK against a real larkfeed server started in-process on port 0 (the `testing` feature).
 
-use larkfeed_client::{Client, Error};
-use larkfeed_model::feed_card::{CreateAppFeedCardRequest, Link, OpenAppFeedCard};
+use larkfeed_client::testing::TestServer;
+use larkfeed_client::{Client, Error, RetryPolicy};
+use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
+use larkfeed_model::feed_card::*;
 use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
-use larkfeed_model::{ReceiveIdType, UserIdType};
-use larkfeed_server::{Application, Config};
+use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
+use std::time::Duration;
 
-async fn server() -> (String, larkfeed_server::state::AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("c.db").display().to_string());
-    config.port = 0;
-    let app = Application::bind(config).await.unwrap();
-    let (base, state) = (app.base_url(), app.state().clone());
-    tokio::spawn(app.run());
-    (base, state, dir)
-}
+const OPEN_ID: UserIdType = UserIdType::OpenId;
+const TO_USER: ReceiveIdType = ReceiveIdType::User(UserIdType::OpenId);
+const CARD_V1: &str = r#"{"elements":[{"tag":"markdown","content":"v1"}]}"#;
+const CARD_V2: &str = r#"{"elements":[{"tag":"markdown","content":"v2"}]}"#;
 
-fn card() -> OpenAppFeedCard {
+fn card(biz_id: &str) -> OpenAppFeedCard {
     OpenAppFeedCard {
+        biz_id: Some(biz_id.into()),
         title: Some("Order 42".into()),
         link: Some(Link {
             link: Some("https://www.feishu.cn/".into()),
@@ -26,93 +24,330 @@ fn card() -> OpenAppFeedCard {
     }
 }
 
-#[tokio::test]
-async fn creates_a_card_sends_and_patches_a_message() {
-    let (base, state, _dir) = server().await;
-    let (w, app) = (&state.world, &state.world.apps[0]);
-    let client = Client::builder()
-        .app_id(&app.app_id)
-        .app_secret(&app.app_secret)
-        .base_url(&base)
-        .build()
-        .unwrap();
-    let user = w.open_id(app, &w.users[0]);
-    let req = CreateAppFeedCardRequest {
-        app_feed_card: Some(card()),
-        user_ids: Some(vec![user.clone()]),
-    };
-    let created = client
-        .create_app_feed_card(&req, UserIdType::OpenId)
-        .await
-        .unwrap();
-    assert!(created.failed_cards.is_empty());
-    let send = SendMessageRequest {
-        receive_id: Some(user),
-        msg_type: Some("interactive".into()),
-        content: Some(r#"{"elements":[{"tag":"markdown","content":"v1"}]}"#.into()),
-        uuid: None,
-    };
-    let message = client
-        .send_message(&send, ReceiveIdType::User(UserIdType::OpenId))
-        .await
-        .unwrap();
-    let patch = PatchMessageRequest {
-        content: Some(r#"{"elements":[{"tag":"markdown","content":"v2"}]}"#.into()),
-    };
-    client
-        .patch_message(&message.message_id, &patch)
-        .await
-        .unwrap();
-    let err = client
-        .patch_message("om_missing", &patch)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            &err,
-            Error::Api {
-                code: 230001,
-                log_id: Some(_),
-                ..
-            }
-        ),
-        "{err}"
-    );
-    assert!(!err.is_retryable());
+fn create(biz_id: &str, users: Vec<String>) -> CreateAppFeedCardRequest {
+    CreateAppFeedCardRequest {
+        app_feed_card: Some(card(biz_id)),
+        user_ids: Some(users),
+    }
 }
 
-#[tokio::test]
-async fn an_invalid_request_fails_locally_with_the_field() {
-    let client = Client::builder()
-        .app_id("cli_x")
-        .app_secret("s")
-        .base_url("http://127.0.0.1:9")
-        .build()
-        .unwrap();
-    let req = CreateAppFeedCardRequest {
-        app_feed_card: Some(card()),
-        user_ids: Some(vec![]),
-    };
-    let err = client
-        .create_app_feed_card(&req, UserIdType::OpenId)
-        .await
-        .unwrap_err();
-    match err {
-        Error::Validation(f) => assert_eq!(f.field, "user_ids"),
-        other => panic!("{other}"),
+fn message(to: String, content: &str) -> SendMessageRequest {
+    SendMessageRequest {
+        receive_id: Some(to),
+        msg_type: Some("interactive".into()),
+        content: Some(content.into()),
+        uuid: None,
     }
 }
 
 #[tokio::test]
-async fn a_wrong_secret_is_an_api_error() {
-    let (base, state, _dir) = server().await;
-    let app = &state.world.apps[0];
-    let client = Client::builder()
-        .app_id(&app.app_id)
-        .app_secret("wrong")
-        .base_url(&base)
+async fn every_feed_card_method_works() {
+    let s = TestServer::start().await;
+    let c = s.client();
+    let (alice, bob) = (s.open_id(0, 0), s.open_id(0, 1));
+    let created = c
+        .create_app_feed_card(
+            &create("o-1", vec![alice.clone(), "ou_nobody".into()]),
+            OPEN_ID,
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.biz_id, "o-1");
+    assert_eq!(created.failed_cards[0].reason, reason::NO_PERMISSION);
+
+    let update = UpdateAppFeedCardBatchRequest {
+        feed_cards: Some(vec![UserOpenAppFeedCardUpdater {
+            app_feed_card: Some(OpenAppFeedCard {
+                biz_id: Some("o-1".into()),
+                title: Some("Shipped".into()),
+                ..Default::default()
+            }),
+            user_id: Some(bob.clone()),
+            update_fields: Some(vec![update_field::TITLE.into()]),
+        }]),
+    };
+    let updated = c.update_app_feed_cards(&update, OPEN_ID).await.unwrap();
+    assert_eq!(updated.failed_cards[0].reason, reason::NOT_CREATED);
+
+    let delete = DeleteAppFeedCardBatchRequest {
+        feed_cards: Some(vec![UserOpenAppFeedCardDeleter {
+            biz_id: Some("o-1".into()),
+            user_id: Some(alice.clone()),
+        }]),
+    };
+    let deleted = c.delete_app_feed_cards(&delete, OPEN_ID).await.unwrap();
+    assert!(deleted.failed_cards.is_empty());
+
+    let chat = c
+        .create_chat(
+            &CreateChatRequest {
+                name: Some("ops".into()),
+                user_id_list: Some(vec![alice.clone()]),
+                ..Default::default()
+            },
+            OPEN_ID,
+        )
+        .await
+        .unwrap();
+    let buttons = UpdateChatButtonRequest {
+        chat_id: Some(chat.chat_id.clone()),
+        user_ids: Some(vec![alice.clone(), bob.clone()]),
+        buttons: Some(Buttons {
+            buttons: Some(vec![]),
+        }),
+    };
+    let answer = c.update_chat_button(&buttons, OPEN_ID).await.unwrap();
+    assert_eq!(answer.failed_user_reasons[0].user_id, bob);
+
+    let pin = PatchFeedCardRequest {
+        time_sensitive: Some(true),
+        user_ids: Some(vec![alice.clone()]),
+    };
+    let pinned = c
+        .set_feed_card_time_sensitive(&chat.chat_id, &pin, OPEN_ID)
+        .await
+        .unwrap();
+    assert!(pinned.failed_user_reasons.is_empty());
+    let bot_pin = BotTimeSentiveRequest {
+        bot_id: None,
+        time_sensitive: Some(true),
+        user_ids: Some(vec![bob]),
+    };
+    let pinned = c.set_bot_time_sensitive(&bot_pin, OPEN_ID).await.unwrap();
+    assert!(pinned.failed_user_reasons.is_empty());
+}
+
+#[tokio::test]
+async fn every_message_and_chat_method_works() {
+    let s = TestServer::start().await;
+    let c = s.client();
+    let sent = c
+        .send_message(&message(s.open_id(0, 0), CARD_V1), TO_USER)
+        .await
+        .unwrap();
+    let patch = PatchMessageRequest {
+        content: Some(CARD_V2.into()),
+    };
+    c.patch_message(&sent.message_id, &patch).await.unwrap();
+    let read = c.get_message(&sent.message_id).await.unwrap();
+    assert_eq!((read.updated, read.body.content.as_str()), (true, CARD_V2));
+    c.recall_message(&sent.message_id).await.unwrap();
+    assert!(c.get_message(&sent.message_id).await.unwrap().deleted);
+
+    let chat = c
+        .create_chat(&CreateChatRequest::default(), OPEN_ID)
+        .await
+        .unwrap();
+    let add = AddMembersRequest {
+        id_list: Some(vec![s.open_id(0, 1), "ou_nobody".into()]),
+    };
+    let members = MemberIdType::User(OPEN_ID);
+    let added = c
+        .add_chat_members(&chat.chat_id, &add, members)
+        .await
+        .unwrap();
+    assert_eq!(added.not_existed_id_list, ["ou_nobody"]);
+    let page = c
+        .list_chat_members(&chat.chat_id, members, Some(10), None)
+        .await
+        .unwrap();
+    assert_eq!(page.member_total, 1);
+    assert_eq!(page.items[0].member_id, s.open_id(0, 1));
+}
+
+#[tokio::test]
+async fn errors_are_classified() {
+    let s = TestServer::start().await;
+    let c = s.client();
+    // Invalid locally: not sent.
+    let before = s.api_requests();
+    let err = c
+        .create_app_feed_card(&create("x", vec![]), OPEN_ID)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation(f) if f.field == "user_ids"),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(s.api_requests(), before);
+    // Refused by the server: code, message and log id kept; permanent.
+    let buttons = UpdateChatButtonRequest {
+        chat_id: Some("oc_nowhere".into()),
+        ..Default::default()
+    };
+    let err = c.update_chat_button(&buttons, OPEN_ID).await.unwrap_err();
+    match &err {
+        Error::Api {
+            code, msg, log_id, ..
+        } => {
+            assert_eq!(*code, 230001);
+            assert!(msg.contains("chat_id"), "{msg}");
+            assert!(log_id.as_deref().is_some_and(|l| !l.is_empty()));
+        }
+        other => panic!("{other}"),
+    }
+    assert!(!err.is_retryable());
+    // No server at all: a connection error, which may pass.
+    let gone = Client::builder()
+        .app_id("cli_x")
+        .app_secret("s")
+        .base_url("http://127.0.0.1:9")
+        .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = client.tenant_access_token().await.unwrap_err();
-    assert!(matches!(err, Error::Api { code: 10015, .. }), "{err}");
+    let err = gone.tenant_access_token().await.unwrap_err();
+    assert!(matches!(err, Error::Http(_)) && err.is_retryable(), "{err}");
+    // A wrong secret.
+    let app = &s.world().apps[0];
+    let wrong = Client::builder()
+        .app_id(&app.app_id)
+        .app_secret("wrong")
+        .base_url(s.base_url())
+        .build()
+        .unwrap();
+    assert_eq!(
+        wrong.tenant_access_token().await.unwrap_err().code(),
+        Some(10015)
+    );
+    // Configuration.
+    assert!(matches!(
+        Client::builder().app_id("a").build(),
+        Err(Error::Config(_))
+    ));
+}
+
+#[tokio::test]
+async fn many_concurrent_first_calls_fetch_one_token() {
+    let s = TestServer::start_with(larkfeed_client::testing::World::default_world(), false).await;
+    let c = s.client();
+    let alice = s.open_id(0, 0);
+    let calls = (0..40).map(|i| {
+        let (c, alice) = (c.clone(), alice.clone());
+        tokio::spawn(async move {
+            c.create_app_feed_card(&create(&format!("sf-{i}"), vec![alice]), OPEN_ID)
+                .await
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(s.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_dropped_and_the_call_made_again() {
+    let s = TestServer::start().await;
+    let c = s.client();
+    let alice = s.open_id(0, 0);
+    c.create_app_feed_card(&create("t-1", vec![alice.clone()]), OPEN_ID)
+        .await
+        .unwrap();
+    assert_eq!(s.token_requests(), 1);
+    // Two hours later (server time) the cached token is refused with 99991663.
+    s.clock().advance_ms(2 * 3600 * 1000 + 1000);
+    let before = s.api_requests();
+    c.create_app_feed_card(&create("t-2", vec![alice]), OPEN_ID)
+        .await
+        .unwrap();
+    assert_eq!(s.token_requests(), 2);
+    assert_eq!(
+        s.api_requests() - before,
+        2,
+        "the refused call and its repeat"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limited_call_is_retried_after_the_reset() {
+    let s = TestServer::start().await;
+    let alice = s.open_id(0, 0);
+    // Without retries, a burst of 15 meets 99991400, which is retryable.
+    let plain = s.client_for(0, RetryPolicy::none());
+    let mut limited = None;
+    for i in 0..15 {
+        if let Err(e) = plain
+            .create_app_feed_card(&create(&format!("p-{i}"), vec![alice.clone()]), OPEN_ID)
+            .await
+        {
+            limited = Some(e);
+        }
+    }
+    let err = limited.expect("the 10/s limit was met");
+    assert_eq!(err.code(), Some(99991400));
+    assert!(err.is_retryable());
+    // With retries, every call of a burst lands, waiting as the reset header says.
+    let patient = s.client_for(
+        0,
+        RetryPolicy {
+            max_retries: 5,
+            ..RetryPolicy::default()
+        },
+    );
+    let before = s.api_requests();
+    let calls = (0..15).map(|i| {
+        let (c, alice) = (patient.clone(), alice.clone());
+        tokio::spawn(async move {
+            c.create_app_feed_card(&create(&format!("r-{i}"), vec![alice]), OPEN_ID)
+                .await
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap().unwrap();
+    }
+    assert!(s.api_requests() - before > 15, "some calls were retried");
+}
+
+#[tokio::test]
+async fn a_permanent_error_is_never_retried() {
+    let s = TestServer::start().await;
+    let c = s.client_for(
+        0,
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        },
+    );
+    s.clock().freeze();
+    let sent = c
+        .send_message(&message(s.open_id(0, 0), CARD_V1), TO_USER)
+        .await
+        .unwrap();
+    s.clock().advance_ms(14 * 24 * 3600 * 1000 + 1);
+    // Keep the token valid across the jump: fetch a new one first.
+    c.invalidate_token().await;
+    let before = s.api_requests();
+    let patch = PatchMessageRequest {
+        content: Some(CARD_V2.into()),
+    };
+    let err = c.patch_message(&sent.message_id, &patch).await.unwrap_err();
+    assert_eq!(err.code(), Some(230031));
+    assert!(!err.is_retryable());
+    assert_eq!(s.api_requests() - before, 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_request_without_sending_it() {
+    let s = TestServer::start().await;
+    let c = s.client();
+    let req = create("d-1", vec![s.open_id(0, 0)]);
+    let prepared = c
+        .prepare(
+            reqwest::Method::POST,
+            "/open-apis/im/v2/app_feed_card",
+            &[("user_id_type", "open_id")],
+            Some(&req),
+        )
+        .unwrap();
+    assert_eq!(prepared.method, "POST");
+    assert_eq!(
+        prepared.url,
+        format!(
+            "{}/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+            s.base_url()
+        )
+    );
+    assert_eq!(prepared.body.unwrap()["app_feed_card"]["biz_id"], "d-1");
+    assert_eq!(s.token_requests(), 0);
 }

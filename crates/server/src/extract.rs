@@ -124,6 +124,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state
+            .stats
+            .api_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)

@@ -20,11 +20,17 @@ pub struct AppState {
 /// (for example that many concurrent first calls cause one token request).
 #[derive(Debug, Default)]
 pub struct Stats {
+    /// Calls of the token endpoints.
     pub token_requests: AtomicU64,
+    /// Calls of the other Open API endpoints (any answer).
+    pub api_requests: AtomicU64,
 }
 
 impl Stats {
     pub fn describe(&self) -> serde_json::Value {
-        serde_json::json!({"token_requests": self.token_requests.load(Ordering::Relaxed)})
+        serde_json::json!({
+            "token_requests": self.token_requests.load(Ordering::Relaxed),
+            "api_requests": self.api_requests.load(Ordering::Relaxed),
+        })
     }
 }

@@ -1,0 +1,70 @@
+//! Group chats and their members.
+//!
+//! ```no_run
+//! # async fn demo(client: larkfeed_client::Client) -> Result<(), larkfeed_client::Error> {
+//! use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
+//! use larkfeed_model::{MemberIdType, UserIdType};
+//!
+//! let req = CreateChatRequest { name: Some("On-call".into()), ..Default::default() };
+//! let chat = client.create_chat(&req, UserIdType::OpenId).await?;
+//! let add = AddMembersRequest { id_list: Some(vec!["ou_7d8a6e6df7621556ce0d21922b676706".into()]) };
+//! client.add_chat_members(&chat.chat_id, &add, MemberIdType::User(UserIdType::OpenId)).await?;
+//! let page = client.list_chat_members(&chat.chat_id, MemberIdType::User(UserIdType::OpenId), Some(50), None).await?;
+//! println!("{} members", page.member_total);
+//! # Ok(()) }
+//! ```
+
+use super::feed_cards::segment;
+use crate::{Client, Error};
+use larkfeed_model::chat::{
+    AddMembersRequest, AddMembersResponse, Chat, CreateChatRequest, ListMembersResponse,
+};
+use larkfeed_model::{MemberIdType, UserIdType};
+use reqwest::Method;
+
+impl Client {
+    /// `POST /open-apis/im/v1/chats`: a group with the calling bot in it.
+    pub async fn create_chat(
+        &self,
+        req: &CreateChatRequest,
+        user_id_type: UserIdType,
+    ) -> Result<Chat, Error> {
+        req.validate()?;
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.call(Method::POST, "/open-apis/im/v1/chats", &q, Some(req))
+            .await
+    }
+
+    /// `POST /open-apis/im/v1/chats/:chat_id/members`.
+    pub async fn add_chat_members(
+        &self,
+        chat_id: &str,
+        req: &AddMembersRequest,
+        member_id_type: MemberIdType,
+    ) -> Result<AddMembersResponse, Error> {
+        req.validate()?;
+        let path = format!("/open-apis/im/v1/chats/{}/members", segment(chat_id)?);
+        let q = [("member_id_type", member_id_type.as_str())];
+        self.call(Method::POST, &path, &q, Some(req)).await
+    }
+
+    /// `GET /open-apis/im/v1/chats/:chat_id/members`: one page (at most 100) of the users.
+    pub async fn list_chat_members(
+        &self,
+        chat_id: &str,
+        member_id_type: MemberIdType,
+        page_size: Option<u32>,
+        page_token: Option<&str>,
+    ) -> Result<ListMembersResponse, Error> {
+        let path = format!("/open-apis/im/v1/chats/{}/members", segment(chat_id)?);
+        let size = page_size.map(|n| n.to_string());
+        let mut q = vec![("member_id_type", member_id_type.as_str())];
+        if let Some(size) = &size {
+            q.push(("page_size", size));
+        }
+        if let Some(token) = page_token {
+            q.push(("page_token", token));
+        }
+        self.call(Method::GET, &path, &q, None::<&()>).await
+    }
+}

@@ -1,0 +1,141 @@
+//! App feed cards, chat buttons and the time-sensitive (pinned) state of feed entries.
+//!
+//! ```no_run
+//! # async fn demo(client: larkfeed_client::Client) -> Result<(), larkfeed_client::Error> {
+//! use larkfeed_model::feed_card::*;
+//! use larkfeed_model::UserIdType;
+//!
+//! let card = OpenAppFeedCard {
+//!     biz_id: Some("order-42".into()),
+//!     title: Some("Order 42".into()),
+//!     link: Some(Link { link: Some("https://example.com/orders/42".into()) }),
+//!     ..Default::default()
+//! };
+//! let users = vec!["ou_7d8a6e6df7621556ce0d21922b676706".to_string()];
+//! let req = CreateAppFeedCardRequest { app_feed_card: Some(card), user_ids: Some(users.clone()) };
+//! let created = client.create_app_feed_card(&req, UserIdType::OpenId).await?;
+//! assert!(created.failed_cards.is_empty());
+//!
+//! // Later: change the status label only, and raise the card to the top of the feed.
+//! let update = UpdateAppFeedCardBatchRequest {
+//!     feed_cards: Some(vec![UserOpenAppFeedCardUpdater {
+//!         app_feed_card: Some(OpenAppFeedCard {
+//!             biz_id: Some("order-42".into()),
+//!             status_label: Some(StatusLabel { text: Some("Shipped".into()), kind: Some("success".into()) }),
+//!             ..Default::default()
+//!         }),
+//!         user_id: Some(users[0].clone()),
+//!         update_fields: Some(vec![update_field::STATUS_LABEL.into(), update_field::SORT_TIME.into()]),
+//!     }]),
+//! };
+//! client.update_app_feed_cards(&update, UserIdType::OpenId).await?;
+//! # Ok(()) }
+//! ```
+
+use crate::{Client, Error};
+use larkfeed_model::feed_card::{
+    AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
+    CreateAppFeedCardResponse, DeleteAppFeedCardBatchRequest, PatchFeedCardRequest,
+    TimeSensitiveResponse, UpdateAppFeedCardBatchRequest, UpdateChatButtonRequest,
+    UpdateChatButtonResponse,
+};
+use larkfeed_model::UserIdType;
+use reqwest::Method;
+
+const CARD: &str = "/open-apis/im/v2/app_feed_card";
+const BATCH: &str = "/open-apis/im/v2/app_feed_card/batch";
+
+impl Client {
+    /// `POST /open-apis/im/v2/app_feed_card`: one card for up to 20 users. Users who cannot get
+    /// it come back in `failed_cards`.
+    pub async fn create_app_feed_card(
+        &self,
+        req: &CreateAppFeedCardRequest,
+        user_id_type: UserIdType,
+    ) -> Result<CreateAppFeedCardResponse, Error> {
+        req.validate()?;
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.call(Method::POST, CARD, &q, Some(req)).await
+    }
+
+    /// `PUT /open-apis/im/v2/app_feed_card/batch`: change the fields each item's `update_fields`
+    /// names, for up to 20 (card, user) pairs.
+    pub async fn update_app_feed_cards(
+        &self,
+        req: &UpdateAppFeedCardBatchRequest,
+        user_id_type: UserIdType,
+    ) -> Result<AppFeedCardBatchResponse, Error> {
+        req.validate()?;
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.call(Method::PUT, BATCH, &q, Some(req)).await
+    }
+
+    /// `DELETE /open-apis/im/v2/app_feed_card/batch`: remove up to 20 (card, user) pairs.
+    pub async fn delete_app_feed_cards(
+        &self,
+        req: &DeleteAppFeedCardBatchRequest,
+        user_id_type: UserIdType,
+    ) -> Result<AppFeedCardBatchResponse, Error> {
+        req.validate()?;
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.call(Method::DELETE, BATCH, &q, Some(req)).await
+    }
+
+    /// `PUT /open-apis/im/v2/chat_button`: replace the quick-action buttons of a chat's feed entry.
+    pub async fn update_chat_button(
+        &self,
+        req: &UpdateChatButtonRequest,
+        user_id_type: UserIdType,
+    ) -> Result<UpdateChatButtonResponse, Error> {
+        req.validate()?;
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.call(Method::PUT, "/open-apis/im/v2/chat_button", &q, Some(req))
+            .await
+    }
+
+    /// `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`: pin (or unpin) a group's feed entry for
+    /// some of its members. `feed_card_id` is the group's `chat_id`.
+    pub async fn set_feed_card_time_sensitive(
+        &self,
+        feed_card_id: &str,
+        req: &PatchFeedCardRequest,
+        user_id_type: UserIdType,
+    ) -> Result<TimeSensitiveResponse, Error> {
+        req.validate()?;
+        let path = format!("/open-apis/im/v2/feed_cards/{}", segment(feed_card_id)?);
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.call(Method::PATCH, &path, &q, Some(req)).await
+    }
+
+    /// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`: pin (or unpin) the bot's one-to-one
+    /// chat with each user.
+    pub async fn set_bot_time_sensitive(
+        &self,
+        req: &BotTimeSentiveRequest,
+        user_id_type: UserIdType,
+    ) -> Result<TimeSensitiveResponse, Error> {
+        req.validate()?;
+        let q = [("user_id_type", user_id_type.as_str())];
+        let path = "/open-apis/im/v2/feed_cards/bot_time_sentive";
+        self.call(Method::PATCH, path, &q, Some(req)).await
+    }
+}
+
+/// A path segment: an id must be non-empty and is percent-encoded.
+pub(crate) fn segment(id: &str) -> Result<String, Error> {
+    if id.trim().is_empty() {
+        return Err(Error::Validation(larkfeed_model::FieldError::new(
+            "path",
+            "the id must not be empty",
+        )));
+    }
+    Ok(id
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect())
+}

@@ -1,0 +1,84 @@
+//! Messages: send, read, update a card, recall.
+//!
+//! ```no_run
+//! # async fn demo(client: larkfeed_client::Client) -> Result<(), larkfeed_client::Error> {
+//! use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
+//! use larkfeed_model::{ReceiveIdType, UserIdType};
+//!
+//! let card = r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"Building…"}]}"#;
+//! let send = SendMessageRequest {
+//!     receive_id: Some("ou_7d8a6e6df7621556ce0d21922b676706".into()),
+//!     msg_type: Some("interactive".into()),
+//!     content: Some(card.into()),
+//!     uuid: Some("build-1234".into()), // a retry within the hour sends nothing new
+//! };
+//! let message = client.send_message(&send, ReceiveIdType::User(UserIdType::OpenId)).await?;
+//! let done = r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"Done"}]}"#;
+//! let patch = PatchMessageRequest { content: Some(done.into()) };
+//! client.patch_message(&message.message_id, &patch).await?;
+//! let read = client.get_message(&message.message_id).await?;
+//! assert!(read.updated);
+//! # Ok(()) }
+//! ```
+
+use super::feed_cards::segment;
+use crate::{Client, Error};
+use larkfeed_model::message::{
+    GetMessageResponse, Message, PatchMessageRequest, SendMessageRequest,
+};
+use larkfeed_model::ReceiveIdType;
+use reqwest::Method;
+
+fn path(message_id: &str) -> Result<String, Error> {
+    Ok(format!(
+        "/open-apis/im/v1/messages/{}",
+        segment(message_id)?
+    ))
+}
+
+impl Client {
+    /// `POST /open-apis/im/v1/messages`: to a user (the bot's one-to-one chat) or a chat.
+    pub async fn send_message(
+        &self,
+        req: &SendMessageRequest,
+        receive_id_type: ReceiveIdType,
+    ) -> Result<Message, Error> {
+        req.validate()?;
+        let q = [("receive_id_type", receive_id_type.as_str())];
+        self.call(Method::POST, "/open-apis/im/v1/messages", &q, Some(req))
+            .await
+    }
+
+    /// `GET /open-apis/im/v1/messages/:message_id`.
+    pub async fn get_message(&self, message_id: &str) -> Result<Message, Error> {
+        let answer: GetMessageResponse = self
+            .call(Method::GET, &path(message_id)?, &[], None::<&()>)
+            .await?;
+        answer
+            .items
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Decode("no message in items".into()))
+    }
+
+    /// `PATCH /open-apis/im/v1/messages/:message_id`: replace a card the app sent.
+    pub async fn patch_message(
+        &self,
+        message_id: &str,
+        req: &PatchMessageRequest,
+    ) -> Result<(), Error> {
+        req.validate()?;
+        let _: serde_json::Value = self
+            .call(Method::PATCH, &path(message_id)?, &[], Some(req))
+            .await?;
+        Ok(())
+    }
+
+    /// `DELETE /open-apis/im/v1/messages/:message_id`: recall a message the app sent.
+    pub async fn recall_message(&self, message_id: &str) -> Result<(), Error> {
+        let _: serde_json::Value = self
+            .call(Method::DELETE, &path(message_id)?, &[], None::<&()>)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,315 @@
+//! The builder, the token cache and the one place calls are sent, checked and retried.
+
+use crate::retry::RetryPolicy;
+use crate::Error;
+use larkfeed_model::error::Envelope;
+use larkfeed_model::token::{TokenRequest, TokenResponse};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// The Feishu platform (the default base URL).
+pub const FEISHU: &str = "https://open.feishu.cn";
+/// The Lark (international) platform.
+pub const LARK: &str = "https://open.larksuite.com";
+
+/// Renew a token this long before the platform says it expires.
+pub const RENEW_EARLY: Duration = Duration::from_secs(180);
+
+/// Builds a [`Client`]. Only `app_id` and `app_secret` are required.
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    app_id: Option<String>,
+    app_secret: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
+    retry: Option<RetryPolicy>,
+}
+
+impl ClientBuilder {
+    pub fn app_id(mut self, v: impl Into<String>) -> Self {
+        self.app_id = Some(v.into());
+        self
+    }
+    pub fn app_secret(mut self, v: impl Into<String>) -> Self {
+        self.app_secret = Some(v.into());
+        self
+    }
+    /// [`FEISHU`] (the default), [`LARK`], or any URL such as a larkfeed server.
+    pub fn base_url(mut self, v: impl Into<String>) -> Self {
+        self.base_url = Some(v.into());
+        self
+    }
+    /// The Lark (international) platform: the same as `base_url(LARK)`.
+    pub fn lark(self) -> Self {
+        self.base_url(LARK)
+    }
+    /// Time limit of one HTTP attempt (default 30 s).
+    pub fn timeout(mut self, v: Duration) -> Self {
+        self.timeout = Some(v);
+        self
+    }
+    /// The `User-Agent` header (default `larkfeed-client/<version>`).
+    pub fn user_agent(mut self, v: impl Into<String>) -> Self {
+        self.user_agent = Some(v.into());
+        self
+    }
+    /// How retryable failures are retried (default [`RetryPolicy::default`]: 3 retries).
+    pub fn retry(mut self, v: RetryPolicy) -> Self {
+        self.retry = Some(v);
+        self
+    }
+    pub fn build(self) -> Result<Client, Error> {
+        let app_id = self
+            .app_id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::Config("app_id is required".into()))?;
+        let app_secret = self
+            .app_secret
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::Config("app_secret is required".into()))?;
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| FEISHU.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        if !base_url.starts_with("http://") && !base_url.starts_with("https://") {
+            return Err(Error::Config(format!(
+                "base_url must start with http:// or https://, got {base_url:?}"
+            )));
+        }
+        let http =
+            reqwest::Client::builder()
+                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+                .user_agent(self.user_agent.unwrap_or_else(|| {
+                    concat!("larkfeed-client/", env!("CARGO_PKG_VERSION")).into()
+                }))
+                .build()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                app_id,
+                app_secret,
+                base_url,
+                http,
+                retry: self.retry.unwrap_or_default(),
+                token: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+/// A client for one app. Cheap to clone; clones share the connection pool and the token cache,
+/// so one client can serve every task of a program.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    app_id: String,
+    app_secret: String,
+    base_url: String,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    /// The cached token and when to stop using it. The lock is held while fetching, so many tasks
+    /// asking at once cause one fetch (single-flight).
+    token: Mutex<Option<(String, Instant)>>,
+}
+
+/// A request as it would be sent: what `--dry-run` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreparedRequest {
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The tenant access token: fetched on first use, cached, and renewed [`RENEW_EARLY`] before
+    /// it expires. However many tasks ask at once, one request is made.
+    pub async fn tenant_access_token(&self) -> Result<String, Error> {
+        let mut cached = self.inner.token.lock().await;
+        if let Some((token, until)) = cached.as_ref() {
+            if Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let answer = self.fetch_token().await?;
+        let token = answer.tenant_access_token.unwrap_or_default();
+        let ttl = Duration::from_secs(answer.expire.max(0) as u64).saturating_sub(RENEW_EARLY);
+        *cached = Some((token.clone(), Instant::now() + ttl));
+        Ok(token)
+    }
+
+    /// Forgets the cached token; the next call fetches a new one.
+    pub async fn invalidate_token(&self) {
+        *self.inner.token.lock().await = None;
+    }
+
+    /// `POST /open-apis/auth/v3/tenant_access_token/internal`, uncached: the whole answer.
+    pub async fn fetch_token(&self) -> Result<TokenResponse, Error> {
+        let req = TokenRequest {
+            app_id: Some(self.inner.app_id.clone()),
+            app_secret: Some(self.inner.app_secret.clone()),
+        };
+        let url = format!(
+            "{}/open-apis/auth/v3/tenant_access_token/internal",
+            self.inner.base_url
+        );
+        let resp = self.inner.http.post(url).json(&req).send().await?;
+        let (log_id, retry_after) = headers(&resp);
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        let answer: TokenResponse =
+            serde_json::from_str(&text).map_err(|e| decode(status, e, &text))?;
+        match (answer.code, &answer.tenant_access_token) {
+            (0, Some(_)) => Ok(answer),
+            (code, _) => Err(Error::Api {
+                code,
+                msg: answer.msg,
+                log_id,
+                retry_after,
+            }),
+        }
+    }
+
+    /// What a call would send, without sending it (no token is fetched).
+    pub fn prepare<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<PreparedRequest, Error> {
+        let mut url = reqwest::Url::parse(&format!("{}{path}", self.inner.base_url))
+            .map_err(|e| Error::Config(e.to_string()))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let body = body
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(PreparedRequest {
+            method: method.to_string(),
+            url: url.to_string(),
+            body,
+        })
+    }
+
+    /// Sends a call with the cached token; a refused token is dropped and the call made once more
+    /// with a new one; retryable failures are retried by the client's [`RetryPolicy`].
+    pub async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<T, Error> {
+        let mut retries = 0;
+        let mut renewed = false;
+        loop {
+            let err = match self.attempt(method.clone(), path, query, body).await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            if err.is_token_rejected() && !renewed {
+                self.invalidate_token().await;
+                renewed = true;
+                continue;
+            }
+            if !err.is_retryable() {
+                return Err(err);
+            }
+            let Some(wait) = self.inner.retry.delay(retries, err.retry_after()) else {
+                return Err(err);
+            };
+            tracing::debug!(error = %err, retry = retries + 1, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+
+    async fn attempt<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<T, Error> {
+        let token = self.tenant_access_token().await?;
+        let mut req = self
+            .inner
+            .http
+            .request(method, format!("{}{path}", self.inner.base_url))
+            .bearer_auth(token)
+            .query(query);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await?;
+        let (log_id, retry_after) = headers(&resp);
+        let status = resp.status().as_u16();
+        let text = resp.text().await?;
+        let envelope: Envelope<T> =
+            serde_json::from_str(&text).map_err(|e| decode(status, e, &text))?;
+        if envelope.code != 0 {
+            return Err(Error::Api {
+                code: envelope.code,
+                msg: envelope.msg,
+                log_id,
+                retry_after,
+            });
+        }
+        envelope
+            .data
+            .ok_or_else(|| Error::Decode(format!("no data in {text}")))
+    }
+}
+
+/// An answer that is not the expected JSON: an HTTP error status if there was one.
+fn decode(status: u16, e: serde_json::Error, text: &str) -> Error {
+    if status >= 400 {
+        Error::Status {
+            status,
+            body: text.chars().take(500).collect(),
+        }
+    } else {
+        Error::Decode(format!(
+            "{e}: {}",
+            text.chars().take(500).collect::<String>()
+        ))
+    }
+}
+
+fn headers(resp: &reqwest::Response) -> (Option<String>, Option<Duration>) {
+    let h = resp.headers();
+    let log_id = h
+        .get("x-tt-logid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let reset = h
+        .get("x-ogw-ratelimit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    (log_id, reset)
+}
