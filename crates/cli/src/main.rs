@@ -1,18 +1,47 @@
-//! `larkfeed`: run a local Feishu IM API server (`larkfeed serve`).
+//! `larkfeed`: run a local Feishu IM API server (`larkfeed serve`), or call the API — of a
+//! larkfeed server or of the real platform — from the command line.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use larkfeed_server::world::World;
-use larkfeed_server::{Application, Config, DEFAULT_PORT};
-use std::path::PathBuf;
+mod broadcast;
+mod commands;
+mod conn;
+mod output;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use commands::{ChatButton, ChatCmd, FeedCard, MessageCmd};
+use larkfeed_model::FieldError;
+use output::Format;
 use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the API answered with an error code (printed with its log id)
+  2  bad command line
+  3  the request breaks a rule of the API and was not sent
+  4  network or HTTP failure (after retries)
+  5  done, but some users failed (failed_cards / failed_user_reasons)
+  6  configuration: missing credentials, unreadable profile or journal
+
+Credentials and base URL come from flags, then LARKFEED_BASE_URL / LARKFEED_APP_ID /
+LARKFEED_APP_SECRET, then the profile file (--profile, --profiles).";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "larkfeed",
     version,
-    about = "A local Feishu (Lark) IM API server for app feed cards, chat buttons and card messages"
+    about = "A local Feishu (Lark) IM API server for app feed cards, chat buttons and card messages, and a client for the same API",
+    after_help = EXIT_CODES
 )]
 struct Cli {
+    #[command(flatten)]
+    conn: conn::ConnArgs,
+    /// Output: JSON (for scripts) or a table (for people).
+    #[arg(long, global = true, value_enum, default_value = "json")]
+    format: Format,
+    /// Print the request that would be sent, and send nothing.
+    #[arg(long, global = true)]
+    dry_run: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -20,32 +49,72 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the Open API on a local port, with state in a SQLite file.
-    Serve(ServeArgs),
+    Serve(serve::ServeArgs),
+    /// Fetch a tenant access token for the app.
+    Token,
+    /// App feed cards: create, update, delete, broadcast.
+    #[command(subcommand)]
+    FeedCard(FeedCard),
+    /// The quick-action buttons of a chat's feed entry.
+    #[command(subcommand)]
+    ChatButton(ChatButton),
+    /// Messages: send, get, patch (cards), recall.
+    #[command(subcommand)]
+    Message(MessageCmd),
+    /// Group chats: create, add members, list members.
+    #[command(subcommand)]
+    Chat(ChatCmd),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Switch {
-    On,
-    Off,
+/// Why a command did not fully succeed; each maps to one exit code.
+#[derive(Debug)]
+pub enum Failure {
+    Client(larkfeed_client::Error),
+    Invalid(FieldError),
+    Usage(String),
+    Config(String),
+    Partial,
+    Server(anyhow::Error),
 }
 
-#[derive(Debug, clap::Args)]
-struct ServeArgs {
-    /// Port to listen on (0 picks a free one and prints it).
-    #[arg(long, env = "LARKFEED_PORT", default_value_t = DEFAULT_PORT)]
-    port: u16,
-    /// Address to listen on.
-    #[arg(long, env = "LARKFEED_HOST", default_value = "127.0.0.1")]
-    host: String,
-    /// SQLite database file (created if missing), or a sqlite:// URL.
-    #[arg(long, env = "LARKFEED_DATABASE", default_value = "larkfeed.db")]
-    database: String,
-    /// World file (TOML) with the tenant, users and apps; the built-in demo world if absent.
-    #[arg(long, env = "LARKFEED_WORLD")]
-    world: Option<PathBuf>,
-    /// Apply the platform's rate limits (on), or serve as fast as possible (off).
-    #[arg(long, env = "LARKFEED_RATE_LIMITS", value_enum, default_value = "on")]
-    rate_limits: Switch,
+impl From<larkfeed_client::Error> for Failure {
+    fn from(e: larkfeed_client::Error) -> Self {
+        match e {
+            larkfeed_client::Error::Validation(f) => Failure::Invalid(f),
+            larkfeed_client::Error::Config(m) => Failure::Config(m),
+            other => Failure::Client(other),
+        }
+    }
+}
+
+impl From<FieldError> for Failure {
+    fn from(f: FieldError) -> Self {
+        Failure::Invalid(f)
+    }
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Client(larkfeed_client::Error::Api { .. }) | Failure::Server(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Invalid(_) => 3,
+            Failure::Client(_) => 4,
+            Failure::Partial => 5,
+            Failure::Config(_) => 6,
+        }
+    }
+
+    fn report(&self) {
+        match self {
+            Failure::Client(e) => eprintln!("larkfeed: {e}"),
+            Failure::Invalid(f) => eprintln!("larkfeed: invalid request, not sent: {f}"),
+            Failure::Usage(m) => eprintln!("larkfeed: {m}"),
+            Failure::Config(m) => eprintln!("larkfeed: {m}"),
+            Failure::Partial => eprintln!("larkfeed: some users failed (see the answer)"),
+            Failure::Server(e) => eprintln!("larkfeed: {e:#}"),
+        }
+    }
 }
 
 #[tokio::main]
@@ -58,61 +127,48 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
-    };
-    match result {
+    match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("larkfeed: {e:#}");
-            ExitCode::FAILURE
+        Err(f) => {
+            f.report();
+            ExitCode::from(f.exit_code())
         }
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let world = match &args.world {
-        Some(path) => World::load(path)?,
-        None => World::default_world(),
-    };
-    let mut config = Config::new(args.database.clone());
-    config.host = args.host;
-    config.port = args.port;
-    config.world = world;
-    config.rate_limits = args.rate_limits == Switch::On;
-    let app = Application::bind(config).await?;
-    let world = app.state().world.clone();
-    let first = &world.apps[0];
-    println!("larkfeed listening on {}", app.base_url());
-    println!("  database:    {}", args.database);
-    println!(
-        "  world:       {}",
-        args.world
-            .as_ref()
-            .map_or("built-in demo world".into(), |p| p.display().to_string())
-    );
-    println!(
-        "  rate limits: {}",
-        if app.state().limits.enabled() {
-            "on"
-        } else {
-            "off"
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let (format, dry_run) = (cli.format, cli.dry_run);
+    let plan = match &cli.command {
+        Command::Serve(args) => return serve::serve(args).await.map_err(Failure::Server),
+        Command::Token => {
+            let client = cli.conn.client()?;
+            let answer = if dry_run {
+                let body = serde_json::json!({"app_id": client.app_id(), "app_secret": "(hidden)"});
+                let path = "/open-apis/auth/v3/tenant_access_token/internal";
+                serde_json::to_value(client.prepare(
+                    reqwest::Method::POST,
+                    path,
+                    &[],
+                    Some(&body),
+                )?)
+                .unwrap_or_default()
+            } else {
+                serde_json::to_value(client.fetch_token().await?).unwrap_or_default()
+            };
+            output::print(&answer, format);
+            return Ok(());
         }
-    );
-    println!(
-        "  app \"{}\": app_id={} app_secret={}",
-        first.name, first.app_id, first.app_secret
-    );
-    println!(
-        "  every app and user id: curl {}/_larkfeed/world",
-        app.base_url()
-    );
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
+        Command::FeedCard(FeedCard::Broadcast(args)) => {
+            let client = cli.conn.client()?;
+            return broadcast::run(args, &client, dry_run, format).await;
+        }
+        Command::FeedCard(cmd) => commands::feed_card_plan(cmd)?,
+        Command::ChatButton(cmd) => commands::chat_button_plan(cmd)?,
+        Command::Message(cmd) => commands::message_plan(cmd)?,
+        Command::Chat(cmd) => commands::chat_plan(cmd)?,
     };
-    app.run_until(shutdown).await?;
-    Ok(())
+    let client = cli.conn.client()?;
+    commands::execute(plan, &client, dry_run, format).await
 }
 
 #[cfg(test)]

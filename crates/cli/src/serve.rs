@@ -1,0 +1,76 @@
+//! `larkfeed serve`: the local Feishu IM API server.
+
+use clap::ValueEnum;
+use larkfeed_server::world::World;
+use larkfeed_server::{Application, Config, DEFAULT_PORT};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one and prints it).
+    #[arg(long, env = "LARKFEED_PORT", default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "LARKFEED_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// SQLite database file (created if missing), or a sqlite:// URL.
+    #[arg(long, env = "LARKFEED_DATABASE", default_value = "larkfeed.db")]
+    database: String,
+    /// World file (TOML) with the tenant, users and apps; the built-in demo world if absent.
+    #[arg(long, env = "LARKFEED_WORLD")]
+    world: Option<PathBuf>,
+    /// Apply the platform's rate limits (on), or serve as fast as possible (off).
+    #[arg(long, env = "LARKFEED_RATE_LIMITS", value_enum, default_value = "on")]
+    rate_limits: Switch,
+}
+
+pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let world = match &args.world {
+        Some(path) => World::load(path)?,
+        None => World::default_world(),
+    };
+    let mut config = Config::new(args.database.clone());
+    config.host = args.host.clone();
+    config.port = args.port;
+    config.world = world;
+    config.rate_limits = args.rate_limits == Switch::On;
+    let app = Application::bind(config).await?;
+    let world = app.state().world.clone();
+    let first = &world.apps[0];
+    println!("larkfeed listening on {}", app.base_url());
+    println!("  database:    {}", args.database);
+    println!(
+        "  world:       {}",
+        args.world
+            .as_ref()
+            .map_or("built-in demo world".into(), |p| p.display().to_string())
+    );
+    println!(
+        "  rate limits: {}",
+        if app.state().limits.enabled() {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    println!(
+        "  app \"{}\": app_id={} app_secret={}",
+        first.name, first.app_id, first.app_secret
+    );
+    println!(
+        "  every app and user id: curl {}/_larkfeed/world",
+        app.base_url()
+    );
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    };
+    app.run_until(shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,460 @@
+//! The client commands as real processes against a larkfeed server started in this test.
+
+use assert_cmd::Command;
+use larkfeed_server::state::AppState;
+use larkfeed_server::world::World;
+use larkfeed_server::{Application, Config};
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+
+struct Server {
+    base: String,
+    state: AppState,
+    dir: tempfile::TempDir,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Server {
+    fn start(world: World) -> Server {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path().join("s.db").display().to_string());
+        config.port = 0;
+        config.world = world;
+        let app = rt.block_on(Application::bind(config)).unwrap();
+        let (base, state) = (app.base_url(), app.state().clone());
+        rt.spawn(app.run());
+        Server {
+            base,
+            state,
+            dir,
+            _rt: rt,
+        }
+    }
+
+    fn open_id(&self, u: usize) -> String {
+        let w = &self.state.world;
+        w.open_id(&w.apps[0], &w.users[u])
+    }
+
+    /// `larkfeed` with this server's first app in the environment.
+    fn cli(&self) -> Command {
+        let app = &self.state.world.apps[0];
+        let mut cmd = Command::cargo_bin("larkfeed").unwrap();
+        cmd.env_clear()
+            .env("LARKFEED_BASE_URL", &self.base)
+            .env("LARKFEED_APP_ID", &app.app_id)
+            .env("LARKFEED_APP_SECRET", &app.app_secret)
+            .env("LARKFEED_LOG", "warn");
+        cmd
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    fn api_requests(&self) -> u64 {
+        self.state.stats.api_requests.load(Ordering::Relaxed)
+    }
+}
+
+fn json_out(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out)))
+}
+
+const CARD: &str = r#"{"elements":[{"tag":"markdown","content":"v1"}]}"#;
+
+#[test]
+fn every_command_works_against_the_server() {
+    let s = Server::start(World::default_world());
+    let token = json_out(s.cli().arg("token"));
+    assert!(token["tenant_access_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("t-"));
+
+    let created = json_out(s.cli().args([
+        "feed-card",
+        "create",
+        "--user",
+        &s.open_id(0),
+        "--title",
+        "Order 42",
+        "--link",
+        "https://example.com/42",
+        "--biz-id",
+        "o-42",
+    ]));
+    assert_eq!(created, json!({"biz_id": "o-42", "failed_cards": []}));
+    let updated = json_out(s.cli().args([
+        "feed-card",
+        "update",
+        "--user",
+        &s.open_id(0),
+        "--biz-id",
+        "o-42",
+        "--title",
+        "Shipped",
+        "--bump",
+    ]));
+    assert_eq!(updated, json!({"failed_cards": []}));
+    let deleted = json_out(s.cli().args([
+        "feed-card",
+        "delete",
+        "--biz-id",
+        "o-42",
+        "--user",
+        &s.open_id(0),
+    ]));
+    assert_eq!(deleted, json!({"failed_cards": []}));
+
+    let chat = json_out(
+        s.cli()
+            .args(["chat", "create", "--name", "ops", "--user", &s.open_id(0)]),
+    );
+    let chat_id = chat["chat_id"].as_str().unwrap().to_string();
+    json_out(
+        s.cli()
+            .args(["chat", "add-members", &chat_id, "--member", &s.open_id(1)]),
+    );
+    let members = json_out(s.cli().args(["chat", "members", &chat_id]));
+    assert_eq!(members["member_total"], 2);
+    let table = s
+        .cli()
+        .args(["chat", "members", &chat_id, "--format", "table"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        table.contains("member_total  2") && table.contains("Alice Zhang"),
+        "{table}"
+    );
+
+    let buttons = s.file("buttons.json", r#"[{"action_type":"url_page","text":{"text":"Open"},"multi_url":{"url":"https://example.com"}}]"#);
+    let answer = json_out(s.cli().args([
+        "chat-button",
+        "update",
+        "--chat",
+        &chat_id,
+        "--user",
+        &s.open_id(0),
+        "--buttons",
+        &buttons,
+    ]));
+    assert_eq!(answer, json!({"failed_user_reasons": []}));
+
+    let text =
+        json_out(
+            s.cli()
+                .args(["message", "send", "--to", &s.open_id(0), "--text", "hello"]),
+        );
+    assert_eq!(text["msg_type"], "text");
+    let card = s.file("card.json", CARD);
+    let sent = json_out(s.cli().args([
+        "message",
+        "send",
+        "--to",
+        &chat_id,
+        "--to-type",
+        "chat_id",
+        "--card",
+        &card,
+    ]));
+    let id = sent["message_id"].as_str().unwrap().to_string();
+    let v2 = s.file(
+        "v2.json",
+        r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"v2"}]}"#,
+    );
+    json_out(s.cli().args(["message", "patch", &id, "--card", &v2]));
+    let read = json_out(s.cli().args(["message", "get", &id]));
+    assert_eq!(read["items"][0]["updated"], true);
+    json_out(s.cli().args(["message", "recall", &id]));
+    let read = json_out(s.cli().args(["message", "get", &id]));
+    assert_eq!(read["items"][0]["deleted"], true);
+}
+
+#[test]
+fn a_whole_body_comes_from_a_file_or_standard_input() {
+    let s = Server::start(World::default_world());
+    let body = json!({"app_feed_card": {"biz_id": "stdin", "title": "t", "link": {"link": "https://a.cn"}},
+                      "user_ids": [s.open_id(1)]});
+    let answer = json_out(
+        s.cli()
+            .args(["feed-card", "create", "--json", "-"])
+            .write_stdin(body.to_string()),
+    );
+    assert_eq!(answer["biz_id"], "stdin");
+    let path = s.file(
+        "delete.json",
+        &json!({"feed_cards": [{"biz_id": "stdin", "user_id": s.open_id(1)}]}).to_string(),
+    );
+    let answer = json_out(s.cli().args(["feed-card", "delete", "--json", &path]));
+    assert_eq!(answer, json!({"failed_cards": []}));
+}
+
+#[test]
+fn a_dry_run_prints_the_request_and_sends_nothing() {
+    let s = Server::start(World::default_world());
+    let plan = json_out(s.cli().args([
+        "--dry-run",
+        "feed-card",
+        "create",
+        "--user",
+        "ou_x",
+        "--title",
+        "T",
+        "--link",
+        "https://a.cn",
+    ]));
+    assert_eq!(plan["method"], "POST");
+    assert_eq!(
+        plan["url"],
+        format!(
+            "{}/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+            s.base
+        )
+    );
+    assert_eq!(
+        plan["body"],
+        json!({"app_feed_card": {"title": "T", "link": {"link": "https://a.cn"}}, "user_ids": ["ou_x"]})
+    );
+    let plan = json_out(s.cli().args(["message", "recall", "om_1", "--dry-run"]));
+    assert_eq!(plan["method"], "DELETE");
+    assert_eq!(s.api_requests(), 0);
+    assert_eq!(s.state.stats.token_requests.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn exit_codes_tell_what_went_wrong() {
+    let s = Server::start(World::default_world());
+    // 3: breaks a rule, not sent.
+    let long = "题".repeat(61);
+    s.cli()
+        .args([
+            "feed-card",
+            "create",
+            "--user",
+            "ou_x",
+            "--title",
+            &long,
+            "--link",
+            "https://a.cn",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("app_feed_card.title"));
+    assert_eq!(s.api_requests(), 0);
+    // 1: the API refused, with the code and log id.
+    s.cli()
+        .args(["message", "get", "om_unknown"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("230001").and(predicates::str::contains("log id")));
+    // 5: done, but some users failed.
+    let out = s
+        .cli()
+        .args([
+            "feed-card",
+            "create",
+            "--user",
+            "ou_nobody",
+            "--link",
+            "https://a.cn",
+        ])
+        .assert()
+        .code(5)
+        .get_output()
+        .stdout
+        .clone();
+    let answer: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(answer["failed_cards"][0]["reason"], "NO_PERMISSION");
+    // 6: no credentials.
+    Command::cargo_bin("larkfeed")
+        .unwrap()
+        .env_clear()
+        .args(["token"])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains("LARKFEED_APP_ID"));
+    // 4: nobody listening.
+    s.cli()
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--retries",
+            "0",
+            "token",
+        ])
+        .assert()
+        .code(4);
+    // 2: a bad command line.
+    s.cli().args(["feed-card", "frobnicate"]).assert().code(2);
+}
+
+use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn a_profile_file_supplies_what_flags_and_environment_leave_out() {
+    let s = Server::start(World::default_world());
+    let app = &s.state.world.apps[1];
+    let profiles = s.file(
+        "profiles.toml",
+        &format!(
+            "[other]\nbase_url = \"{}\"\napp_id = \"{}\"\napp_secret = \"{}\"\n",
+            s.base, app.app_id, app.app_secret
+        ),
+    );
+    let mut cmd = Command::cargo_bin("larkfeed").unwrap();
+    cmd.env_clear().env("LARKFEED_LOG", "warn").args([
+        "--profiles",
+        &profiles,
+        "--profile",
+        "other",
+        "token",
+    ]);
+    let token = json_out(&mut cmd);
+    assert!(token["tenant_access_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("t-"));
+    // A missing profile is a configuration error.
+    Command::cargo_bin("larkfeed")
+        .unwrap()
+        .env_clear()
+        .args(["--profiles", &profiles, "--profile", "nope", "token"])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains("no profile [nope]"));
+}
+
+fn many_users(n: usize) -> World {
+    let mut toml = String::from("[tenant]\nname = \"Broadcast\"\n[[apps]]\nname = \"Sender\"\n");
+    for i in 0..n {
+        toml += &format!("[[users]]\nname = \"User {i}\"\n");
+    }
+    World::from_toml(&toml).unwrap()
+}
+
+#[test]
+fn a_broadcast_killed_midway_resumes_without_a_second_card() {
+    let s = Server::start(many_users(300));
+    let mut users: Vec<String> = (0..300).map(|u| s.open_id(u)).collect();
+    users.push("ou_nobody".into());
+    let users_file = s.file(
+        "users.csv",
+        &format!("open_id,name\n{}\n", users.join(",x\n")),
+    );
+    let card = s.file(
+        "card.json",
+        r#"{"title":"Maintenance tonight","link":{"link":"https://example.com/m"}}"#,
+    );
+    let app = &s.state.world.apps[0];
+    let args = [
+        "feed-card",
+        "broadcast",
+        "--users",
+        &users_file,
+        "--card",
+        &card,
+    ];
+
+    // First run: stopped with SIGKILL after a few chunks.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("larkfeed"))
+        .env("LARKFEED_BASE_URL", &s.base)
+        .env("LARKFEED_APP_ID", &app.app_id)
+        .env("LARKFEED_APP_SECRET", &app.app_secret)
+        .args(args)
+        .args(["--rate", "4"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let sent_before = s.api_requests();
+    assert!(
+        (2..16).contains(&sent_before),
+        "killed midway, after {sent_before} requests"
+    );
+
+    // Second run: resumes from the journal, unpaced.
+    let out = s
+        .cli()
+        .args(args)
+        .args(["--rate", "0"])
+        .assert()
+        .code(5)
+        .get_output()
+        .stdout
+        .clone();
+    let summary: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(summary["users"], 301);
+    let earlier = summary["done_in_an_earlier_run"].as_u64().unwrap();
+    let (created, dup) = (
+        summary["created"].as_u64().unwrap(),
+        summary["already_had_it"].as_u64().unwrap(),
+    );
+    assert!(earlier > 0, "{summary}");
+    assert_eq!(earlier + created + dup + 1, 301, "{summary}");
+    assert_eq!(summary["failed"], json!({"NO_PERMISSION": ["ou_nobody"]}));
+    // 16 chunks in all; at most one was sent twice (the one in flight at the kill).
+    assert!(s.api_requests() <= 17, "{} requests", s.api_requests());
+
+    // Every user has exactly one card, with the journal's biz_id.
+    let biz_id = summary["biz_id"].as_str().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for u in 0..300 {
+        let user_id = s.state.world.users[u].user_id.clone();
+        let cards = rt
+            .block_on(s.state.store.feed_cards_of_user(&app.app_id, &user_id))
+            .unwrap();
+        assert_eq!(cards.len(), 1, "user {u}");
+        assert_eq!(cards[0].biz_id, biz_id);
+    }
+    // A third run finds nothing left to do.
+    let out = s
+        .cli()
+        .args(args)
+        .assert()
+        .code(5)
+        .get_output()
+        .stdout
+        .clone();
+    let again: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(again["done_in_an_earlier_run"], 301);
+    assert_eq!(again["created"], 0);
+}
+
+#[test]
+fn a_broadcast_dry_run_shows_the_plan() {
+    let s = Server::start(World::default_world());
+    let users = s.file("u.txt", "ou_a\nou_b\n\n# comment\nou_a\n");
+    let card = s.file(
+        "c.json",
+        r#"{"biz_id":"b-1","link":{"link":"https://a.cn"}}"#,
+    );
+    let plan = json_out(s.cli().args([
+        "feed-card",
+        "broadcast",
+        "--users",
+        &users,
+        "--card",
+        &card,
+        "--dry-run",
+    ]));
+    assert_eq!(plan["users"], 2);
+    assert_eq!(plan["requests"], 1);
+    assert_eq!(
+        plan["first_request"]["body"]["user_ids"],
+        json!(["ou_a", "ou_b"])
+    );
+    assert_eq!(s.api_requests(), 0);
+}
