@@ -41,10 +41,10 @@
 //! `get_message`, `patch_message`, `recall_message`); chats (`create_chat`, `add_chat_members`,
 //! `list_chat_members`); tokens ([`Client::tenant_access_token`], [`Client::fetch_token`]).
 //!
-//! With the `testing` feature, [`testing::TestServer`] starts a larkfeed server inside your test
+//! With the `testing` feature, `testing::TestServer` starts a larkfeed server inside your test
 //! and hands you a `Client` pointed at it.
 
-mod api;
+pub mod api;
 mod client;
 mod error;
 mod retry;

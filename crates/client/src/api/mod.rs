@@ -2,6 +2,6 @@
 //! `model` crate's validation first, so an invalid request fails locally with the same field
 //! message the server would give, and is never sent.
 
-mod chats;
-mod feed_cards;
-mod messages;
+pub mod chats;
+pub mod feed_cards;
+pub mod messages;
