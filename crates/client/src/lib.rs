@@ -13,25 +13,30 @@
 //! - **Errors:** one [`Error`] keeps the platform's `code`, `msg` and `log_id`, and
 //!   [`Error::is_retryable`] says whether trying again may help.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), larkfeed_client::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), larkfeed_client::Error> {
+//! # let server = larkfeed_client::testing::TestServer::start().await;
+//! # let app = &server.world().apps[0];
+//! # let (my_app_id, my_app_secret, url) = (app.app_id.clone(), app.app_secret.clone(), server.base_url().to_string());
+//! # let alice = server.open_id(0, 0);
 //! use larkfeed_client::Client;
 //! use larkfeed_model::feed_card::{CreateAppFeedCardRequest, Link, OpenAppFeedCard};
 //! use larkfeed_model::UserIdType;
 //!
 //! let client = Client::builder()
-//!     .app_id("cli_5d1b57cf70d4d822")
-//!     .app_secret("e2cd1f3bbe10e6301189396b94612167")
-//!     .base_url("http://127.0.0.1:8980") // leave out for open.feishu.cn
+//!     .app_id(my_app_id)
+//!     .app_secret(my_app_secret)
+//!     .base_url(url) // a larkfeed server; leave out for open.feishu.cn
 //!     .build()?;
 //! let card = OpenAppFeedCard {
 //!     title: Some("Order 42".into()),
 //!     link: Some(Link { link: Some("https://www.feishu.cn/".into()) }),
 //!     ..Default::default()
 //! };
-//! let req = CreateAppFeedCardRequest { app_feed_card: Some(card), user_ids: Some(vec!["ou_…".into()]) };
+//! let req = CreateAppFeedCardRequest { app_feed_card: Some(card), user_ids: Some(vec![alice]) };
 //! let created = client.create_app_feed_card(&req, UserIdType::OpenId).await?;
-//! println!("biz_id {}", created.biz_id);
+//! assert!(created.failed_cards.is_empty());
 //! # Ok(()) }
 //! ```
 //!

@@ -1,16 +1,20 @@
 //! Group chats and their members.
 //!
-//! ```no_run
-//! # async fn demo(client: larkfeed_client::Client) -> Result<(), larkfeed_client::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), larkfeed_client::Error> {
+//! # let server = larkfeed_client::testing::TestServer::start().await;
+//! # let client = server.client();
+//! # let bob = server.open_id(0, 1);
 //! use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 //! use larkfeed_model::{MemberIdType, UserIdType};
 //!
 //! let req = CreateChatRequest { name: Some("On-call".into()), ..Default::default() };
 //! let chat = client.create_chat(&req, UserIdType::OpenId).await?;
-//! let add = AddMembersRequest { id_list: Some(vec!["ou_7d8a6e6df7621556ce0d21922b676706".into()]) };
+//! let add = AddMembersRequest { id_list: Some(vec![bob]) };
 //! client.add_chat_members(&chat.chat_id, &add, MemberIdType::User(UserIdType::OpenId)).await?;
 //! let page = client.list_chat_members(&chat.chat_id, MemberIdType::User(UserIdType::OpenId), Some(50), None).await?;
-//! println!("{} members", page.member_total);
+//! assert_eq!(page.member_total, 1);
 //! # Ok(()) }
 //! ```
 

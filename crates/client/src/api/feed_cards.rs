@@ -1,7 +1,10 @@
 //! App feed cards, chat buttons and the time-sensitive (pinned) state of feed entries.
 //!
-//! ```no_run
-//! # async fn demo(client: larkfeed_client::Client) -> Result<(), larkfeed_client::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), larkfeed_client::Error> {
+//! # let server = larkfeed_client::testing::TestServer::start().await;
+//! # let client = server.client();
 //! use larkfeed_model::feed_card::*;
 //! use larkfeed_model::UserIdType;
 //!
@@ -11,7 +14,8 @@
 //!     link: Some(Link { link: Some("https://example.com/orders/42".into()) }),
 //!     ..Default::default()
 //! };
-//! let users = vec!["ou_7d8a6e6df7621556ce0d21922b676706".to_string()];
+//! # let alice = server.open_id(0, 0);
+//! let users = vec![alice]; // open_ids as this app sees them
 //! let req = CreateAppFeedCardRequest { app_feed_card: Some(card), user_ids: Some(users.clone()) };
 //! let created = client.create_app_feed_card(&req, UserIdType::OpenId).await?;
 //! assert!(created.failed_cards.is_empty());

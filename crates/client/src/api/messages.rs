@@ -1,13 +1,17 @@
 //! Messages: send, read, update a card, recall.
 //!
-//! ```no_run
-//! # async fn demo(client: larkfeed_client::Client) -> Result<(), larkfeed_client::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), larkfeed_client::Error> {
+//! # let server = larkfeed_client::testing::TestServer::start().await;
+//! # let client = server.client();
+//! # let alice = server.open_id(0, 0);
 //! use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
 //! use larkfeed_model::{ReceiveIdType, UserIdType};
 //!
 //! let card = r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"Building…"}]}"#;
 //! let send = SendMessageRequest {
-//!     receive_id: Some("ou_7d8a6e6df7621556ce0d21922b676706".into()),
+//!     receive_id: Some(alice),
 //!     msg_type: Some("interactive".into()),
 //!     content: Some(card.into()),
 //!     uuid: Some("build-1234".into()), // a retry within the hour sends nothing new
