@@ -265,12 +265,7 @@ impl Client {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await?;
-        let (log_id, retry_after) = headers(&resp);
-        let status = resp.status().as_u16();
-        let text = resp.text().await?;
-        let envelope: Envelope<T> =
-            serde_json::from_str(&text).map_err(|e| decode(status, e, &text))?;
+        let (envelope, text, log_id, retry_after) = read::<Envelope<T>>(req.send().await?).await?;
         if envelope.code != 0 {
             return Err(Error::Api {
                 code: envelope.code,
@@ -283,6 +278,17 @@ impl Client {
             .data
             .ok_or_else(|| Error::Decode(format!("no data in {text}")))
     }
+}
+
+/// Reads an answer as JSON: the value, the raw text, the log id and the named retry wait.
+async fn read<T: DeserializeOwned>(
+    resp: reqwest::Response,
+) -> Result<(T, String, Option<String>, Option<Duration>), Error> {
+    let (log_id, retry_after) = headers(&resp);
+    let status = resp.status().as_u16();
+    let text = resp.text().await?;
+    let value = serde_json::from_str(&text).map_err(|e| decode(status, e, &text))?;
+    Ok((value, text, log_id, retry_after))
 }
 
 /// An answer that is not the expected JSON: an HTTP error status if there was one.
