@@ -109,24 +109,10 @@ fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> C
     }
 }
 
-/// The chat, if it exists, is not dissolved, and has the calling bot in it.
+/// The chat with the calling bot in it, in the chat APIs' codes.
 async fn chat_with_bot(state: &AppState, app: &App, chat_id: &str) -> Result<ChatRow, ApiError> {
-    let chat = state
-        .store
-        .get_chat(chat_id)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::ChatIdInvalid))?;
-    if chat.dissolved {
-        return Err(ApiError::new(ErrorCode::ChatDissolved));
-    }
-    if !state
-        .store
-        .is_member(chat_id, MemberKind::Bot, &app.app_id)
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::OperatorNotInChat));
-    }
-    Ok(chat)
+    let unknown = || ApiError::new(ErrorCode::ChatIdInvalid);
+    super::chat_with_bot(state, app, chat_id, unknown, ErrorCode::OperatorNotInChat).await
 }
 
 fn looks_like(id_type: MemberIdType, id: &str) -> bool {

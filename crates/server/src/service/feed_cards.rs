@@ -195,27 +195,16 @@ fn failed_user(id: &str, why: &str) -> FailedUserReason {
     }
 }
 
-/// A group chat the app's bot is in: 230001 naming `field` if there is no such chat, 232009 if
-/// it is dissolved, 230027 if the bot is not a member.
+/// A chat the app's bot is in: 230001 naming `field` if there is no such chat, 232009 if it is
+/// dissolved, 230027 if the bot is not a member.
 async fn chat_with_bot(
     state: &AppState,
     app: &App,
     field: &str,
     chat_id: &str,
 ) -> Result<(), ApiError> {
-    let chat = state.store.get_chat(chat_id).await?.ok_or_else(|| {
-        ApiError::field(INVALID, FieldError::new(field, "no chat has this chat_id"))
-    })?;
-    if chat.dissolved {
-        return Err(ApiError::new(ErrorCode::ChatDissolved));
-    }
-    if !state
-        .store
-        .is_member(chat_id, MemberKind::Bot, &app.app_id)
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::NoPermission));
-    }
+    let unknown = || ApiError::field(INVALID, FieldError::new(field, "no chat has this chat_id"));
+    super::chat_with_bot(state, app, chat_id, unknown, ErrorCode::NoPermission).await?;
     Ok(())
 }
 
