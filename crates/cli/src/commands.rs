@@ -7,12 +7,12 @@ use clap::{Args, Subcommand};
 use larkfeed_client::Client;
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::feed_card::{
-    Buttons, DeleteAppFeedCardBatchRequest, Link, OpenAppFeedCard, StatusLabel,
+    update_field, Buttons, DeleteAppFeedCardBatchRequest, Link, OpenAppFeedCard, StatusLabel,
     UpdateAppFeedCardBatchRequest, UpdateChatButtonRequest, UserOpenAppFeedCardDeleter,
     UserOpenAppFeedCardUpdater,
 };
 use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
-use larkfeed_model::{FieldError, MemberIdType, ReceiveIdType, UserIdType};
+use larkfeed_model::FieldError;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -84,10 +84,6 @@ pub fn read_json<T: DeserializeOwned>(source: &PathBuf) -> Result<T, Failure> {
             e.inner().to_string(),
         ))
     })
-}
-
-fn id_type(s: &str) -> Result<UserIdType, Failure> {
-    s.parse().map_err(Failure::Usage)
 }
 
 #[derive(Debug, Args)]
@@ -297,7 +293,6 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     user_ids: Some(users.clone()),
                 },
             };
-            id_type(&ids.user_id_type)?;
             Plan::new(Method::POST, "/open-apis/im/v2/app_feed_card")
                 .query("user_id_type", &ids.user_id_type)
                 .body(&req, req.validate())
@@ -314,14 +309,14 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                 Some(src) => read_json(src)?,
                 None => {
                     let fields = [
-                        ("1", card.title.is_some()),
-                        ("2", card.avatar_key.is_some()),
-                        ("3", card.preview.is_some()),
-                        ("10", card.status.is_some()),
-                        ("12", card.link.is_some()),
-                        ("13", card.time_sensitive),
-                        ("102", *bump),
-                        ("103", *notify),
+                        (update_field::TITLE, card.title.is_some()),
+                        (update_field::AVATAR_KEY, card.avatar_key.is_some()),
+                        (update_field::PREVIEW, card.preview.is_some()),
+                        (update_field::STATUS_LABEL, card.status.is_some()),
+                        (update_field::LINK, card.link.is_some()),
+                        (update_field::TIME_SENSITIVE, card.time_sensitive),
+                        (update_field::SORT_TIME, *bump),
+                        (update_field::NOTIFY, *notify),
                     ];
                     let fields: Vec<String> = fields
                         .iter()
@@ -337,7 +332,6 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     }
                 }
             };
-            id_type(&ids.user_id_type)?;
             Plan::new(Method::PUT, BATCH)
                 .query("user_id_type", &ids.user_id_type)
                 .body(&req, req.validate())
@@ -362,7 +356,6 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     ),
                 },
             };
-            id_type(&ids.user_id_type)?;
             Plan::new(Method::DELETE, BATCH)
                 .query("user_id_type", &ids.user_id_type)
                 .body(&req, req.validate())
@@ -392,7 +385,6 @@ pub fn chat_button_plan(cmd: &ChatButton) -> Result<Plan, Failure> {
             }),
         },
     };
-    id_type(&ids.user_id_type)?;
     Plan::new(Method::PUT, "/open-apis/im/v2/chat_button")
         .query("user_id_type", &ids.user_id_type)
         .body(&req, req.validate())
@@ -430,7 +422,6 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
                     }
                 }
             };
-            to_type.parse::<ReceiveIdType>().map_err(Failure::Usage)?;
             Plan::new(Method::POST, "/open-apis/im/v1/messages")
                 .query("receive_id_type", to_type)
                 .body(&req, req.validate())
@@ -474,7 +465,6 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
                     ..Default::default()
                 },
             };
-            id_type(&ids.user_id_type)?;
             Plan::new(Method::POST, "/open-apis/im/v1/chats")
                 .query("user_id_type", &ids.user_id_type)
                 .body(&req, req.validate())
@@ -484,9 +474,6 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             members,
             member_id_type,
         } => {
-            member_id_type
-                .parse::<MemberIdType>()
-                .map_err(Failure::Usage)?;
             let req = AddMembersRequest {
                 id_list: Some(members.clone()),
             };
