@@ -8,8 +8,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserFeed {
     pub user: FeedUser,
+    /// One page of the feed, in feed order.
     pub entries: Vec<FeedEntry>,
+    /// Whether entries follow this page; ask again with `page_token` for them.
+    #[serde(default)]
+    pub has_more: bool,
+    #[serde(default)]
+    pub page_token: String,
 }
+
+/// Entries a page holds unless `page_size` says otherwise, and at most.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedUser {
@@ -47,6 +57,46 @@ impl FeedEntry {
             FeedEntry::AppFeedCard(c) => &c.biz_id,
             FeedEntry::Chat(c) => &c.chat_id,
         }
+    }
+
+    /// Where the entry sits in the feed: entries are ordered by this, time-sensitive first, then
+    /// the latest sort time, then by id (biz_id or chat_id) and app, so the order is total.
+    pub fn position(&self) -> Position {
+        Position {
+            time_sensitive: self.time_sensitive(),
+            sort_time: self.sort_time(),
+            key: self.key().to_string(),
+            app_id: match self {
+                FeedEntry::AppFeedCard(c) => c.app_id.clone(),
+                FeedEntry::Chat(_) => String::new(),
+            },
+        }
+    }
+}
+
+/// An entry's place in feed order; `a < b` means `a` is shown above `b`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub time_sensitive: bool,
+    pub sort_time: i64,
+    pub key: String,
+    pub app_id: String,
+}
+
+impl Ord for Position {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .time_sensitive
+            .cmp(&self.time_sensitive)
+            .then(other.sort_time.cmp(&self.sort_time))
+            .then_with(|| self.key.cmp(&other.key))
+            .then_with(|| self.app_id.cmp(&other.app_id))
+    }
+}
+
+impl PartialOrd for Position {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -89,15 +139,9 @@ pub struct AppButtons {
     pub buttons: Vec<Button>,
 }
 
-/// Orders entries as the feed shows them: time-sensitive first, then the latest sort time, then
-/// by id so the order is stable.
+/// Orders entries as the feed shows them (see [`FeedEntry::position`]).
 pub fn sort(entries: &mut [FeedEntry]) {
-    entries.sort_by(|a, b| {
-        b.time_sensitive()
-            .cmp(&a.time_sensitive())
-            .then(b.sort_time().cmp(&a.sort_time()))
-            .then_with(|| a.key().cmp(b.key()))
-    });
+    entries.sort_by_cached_key(FeedEntry::position);
 }
 
 #[cfg(test)]

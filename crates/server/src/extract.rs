@@ -147,11 +147,8 @@ impl FromRequestParts<AppState> for Caller {
         if !token.starts_with("t-") {
             return Err(ApiError::new(ErrorCode::BadTokenFormat));
         }
-        let row = state.store.find_token(token).await?;
-        let now = state.clock.now_ms();
-        let app = row
-            .filter(|r| r.expires_at_ms > now)
-            .and_then(|r| state.world.app(&r.app_id).cloned())
+        let app = crate::service::tokens::app_of(state, token)
+            .await?
             .ok_or_else(|| ApiError::new(ErrorCode::TenantTokenInvalid))?;
         Ok(Caller { app })
     }

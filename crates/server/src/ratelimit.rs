@@ -1,14 +1,21 @@
 //! Per-app, per-API request limits as the platform applies them: a count per fixed window of the
 //! server clock. Limits are process state (a restart forgives), which matches what a client sees.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, MutexGuard};
+
+/// Independent locks the counters are spread over, so callers with different keys rarely meet.
+const SHARDS: usize = 32;
+
+/// key → (window number, requests counted in it, window length in ms).
+type Windows = HashMap<String, (i64, u32, i64)>;
 
 #[derive(Debug)]
 pub struct RateLimiter {
     enabled: bool,
-    /// key → (window number, requests counted in it, window length in ms).
-    windows: Mutex<HashMap<String, (i64, u32, i64)>>,
+    shards: Vec<Mutex<Windows>>,
 }
 
 /// Over the limit: retry after this many seconds (at least 1).
@@ -18,11 +25,21 @@ pub struct Exceeded {
     pub reset_secs: u64,
 }
 
+fn shard_of(key: &str) -> usize {
+    let mut h = DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() as usize) % SHARDS
+}
+
+fn lock(m: &Mutex<Windows>) -> MutexGuard<'_, Windows> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl RateLimiter {
     pub fn new(enabled: bool) -> Self {
         RateLimiter {
             enabled,
-            windows: Mutex::new(HashMap::new()),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
@@ -42,19 +59,26 @@ impl RateLimiter {
     }
 
     /// Counts one request against every `(key, limit, window_ms)`, or against none of them if
-    /// any is already full (a refused request uses no quota).
+    /// any is already full (a refused request uses no quota). Only the shards of these keys are
+    /// locked, always in the same order.
     pub fn check_all(&self, limits: &[(&str, u32, i64)], now_ms: i64) -> Result<(), Exceeded> {
         if !self.enabled {
             return Ok(());
         }
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 100_000 {
-            // Forget counters of windows that have passed (the longest window is a minute).
-            windows.retain(|_, (w, _, len)| (*w + 1) * *len >= now_ms);
-        }
-        for &(key, limit, window_ms) in limits {
+        let shard_ids: Vec<usize> = limits.iter().map(|(k, _, _)| shard_of(k)).collect();
+        let mut order = shard_ids.clone();
+        order.sort_unstable();
+        order.dedup();
+        let mut guards: Vec<MutexGuard<'_, Windows>> =
+            order.iter().map(|&i| lock(&self.shards[i])).collect();
+        // Where each key's shard sits among the guards (which follow `order`).
+        let slots: Vec<usize> = shard_ids
+            .iter()
+            .map(|i| order.binary_search(i).unwrap_or_default())
+            .collect();
+        for (&(key, limit, window_ms), &slot) in limits.iter().zip(&slots) {
             let window = now_ms.div_euclid(window_ms);
-            let used = match windows.get(key) {
+            let used = match guards[slot].get(key) {
                 Some(&(w, n, _)) if w == window => n,
                 _ => 0,
             };
@@ -66,17 +90,35 @@ impl RateLimiter {
                 });
             }
         }
-        for &(key, _, window_ms) in limits {
+        for (&(key, _, window_ms), &slot) in limits.iter().zip(&slots) {
             let window = now_ms.div_euclid(window_ms);
-            let entry = windows
-                .entry(key.to_string())
-                .or_insert((window, 0, window_ms));
-            if entry.0 != window {
-                *entry = (window, 0, window_ms);
+            let windows = &mut guards[slot];
+            match windows.get_mut(key) {
+                Some(entry) if entry.0 == window => entry.1 += 1,
+                Some(entry) => *entry = (window, 1, window_ms),
+                None => {
+                    windows.insert(key.to_string(), (window, 1, window_ms));
+                }
             }
-            entry.1 += 1;
         }
         Ok(())
+    }
+
+    /// Forgets the counters of windows that have passed. Run from a timer, one shard at a time,
+    /// so no caller waits for it.
+    pub fn purge(&self, now_ms: i64) {
+        for shard in &self.shards {
+            lock(shard).retain(|_, (w, _, len)| (*w + 1) * *len >= now_ms);
+        }
+    }
+
+    /// Counters currently kept.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -122,6 +164,40 @@ mod tests {
         );
         l.check_all(&[("s", 50, 1000)], 2000).unwrap();
         l.check_all(&both, 60_000).unwrap();
+    }
+
+    #[test]
+    fn purging_forgets_only_windows_that_have_passed() {
+        let l = RateLimiter::new(true);
+        l.check("second", 10, 1000, 10_000).unwrap();
+        l.check("minute", 10, 60_000, 10_000).unwrap();
+        l.purge(12_000);
+        assert_eq!(l.len(), 1);
+        l.purge(61_000);
+        assert!(l.is_empty());
+    }
+
+    #[test]
+    fn many_threads_at_once_get_exactly_the_limit() {
+        let l = std::sync::Arc::new(RateLimiter::new(true));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(50));
+        let passed: usize = (0..50)
+            .map(|i| {
+                let (l, barrier) = (l.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let both = [
+                        ("app", 10, 1000),
+                        (if i % 2 == 0 { "x" } else { "y" }, 50, 1000),
+                    ];
+                    usize::from(l.check_all(&both, 5_000).is_ok())
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(passed, 10);
     }
 
     #[test]

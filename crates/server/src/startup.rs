@@ -4,8 +4,8 @@
 use crate::clock::Clock;
 use crate::ratelimit::RateLimiter;
 use crate::routes::router;
-use crate::state::AppState;
-use crate::store::sqlite::SqliteStore;
+use crate::state::{AppState, Caches};
+use crate::store::sqlite::{Durability, Location, SqliteStore};
 use crate::store::Store;
 use crate::world::World;
 use hyper::server::conn::http1;
@@ -23,8 +23,10 @@ pub const DEFAULT_PORT: u16 = 8980;
 pub struct Config {
     pub host: String,
     pub port: u16,
-    /// `sqlite://path`, or a plain path to a SQLite file.
+    /// `memory`, `sqlite://path`, or a plain path to a SQLite file.
     pub database: String,
+    /// How hard each commit tries to reach the disk.
+    pub durability: Durability,
     pub world: World,
     pub rate_limits: bool,
     pub clock: Clock,
@@ -36,6 +38,7 @@ impl Config {
             host: "127.0.0.1".into(),
             port: DEFAULT_PORT,
             database: database.into(),
+            durability: Durability::Normal,
             world: World::default_world(),
             rate_limits: true,
             clock: Clock::system(),
@@ -49,28 +52,37 @@ pub struct Application {
 }
 
 /// Picks the store from the database URL's scheme.
-pub async fn open_store(database: &str) -> anyhow::Result<Arc<dyn Store>> {
+pub fn open_store(database: &str, durability: Durability) -> anyhow::Result<Arc<dyn Store>> {
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        anyhow::bail!("PostgreSQL is not supported yet; use a SQLite path or sqlite:// URL");
+        anyhow::bail!(
+            "PostgreSQL is not supported yet; use a SQLite path, sqlite:// URL or memory"
+        );
     }
-    Ok(Arc::new(SqliteStore::open(database).await?))
+    let location = Location::parse(database);
+    Ok(Arc::new(SqliteStore::open(&location, durability)?))
 }
+
+/// How often expired rate-limit windows and tokens are forgotten.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Application {
     pub async fn bind(config: Config) -> anyhow::Result<Application> {
-        let store = open_store(&config.database).await?;
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(|e| {
                 anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
             })?;
+        // After the port: a server that cannot listen leaves no database behind.
+        let store = open_store(&config.database, config.durability)?;
         let state = AppState {
             store,
             world: Arc::new(config.world),
             clock: config.clock,
             limits: Arc::new(RateLimiter::new(config.rate_limits)),
+            caches: Arc::new(Caches::default()),
             stats: Arc::default(),
         };
+        spawn_purger(&state);
         Ok(Application { listener, state })
     }
 
@@ -101,6 +113,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let store = self.state.store.clone();
         let service = TowerToHyperService::new(router(self.state));
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
@@ -129,6 +142,29 @@ impl Application {
             });
         }
         graceful.shutdown().await;
+        if let Err(e) = store.close().await {
+            tracing::warn!(error = %e, "the database did not close cleanly");
+        }
         Ok(())
     }
+}
+
+/// Forgets expired rate-limit windows and tokens on a timer, so no caller waits for it. The
+/// task ends with the server (it holds only weak references).
+fn spawn_purger(state: &AppState) {
+    let limits = Arc::downgrade(&state.limits);
+    let caches = Arc::downgrade(&state.caches);
+    let clock = state.clock.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tick.tick().await;
+            let (Some(limits), Some(caches)) = (limits.upgrade(), caches.upgrade()) else {
+                return;
+            };
+            let now = clock.now_ms();
+            limits.purge(now);
+            caches.purge(now);
+        }
+    });
 }

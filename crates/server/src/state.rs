@@ -1,9 +1,11 @@
-//! What every handler can reach: the store, the world, the clock, the rate limiter and counters.
+//! What every handler can reach: the store, the world, the clock, the rate limiter, the caches
+//! of what never changes once stored, and counters.
 
 use crate::clock::Clock;
 use crate::ratelimit::RateLimiter;
 use crate::store::Store;
 use crate::world::World;
+use dashmap::{DashMap, DashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -13,7 +15,28 @@ pub struct AppState {
     pub world: Arc<World>,
     pub clock: Clock,
     pub limits: Arc<RateLimiter>,
+    pub caches: Arc<Caches>,
     pub stats: Arc<Stats>,
+}
+
+/// Facts that never change once they are true, kept in memory so the hot paths skip the
+/// database: a token is valid until its expiry, a one-to-one chat keeps its id, and a bot is
+/// never removed from a chat. Each is filled from the store on first use.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// token → (app_id, expires_at_ms).
+    pub tokens: DashMap<String, (Arc<str>, i64)>,
+    /// One-to-one chat key → chat_id.
+    pub p2p_chats: DashMap<String, String>,
+    /// (chat_id, app_id) of bots known to be in a chat.
+    pub bots_in_chats: DashSet<(String, String)>,
+}
+
+impl Caches {
+    /// Forgets tokens that expired before `now_ms`.
+    pub fn purge(&self, now_ms: i64) {
+        self.tokens.retain(|_, (_, expires)| *expires > now_ms);
+    }
 }
 
 /// Counters shown at `GET /_larkfeed/stats`, so a client's behaviour can be checked from outside

@@ -1,11 +1,12 @@
 //! larkfeed's own admin API under `/_larkfeed/` (no token).
 
 use crate::error::ApiError;
-use crate::extract::{JsonBody, PathId};
+use crate::extract::{JsonBody, Params, PathId};
 use crate::service::feed;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use larkfeed_model::feed::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use larkfeed_model::ErrorCode;
 
 /// The world: apps with credentials and scopes, and each app's view of every user.
@@ -71,12 +72,24 @@ pub async fn set_clock(
 
 /// `GET /_larkfeed/users/:id/feed`: one user's feed, named by any of their ids (an open_id of any
 /// app, a union_id, the user_id or the email).
+/// Paged as the platform's list APIs are: `page_size` (1–100, default 20) and the `page_token`
+/// of the previous page.
 pub async fn user_feed(
     State(state): State<AppState>,
     PathId(id): PathId,
+    params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = state.world.find_user(&id).ok_or_else(|| {
         ApiError::with_msg(ErrorCode::NotFound, format!("no user has the id {id:?}"))
     })?;
-    Ok(super::success(feed::of_user(&state, user).await?))
+    let page_size = params
+        .number("page_size", 1, MAX_PAGE_SIZE)?
+        .unwrap_or(DEFAULT_PAGE_SIZE);
+    let after = params
+        .get("page_token")
+        .map(feed::parse_page_token)
+        .transpose()?;
+    Ok(super::success(
+        feed::of_user(&state, user, page_size, after).await?,
+    ))
 }

@@ -3,7 +3,7 @@
 use super::{checked, new_id};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatRow, MemberKind};
+use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
 use larkfeed_model::chat::{
     AddMembersRequest, AddMembersResponse, Chat, ChatMember, CreateChatRequest, ListMembersResponse,
@@ -67,11 +67,16 @@ pub async fn create(
         chat_id: new_id("oc_"),
         name: req.name.clone().unwrap_or_default(),
         description: req.description.clone().unwrap_or_default(),
-        chat_type: req.chat_type.clone().unwrap_or_else(|| "private".into()),
+        chat_type: req
+            .chat_type
+            .as_deref()
+            .and_then(ChatType::parse)
+            .unwrap_or(ChatType::Private),
         owner_app: owner_user.is_none().then(|| app.app_id.clone()),
         owner_user,
         creator_app: app.app_id.clone(),
         p2p_key: None,
+        p2p_user: None,
         dissolved: false,
         created_at_ms: state.clock.now_ms(),
     };
@@ -98,12 +103,12 @@ fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> C
         description: row.description.clone(),
         owner_id,
         owner_id_type,
-        chat_mode: if row.chat_type == "p2p" {
+        chat_mode: if row.chat_type == ChatType::P2p {
             "p2p".into()
         } else {
             "group".into()
         },
-        chat_type: row.chat_type.clone(),
+        chat_type: row.chat_type.as_str().into(),
         external: false,
         tenant_key: state.world.tenant.tenant_key.clone(),
     }
@@ -133,7 +138,7 @@ pub async fn add_members(
 ) -> Result<AddMembersResponse, ApiError> {
     checked(INVALID, req.validate())?;
     let chat = chat_with_bot(state, app, chat_id).await?;
-    if chat.chat_type == "p2p" {
+    if chat.chat_type == ChatType::P2p {
         return Err(ApiError::field(
             INVALID,
             FieldError::new("chat_id", "members cannot be added to a one-to-one chat"),

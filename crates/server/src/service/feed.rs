@@ -1,18 +1,54 @@
-//! What one user's feed holds, assembled from the store: every app's cards for the user and the
-//! chats the user is in, with pins and quick-action buttons, in the order the feed shows them.
+//! What one user's feed holds, a page at a time: every app's cards for the user and the chats the
+//! user is in, with pins and quick-action buttons, in the order the feed shows them.
+//!
+//! Cards are paged by the store in feed order; a user's chats are few, so they are read whole and
+//! merged in. The page token is the position of the last entry given (hex of its JSON), so a
+//! page never repeats or skips an entry that was there when the first page was read.
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::FeedCursor;
 use crate::world::User;
-use larkfeed_model::feed::{self, AppButtons, CardEntry, ChatEntry, FeedEntry, FeedUser, UserFeed};
-use larkfeed_model::feed_card::{Button, OpenAppFeedCard};
+use larkfeed_model::feed::{
+    self, AppButtons, CardEntry, ChatEntry, FeedEntry, FeedUser, Position, UserFeed,
+};
+use larkfeed_model::{ErrorCode, FieldError};
 use std::collections::HashMap;
 
-pub async fn of_user(state: &AppState, user: &User) -> Result<UserFeed, ApiError> {
-    let rows = state.store.feed_of_user(&user.user_id).await?;
+/// Reads a page token given by [`of_user`].
+pub fn parse_page_token(token: &str) -> Result<Position, ApiError> {
+    let invalid = || {
+        ApiError::field(
+            ErrorCode::ImInvalidParam,
+            FieldError::new("page_token", "is not a token this endpoint gave"),
+        )
+    };
+    let bytes = hex::decode(token).map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+fn page_token(position: &Position) -> String {
+    hex::encode(serde_json::to_vec(position).unwrap_or_default())
+}
+
+pub async fn of_user(
+    state: &AppState,
+    user: &User,
+    page_size: u32,
+    after: Option<Position>,
+) -> Result<UserFeed, ApiError> {
+    let cursor = after.as_ref().map(|p| FeedCursor {
+        time_sensitive: p.time_sensitive,
+        sort_time_ms: p.sort_time,
+        key: p.key.clone(),
+        app_id: p.app_id.clone(),
+    });
+    let rows = state
+        .store
+        .feed_page(&user.user_id, cursor.as_ref(), page_size + 1)
+        .await?;
     let mut buttons: HashMap<String, Vec<AppButtons>> = HashMap::new();
-    for (app_id, chat_id, json) in rows.buttons {
-        let list: Vec<Button> = serde_json::from_str(&json).map_err(ApiError::internal)?;
+    for (app_id, chat_id, list) in rows.buttons {
         buttons.entry(chat_id).or_default().push(AppButtons {
             app_id,
             buttons: list,
@@ -20,7 +56,6 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<UserFeed, ApiError
     }
     let mut entries = Vec::with_capacity(rows.cards.len() + rows.chats.len());
     for row in rows.cards {
-        let card: OpenAppFeedCard = serde_json::from_str(&row.card).map_err(ApiError::internal)?;
         let app_name = state
             .world
             .app(&row.app_id)
@@ -30,15 +65,15 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<UserFeed, ApiError
             app_id: row.app_id,
             app_name,
             biz_id: row.biz_id,
-            time_sensitive: card.time_sensitive.unwrap_or(false),
-            card,
+            time_sensitive: row.card.time_sensitive.unwrap_or(false),
+            card: row.card,
             display_time: row.display_time_ms,
             sort_time: row.sort_time_ms,
             unread_notifications: row.unread,
         }));
     }
     for row in rows.chats {
-        let p2p = row.chat.chat_type == "p2p";
+        let p2p = row.chat.p2p_user.is_some();
         let name = match p2p {
             true => state
                 .world
@@ -49,7 +84,7 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<UserFeed, ApiError
         };
         let mut shown = buttons.remove(&row.chat.chat_id).unwrap_or_default();
         shown.sort_by(|a, b| a.app_id.cmp(&b.app_id));
-        entries.push(FeedEntry::Chat(ChatEntry {
+        let entry = FeedEntry::Chat(ChatEntry {
             chat_type: if p2p { "p2p" } else { "group" }.into(),
             name,
             app_id: p2p.then(|| row.chat.creator_app.clone()),
@@ -58,14 +93,25 @@ pub async fn of_user(state: &AppState, user: &User) -> Result<UserFeed, ApiError
             sort_time: row.last_message_ms.unwrap_or(0).max(row.joined_at_ms),
             buttons: shown,
             chat_id: row.chat.chat_id,
-        }));
+        });
+        if after.as_ref().is_none_or(|p| entry.position() > *p) {
+            entries.push(entry);
+        }
     }
     feed::sort(&mut entries);
+    let has_more = entries.len() > page_size as usize;
+    entries.truncate(page_size as usize);
+    let page_token = match (has_more, entries.last()) {
+        (true, Some(last)) => page_token(&last.position()),
+        _ => String::new(),
+    };
     Ok(UserFeed {
         user: FeedUser {
             user_id: user.user_id.clone(),
             name: user.name.clone(),
         },
         entries,
+        has_more,
+        page_token,
     })
 }

@@ -3,17 +3,16 @@
 //! Per-user problems do not fail the call: they come back in `failed_cards` /
 //! `failed_user_reasons`, and every other user is served.
 
-use super::checked;
-use super::new_id;
+use super::{checked, new_p2p_chat};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{FeedCardEdit, FeedCardRow, MemberKind};
+use crate::store::{FeedCardEdit, MemberKind, NewFeedCards};
 use crate::world::{App, User};
 use larkfeed_model::feed_card::{
     reason, AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
     CreateAppFeedCardResponse, DeleteAppFeedCardBatchRequest, FailedCard, FailedUserReason,
-    PatchFeedCardRequest, TimeSensitiveResponse, UpdateAppFeedCardBatchRequest,
-    UpdateChatButtonRequest, UpdateChatButtonResponse,
+    OpenAppFeedCard, PatchFeedCardRequest, TimeSensitiveResponse, UpdateAppFeedCardBatchRequest,
+    UpdateChatButtonRequest, UpdateChatButtonResponse, UpdateEffects,
 };
 use larkfeed_model::{ErrorCode, FieldError, UserIdType};
 
@@ -59,43 +58,50 @@ pub async fn create(
         None => uuid::Uuid::new_v4().to_string(),
     };
     card.biz_id = Some(biz_id.clone());
-    let card_json = serde_json::to_string(&card).map_err(ApiError::internal)?;
-    let now = state.clock.now_ms();
     let mut failed = Vec::new();
-    let mut rows = Vec::new();
+    let mut user_ids = Vec::new();
     let mut asked = Vec::new();
     for id in unique(req.user_ids.as_deref().unwrap_or_default()) {
         match reachable(state, app, id_type, id) {
-            Some(user) => {
-                rows.push(FeedCardRow {
-                    app_id: app.app_id.clone(),
-                    user_id: user.user_id.clone(),
-                    biz_id: biz_id.clone(),
-                    card: card_json.clone(),
-                    created_at_ms: now,
-                    updated_at_ms: now,
-                    display_time_ms: now,
-                    sort_time_ms: now,
-                    unread: i64::from(card.notifies()),
-                });
+            Some(user) if !user_ids.contains(&user.user_id) => {
+                user_ids.push(user.user_id.clone());
                 asked.push(id);
             }
+            // The same user named twice (by two kinds of id) gets one card.
+            Some(_) => failed.push(failed_card(&biz_id, id, reason::DUPLICATED)),
             None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
         }
     }
-    if !rows.is_empty() {
-        let created = state.store.create_feed_cards(&rows).await?;
+    let users = user_ids.len();
+    if users > 0 {
+        let unread = i64::from(card.notifies());
+        let created = state
+            .store
+            .create_feed_cards(NewFeedCards {
+                app_id: app.app_id.clone(),
+                biz_id: biz_id.clone(),
+                card,
+                user_ids,
+                now_ms: state.clock.now_ms(),
+                unread,
+            })
+            .await?;
         for (id, new) in asked.into_iter().zip(created) {
             if !new {
                 failed.push(failed_card(&biz_id, id, reason::DUPLICATED));
             }
         }
     }
-    tracing::info!(app_id = %app.app_id, %biz_id, users = rows.len(), failed = failed.len(), "created app feed cards");
+    tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
     Ok(CreateAppFeedCardResponse {
         biz_id,
         failed_cards: failed,
     })
+}
+
+/// The platform's update rule, applied by the store to each stored card inside its transaction.
+fn merge(stored: &mut OpenAppFeedCard, edit: &FeedCardEdit) -> UpdateEffects {
+    stored.apply_update(&edit.patch, &edit.fields)
 }
 
 /// `PUT app_feed_card/batch`: only the fields each card's `update_fields` names change.
@@ -121,7 +127,7 @@ pub async fn update_batch(
                 edits.push(FeedCardEdit {
                     user_id: user.user_id.clone(),
                     biz_id: biz_id.clone(),
-                    card: card.clone(),
+                    patch: card.clone(),
                     fields: fields.clone(),
                 });
                 asked.push((biz_id, id));
@@ -133,7 +139,7 @@ pub async fn update_batch(
         let now = state.clock.now_ms();
         let found = state
             .store
-            .update_feed_cards(&app.app_id, &edits, now)
+            .update_feed_cards(&app.app_id, edits, merge, now)
             .await?;
         for ((biz_id, id), found) in asked.into_iter().zip(found) {
             if !found {
@@ -141,7 +147,7 @@ pub async fn update_batch(
             }
         }
     }
-    tracing::info!(app_id = %app.app_id, cards = edits.len(), failed = failed.len(), "updated app feed cards");
+    tracing::info!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
     Ok(AppFeedCardBatchResponse {
         failed_cards: failed,
     })
@@ -169,15 +175,16 @@ pub async fn delete_batch(
             None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
         }
     }
+    let cards = keys.len();
     if !keys.is_empty() {
-        let found = state.store.delete_feed_cards(&app.app_id, &keys).await?;
+        let found = state.store.delete_feed_cards(&app.app_id, keys).await?;
         for ((biz_id, id), found) in asked.into_iter().zip(found) {
             if !found {
                 failed.push(failed_card(&biz_id, id, reason::NOT_CREATED));
             }
         }
     }
-    tracing::info!(app_id = %app.app_id, cards = keys.len(), failed = failed.len(), "deleted app feed cards");
+    tracing::info!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
     Ok(AppFeedCardBatchResponse {
         failed_cards: failed,
     })
@@ -216,20 +223,26 @@ async fn members_among(
     chat_id: &str,
     ids: &[String],
 ) -> Result<(Vec<String>, Vec<FailedUserReason>), ApiError> {
+    let named: Vec<(&String, Option<String>)> = unique(ids)
+        .into_iter()
+        .map(|id| {
+            let user = state.world.resolve(app, id_type, id);
+            (id, user.map(|u| u.user_id.clone()))
+        })
+        .collect();
+    let user_ids: Vec<String> = named.iter().filter_map(|(_, u)| u.clone()).collect();
+    let mut present = state
+        .store
+        .are_members(chat_id, MemberKind::User, &user_ids)
+        .await?
+        .into_iter();
     let (mut members, mut failed) = (Vec::new(), Vec::new());
-    for id in unique(ids) {
-        let Some(user) = state.world.resolve(app, id_type, id) else {
-            failed.push(failed_user(id, NO_SUCH_USER));
-            continue;
-        };
-        if state
-            .store
-            .is_member(chat_id, MemberKind::User, &user.user_id)
-            .await?
-        {
-            members.push(user.user_id.clone());
-        } else {
-            failed.push(failed_user(id, NOT_IN_CHAT));
+    // Failures keep the order the users were named in.
+    for (id, user_id) in named {
+        match user_id {
+            None => failed.push(failed_user(id, NO_SUCH_USER)),
+            Some(u) if present.next().unwrap_or(false) => members.push(u),
+            Some(_) => failed.push(failed_user(id, NOT_IN_CHAT)),
         }
     }
     Ok((members, failed))
@@ -260,14 +273,13 @@ pub async fn update_chat_buttons(
         .as_ref()
         .and_then(|b| b.buttons.clone())
         .unwrap_or_default();
-    let buttons_json = serde_json::to_string(&buttons).map_err(ApiError::internal)?;
     state
         .store
         .set_chat_buttons(
             &app.app_id,
             chat_id,
             &targets,
-            &buttons_json,
+            &buttons,
             state.clock.now_ms(),
         )
         .await?;
@@ -316,7 +328,7 @@ pub async fn set_bot_time_sensitive(
     let pinned = req.time_sensitive.unwrap_or_default();
     let now = state.clock.now_ms();
     let mut failed = Vec::new();
-    let mut served = 0;
+    let mut chats = Vec::new();
     for id in unique(req.user_ids.as_deref().unwrap_or_default()) {
         let Some(user) = state.world.resolve(app, id_type, id) else {
             failed.push(failed_user(id, NO_SUCH_USER));
@@ -326,21 +338,14 @@ pub async fn set_bot_time_sensitive(
             failed.push(failed_user(id, NOT_AVAILABLE));
             continue;
         }
-        let chat = state
-            .store
-            .p2p_chat(&app.app_id, &user.user_id, &new_id("oc_"), now)
-            .await?;
+        chats.push(new_p2p_chat(&app.app_id, &user.user_id, now));
+    }
+    let served = chats.len();
+    if served > 0 {
         state
             .store
-            .set_pins(
-                &app.app_id,
-                &chat.chat_id,
-                std::slice::from_ref(&user.user_id),
-                pinned,
-                now,
-            )
+            .pin_p2p_chats(&app.app_id, chats, pinned, now)
             .await?;
-        served += 1;
     }
     tracing::info!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
     Ok(TimeSensitiveResponse {

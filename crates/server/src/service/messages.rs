@@ -1,10 +1,10 @@
 //! Messages: send (to a user's one-to-one chat with the bot, or to a chat), get, recall, and the
 //! card update of seed 002 with its rules checked in the platform's order.
 
-use super::{checked, new_id};
+use super::{bot_in_chat, checked, existing_p2p_chat, new_id, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{MemberKind, MessageRow};
+use crate::store::{ChatType, Destination, MessageRow, NewMessage, Sent};
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
 use larkfeed_model::message::{
@@ -93,7 +93,9 @@ pub async fn send(
         }
     }
     let receive_id = req.receive_id.as_deref().unwrap_or_default();
-    let chat_id = match receive_id_type {
+    // Where the message goes, and the chat whose send limit it counts against: a one-to-one
+    // chat by its key, so the limit is the same before and after the chat is first opened.
+    let (to, limit_key) = match receive_id_type {
         ReceiveIdType::ChatId => {
             let chat = state.store.get_chat(receive_id).await?.ok_or_else(|| {
                 ApiError::field(
@@ -104,14 +106,11 @@ pub async fn send(
             if chat.dissolved {
                 return Err(ApiError::new(ErrorCode::ChatDissolved));
             }
-            if !state
-                .store
-                .is_member(&chat.chat_id, MemberKind::Bot, &app.app_id)
-                .await?
-            {
+            if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
                 return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
             }
-            chat.chat_id
+            let key = chat.p2p_key.clone().unwrap_or_else(|| chat.chat_id.clone());
+            (Destination::Chat(chat.chat_id), key)
         }
         ReceiveIdType::Email | ReceiveIdType::User(_) => {
             let user = match receive_id_type {
@@ -133,22 +132,24 @@ pub async fn send(
             if !state.world.is_available(app, user) {
                 return Err(ApiError::new(ErrorCode::NoAvailability));
             }
-            state
-                .store
-                .p2p_chat(&app.app_id, &user.user_id, &new_id("oc_"), now)
-                .await?
-                .chat_id
+            let to = match existing_p2p_chat(state, &app.app_id, &user.user_id).await? {
+                Some(chat_id) => Destination::Chat(chat_id),
+                None => Destination::P2p(new_p2p_chat(&app.app_id, &user.user_id, now)),
+            };
+            (to, p2p_key(&app.app_id, &user.user_id))
         }
     };
     // 5 sends a second to one chat, shared by every bot in it. A user's messages from this app
-    // all go to the one-to-one chat, so this is also the 5-a-second limit per user.
+    // all go to the one-to-one chat, so this is also the 5-a-second limit per user. Checked
+    // before anything is stored: a refused send leaves nothing behind.
     state
         .limits
-        .check(&format!("send|{chat_id}"), SENDS_PER_SECOND, 1000, now)
+        .check(&format!("send|{limit_key}"), SENDS_PER_SECOND, 1000, now)
         .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
+    let opening = matches!(to, Destination::P2p(_));
     let row = MessageRow {
         message_id: new_id("om_"),
-        chat_id,
+        chat_id: String::new(),
         sender_app: app.app_id.clone(),
         msg_type: msg_type.to_string(),
         content: content.to_string(),
@@ -159,7 +160,23 @@ pub async fn send(
         recalled: false,
         deleted: false,
     };
-    state.store.insert_message(&row).await?;
+    let sent = state
+        .store
+        .send_message(NewMessage {
+            to,
+            row,
+            uuid_since_ms: now - UUID_WINDOW_MS,
+        })
+        .await?;
+    let row = match sent {
+        Sent::New(row) | Sent::Duplicate(row) => row,
+    };
+    if opening {
+        state
+            .caches
+            .p2p_chats
+            .insert(limit_key, row.chat_id.clone());
+    }
     Ok(present(state, &row))
 }
 
@@ -174,11 +191,7 @@ async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError
 
 pub async fn get(state: &AppState, app: &App, message_id: &str) -> Result<Message, ApiError> {
     let row = find(state, message_id).await?;
-    if !state
-        .store
-        .is_member(&row.chat_id, MemberKind::Bot, &app.app_id)
-        .await?
-    {
+    if !bot_in_chat(state, &row.chat_id, &app.app_id).await? {
         return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
     }
     Ok(present(state, &row))
@@ -259,14 +272,14 @@ pub async fn patch(
         if chat.dissolved {
             return Err(ApiError::new(ErrorCode::ChatDissolved));
         }
-        if chat.chat_type != "p2p" && !card.update_multi {
+        if chat.chat_type != ChatType::P2p && !card.update_multi {
             return Err(card_error(CardError {
                 sub_code: sub_code::UPDATE_MULTI,
                 detail: "a card in a group chat must set config.update_multi to true to be updated"
                     .into(),
             }));
         }
-        if let Some(user_id) = chat.p2p_key.as_deref().and_then(|k| k.split('|').nth(1)) {
+        if let Some(user_id) = chat.p2p_user.as_deref() {
             let available = state
                 .world
                 .user(user_id)

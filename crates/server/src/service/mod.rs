@@ -9,7 +9,7 @@ pub mod tokens;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatRow, MemberKind};
+use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
 use larkfeed_model::{ErrorCode, FieldError};
 
@@ -36,12 +36,71 @@ pub(crate) async fn chat_with_bot(
     if chat.dissolved {
         return Err(ApiError::new(ErrorCode::ChatDissolved));
     }
-    if !state
-        .store
-        .is_member(chat_id, MemberKind::Bot, &app.app_id)
-        .await?
-    {
+    if !bot_in_chat(state, chat_id, &app.app_id).await? {
         return Err(ApiError::new(not_member));
     }
     Ok(chat)
+}
+
+/// Whether the app's bot is in the chat. Bots are never removed, so a yes is remembered.
+pub(crate) async fn bot_in_chat(
+    state: &AppState,
+    chat_id: &str,
+    app_id: &str,
+) -> Result<bool, ApiError> {
+    let key = (chat_id.to_string(), app_id.to_string());
+    if state.caches.bots_in_chats.contains(&key) {
+        return Ok(true);
+    }
+    let ids = [key.1.clone()];
+    let found = state
+        .store
+        .are_members(chat_id, MemberKind::Bot, &ids)
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(false);
+    if found {
+        state.caches.bots_in_chats.insert(key);
+    }
+    Ok(found)
+}
+
+/// The key that names the one-to-one chat of an app's bot and a user.
+pub(crate) fn p2p_key(app_id: &str, user_id: &str) -> String {
+    format!("{app_id}|{user_id}")
+}
+
+/// The row a new one-to-one chat of the bot and the user gets (if it does not exist yet).
+pub(crate) fn new_p2p_chat(app_id: &str, user_id: &str, now_ms: i64) -> ChatRow {
+    ChatRow {
+        chat_id: new_id("oc_"),
+        name: String::new(),
+        description: String::new(),
+        chat_type: ChatType::P2p,
+        owner_user: None,
+        owner_app: None,
+        creator_app: app_id.to_string(),
+        p2p_key: Some(p2p_key(app_id, user_id)),
+        p2p_user: Some(user_id.to_string()),
+        dissolved: false,
+        created_at_ms: now_ms,
+    }
+}
+
+/// The id of the bot's one-to-one chat with the user, if it was ever opened.
+pub(crate) async fn existing_p2p_chat(
+    state: &AppState,
+    app_id: &str,
+    user_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let key = p2p_key(app_id, user_id);
+    if let Some(id) = state.caches.p2p_chats.get(&key) {
+        return Ok(Some(id.clone()));
+    }
+    let found = state.store.find_p2p_chat(&key).await?.map(|c| c.chat_id);
+    if let Some(id) = &found {
+        state.caches.p2p_chats.insert(key, id.clone());
+    }
+    Ok(found)
 }

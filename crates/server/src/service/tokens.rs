@@ -1,13 +1,16 @@
 //! Tenant and app access tokens of self-built apps. A token lives two hours; asked again with 30
 //! minutes or more left, the same token comes back, otherwise a new one (the old stays valid).
+//! A token never changes once issued, so the ones in use are kept in memory.
 
 use super::checked;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::TokenRow;
+use crate::world::App;
 use larkfeed_model::token::{TokenRequest, RENEW_WITHIN_SECS, TOKEN_TTL_SECS};
 use larkfeed_model::ErrorCode;
 use rand::Rng;
+use std::sync::Arc;
 
 /// A token and the seconds it has left.
 pub struct Issued {
@@ -26,26 +29,53 @@ pub async fn issue(state: &AppState, req: &TokenRequest) -> Result<Issued, ApiEr
         return Err(ApiError::new(ErrorCode::AppSecretInvalid));
     }
     let now = state.clock.now_ms();
-    if let Some(current) = state.store.latest_token(&app.app_id, now).await? {
-        let left_secs = (current.expires_at_ms - now) / 1000;
-        if left_secs >= RENEW_WITHIN_SECS {
-            return Ok(Issued {
-                token: current.token,
-                expire_secs: left_secs,
-            });
-        }
-    }
-    let token = format!("t-g{}", hex::encode(rand::thread_rng().gen::<[u8; 20]>()));
-    let row = TokenRow {
-        token: token.clone(),
+    let fresh = TokenRow {
+        token: format!("t-g{}", hex::encode(rand::thread_rng().gen::<[u8; 20]>())),
         app_id: app.app_id.clone(),
         issued_at_ms: now,
         expires_at_ms: now + TOKEN_TTL_SECS * 1000,
     };
-    state.store.insert_token(&row).await?;
-    tracing::info!(app_id = %app.app_id, "issued a tenant access token");
+    let fresh_token = fresh.token.clone();
+    let row = state
+        .store
+        .issue_token(fresh, now, RENEW_WITHIN_SECS * 1000)
+        .await?;
+    if row.token == fresh_token {
+        tracing::info!(app_id = %app.app_id, "issued a tenant access token");
+    }
+    state.caches.tokens.insert(
+        row.token.clone(),
+        (Arc::from(row.app_id.as_str()), row.expires_at_ms),
+    );
     Ok(Issued {
-        token,
-        expire_secs: TOKEN_TTL_SECS,
+        expire_secs: (row.expires_at_ms - now) / 1000,
+        token: row.token,
     })
+}
+
+/// The app a tenant access token belongs to, if the token is known and has not expired.
+pub async fn app_of(state: &AppState, token: &str) -> Result<Option<Arc<App>>, ApiError> {
+    let now = state.clock.now_ms();
+    let cached = state
+        .caches
+        .tokens
+        .get(token)
+        .map(|entry| entry.value().clone());
+    let (app_id, expires) = match cached {
+        Some(found) => found,
+        None => match state.store.find_token(token).await? {
+            Some(row) => {
+                let found = (Arc::<str>::from(row.app_id.as_str()), row.expires_at_ms);
+                if row.expires_at_ms > now {
+                    state.caches.tokens.insert(row.token, found.clone());
+                }
+                found
+            }
+            None => return Ok(None),
+        },
+    };
+    if expires <= now {
+        return Ok(None);
+    }
+    Ok(state.world.app(&app_id).cloned())
 }

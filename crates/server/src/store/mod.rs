@@ -1,12 +1,34 @@
-//! Storage behind a trait, so the services never see SQL and a PostgreSQL backend can be added
-//! beside [`sqlite::SqliteStore`]. The backend is chosen from the database URL's scheme.
+//! Storage behind traits split by capability (tokens, chats, messages, feed cards, the feed), so
+//! the services never see SQL and a second backend can be added beside [`sqlite::SqliteStore`].
+//! The store keeps data; the platform's rules (the feed-card merge, the one-to-one chat key, the
+//! uuid window) are decided in `service/` and handed in as values or functions.
+//!
+//! Every write method is one atomic operation: a check and the write it guards happen together
+//! (a uuid's first message, a token under the 30-minute rule, a one-to-one chat opened once).
+//! [`contract`] holds the tests every backend must pass.
 
+pub mod contract;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use larkfeed_model::feed_card::OpenAppFeedCard;
+use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects};
 
-pub type StoreResult<T> = Result<T, sqlx::Error>;
+/// What can go wrong below the services. Backend errors are kept as text: the services only
+/// log them and answer "internal error".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed the operation.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// A stored value could not be read back (a bug, or a file edited by hand).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The store is shutting down or its writer is gone.
+    #[error("the store is closed")]
+    Closed,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
@@ -16,21 +38,51 @@ pub struct TokenRow {
     pub expires_at_ms: i64,
 }
 
+/// A group (`private`/`public`) or a bot's one-to-one chat with a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatType {
+    Private,
+    Public,
+    P2p,
+}
+
+impl ChatType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatType::Private => "private",
+            ChatType::Public => "public",
+            ChatType::P2p => "p2p",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChatType> {
+        match s {
+            "private" => Some(ChatType::Private),
+            "public" => Some(ChatType::Public),
+            "p2p" => Some(ChatType::P2p),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRow {
     pub chat_id: String,
     pub name: String,
     pub description: String,
-    pub chat_type: String,
+    pub chat_type: ChatType,
     pub owner_user: Option<String>,
     pub owner_app: Option<String>,
     pub creator_app: String,
+    /// For a one-to-one chat: the key the service made of its bot and user (unique).
     pub p2p_key: Option<String>,
+    /// For a one-to-one chat: the user (tenant user_id).
+    pub p2p_user: Option<String>,
     pub dissolved: bool,
     pub created_at_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MemberKind {
     User,
     Bot,
@@ -60,12 +112,39 @@ pub struct MessageRow {
     pub deleted: bool,
 }
 
+/// Where a new message goes: an existing chat, or a bot's one-to-one chat with a user, opened
+/// (from the given row) if it does not exist yet.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Chat(String),
+    P2p(ChatRow),
+}
+
+/// A message to store, atomically with its uuid check and its one-to-one chat.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub to: Destination,
+    /// `chat_id` is filled in by the store from `to`.
+    pub row: MessageRow,
+    /// With a uuid: the earliest create time of a message that makes this one a duplicate.
+    pub uuid_since_ms: i64,
+}
+
+/// What a send did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    New(MessageRow),
+    /// The app already sent a message with this uuid inside the window: that message.
+    Duplicate(MessageRow),
+}
+
+/// One user's app feed card, with the card's content.
+#[derive(Debug, Clone, PartialEq)]
 pub struct FeedCardRow {
     pub app_id: String,
     pub user_id: String,
     pub biz_id: String,
-    pub card: String,
+    pub card: OpenAppFeedCard,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     /// The time the feed shows on the card.
@@ -76,14 +155,29 @@ pub struct FeedCardRow {
     pub unread: i64,
 }
 
-/// One card of a batch update: the fields named in `fields` are copied from `card`.
+/// One card given to several users: its content is stored once.
+#[derive(Debug, Clone)]
+pub struct NewFeedCards {
+    pub app_id: String,
+    pub biz_id: String,
+    pub card: OpenAppFeedCard,
+    pub user_ids: Vec<String>,
+    pub now_ms: i64,
+    /// Unread notifications the new card starts with.
+    pub unread: i64,
+}
+
+/// One card of a batch update: `merge` (from the service) applies `patch` and `fields`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedCardEdit {
     pub user_id: String,
     pub biz_id: String,
-    pub card: OpenAppFeedCard,
+    pub patch: OpenAppFeedCard,
     pub fields: Vec<String>,
 }
+
+/// The service's rule for an update: changes the stored card and says what else moves.
+pub type Merge = fn(&mut OpenAppFeedCard, &FeedCardEdit) -> UpdateEffects;
 
 /// A chat in a user's feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,24 +190,41 @@ pub struct FeedChatRow {
     pub pinned_by: Option<String>,
 }
 
-/// Everything in one user's feed, as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where a page of a user's feed cards starts: after this entry, in feed order
+/// (time-sensitive first, then the latest sort time, then by `(key, app_id)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub time_sensitive: bool,
+    pub sort_time_ms: i64,
+    pub key: String,
+    pub app_id: String,
+}
+
+/// One page of a user's feed, as stored: up to `limit` cards after the cursor in feed order, and
+/// every chat and button (a user is in few chats; the service merges and pages them).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedRows {
     pub cards: Vec<FeedCardRow>,
     pub chats: Vec<FeedChatRow>,
-    /// (app_id, chat_id, buttons JSON) of the quick-action buttons this user sees.
-    pub buttons: Vec<(String, String, String)>,
+    /// The quick-action buttons this user sees: (app_id, chat_id, buttons).
+    pub buttons: Vec<(String, String, Vec<Button>)>,
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // Tokens.
-    async fn insert_token(&self, row: &TokenRow) -> StoreResult<()>;
-    /// The token of `app_id` that expires last, if any is still valid at `now_ms`.
-    async fn latest_token(&self, app_id: &str, now_ms: i64) -> StoreResult<Option<TokenRow>>;
+pub trait TokenStore: Send + Sync {
+    /// Atomically: the app's live token if it still has at least `reuse_ms` left at `now_ms`,
+    /// otherwise `fresh`, stored. One live token per app comes out of any number of racing calls.
+    async fn issue_token(
+        &self,
+        fresh: TokenRow,
+        now_ms: i64,
+        reuse_ms: i64,
+    ) -> StoreResult<TokenRow>;
     async fn find_token(&self, token: &str) -> StoreResult<Option<TokenRow>>;
+}
 
-    // Chats.
+#[async_trait]
+pub trait ChatStore: Send + Sync {
     /// Creates a chat with its first members, atomically.
     async fn insert_chat(
         &self,
@@ -121,14 +232,8 @@ pub trait Store: Send + Sync + 'static {
         members: &[(MemberKind, String)],
     ) -> StoreResult<()>;
     async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>>;
-    /// The bot's one-to-one chat with a user, created on first use.
-    async fn p2p_chat(
-        &self,
-        app_id: &str,
-        user_id: &str,
-        new_chat_id: &str,
-        now_ms: i64,
-    ) -> StoreResult<ChatRow>;
+    /// The one-to-one chat with this key, if it was ever opened.
+    async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>>;
     /// Adds members; returns how many were new.
     async fn add_members(
         &self,
@@ -136,12 +241,13 @@ pub trait Store: Send + Sync + 'static {
         members: &[(MemberKind, String)],
         now_ms: i64,
     ) -> StoreResult<u64>;
-    async fn is_member(
+    /// For each id, whether it is a member of this kind (one query for all).
+    async fn are_members(
         &self,
         chat_id: &str,
         kind: MemberKind,
-        member_id: &str,
-    ) -> StoreResult<bool>;
+        ids: &[String],
+    ) -> StoreResult<Vec<bool>>;
     /// Members of one kind in join order: (ids of the page, total).
     async fn list_members(
         &self,
@@ -150,11 +256,16 @@ pub trait Store: Send + Sync + 'static {
         offset: u32,
         limit: u32,
     ) -> StoreResult<(Vec<String>, i64)>;
+}
 
-    // Messages.
-    async fn insert_message(&self, row: &MessageRow) -> StoreResult<()>;
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores a message atomically with its checks: a message of the same app and uuid created
+    /// at or after `uuid_since_ms` is returned instead, and a one-to-one destination is opened
+    /// only together with the message.
+    async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent>;
     async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>>;
-    /// A message the app sent with this uuid at or after `since_ms`.
+    /// The first message the app sent with this uuid at or after `since_ms`.
     async fn message_by_uuid(
         &self,
         app_id: &str,
@@ -170,33 +281,44 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Marks a message recalled; false if it already was.
     async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool>;
+}
 
-    // App feed cards.
-    /// Inserts the card for each user in one transaction; returns, per user, whether it was new
-    /// (false: a card with this biz_id already existed for the user and was left as it was).
-    async fn create_feed_cards(&self, rows: &[FeedCardRow]) -> StoreResult<Vec<bool>>;
+#[async_trait]
+pub trait FeedCardStore: Send + Sync {
+    /// Gives the card to each user; returns, per user, whether it was new (false: the user
+    /// already had a card with this biz_id from this app, and it was left as it was).
+    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>>;
+    async fn feed_card(
+        &self,
+        app_id: &str,
+        user_id: &str,
+        biz_id: &str,
+    ) -> StoreResult<Option<FeedCardRow>>;
+    /// Every card of one app for one user, the latest first.
     async fn feed_cards_of_user(
         &self,
         app_id: &str,
         user_id: &str,
     ) -> StoreResult<Vec<FeedCardRow>>;
-    /// Applies each edit to the app's card in one transaction; returns, per edit, whether the
-    /// card existed. `update_fields` 101/102 move the display/sort time to `now_ms`, 103 adds an
-    /// unread notification.
+    /// Applies each edit with `merge`, atomically; returns, per edit, whether the card existed.
+    /// Effects move the display/sort time to `now_ms` or add an unread notification.
     async fn update_feed_cards(
         &self,
         app_id: &str,
-        edits: &[FeedCardEdit],
+        edits: Vec<FeedCardEdit>,
+        merge: Merge,
         now_ms: i64,
     ) -> StoreResult<Vec<bool>>;
     /// Deletes the app's cards named by (user_id, biz_id); returns, per pair, whether it existed.
     async fn delete_feed_cards(
         &self,
         app_id: &str,
-        keys: &[(String, String)],
+        keys: Vec<(String, String)>,
     ) -> StoreResult<Vec<bool>>;
+}
 
-    // The feed.
+#[async_trait]
+pub trait FeedStore: Send + Sync {
     /// Pins (`pinned`) or unpins a chat's feed entry for each user.
     async fn set_pins(
         &self,
@@ -206,17 +328,29 @@ pub trait Store: Send + Sync + 'static {
         pinned: bool,
         now_ms: i64,
     ) -> StoreResult<()>;
-    /// The cards, chats and buttons of one user's feed, unordered.
-    async fn feed_of_user(&self, user_id: &str) -> StoreResult<FeedRows>;
-
-    // Chat buttons.
+    /// Pins or unpins each user's one-to-one chat with the bot, opening it from the given row
+    /// where it does not exist yet, in one atomic step.
+    async fn pin_p2p_chats(
+        &self,
+        app_id: &str,
+        chats: Vec<ChatRow>,
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// A page of one user's feed: see [`FeedRows`].
+    async fn feed_page(
+        &self,
+        user_id: &str,
+        after: Option<&FeedCursor>,
+        limit: u32,
+    ) -> StoreResult<FeedRows>;
     /// Replaces, for each user, the buttons `app_id` shows on the chat's feed entry.
     async fn set_chat_buttons(
         &self,
         app_id: &str,
         chat_id: &str,
         user_ids: &[String],
-        buttons: &str,
+        buttons: &[Button],
         now_ms: i64,
     ) -> StoreResult<()>;
     async fn chat_buttons(
@@ -224,5 +358,16 @@ pub trait Store: Send + Sync + 'static {
         app_id: &str,
         chat_id: &str,
         user_id: &str,
-    ) -> StoreResult<Option<String>>;
+    ) -> StoreResult<Option<Vec<Button>>>;
+}
+
+/// Every capability: what the server holds.
+#[async_trait]
+pub trait Store:
+    TokenStore + ChatStore + MessageStore + FeedCardStore + FeedStore + 'static
+{
+    /// Writes what is pending and makes the files tidy before the process exits.
+    async fn close(&self) -> StoreResult<()>;
+    /// Bytes the database occupies (for benchmarks and `/_larkfeed/stats`).
+    fn size_bytes(&self) -> u64;
 }

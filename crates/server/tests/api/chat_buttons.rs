@@ -11,7 +11,7 @@ async fn buttons_of(t: &TestApp, chat_id: &str, user: usize) -> Option<Value> {
         .chat_buttons(&t.app(0).app_id, chat_id, &t.user_id(user))
         .await
         .unwrap();
-    stored.map(|s| serde_json::from_str(&s).unwrap())
+    stored.map(|s| serde_json::to_value(s).unwrap())
 }
 
 fn seed_body(chat_id: &str, users: &[String]) -> Value {

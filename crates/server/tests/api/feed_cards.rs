@@ -28,7 +28,7 @@ async fn the_seed_example_creates_a_card_for_each_user() {
             .await
             .unwrap();
         assert_eq!(cards.len(), 1);
-        let card: Value = serde_json::from_str(&cards[0].card).unwrap();
+        let card: Value = serde_json::to_value(&cards[0].card).unwrap();
         assert_eq!(card["title"], "主标题");
         assert_eq!(card["buttons"]["buttons"][0]["action_map"]["foo"], "bar");
     }

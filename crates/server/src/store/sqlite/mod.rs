@@ -1,0 +1,1082 @@
+//! The embedded SQLite store (rusqlite, SQLite compiled in).
+//!
+//! - **Writes** go to one thread that owns the write connection and commits many callers'
+//!   writes in one transaction ([`writer`]); a caller hears back after the commit.
+//! - **Reads** run on a small pool of read-only connections, straight on the calling task: WAL
+//!   readers see the last commit and never wait for the writer. Reads are point lookups or
+//!   bounded pages, so they take microseconds.
+//! - **Checkpoints** run on their own thread, so no write waits for the WAL to be copied back.
+//! - **Durability:** WAL with `synchronous = NORMAL` by default: an acknowledged write is in the
+//!   WAL file and survives the process being killed; a power loss may lose the writes since the
+//!   last checkpoint (a fraction of a second) but never corrupts the file. [`Durability::Full`]
+//!   syncs the WAL at every commit, so acknowledged writes survive a power loss too.
+//! - **Memory:** [`Location::Memory`] keeps the same engine's files on a RAM file system
+//!   (`/dev/shm`), without syncs, removed when the store is dropped.
+
+mod migrate;
+mod writer;
+
+use super::*;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use writer::Writer;
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    /// Nothing on disk: a RAM file system, discarded when the server stops.
+    Memory,
+}
+
+impl Location {
+    /// `memory`, `sqlite::memory:`, `sqlite://path`, `sqlite:path` or a plain path.
+    pub fn parse(database: &str) -> Location {
+        match database {
+            "memory" | ":memory:" | "sqlite::memory:" | "sqlite://:memory:" => Location::Memory,
+            other => {
+                let path = other
+                    .strip_prefix("sqlite://")
+                    .or_else(|| other.strip_prefix("sqlite:"))
+                    .unwrap_or(other);
+                Location::File(PathBuf::from(path))
+            }
+        }
+    }
+}
+
+/// How hard a commit tries to reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Survives the process being killed (WAL, `synchronous = NORMAL`).
+    #[default]
+    Normal,
+    /// Also survives a power loss (`synchronous = FULL`: the WAL is synced at each commit).
+    Full,
+}
+
+/// Read connections kept open between reads.
+const IDLE_READERS: usize = 8;
+/// How often the checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+    path: PathBuf,
+    checkpointer_stop: Arc<AtomicBool>,
+    /// For [`Location::Memory`]: the RAM folder, removed on drop (after the connections).
+    _memory_dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.checkpointer_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        backend(e)
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn configure(conn: &Connection, sync: &str, cache_kib: u32) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {sync}; PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
+    ))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn open(location: &Location, durability: Durability) -> anyhow::Result<SqliteStore> {
+        let (path, memory_dir, sync) = match location {
+            Location::File(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if !dir.is_dir() {
+                        anyhow::bail!(
+                            "cannot open the database {}: the folder {} does not exist",
+                            path.display(),
+                            dir.display()
+                        );
+                    }
+                }
+                let sync = match durability {
+                    Durability::Normal => "NORMAL",
+                    Durability::Full => "FULL",
+                };
+                (path.clone(), None, sync)
+            }
+            Location::Memory => {
+                let dir = memory_dir()?;
+                (dir.path().join("larkfeed.db"), Some(dir), "OFF")
+            }
+        };
+        let conn = Connection::open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&conn, sync, 16 * 1024)?;
+        // The checkpointer thread does this work, off the write path.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        migrate::run(&conn)?;
+        let checkpointer_stop = Arc::new(AtomicBool::new(false));
+        start_checkpointer(&path, checkpointer_stop.clone())?;
+        Ok(SqliteStore {
+            writer: Writer::start(conn)?,
+            readers: Readers {
+                path: path.clone(),
+                sync,
+                idle: Mutex::new(Vec::new()),
+            },
+            path,
+            checkpointer_stop,
+            _memory_dir: memory_dir,
+        })
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.readers.take()?;
+        let result = f(&conn);
+        self.readers.give_back(conn);
+        result
+    }
+
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+}
+
+/// A RAM folder for the memory store, named after this process; folders left by processes
+/// that no longer run (killed before they could clean up) are removed.
+fn memory_dir() -> anyhow::Result<tempfile::TempDir> {
+    let shm = Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(pid) = name
+                .strip_prefix("larkfeed-mem-")
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    Ok(tempfile::Builder::new()
+        .prefix(&format!("larkfeed-mem-{}-", std::process::id()))
+        .tempdir_in(base)?)
+}
+
+fn start_checkpointer(path: &Path, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    let path = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("larkfeed-checkpoint".into())
+        .spawn(move || {
+            let Ok(conn) = Connection::open(&path) else {
+                return;
+            };
+            let _ = conn.busy_timeout(Duration::from_millis(100));
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::debug!(error = %e, "checkpoint skipped");
+                }
+            }
+        })
+        .map(|_| ())
+}
+
+struct Readers {
+    path: PathBuf,
+    sync: &'static str,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn take(&self) -> StoreResult<Connection> {
+        if let Some(conn) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn, self.sync, 2 * 1024)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+// ---- rows ----
+
+const CHAT_COLUMNS: &str = "chat_id, name, description, chat_type, owner_user, owner_app, \
+     creator_app, p2p_key, p2p_user, dissolved, created_at";
+const MESSAGE_COLUMNS: &str = "message_id, chat_id, sender_app, msg_type, content, uuid, \
+     create_time, update_time, updated, recalled, deleted";
+const CARD_COLUMNS: &str = "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
+     f.display_time, f.sort_time, f.unread";
+
+fn chat_row(r: &Row, at: usize) -> rusqlite::Result<ChatRow> {
+    let chat_type: String = r.get(at + 3)?;
+    Ok(ChatRow {
+        chat_id: r.get(at)?,
+        name: r.get(at + 1)?,
+        description: r.get(at + 2)?,
+        chat_type: ChatType::parse(&chat_type).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                at + 3,
+                rusqlite::types::Type::Text,
+                format!("unknown chat type {chat_type:?}").into(),
+            )
+        })?,
+        owner_user: r.get(at + 4)?,
+        owner_app: r.get(at + 5)?,
+        creator_app: r.get(at + 6)?,
+        p2p_key: r.get(at + 7)?,
+        p2p_user: r.get(at + 8)?,
+        dissolved: r.get::<_, i64>(at + 9)? != 0,
+        created_at_ms: r.get(at + 10)?,
+    })
+}
+
+fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        message_id: r.get(0)?,
+        chat_id: r.get(1)?,
+        sender_app: r.get(2)?,
+        msg_type: r.get(3)?,
+        content: r.get(4)?,
+        uuid: r.get(5)?,
+        create_time_ms: r.get(6)?,
+        update_time_ms: r.get(7)?,
+        updated: r.get::<_, i64>(8)? != 0,
+        recalled: r.get::<_, i64>(9)? != 0,
+        deleted: r.get::<_, i64>(10)? != 0,
+    })
+}
+
+/// A card row with its content still as JSON (parsed by [`parse_card`]).
+fn card_row(r: &Row) -> rusqlite::Result<(FeedCardRow, String)> {
+    Ok((
+        FeedCardRow {
+            app_id: r.get(0)?,
+            user_id: r.get(1)?,
+            biz_id: r.get(2)?,
+            card: OpenAppFeedCard::default(),
+            created_at_ms: r.get(4)?,
+            updated_at_ms: r.get(5)?,
+            display_time_ms: r.get(6)?,
+            sort_time_ms: r.get(7)?,
+            unread: r.get(8)?,
+        },
+        r.get(3)?,
+    ))
+}
+
+fn parse_card((mut row, json): (FeedCardRow, String)) -> StoreResult<FeedCardRow> {
+    row.card = serde_json::from_str(&json).map_err(corrupt)?;
+    Ok(row)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
+// ---- writes shared by several operations (run inside the writer's transaction) ----
+
+fn insert_chat_row(conn: &Connection, chat: &ChatRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))?
+    .execute(params![
+        chat.chat_id,
+        chat.name,
+        chat.description,
+        chat.chat_type.as_str(),
+        chat.owner_user,
+        chat.owner_app,
+        chat.creator_app,
+        chat.p2p_key,
+        chat.p2p_user,
+        chat.dissolved as i64,
+        chat.created_at_ms,
+    ])?;
+    Ok(())
+}
+
+fn insert_members(
+    conn: &Connection,
+    chat_id: &str,
+    members: &[(MemberKind, String)],
+    now_ms: i64,
+) -> rusqlite::Result<u64> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO chat_members (chat_id, member_kind, member_id, joined_at, position) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )?;
+    let mut added = 0;
+    for (position, (kind, id)) in members.iter().enumerate() {
+        added += stmt.execute(params![chat_id, kind.as_str(), id, now_ms, position as i64])? as u64;
+    }
+    Ok(added)
+}
+
+fn p2p_chat_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<ChatRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CHAT_COLUMNS} FROM chats WHERE p2p_key = ?"
+    ))?
+    .query_row([key], |r| chat_row(r, 0))
+    .optional()
+}
+
+/// The one-to-one chat `new` describes: the stored one, or `new` itself, stored now with its bot
+/// and user as members.
+fn open_p2p_chat(conn: &Connection, new: &ChatRow) -> StoreResult<ChatRow> {
+    let key = new
+        .p2p_key
+        .as_deref()
+        .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a key".into()))?;
+    if let Some(existing) = p2p_chat_by_key(conn, key)? {
+        return Ok(existing);
+    }
+    let user = new
+        .p2p_user
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a user".into()))?;
+    insert_chat_row(conn, new)?;
+    insert_members(
+        conn,
+        &new.chat_id,
+        &[
+            (MemberKind::Bot, new.creator_app.clone()),
+            (MemberKind::User, user),
+        ],
+        new.created_at_ms,
+    )?;
+    Ok(new.clone())
+}
+
+fn set_pin(
+    conn: &Connection,
+    app_id: &str,
+    chat_id: &str,
+    user_id: &str,
+    pinned: bool,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    if pinned {
+        conn.prepare_cached(
+            "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
+             updated_at = excluded.updated_at",
+        )?
+        .execute(params![chat_id, user_id, app_id, now_ms])?;
+    } else {
+        conn.prepare_cached("DELETE FROM feed_pins WHERE chat_id = ? AND user_id = ?")?
+            .execute(params![chat_id, user_id])?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` references to each content and removes contents nobody refers to any more.
+fn adjust_refs(conn: &Connection, deltas: HashMap<i64, i64>) -> rusqlite::Result<()> {
+    let mut adjust = conn.prepare_cached(
+        "UPDATE feed_card_contents SET refs = refs + ? WHERE content_id = ? RETURNING refs",
+    )?;
+    let mut remove = conn.prepare_cached("DELETE FROM feed_card_contents WHERE content_id = ?")?;
+    for (content_id, delta) in deltas {
+        if delta == 0 {
+            continue;
+        }
+        let left: Option<i64> = adjust
+            .query_row(params![delta, content_id], |r| r.get(0))
+            .optional()?;
+        if left.is_some_and(|n| n <= 0) {
+            remove.execute([content_id])?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_content(conn: &Connection, json: &str, refs: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached("INSERT INTO feed_card_contents (card, refs) VALUES (?, ?)")?
+        .execute(params![json, refs])?;
+    Ok(conn.last_insert_rowid())
+}
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn issue_token(
+        &self,
+        fresh: TokenRow,
+        now_ms: i64,
+        reuse_ms: i64,
+    ) -> StoreResult<TokenRow> {
+        self.write(move |conn| {
+            let current = conn
+                .prepare_cached(
+                    "SELECT token, app_id, issued_at, expires_at FROM tokens \
+                     WHERE app_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1",
+                )?
+                .query_row(params![fresh.app_id, now_ms], token_row)
+                .optional()?;
+            if let Some(current) = current.filter(|t| t.expires_at_ms - now_ms >= reuse_ms) {
+                return Ok(current);
+            }
+            conn.prepare_cached(
+                "INSERT INTO tokens (token, app_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+            )?
+            .execute(params![
+                fresh.token,
+                fresh.app_id,
+                fresh.issued_at_ms,
+                fresh.expires_at_ms
+            ])?;
+            Ok(fresh)
+        })
+        .await
+    }
+
+    async fn find_token(&self, token: &str) -> StoreResult<Option<TokenRow>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT token, app_id, issued_at, expires_at FROM tokens WHERE token = ?",
+                )?
+                .query_row([token], token_row)
+                .optional()?)
+        })
+    }
+}
+
+fn token_row(r: &Row) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        token: r.get(0)?,
+        app_id: r.get(1)?,
+        issued_at_ms: r.get(2)?,
+        expires_at_ms: r.get(3)?,
+    })
+}
+
+#[async_trait]
+impl ChatStore for SqliteStore {
+    async fn insert_chat(
+        &self,
+        chat: &ChatRow,
+        members: &[(MemberKind, String)],
+    ) -> StoreResult<()> {
+        let (chat, members) = (chat.clone(), members.to_vec());
+        self.write(move |conn| {
+            insert_chat_row(conn, &chat)?;
+            insert_members(conn, &chat.chat_id, &members, chat.created_at_ms)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = ?"
+                ))?
+                .query_row([chat_id], |r| chat_row(r, 0))
+                .optional()?)
+        })
+    }
+
+    async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>> {
+        self.read(|conn| Ok(p2p_chat_by_key(conn, p2p_key)?))
+    }
+
+    async fn add_members(
+        &self,
+        chat_id: &str,
+        members: &[(MemberKind, String)],
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        let (chat_id, members) = (chat_id.to_string(), members.to_vec());
+        self.write(move |conn| Ok(insert_members(conn, &chat_id, &members, now_ms)?))
+            .await
+    }
+
+    async fn are_members(
+        &self,
+        chat_id: &str,
+        kind: MemberKind,
+        ids: &[String],
+    ) -> StoreResult<Vec<bool>> {
+        let wanted = to_json(&ids)?;
+        let found: HashSet<String> = self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT member_id FROM chat_members WHERE chat_id = ? AND member_kind = ? \
+                 AND member_id IN (SELECT value FROM json_each(?))",
+            )?;
+            let rows = stmt.query_map(params![chat_id, kind.as_str(), wanted], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        Ok(ids.iter().map(|id| found.contains(id)).collect())
+    }
+
+    async fn list_members(
+        &self,
+        chat_id: &str,
+        kind: MemberKind,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<(Vec<String>, i64)> {
+        self.read(|conn| {
+            let ids = conn
+                .prepare_cached(
+                    "SELECT member_id FROM chat_members WHERE chat_id = ? AND member_kind = ? \
+                     ORDER BY joined_at, position LIMIT ? OFFSET ?",
+                )?
+                .query_map(
+                    params![chat_id, kind.as_str(), i64::from(limit), i64::from(offset)],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let total: i64 = conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM chat_members WHERE chat_id = ? AND member_kind = ?",
+                )?
+                .query_row(params![chat_id, kind.as_str()], |r| r.get(0))?;
+            Ok((ids, total))
+        })
+    }
+}
+
+fn message_by_uuid(
+    conn: &Connection,
+    app_id: &str,
+    uuid: &str,
+    since_ms: i64,
+) -> rusqlite::Result<Option<MessageRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_app = ? AND uuid = ? \
+         AND create_time >= ? ORDER BY create_time LIMIT 1"
+    ))?
+    .query_row(params![app_id, uuid, since_ms], message_row)
+    .optional()
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent> {
+        self.write(move |conn| {
+            let NewMessage {
+                to,
+                mut row,
+                uuid_since_ms,
+            } = msg;
+            if let Some(uuid) = &row.uuid {
+                if let Some(first) = message_by_uuid(conn, &row.sender_app, uuid, uuid_since_ms)? {
+                    return Ok(Sent::Duplicate(first));
+                }
+            }
+            row.chat_id = match to {
+                Destination::Chat(chat_id) => chat_id,
+                Destination::P2p(chat) => open_p2p_chat(conn, &chat)?.chat_id,
+            };
+            conn.prepare_cached(&format!(
+                "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ))?
+            .execute(params![
+                row.message_id,
+                row.chat_id,
+                row.sender_app,
+                row.msg_type,
+                row.content,
+                row.uuid,
+                row.create_time_ms,
+                row.update_time_ms,
+                row.updated as i64,
+                row.recalled as i64,
+                row.deleted as i64,
+            ])?;
+            Ok(Sent::New(row))
+        })
+        .await
+    }
+
+    async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = ?"
+                ))?
+                .query_row([message_id], message_row)
+                .optional()?)
+        })
+    }
+
+    async fn message_by_uuid(
+        &self,
+        app_id: &str,
+        uuid: &str,
+        since_ms: i64,
+    ) -> StoreResult<Option<MessageRow>> {
+        self.read(|conn| Ok(message_by_uuid(conn, app_id, uuid, since_ms)?))
+    }
+
+    async fn update_message_content(
+        &self,
+        message_id: &str,
+        content: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let (message_id, content) = (message_id.to_string(), content.to_string());
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE messages SET content = ?, update_time = ?, updated = 1 \
+                     WHERE message_id = ? AND recalled = 0",
+                )?
+                .execute(params![content, now_ms, message_id])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool> {
+        let message_id = message_id.to_string();
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE messages SET recalled = 1, update_time = ? \
+                     WHERE message_id = ? AND recalled = 0",
+                )?
+                .execute(params![now_ms, message_id])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl FeedCardStore for SqliteStore {
+    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
+        if new.user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let json = to_json(&new.card)?;
+        let users = to_json(&new.user_ids)?;
+        let time_sensitive = i64::from(new.card.time_sensitive.unwrap_or(false));
+        self.write(move |conn| {
+            let content_id = insert_content(conn, &json, 0)?;
+            // One statement gives the card to every user; RETURNING says who did not have it.
+            let created: HashSet<String> = conn
+                .prepare_cached(
+                    "INSERT INTO feed_cards (user_id, app_id, biz_id, content_id, time_sensitive, \
+                     created_at, updated_at, display_time, sort_time, unread) \
+                     SELECT value, ?1, ?2, ?3, ?4, ?5, ?5, ?5, ?5, ?6 FROM json_each(?7) WHERE true \
+                     ON CONFLICT DO NOTHING RETURNING user_id",
+                )?
+                .query_map(
+                    params![
+                        new.app_id,
+                        new.biz_id,
+                        content_id,
+                        time_sensitive,
+                        new.now_ms,
+                        new.unread,
+                        users
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            adjust_refs(conn, HashMap::from([(content_id, created.len() as i64)]))?;
+            if created.is_empty() {
+                conn.prepare_cached("DELETE FROM feed_card_contents WHERE content_id = ?")?
+                    .execute([content_id])?;
+            }
+            Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
+        })
+        .await
+    }
+
+    async fn feed_card(
+        &self,
+        app_id: &str,
+        user_id: &str,
+        biz_id: &str,
+    ) -> StoreResult<Option<FeedCardRow>> {
+        let row = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                     JOIN feed_card_contents c ON c.content_id = f.content_id \
+                     WHERE f.user_id = ? AND f.app_id = ? AND f.biz_id = ?"
+                ))?
+                .query_row(params![user_id, app_id, biz_id], card_row)
+                .optional()?)
+        })?;
+        row.map(parse_card).transpose()
+    }
+
+    async fn feed_cards_of_user(
+        &self,
+        app_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<FeedCardRow>> {
+        let rows = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                     JOIN feed_card_contents c ON c.content_id = f.content_id \
+                     WHERE f.user_id = ? AND f.app_id = ? ORDER BY f.sort_time DESC, f.biz_id"
+                ))?
+                .query_map(params![user_id, app_id], card_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        rows.into_iter().map(parse_card).collect()
+    }
+
+    async fn update_feed_cards(
+        &self,
+        app_id: &str,
+        edits: Vec<FeedCardEdit>,
+        merge: Merge,
+        now_ms: i64,
+    ) -> StoreResult<Vec<bool>> {
+        let app_id = app_id.to_string();
+        self.write(move |conn| {
+            let mut found = Vec::with_capacity(edits.len());
+            let mut deltas: HashMap<i64, i64> = HashMap::new();
+            // Users whose cards end up alike share one new content.
+            let mut made: HashMap<String, i64> = HashMap::new();
+            let mut parsed: HashMap<i64, (OpenAppFeedCard, String)> = HashMap::new();
+            let mut select = conn.prepare_cached(
+                "SELECT f.content_id, c.card FROM feed_cards f \
+                 JOIN feed_card_contents c ON c.content_id = f.content_id \
+                 WHERE f.user_id = ? AND f.app_id = ? AND f.biz_id = ?",
+            )?;
+            let mut update = conn.prepare_cached(
+                "UPDATE feed_cards SET content_id = ?, time_sensitive = ?, updated_at = ?, \
+                 display_time = CASE WHEN ? THEN ? ELSE display_time END, \
+                 sort_time = CASE WHEN ? THEN ? ELSE sort_time END, unread = unread + ? \
+                 WHERE user_id = ? AND app_id = ? AND biz_id = ?",
+            )?;
+            for edit in &edits {
+                let current: Option<(i64, String)> = select
+                    .query_row(params![edit.user_id, app_id, edit.biz_id], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                let Some((old_id, json)) = current else {
+                    found.push(false);
+                    continue;
+                };
+                if let std::collections::hash_map::Entry::Vacant(slot) = parsed.entry(old_id) {
+                    let card: OpenAppFeedCard = serde_json::from_str(&json).map_err(corrupt)?;
+                    slot.insert((card, json));
+                }
+                let (stored, old_json) = &parsed[&old_id];
+                let mut card = stored.clone();
+                let effects = merge(&mut card, edit);
+                let new_json = to_json(&card)?;
+                let new_id = if &new_json == old_json {
+                    old_id
+                } else if let Some(&id) = made.get(&new_json) {
+                    id
+                } else {
+                    let id = insert_content(conn, &new_json, 0)?;
+                    made.insert(new_json, id);
+                    id
+                };
+                if new_id != old_id {
+                    *deltas.entry(old_id).or_default() -= 1;
+                    *deltas.entry(new_id).or_default() += 1;
+                }
+                update.execute(params![
+                    new_id,
+                    i64::from(card.time_sensitive.unwrap_or(false)),
+                    now_ms,
+                    effects.display_time,
+                    now_ms,
+                    effects.sort_time,
+                    now_ms,
+                    i64::from(effects.notify),
+                    edit.user_id,
+                    app_id,
+                    edit.biz_id,
+                ])?;
+                found.push(true);
+            }
+            adjust_refs(conn, deltas)?;
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn delete_feed_cards(
+        &self,
+        app_id: &str,
+        keys: Vec<(String, String)>,
+    ) -> StoreResult<Vec<bool>> {
+        let app_id = app_id.to_string();
+        self.write(move |conn| {
+            let mut delete = conn.prepare_cached(
+                "DELETE FROM feed_cards WHERE user_id = ? AND app_id = ? AND biz_id = ? \
+                 RETURNING content_id",
+            )?;
+            let mut deltas: HashMap<i64, i64> = HashMap::new();
+            let mut found = Vec::with_capacity(keys.len());
+            for (user_id, biz_id) in &keys {
+                let gone: Option<i64> = delete
+                    .query_row(params![user_id, app_id, biz_id], |r| r.get(0))
+                    .optional()?;
+                if let Some(content_id) = gone {
+                    *deltas.entry(content_id).or_default() -= 1;
+                }
+                found.push(gone.is_some());
+            }
+            drop(delete);
+            adjust_refs(conn, deltas)?;
+            Ok(found)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl FeedStore for SqliteStore {
+    async fn set_pins(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_ids: &[String],
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let (app_id, chat_id, user_ids) =
+            (app_id.to_string(), chat_id.to_string(), user_ids.to_vec());
+        self.write(move |conn| {
+            for user_id in &user_ids {
+                set_pin(conn, &app_id, &chat_id, user_id, pinned, now_ms)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pin_p2p_chats(
+        &self,
+        app_id: &str,
+        chats: Vec<ChatRow>,
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let app_id = app_id.to_string();
+        self.write(move |conn| {
+            for new in &chats {
+                let chat = open_p2p_chat(conn, new)?;
+                let user = chat.p2p_user.as_deref().unwrap_or_default();
+                set_pin(conn, &app_id, &chat.chat_id, user, pinned, now_ms)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn feed_page(
+        &self,
+        user_id: &str,
+        after: Option<&FeedCursor>,
+        limit: u32,
+    ) -> StoreResult<FeedRows> {
+        let (cards, chats, buttons) = self.read(|conn| {
+            // One read transaction, so the three lists agree.
+            conn.prepare_cached("BEGIN")?.execute([])?;
+            let result = feed_rows(conn, user_id, after, limit);
+            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            conn.prepare_cached(end)?.execute([])?;
+            result
+        })?;
+        let cards = cards
+            .into_iter()
+            .map(parse_card)
+            .collect::<StoreResult<_>>()?;
+        let buttons = buttons
+            .into_iter()
+            .map(|(app, chat, json)| {
+                let list: Vec<Button> = serde_json::from_str(&json).map_err(corrupt)?;
+                Ok((app, chat, list))
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(FeedRows {
+            cards,
+            chats,
+            buttons,
+        })
+    }
+
+    async fn set_chat_buttons(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_ids: &[String],
+        buttons: &[Button],
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let json = to_json(&buttons)?;
+        let (app_id, chat_id, user_ids) =
+            (app_id.to_string(), chat_id.to_string(), user_ids.to_vec());
+        self.write(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_id, chat_id, user_id) \
+                 DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
+            )?;
+            for user_id in &user_ids {
+                stmt.execute(params![app_id, chat_id, user_id, json, now_ms])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn chat_buttons(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Vec<Button>>> {
+        let json: Option<String> = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT buttons FROM chat_buttons WHERE app_id = ? AND chat_id = ? AND user_id = ?",
+                )?
+                .query_row(params![app_id, chat_id, user_id], |r| r.get(0))
+                .optional()?)
+        })?;
+        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()
+    }
+}
+
+type RawFeed = (
+    Vec<(FeedCardRow, String)>,
+    Vec<FeedChatRow>,
+    Vec<(String, String, String)>,
+);
+
+fn feed_rows(
+    conn: &Connection,
+    user_id: &str,
+    after: Option<&FeedCursor>,
+    limit: u32,
+) -> StoreResult<RawFeed> {
+    let cards = match after {
+        None => conn
+            .prepare_cached(&format!(
+                "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                 JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = ? \
+                 ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?"
+            ))?
+            .query_map(params![user_id, i64::from(limit)], card_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some(c) => conn
+            .prepare_cached(&format!(
+                "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                 JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = ?1 \
+                 AND (f.time_sensitive < ?2 OR (f.time_sensitive = ?2 AND (f.sort_time < ?3 \
+                   OR (f.sort_time = ?3 AND (f.biz_id > ?4 OR (f.biz_id = ?4 AND f.app_id > ?5)))))) \
+                 ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?6"
+            ))?
+            .query_map(
+                params![
+                    user_id,
+                    i64::from(c.time_sensitive),
+                    c.sort_time_ms,
+                    c.key,
+                    c.app_id,
+                    i64::from(limit)
+                ],
+                card_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+    };
+    let chat_columns = CHAT_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let chats = conn
+        .prepare_cached(&format!(
+            "SELECT {chat_columns}, m.joined_at, p.app_id, \
+             (SELECT MAX(create_time) FROM messages WHERE chat_id = c.chat_id AND recalled = 0) \
+             FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
+             LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
+             WHERE m.member_kind = 'user' AND m.member_id = ? AND c.dissolved = 0"
+        ))?
+        .query_map([user_id], |r| {
+            Ok(FeedChatRow {
+                chat: chat_row(r, 0)?,
+                joined_at_ms: r.get(11)?,
+                pinned_by: r.get(12)?,
+                last_message_ms: r.get(13)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let buttons = conn
+        .prepare_cached(
+            "SELECT app_id, chat_id, buttons FROM chat_buttons WHERE user_id = ? AND buttons <> '[]'",
+        )?
+        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((cards, chats, buttons))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn close(&self) -> StoreResult<()> {
+        self.checkpointer_stop.store(true, Ordering::Relaxed);
+        self.writer.close().await
+    }
+
+    fn size_bytes(&self) -> u64 {
+        ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut p = self.path.clone().into_os_string();
+                p.push(suffix);
+                std::fs::metadata(p).ok()
+            })
+            .map(|m| m.len())
+            .sum()
+    }
+}

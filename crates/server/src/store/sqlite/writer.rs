@@ -1,0 +1,178 @@
+//! The one writer: a thread that owns the write connection and commits many callers' writes in
+//! one transaction (group commit). Each caller's work runs inside its own savepoint, so one
+//! caller's error undoes only its own writes; every caller hears back only after the commit, so
+//! an acknowledged write is in the WAL. While one batch commits, the next one queues up: the
+//! busier the server, the more writes share a commit.
+
+use super::super::{StoreError, StoreResult};
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+/// Writes taken into one transaction at most. Bounds how long the first caller of a batch
+/// waits for the others' work.
+const MAX_BATCH: usize = 256;
+
+/// One caller's work: run inside the transaction, answered after the commit.
+trait Job: Send {
+    /// Runs the work; its result is kept until the commit.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller: with the work's result if the commit succeeded, else `failed`.
+    fn finish(self: Box<Self>, failed: Option<StoreError>);
+}
+
+struct Work<T, F> {
+    f: Option<F>,
+    result: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for Work<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let result = match self.f.take() {
+            Some(f) => f(conn),
+            None => Err(StoreError::Closed),
+        };
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, failed: Option<StoreError>) {
+        let answer = match (failed, self.result) {
+            (Some(e), Some(Ok(_))) | (Some(e), None) => Err(e),
+            (_, Some(result)) => result,
+            (None, None) => Err(StoreError::Closed),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
+
+enum Message {
+    Job(Box<dyn Job>),
+    /// Checkpoint and stop; answered when done.
+    Close(oneshot::Sender<StoreResult<()>>),
+}
+
+/// The handle callers write through. Cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Message>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        std::thread::Builder::new()
+            .name("larkfeed-writer".into())
+            .spawn(move || run(conn, rx))?;
+        Ok(Writer { queue })
+    }
+
+    /// Runs `f` inside the next group transaction and returns its result after the commit.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Work {
+            f: Some(f),
+            result: None,
+            reply,
+        });
+        self.queue
+            .send(Message::Job(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Lets the queued writes finish, checkpoints the WAL into the database file and stops.
+    pub async fn close(&self) -> StoreResult<()> {
+        let (reply, answer) = oneshot::channel();
+        if self.queue.send(Message::Close(reply)).await.is_err() {
+            return Ok(()); // already closed
+        }
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+fn run(conn: Connection, mut rx: mpsc::Receiver<Message>) {
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        let mut closing = None;
+        match first {
+            Message::Job(job) => batch.push(job),
+            Message::Close(reply) => closing = Some(reply),
+        }
+        while closing.is_none() && batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Message::Job(job)) => batch.push(job),
+                Ok(Message::Close(reply)) => closing = Some(reply),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            commit_batch(&conn, &mut batch);
+        }
+        if let Some(reply) = closing {
+            let done = conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .map_err(super::backend);
+            let _ = reply.send(done);
+            return;
+        }
+    }
+}
+
+fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        for job in batch.drain(..) {
+            job.finish(Some(StoreError::Backend(msg.clone())));
+        }
+        return;
+    }
+    for job in batch.iter_mut() {
+        let step = (|| -> rusqlite::Result<()> {
+            exec(conn, "SAVEPOINT job")?;
+            if !job.run(conn) {
+                exec(conn, "ROLLBACK TO job")?;
+            }
+            exec(conn, "RELEASE job")
+        })();
+        if let Err(e) = step {
+            // The savepoint machinery itself failed: the transaction cannot be trusted.
+            let _ = conn.execute_batch("ROLLBACK");
+            let msg = e.to_string();
+            for job in batch.drain(..) {
+                job.finish(Some(StoreError::Backend(msg.clone())));
+            }
+            return;
+        }
+    }
+    match exec(conn, "COMMIT") {
+        Ok(()) => {
+            for job in batch.drain(..) {
+                job.finish(None);
+            }
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            let msg = e.to_string();
+            for job in batch.drain(..) {
+                job.finish(Some(StoreError::Backend(msg.clone())));
+            }
+        }
+    }
+}
+
+/// Runs a statement without arguments from the connection's statement cache.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
