@@ -1,6 +1,7 @@
 //! `larkfeed serve`: the local Feishu IM API server.
 
 use clap::ValueEnum;
+use larkfeed_server::store::sqlite::{Durability, Location};
 use larkfeed_server::world::World;
 use larkfeed_server::{Application, Config, DEFAULT_PORT};
 use std::path::PathBuf;
@@ -11,6 +12,12 @@ pub enum Switch {
     Off,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sync {
+    Normal,
+    Full,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one and prints it).
@@ -19,9 +26,14 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LARKFEED_HOST", default_value = "127.0.0.1")]
     host: String,
-    /// SQLite database file (created if missing), or a sqlite:// URL.
+    /// SQLite database file (created if missing), a sqlite:// URL, or `memory` for a database
+    /// that lives in RAM and is discarded at exit (fast; for test suites).
     #[arg(long, env = "LARKFEED_DATABASE", default_value = "larkfeed.db")]
     database: String,
+    /// `normal`: an acknowledged write survives the process being killed. `full`: it also
+    /// survives a power loss (each commit waits for the disk).
+    #[arg(long, env = "LARKFEED_SYNC", value_enum, default_value = "normal")]
+    sync: Sync,
     /// World file (TOML) with the tenant, users and apps; the built-in demo world if absent.
     #[arg(long, env = "LARKFEED_WORLD")]
     world: Option<PathBuf>,
@@ -40,11 +52,26 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     config.port = args.port;
     config.world = world;
     config.rate_limits = args.rate_limits == Switch::On;
+    config.durability = match args.sync {
+        Sync::Normal => Durability::Normal,
+        Sync::Full => Durability::Full,
+    };
+    let database = match Location::parse(&args.database) {
+        Location::Memory => "in memory (nothing on disk; discarded at exit)".to_string(),
+        Location::File(path) => format!(
+            "{} (sync {})",
+            path.display(),
+            match args.sync {
+                Sync::Normal => "normal: survives a killed process",
+                Sync::Full => "full: survives a power loss",
+            }
+        ),
+    };
     let app = Application::bind(config).await?;
     let world = app.state().world.clone();
     let first = &world.apps[0];
     println!("larkfeed listening on {}", app.base_url());
-    println!("  database:    {}", args.database);
+    println!("  database:    {database}");
     println!(
         "  world:       {}",
         args.world
@@ -68,9 +95,25 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         app.base_url()
     );
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
+        let signal = stop_signal().await;
+        tracing::info!(signal, "shutting down: finishing the requests in flight");
     };
     app.run_until(shutdown).await?;
     Ok(())
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM (what process managers send) and names it.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "SIGINT"
 }

@@ -1,1 +1,554 @@
-//! placeholder
+//! The store contract: what every backend must do, written once against the traits. Each
+//! function takes a fresh, empty store and panics on the first broken promise. A backend's test
+//! file runs every one of them, and checks that it did against [`ALL`] (see `tests/store.rs`,
+//! which runs them on a SQLite file and in memory). Races use a barrier, so that all callers
+//! start together, on a multi-threaded runtime.
+
+use super::*;
+use larkfeed_model::feed_card::update_field;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::Barrier;
+
+/// The name of every contract test, so a backend's test file can prove it runs them all.
+pub const ALL: &[&str] = &[
+    "tokens_are_reused_under_the_30_minute_rule",
+    "racing_token_requests_give_one_live_token",
+    "chats_and_members",
+    "racing_chat_creates_with_one_id_store_one_and_fail_the_rest",
+    "a_uuid_sends_once_inside_its_window",
+    "racing_sends_with_one_uuid_store_one_message",
+    "racing_first_sends_to_a_user_open_one_chat",
+    "message_updates_and_recalls",
+    "a_card_is_given_once_per_user",
+    "an_update_changes_only_the_named_users_cards",
+    "deletes_report_what_existed",
+    "the_feed_pages_in_order_without_repeats",
+    "pins_and_buttons",
+];
+
+const HOUR: i64 = 3_600_000;
+
+fn token(name: &str, app: &str, now: i64) -> TokenRow {
+    TokenRow {
+        token: format!("t-{name}"),
+        app_id: app.into(),
+        issued_at_ms: now,
+        expires_at_ms: now + 2 * HOUR,
+    }
+}
+
+fn group(chat_id: &str, now: i64) -> ChatRow {
+    ChatRow {
+        chat_id: chat_id.into(),
+        name: format!("group {chat_id}"),
+        description: String::new(),
+        chat_type: ChatType::Private,
+        owner_user: None,
+        owner_app: Some("cli_a".into()),
+        creator_app: "cli_a".into(),
+        p2p_key: None,
+        p2p_user: None,
+        dissolved: false,
+        created_at_ms: now,
+    }
+}
+
+fn p2p(chat_id: &str, app: &str, user: &str, now: i64) -> ChatRow {
+    ChatRow {
+        chat_id: chat_id.into(),
+        name: String::new(),
+        description: String::new(),
+        chat_type: ChatType::P2p,
+        owner_user: None,
+        owner_app: None,
+        creator_app: app.into(),
+        p2p_key: Some(format!("{app}/{user}")),
+        p2p_user: Some(user.into()),
+        dissolved: false,
+        created_at_ms: now,
+    }
+}
+
+fn message(id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
+    MessageRow {
+        message_id: id.into(),
+        chat_id: String::new(),
+        sender_app: "cli_a".into(),
+        msg_type: "text".into(),
+        content: format!("{{\"text\":\"{id}\"}}"),
+        uuid: uuid.map(Into::into),
+        create_time_ms: now,
+        update_time_ms: now,
+        updated: false,
+        recalled: false,
+        deleted: false,
+    }
+}
+
+fn card(title: &str) -> OpenAppFeedCard {
+    serde_json::from_value(serde_json::json!({
+        "title": title, "preview": "p", "link": {"link": "https://example.com/"}
+    }))
+    .expect("a card")
+}
+
+fn cards_for(app: &str, biz: &str, title: &str, users: &[&str], now: i64) -> NewFeedCards {
+    NewFeedCards {
+        app_id: app.into(),
+        biz_id: biz.into(),
+        card: card(title),
+        user_ids: users.iter().map(|u| u.to_string()).collect(),
+        now_ms: now,
+        unread: 1,
+    }
+}
+
+fn merge(stored: &mut OpenAppFeedCard, edit: &FeedCardEdit) -> UpdateEffects {
+    stored.apply_update(&edit.patch, &edit.fields)
+}
+
+/// Runs `n` copies of `f` at once (all released by one barrier) and collects their results.
+async fn race<T, F, Fut>(n: usize, f: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let work = f(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.expect("a racing task panicked"));
+    }
+    out
+}
+
+pub async fn tokens_are_reused_under_the_30_minute_rule(s: Arc<dyn Store>) {
+    let t0 = 1_000_000;
+    let first = s
+        .issue_token(token("a", "cli_a", t0), t0, HOUR / 2)
+        .await
+        .unwrap();
+    assert_eq!(first.token, "t-a");
+    let later = t0 + HOUR;
+    let again = s
+        .issue_token(token("b", "cli_a", later), later, HOUR / 2)
+        .await
+        .unwrap();
+    assert_eq!(again, first, "an hour left: the same token");
+    let late = t0 + 2 * HOUR - HOUR / 4;
+    let renewed = s
+        .issue_token(token("c", "cli_a", late), late, HOUR / 2)
+        .await
+        .unwrap();
+    assert_eq!(renewed.token, "t-c", "15 minutes left: a new token");
+    assert!(
+        s.find_token("t-a").await.unwrap().is_some(),
+        "the old one stays"
+    );
+    let other = s
+        .issue_token(token("d", "cli_b", late), late, HOUR / 2)
+        .await
+        .unwrap();
+    assert_eq!(other.token, "t-d", "apps do not share tokens");
+    assert_eq!(s.find_token("t-zzz").await.unwrap(), None);
+}
+
+pub async fn racing_token_requests_give_one_live_token(s: Arc<dyn Store>) {
+    let now = 5_000_000;
+    let issued = race(50, |i| {
+        let s = s.clone();
+        async move {
+            s.issue_token(token(&format!("race{i}"), "cli_a", now), now, HOUR / 2)
+                .await
+                .unwrap()
+                .token
+        }
+    })
+    .await;
+    let distinct: HashSet<_> = issued.iter().collect();
+    assert_eq!(distinct.len(), 1, "50 racing requests got {distinct:?}");
+}
+
+pub async fn chats_and_members(s: Arc<dyn Store>) {
+    let now = 10_000;
+    let members = [
+        (MemberKind::Bot, "cli_a".to_string()),
+        (MemberKind::User, "u1".to_string()),
+        (MemberKind::User, "u2".to_string()),
+    ];
+    s.insert_chat(&group("oc_1", now), &members).await.unwrap();
+    assert_eq!(s.get_chat("oc_1").await.unwrap(), Some(group("oc_1", now)));
+    assert_eq!(s.get_chat("oc_none").await.unwrap(), None);
+    let added = s
+        .add_members(
+            "oc_1",
+            &[
+                (MemberKind::User, "u2".to_string()),
+                (MemberKind::User, "u3".to_string()),
+            ],
+            now + 1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(added, 1, "u2 was already in");
+    let ids = ["u3", "u9", "u1"].map(String::from);
+    assert_eq!(
+        s.are_members("oc_1", MemberKind::User, &ids).await.unwrap(),
+        [true, false, true]
+    );
+    assert_eq!(
+        s.are_members("oc_1", MemberKind::Bot, &["cli_a".to_string()])
+            .await
+            .unwrap(),
+        [true]
+    );
+    let (page, total) = s
+        .list_members("oc_1", MemberKind::User, 1, 5)
+        .await
+        .unwrap();
+    assert_eq!((page, total), (vec!["u2".to_string(), "u3".to_string()], 3));
+    assert_eq!(s.find_p2p_chat("cli_a/u1").await.unwrap(), None);
+}
+
+pub async fn racing_chat_creates_with_one_id_store_one_and_fail_the_rest(s: Arc<dyn Store>) {
+    let results = race(20, |_| {
+        let s = s.clone();
+        async move {
+            s.insert_chat(&group("oc_same", 1), &[(MemberKind::User, "u1".into())])
+                .await
+                .is_ok()
+        }
+    })
+    .await;
+    assert_eq!(results.iter().filter(|ok| **ok).count(), 1);
+    // The failures undid only their own work: the winner's chat and member are there.
+    assert!(s.get_chat("oc_same").await.unwrap().is_some());
+    let (_, total) = s
+        .list_members("oc_same", MemberKind::User, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+}
+
+pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
+    let now = 100 * HOUR;
+    s.insert_chat(&group("oc_1", now), &[(MemberKind::Bot, "cli_a".into())])
+        .await
+        .unwrap();
+    let send = |id: &str, at: i64| NewMessage {
+        to: Destination::Chat("oc_1".into()),
+        row: message(id, Some("u-1"), at),
+        uuid_since_ms: at - HOUR,
+    };
+    let first = s.send_message(send("om_1", now)).await.unwrap();
+    let Sent::New(first) = first else {
+        panic!("the first send is new")
+    };
+    assert_eq!(first.chat_id, "oc_1");
+    let dup = s.send_message(send("om_2", now + HOUR - 1)).await.unwrap();
+    assert_eq!(dup, Sent::Duplicate(first.clone()));
+    assert_eq!(s.get_message("om_2").await.unwrap(), None);
+    let later = s.send_message(send("om_3", now + HOUR + 1)).await.unwrap();
+    assert!(matches!(later, Sent::New(m) if m.message_id == "om_3"));
+    assert_eq!(
+        s.message_by_uuid("cli_a", "u-1", now).await.unwrap(),
+        Some(first)
+    );
+}
+
+pub async fn racing_sends_with_one_uuid_store_one_message(s: Arc<dyn Store>) {
+    let now = 100 * HOUR;
+    let sent = race(50, |i| {
+        let s = s.clone();
+        async move {
+            let msg = NewMessage {
+                to: Destination::P2p(p2p(&format!("oc_{i}"), "cli_a", "u1", now)),
+                row: message(&format!("om_{i}"), Some("same"), now),
+                uuid_since_ms: now - HOUR,
+            };
+            match s.send_message(msg).await.unwrap() {
+                Sent::New(m) => (true, m.message_id),
+                Sent::Duplicate(m) => (false, m.message_id),
+            }
+        }
+    })
+    .await;
+    assert_eq!(sent.iter().filter(|(new, _)| *new).count(), 1);
+    let ids: HashSet<_> = sent.iter().map(|(_, id)| id).collect();
+    assert_eq!(ids.len(), 1, "every caller sees the one message");
+}
+
+pub async fn racing_first_sends_to_a_user_open_one_chat(s: Arc<dyn Store>) {
+    let now = 100 * HOUR;
+    let chats = race(50, |i| {
+        let s = s.clone();
+        async move {
+            let msg = NewMessage {
+                to: Destination::P2p(p2p(&format!("oc_{i}"), "cli_a", "u7", now)),
+                row: message(&format!("om_{i}"), None, now),
+                uuid_since_ms: now - HOUR,
+            };
+            match s.send_message(msg).await.unwrap() {
+                Sent::New(m) => m.chat_id,
+                Sent::Duplicate(_) => panic!("no uuid, no duplicate"),
+            }
+        }
+    })
+    .await;
+    let distinct: HashSet<_> = chats.iter().collect();
+    assert_eq!(distinct.len(), 1, "one chat, 50 messages: {distinct:?}");
+    let chat = s.find_p2p_chat("cli_a/u7").await.unwrap().unwrap();
+    assert_eq!(&chat.chat_id, chats[0].as_str());
+    let both = ["cli_a".to_string()];
+    assert_eq!(
+        s.are_members(&chat.chat_id, MemberKind::Bot, &both)
+            .await
+            .unwrap(),
+        [true]
+    );
+    assert_eq!(
+        s.list_members(&chat.chat_id, MemberKind::User, 0, 5)
+            .await
+            .unwrap(),
+        (vec!["u7".to_string()], 1)
+    );
+}
+
+pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
+    s.insert_chat(&group("oc_1", 1), &[]).await.unwrap();
+    let msg = NewMessage {
+        to: Destination::Chat("oc_1".into()),
+        row: message("om_1", None, 1),
+        uuid_since_ms: 0,
+    };
+    s.send_message(msg).await.unwrap();
+    assert!(s.update_message_content("om_1", "{}", 5).await.unwrap());
+    let m = s.get_message("om_1").await.unwrap().unwrap();
+    assert_eq!(
+        (m.content.as_str(), m.update_time_ms, m.updated),
+        ("{}", 5, true)
+    );
+    assert!(s.recall_message("om_1", 6).await.unwrap());
+    assert!(
+        !s.recall_message("om_1", 7).await.unwrap(),
+        "already recalled"
+    );
+    assert!(!s
+        .update_message_content("om_1", "{\"x\":1}", 8)
+        .await
+        .unwrap());
+    assert!(s.get_message("om_1").await.unwrap().unwrap().recalled);
+    assert!(!s.update_message_content("om_none", "{}", 9).await.unwrap());
+}
+
+pub async fn a_card_is_given_once_per_user(s: Arc<dyn Store>) {
+    let created = s
+        .create_feed_cards(cards_for("cli_a", "b1", "one", &["u1", "u2"], 10))
+        .await
+        .unwrap();
+    assert_eq!(created, [true, true]);
+    let again = s
+        .create_feed_cards(cards_for("cli_a", "b1", "two", &["u2", "u3"], 20))
+        .await
+        .unwrap();
+    assert_eq!(again, [false, true], "u2 keeps the card it had");
+    let u2 = s.feed_card("cli_a", "u2", "b1").await.unwrap().unwrap();
+    assert_eq!(u2.card.title.as_deref(), Some("one"));
+    assert_eq!((u2.created_at_ms, u2.sort_time_ms, u2.unread), (10, 10, 1));
+    let other_app = s
+        .create_feed_cards(cards_for("cli_b", "b1", "b's", &["u2"], 30))
+        .await
+        .unwrap();
+    assert_eq!(other_app, [true], "biz_ids are per app");
+    assert_eq!(s.feed_cards_of_user("cli_a", "u2").await.unwrap().len(), 1);
+    assert_eq!(s.feed_card("cli_a", "u9", "b1").await.unwrap(), None);
+    let racing = race(20, |i| {
+        let s = s.clone();
+        async move {
+            s.create_feed_cards(cards_for("cli_a", "race", &format!("{i}"), &["u5"], 40))
+                .await
+                .unwrap()[0]
+        }
+    })
+    .await;
+    assert_eq!(racing.iter().filter(|new| **new).count(), 1);
+}
+
+pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
+    s.create_feed_cards(cards_for("cli_a", "b1", "old", &["u1", "u2", "u3"], 10))
+        .await
+        .unwrap();
+    let edit = |user: &str, fields: &[&str]| FeedCardEdit {
+        user_id: user.into(),
+        biz_id: "b1".into(),
+        patch: card("new"),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+    };
+    let found = s
+        .update_feed_cards(
+            "cli_a",
+            vec![
+                edit("u1", &[update_field::TITLE, update_field::SORT_TIME]),
+                edit("u2", &[update_field::NOTIFY]),
+                edit("u9", &[update_field::TITLE]),
+            ],
+            merge,
+            50,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, [true, true, false]);
+    let u1 = s.feed_card("cli_a", "u1", "b1").await.unwrap().unwrap();
+    assert_eq!(u1.card.title.as_deref(), Some("new"));
+    assert_eq!(
+        (u1.sort_time_ms, u1.display_time_ms, u1.updated_at_ms),
+        (50, 10, 50)
+    );
+    let u2 = s.feed_card("cli_a", "u2", "b1").await.unwrap().unwrap();
+    assert_eq!(u2.card.title.as_deref(), Some("old"));
+    assert_eq!(u2.unread, 2);
+    let u3 = s.feed_card("cli_a", "u3", "b1").await.unwrap().unwrap();
+    assert_eq!(u3.card.title.as_deref(), Some("old"), "u3 was not named");
+    assert_eq!(u3.updated_at_ms, 10);
+    let other_app = s
+        .update_feed_cards("cli_b", vec![edit("u1", &[update_field::TITLE])], merge, 60)
+        .await
+        .unwrap();
+    assert_eq!(other_app, [false]);
+}
+
+pub async fn deletes_report_what_existed(s: Arc<dyn Store>) {
+    s.create_feed_cards(cards_for("cli_a", "b1", "t", &["u1", "u2"], 10))
+        .await
+        .unwrap();
+    let gone = s
+        .delete_feed_cards(
+            "cli_a",
+            vec![
+                ("u1".into(), "b1".into()),
+                ("u1".into(), "b1".into()),
+                ("u3".into(), "b1".into()),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone, [true, false, false]);
+    assert_eq!(s.feed_card("cli_a", "u1", "b1").await.unwrap(), None);
+    assert!(s.feed_card("cli_a", "u2", "b1").await.unwrap().is_some());
+    // The content u2 still shares survived u1's delete; a new card under the same biz_id works.
+    s.delete_feed_cards("cli_a", vec![("u2".into(), "b1".into())])
+        .await
+        .unwrap();
+    let again = s
+        .create_feed_cards(cards_for("cli_a", "b1", "t2", &["u1"], 20))
+        .await
+        .unwrap();
+    assert_eq!(again, [true]);
+}
+
+pub async fn the_feed_pages_in_order_without_repeats(s: Arc<dyn Store>) {
+    for i in 0..25 {
+        s.create_feed_cards(cards_for("cli_a", &format!("b{i:02}"), "t", &["u1"], i % 5))
+            .await
+            .unwrap();
+    }
+    s.create_feed_cards(cards_for("cli_b", "b00", "t", &["u1"], 4))
+        .await
+        .unwrap();
+    let mut pinned = card("pinned");
+    pinned.time_sensitive = Some(true);
+    let mut pin = cards_for("cli_a", "zz", "pinned", &["u1"], 0);
+    pin.card = pinned;
+    s.create_feed_cards(pin).await.unwrap();
+    let mut seen = Vec::new();
+    let mut after: Option<FeedCursor> = None;
+    loop {
+        let page = s.feed_page("u1", after.as_ref(), 4).await.unwrap();
+        if page.cards.is_empty() {
+            break;
+        }
+        assert!(page.cards.len() <= 4);
+        let last = page.cards.last().unwrap();
+        after = Some(FeedCursor {
+            time_sensitive: last.card.time_sensitive.unwrap_or(false),
+            sort_time_ms: last.sort_time_ms,
+            key: last.biz_id.clone(),
+            app_id: last.app_id.clone(),
+        });
+        seen.extend(page.cards);
+    }
+    assert_eq!(seen.len(), 27, "every card once");
+    assert_eq!(seen[0].biz_id, "zz", "time-sensitive first");
+    let order: Vec<(i64, &str, &str)> = seen[1..]
+        .iter()
+        .map(|c| (-c.sort_time_ms, c.biz_id.as_str(), c.app_id.as_str()))
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "latest first, then by biz_id and app");
+    let distinct: HashSet<_> = seen.iter().map(|c| (&c.app_id, &c.biz_id)).collect();
+    assert_eq!(distinct.len(), 27);
+}
+
+pub async fn pins_and_buttons(s: Arc<dyn Store>) {
+    let members = [
+        (MemberKind::Bot, "cli_a".to_string()),
+        (MemberKind::User, "u1".to_string()),
+        (MemberKind::User, "u2".to_string()),
+    ];
+    s.insert_chat(&group("oc_1", 5), &members).await.unwrap();
+    s.set_pins("cli_a", "oc_1", &["u1".to_string()], true, 6)
+        .await
+        .unwrap();
+    let chat_of = |rows: FeedRows, id: &str| rows.chats.into_iter().find(|c| c.chat.chat_id == id);
+    let u1 = chat_of(s.feed_page("u1", None, 10).await.unwrap(), "oc_1").unwrap();
+    assert_eq!(u1.pinned_by.as_deref(), Some("cli_a"));
+    assert_eq!(u1.joined_at_ms, 5);
+    let u2 = chat_of(s.feed_page("u2", None, 10).await.unwrap(), "oc_1").unwrap();
+    assert_eq!(u2.pinned_by, None);
+    s.set_pins("cli_a", "oc_1", &["u1".to_string()], false, 7)
+        .await
+        .unwrap();
+    let u1 = chat_of(s.feed_page("u1", None, 10).await.unwrap(), "oc_1").unwrap();
+    assert_eq!(u1.pinned_by, None);
+
+    s.pin_p2p_chats("cli_a", vec![p2p("oc_p", "cli_a", "u3", 8)], true, 8)
+        .await
+        .unwrap();
+    s.pin_p2p_chats("cli_a", vec![p2p("oc_q", "cli_a", "u3", 9)], true, 9)
+        .await
+        .unwrap();
+    let rows = s.feed_page("u3", None, 10).await.unwrap();
+    assert_eq!(rows.chats.len(), 1, "the chat was opened once");
+    assert_eq!(rows.chats[0].chat.chat_id, "oc_p");
+    assert_eq!(rows.chats[0].pinned_by.as_deref(), Some("cli_a"));
+
+    let buttons: Vec<Button> = serde_json::from_value(serde_json::json!([
+        {"action_type": "url_page", "text": {"text": "Open"}, "multi_url": {"url": "https://x.cn/"}}
+    ]))
+    .unwrap();
+    s.set_chat_buttons("cli_a", "oc_1", &["u1".to_string()], &buttons, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.chat_buttons("cli_a", "oc_1", "u1").await.unwrap(),
+        Some(buttons.clone())
+    );
+    assert_eq!(s.chat_buttons("cli_a", "oc_1", "u2").await.unwrap(), None);
+    let rows = s.feed_page("u1", None, 10).await.unwrap();
+    assert_eq!(
+        rows.buttons,
+        vec![("cli_a".to_string(), "oc_1".to_string(), buttons)]
+    );
+}

@@ -1,0 +1,72 @@
+//! The store contract (`larkfeed_server::store::contract`) on each SQLite flavour: a database
+//! file with the default durability, a file synced at every commit, and memory.
+
+use larkfeed_server::store::contract;
+use larkfeed_server::store::sqlite::{Durability, Location, SqliteStore};
+use larkfeed_server::store::Store;
+use std::sync::Arc;
+
+fn file_store(durability: Durability) -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join("contract.db"));
+    (
+        Arc::new(SqliteStore::open(&location, durability).unwrap()),
+        dir,
+    )
+}
+
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {
+        mod file {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, _dir) = file_store(Durability::Normal);
+                    contract::$name(store).await;
+                }
+            )*
+        }
+        mod file_synced {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, _dir) = file_store(Durability::Full);
+                    contract::$name(store).await;
+                }
+            )*
+        }
+        mod memory {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let store = SqliteStore::open(&Location::Memory, Durability::Normal).unwrap();
+                    contract::$name(Arc::new(store)).await;
+                }
+            )*
+        }
+
+        #[test]
+        fn every_contract_test_runs_here() {
+            assert_eq!([$(stringify!($name)),*].as_slice(), contract::ALL);
+        }
+    };
+}
+
+contract_tests!(
+    tokens_are_reused_under_the_30_minute_rule,
+    racing_token_requests_give_one_live_token,
+    chats_and_members,
+    racing_chat_creates_with_one_id_store_one_and_fail_the_rest,
+    a_uuid_sends_once_inside_its_window,
+    racing_sends_with_one_uuid_store_one_message,
+    racing_first_sends_to_a_user_open_one_chat,
+    message_updates_and_recalls,
+    a_card_is_given_once_per_user,
+    an_update_changes_only_the_named_users_cards,
+    deletes_report_what_existed,
+    the_feed_pages_in_order_without_repeats,
+    pins_and_buttons,
+);
