@@ -11,9 +11,14 @@ struct Server {
 }
 
 fn start(db: &std::path::Path) -> Server {
+    start_with(db.as_os_str(), &[])
+}
+
+fn start_with(db: &std::ffi::OsStr, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
         .args(["serve", "--port", "0", "--database"])
         .arg(db)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -110,4 +115,167 @@ async fn acknowledged_writes_survive_kill_9() {
     assert_eq!(reasons, vec!["DUPLICATED"; 3], "every card survived");
     second.child.kill().unwrap();
     second.child.wait().unwrap();
+}
+
+async fn first_app(base: &str) -> (String, Vec<String>) {
+    let world: Value = reqwest::get(format!("{base}/_larkfeed/world"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app = &world["apps"][0];
+    let creds = json!({"app_id": app["app_id"], "app_secret": app["app_secret"]});
+    let answer = post(
+        base,
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        None,
+        creds,
+    )
+    .await;
+    let users = (0..5)
+        .map(|i| app["users"][i]["open_id"].as_str().unwrap().to_string())
+        .collect();
+    (
+        answer["tenant_access_token"].as_str().unwrap().to_string(),
+        users,
+    )
+}
+
+fn one_card(biz_id: &str, user: &str) -> Value {
+    json!({
+        "app_feed_card": {"biz_id": biz_id, "title": "t", "link": {"link": "https://www.feishu.cn/"}},
+        "user_ids": [user],
+    })
+}
+
+/// Eight writers at once, killed mid-stream: every write that was acknowledged is there after a
+/// restart (each group commit answers its callers only once it is in the WAL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_of_concurrent_writers_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("larkfeed.db");
+    let mut first = start_with(db.as_os_str(), &["--rate-limits", "off"]);
+    let (token, users) = first_app(&first.base).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let (base, token, user) = (first.base.clone(), token.clone(), users[w % 5].clone());
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let biz = format!("w{w}-{i}");
+                    let sent = http
+                        .post(format!("{base}/open-apis/im/v2/app_feed_card"))
+                        .bearer_auth(&token)
+                        .json(&one_card(&biz, &user))
+                        .send()
+                        .await;
+                    let Ok(resp) = sent else { break };
+                    let Ok(body) = resp.json::<Value>().await else {
+                        break;
+                    };
+                    if body["code"] == 0 && body["data"]["failed_cards"] == json!([]) {
+                        acked.push((biz, user.clone()));
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    first.child.kill().unwrap(); // SIGKILL while the writers are mid-request
+    first.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut acked = Vec::new();
+    for w in writers {
+        acked.extend(w.await.unwrap());
+    }
+    assert!(
+        acked.len() > 50,
+        "only {} writes were acknowledged",
+        acked.len()
+    );
+
+    let mut second = start_with(db.as_os_str(), &["--rate-limits", "off"]);
+    let http = reqwest::Client::new();
+    for (biz, user) in &acked {
+        let again: Value = http
+            .post(format!("{}/open-apis/im/v2/app_feed_card", second.base))
+            .bearer_auth(&token)
+            .json(&one_card(biz, user))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            again["data"]["failed_cards"][0]["reason"], "DUPLICATED",
+            "acknowledged card {biz} was lost: {again}"
+        );
+    }
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+}
+
+/// `--database memory`: the start-up says so, the API works, nothing is written where the
+/// server runs, and SIGTERM ends it cleanly with its RAM files gone.
+#[tokio::test]
+async fn a_memory_database_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take(2)
+        .map(Result::unwrap)
+        .collect();
+    let base = lines[0].strip_prefix("larkfeed listening on ").unwrap();
+    assert!(lines[1].contains("in memory"), "{lines:?}");
+    let (token, users) = first_app(base).await;
+    let created = post(
+        base,
+        "/open-apis/im/v2/app_feed_card",
+        Some(&token),
+        one_card("m-1", &users[0]),
+    )
+    .await;
+    assert_eq!(created["code"], 0, "{created}");
+    let ram_dir = format!("larkfeed-mem-{}-", child.id());
+    let ram_files = || {
+        std::fs::read_dir("/dev/shm")
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&ram_dir))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    if std::path::Path::new("/dev/shm").is_dir() {
+        assert_eq!(ram_files(), 1, "the database lives in /dev/shm");
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "SIGTERM ends the server cleanly: {exit:?}");
+    assert_eq!(ram_files(), 0, "the RAM files are removed");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written where the server ran"
+    );
 }

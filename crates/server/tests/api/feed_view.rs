@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn the_feed_shows_cards_chats_buttons_and_pins_in_order() {
@@ -172,4 +172,82 @@ async fn a_deleted_card_and_a_recalled_message_leave_the_feed_as_it_was() {
     .await
     .assert_ok();
     assert_eq!(t.feed(&user).await[0]["sort_time"], start);
+}
+
+#[tokio::test]
+async fn the_feed_comes_a_page_at_a_time_newest_first() {
+    let t = spawn_with(larkfeed_server::world::World::default_world(), false).await;
+    t.freeze_at_a_minute();
+    let user = t.open_id(0, 0);
+    for i in 0..45 {
+        t.clock.advance_ms(if i % 3 == 0 { 1 } else { 0 }); // ties in sort time, too
+        let mut body = seed_feed_card(std::slice::from_ref(&user));
+        body["app_feed_card"]["biz_id"] = json!(format!("page-{i:02}"));
+        t.call(
+            0,
+            Method::POST,
+            "/open-apis/im/v2/app_feed_card",
+            Some(body),
+        )
+        .await
+        .assert_ok();
+    }
+    t.group(0, &[0]).await; // a chat joins the feed, newest of all
+    let mut seen: Vec<Value> = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let path = match token.as_str() {
+            "" => format!("/_larkfeed/users/{user}/feed?page_size=20"),
+            t => format!("/_larkfeed/users/{user}/feed?page_size=20&page_token={t}"),
+        };
+        let a = t.raw(Method::GET, &path, None, None).await;
+        let data = a.assert_ok().clone();
+        pages += 1;
+        let entries = data["entries"].as_array().unwrap();
+        assert!(entries.len() <= 20);
+        seen.extend(entries.iter().cloned());
+        if !data["has_more"].as_bool().unwrap() {
+            assert_eq!(data["page_token"], "");
+            break;
+        }
+        token = data["page_token"].as_str().unwrap().to_string();
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 46, "45 cards and the chat, each once");
+    assert_eq!(seen[0]["kind"], "chat", "the newest entry first");
+    let times: Vec<i64> = seen
+        .iter()
+        .map(|e| e["sort_time"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    let ids: std::collections::HashSet<String> = seen
+        .iter()
+        .map(|e| format!("{}{}", e["biz_id"], e["chat_id"]))
+        .collect();
+    assert_eq!(ids.len(), 46);
+}
+
+#[tokio::test]
+async fn feed_paging_parameters_are_checked() {
+    let t = spawn_app().await;
+    let user = t.user_id(0);
+    for bad in ["page_size=0", "page_size=101", "page_size=x"] {
+        t.raw(
+            Method::GET,
+            &format!("/_larkfeed/users/{user}/feed?{bad}"),
+            None,
+            None,
+        )
+        .await
+        .assert_invalid(230001, "page_size");
+    }
+    t.raw(
+        Method::GET,
+        &format!("/_larkfeed/users/{user}/feed?page_token=zz"),
+        None,
+        None,
+    )
+    .await
+    .assert_invalid(230001, "page_token");
 }

@@ -11,5 +11,6 @@ mod helpers;
 mod limits;
 mod messages;
 mod persistence;
+mod races;
 mod time_sensitive;
 mod tokens;
