@@ -238,7 +238,7 @@ async fn a_memory_database_leaves_nothing_behind() {
         .unwrap();
     let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
         .lines()
-        .take(2)
+        .take(6) // the whole banner, before the pipe closes
         .map(Result::unwrap)
         .collect();
     let base = lines[0].strip_prefix("larkfeed listening on ").unwrap();
