@@ -18,7 +18,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
   printf '[[apps]]\nname = "Bench App"\n'
 } > "$work/world.toml"
 
-LARKFEED_LOG=warn target/release/larkfeed serve --port 0 --database "$work/bench.db" \
+LARKFEED_LOG=warn target/release/larkfeed serve --port 0 --database "${LARKFEED_BENCH_DB:-$work/bench.db}" \
   --world "$work/world.toml" --rate-limits off > "$work/larkfeed.out" &
 target/release/examples/trivial > "$work/trivial.out" &
 for f in larkfeed trivial; do
@@ -51,7 +51,7 @@ echo "== larkfeed POST app_feed_card, 20 users ($lf)" >&2
 ours=$(rps "$lf/open-apis/im/v2/app_feed_card")
 cards=$(python3 - "$work/bench.db" <<'PY'
 import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute("select count(*) from app_feed_cards").fetchone()[0])
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from feed_cards").fetchone()[0])
 PY
 )
 printf '\ntrivial axum: %s req/s\nlarkfeed app_feed_card (20 users): %s req/s (%s cards stored)\nratio: %s\n' \

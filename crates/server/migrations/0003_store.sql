@@ -1,6 +1,8 @@
 -- The store, redesigned: a feed card's content is stored once per create call and shared by the
--- users who got it (an update gives a user's card its own content); per-user rows are clustered
--- by user, with an index in feed order so a page of a feed is one range scan.
+-- users who got it (an update gives a user's card its own content). Per-user rows are clustered
+-- by (app, biz_id), so the rows of one create call share a page; the feed-order index is by user,
+-- newest first, so new cards land on each user's first index page and a page of a feed is one
+-- range scan.
 
 CREATE TABLE feed_card_contents (
     content_id  INTEGER PRIMARY KEY,
@@ -19,7 +21,7 @@ CREATE TABLE feed_cards (
     display_time    BIGINT NOT NULL,
     sort_time       BIGINT NOT NULL,
     unread          BIGINT NOT NULL,
-    PRIMARY KEY (user_id, app_id, biz_id)
+    PRIMARY KEY (app_id, biz_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX feed_cards_in_feed_order
     ON feed_cards (user_id, time_sensitive DESC, sort_time DESC, biz_id, app_id);

@@ -5,7 +5,7 @@
 //! - **Reads** run on a small pool of read-only connections, straight on the calling task: WAL
 //!   readers see the last commit and never wait for the writer. Reads are point lookups or
 //!   bounded pages, so they take microseconds.
-//! - **Checkpoints** run on their own thread, so no write waits for the WAL to be copied back.
+//! - **Checkpoints** are made by the writer every [`CHECKPOINT_PAGES`] WAL pages, between batches.
 //! - **Durability:** WAL with `synchronous = NORMAL` by default: an acknowledged write is in the
 //!   WAL file and survives the process being killed; a power loss may lose the writes since the
 //!   last checkpoint (a fraction of a second) but never corrupts the file. [`Durability::Full`]
@@ -20,8 +20,7 @@ use super::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 use writer::Writer;
 
@@ -61,22 +60,18 @@ pub enum Durability {
 
 /// Read connections kept open between reads.
 const IDLE_READERS: usize = 8;
-/// How often the checkpointer copies the WAL back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// WAL pages after which the writer copies the WAL back into the database file (about 40 MB).
+/// Rare, large checkpoints write each hot page once for many commits; small ones rewrite the
+/// same pages again and again, and a checkpointer on another thread cannot keep up with a busy
+/// writer, so the WAL would never restart and grow without end.
+const CHECKPOINT_PAGES: i64 = 10_000;
 
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
-    checkpointer_stop: Arc<AtomicBool>,
     /// For [`Location::Memory`]: the RAM folder, removed on drop (after the connections).
     _memory_dir: Option<tempfile::TempDir>,
-}
-
-impl Drop for SqliteStore {
-    fn drop(&mut self) {
-        self.checkpointer_stop.store(true, Ordering::Relaxed);
-    }
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -131,11 +126,8 @@ impl SqliteStore {
             .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn, sync, 16 * 1024)?;
-        // The checkpointer thread does this work, off the write path.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
         migrate::run(&conn)?;
-        let checkpointer_stop = Arc::new(AtomicBool::new(false));
-        start_checkpointer(&path, checkpointer_stop.clone())?;
         Ok(SqliteStore {
             writer: Writer::start(conn)?,
             readers: Readers {
@@ -144,7 +136,6 @@ impl SqliteStore {
                 idle: Mutex::new(Vec::new()),
             },
             path,
-            checkpointer_stop,
             _memory_dir: memory_dir,
         })
     }
@@ -159,7 +150,7 @@ impl SqliteStore {
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.writer.write(f).await
     }
@@ -192,25 +183,6 @@ fn memory_dir() -> anyhow::Result<tempfile::TempDir> {
     Ok(tempfile::Builder::new()
         .prefix(&format!("larkfeed-mem-{}-", std::process::id()))
         .tempdir_in(base)?)
-}
-
-fn start_checkpointer(path: &Path, stop: Arc<AtomicBool>) -> std::io::Result<()> {
-    let path = path.to_path_buf();
-    std::thread::Builder::new()
-        .name("larkfeed-checkpoint".into())
-        .spawn(move || {
-            let Ok(conn) = Connection::open(&path) else {
-                return;
-            };
-            let _ = conn.busy_timeout(Duration::from_millis(100));
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::debug!(error = %e, "checkpoint skipped");
-                }
-            }
-        })
-        .map(|_| ())
 }
 
 struct Readers {
@@ -465,7 +437,7 @@ impl TokenStore for SqliteStore {
                 fresh.issued_at_ms,
                 fresh.expires_at_ms
             ])?;
-            Ok(fresh)
+            Ok(fresh.clone())
         })
         .await
     }
@@ -597,19 +569,17 @@ fn message_by_uuid(
 impl MessageStore for SqliteStore {
     async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent> {
         self.write(move |conn| {
-            let NewMessage {
-                to,
-                mut row,
-                uuid_since_ms,
-            } = msg;
+            let mut row = msg.row.clone();
             if let Some(uuid) = &row.uuid {
-                if let Some(first) = message_by_uuid(conn, &row.sender_app, uuid, uuid_since_ms)? {
+                if let Some(first) =
+                    message_by_uuid(conn, &row.sender_app, uuid, msg.uuid_since_ms)?
+                {
                     return Ok(Sent::Duplicate(first));
                 }
             }
-            row.chat_id = match to {
-                Destination::Chat(chat_id) => chat_id,
-                Destination::P2p(chat) => open_p2p_chat(conn, &chat)?.chat_id,
+            row.chat_id = match &msg.to {
+                Destination::Chat(chat_id) => chat_id.clone(),
+                Destination::P2p(chat) => open_p2p_chat(conn, chat)?.chat_id,
             };
             conn.prepare_cached(&format!(
                 "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -1064,7 +1034,6 @@ fn feed_rows(
 #[async_trait]
 impl Store for SqliteStore {
     async fn close(&self) -> StoreResult<()> {
-        self.checkpointer_stop.store(true, Ordering::Relaxed);
         self.writer.close().await
     }
 

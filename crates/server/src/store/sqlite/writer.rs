@@ -1,8 +1,13 @@
 //! The one writer: a thread that owns the write connection and commits many callers' writes in
-//! one transaction (group commit). Each caller's work runs inside its own savepoint, so one
-//! caller's error undoes only its own writes; every caller hears back only after the commit, so
-//! an acknowledged write is in the WAL. While one batch commits, the next one queues up: the
-//! busier the server, the more writes share a commit.
+//! one transaction (group commit). Every caller hears back only after the commit, so an
+//! acknowledged write is in the WAL. While one batch commits, the next one queues up: the busier
+//! the server, the more writes share a commit.
+//!
+//! If one caller's work fails, the whole batch is rolled back and each caller's work is run
+//! again in a transaction of its own, so an error undoes only its own writes. (Savepoints per
+//! caller would do the same without the second run, but they copy every page a caller touches,
+//! which cost more than the rare re-run.) Work is therefore `Fn`: it may run twice, and sees
+//! only what the transaction it ends up in sees.
 
 use super::super::{StoreError, StoreResult};
 use rusqlite::Connection;
@@ -14,14 +19,14 @@ const MAX_BATCH: usize = 256;
 
 /// One caller's work: run inside the transaction, answered after the commit.
 trait Job: Send {
-    /// Runs the work; its result is kept until the commit.
+    /// Runs the work (again, if it ran before); its result is kept until the commit.
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller: with the work's result if the commit succeeded, else `failed`.
     fn finish(self: Box<Self>, failed: Option<StoreError>);
 }
 
 struct Work<T, F> {
-    f: Option<F>,
+    f: F,
     result: Option<StoreResult<T>>,
     reply: oneshot::Sender<StoreResult<T>>,
 }
@@ -29,13 +34,10 @@ struct Work<T, F> {
 impl<T, F> Job for Work<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+    F: Fn(&Connection) -> StoreResult<T> + Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
-        let result = match self.f.take() {
-            Some(f) => f(conn),
-            None => Err(StoreError::Closed),
-        };
+        let result = (self.f)(conn);
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -77,11 +79,11 @@ impl Writer {
     pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(Work {
-            f: Some(f),
+            f,
             result: None,
             reply,
         });
@@ -131,45 +133,49 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Message>) {
 }
 
 fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
-    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
-        let msg = e.to_string();
-        for job in batch.drain(..) {
-            job.finish(Some(StoreError::Backend(msg.clone())));
-        }
-        return;
-    }
-    for job in batch.iter_mut() {
-        let step = (|| -> rusqlite::Result<()> {
-            exec(conn, "SAVEPOINT job")?;
+    let together = (|| -> rusqlite::Result<bool> {
+        exec(conn, "BEGIN IMMEDIATE")?;
+        for job in batch.iter_mut() {
             if !job.run(conn) {
-                exec(conn, "ROLLBACK TO job")?;
+                exec(conn, "ROLLBACK")?;
+                return Ok(false);
             }
-            exec(conn, "RELEASE job")
-        })();
-        if let Err(e) = step {
-            // The savepoint machinery itself failed: the transaction cannot be trusted.
-            let _ = conn.execute_batch("ROLLBACK");
-            let msg = e.to_string();
-            for job in batch.drain(..) {
-                job.finish(Some(StoreError::Backend(msg.clone())));
-            }
-            return;
         }
-    }
-    match exec(conn, "COMMIT") {
-        Ok(()) => {
+        exec(conn, "COMMIT")?;
+        Ok(true)
+    })();
+    match together {
+        Ok(true) => {
             for job in batch.drain(..) {
                 job.finish(None);
             }
         }
+        // One caller's work failed: each again on its own.
+        Ok(false) => {
+            for mut job in batch.drain(..) {
+                let alone = (|| -> rusqlite::Result<()> {
+                    exec(conn, "BEGIN IMMEDIATE")?;
+                    let end = if job.run(conn) { "COMMIT" } else { "ROLLBACK" };
+                    exec(conn, end)
+                })();
+                job.finish(alone.err().map(|e| rollback_after(conn, e)));
+            }
+        }
         Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            let msg = e.to_string();
+            let msg = rollback_after(conn, e).to_string();
             for job in batch.drain(..) {
                 job.finish(Some(StoreError::Backend(msg.clone())));
             }
         }
     }
+}
+
+/// Ends whatever transaction an error left open, and says what went wrong.
+fn rollback_after(conn: &Connection, e: rusqlite::Error) -> StoreError {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    super::backend(e)
 }
 
 /// Runs a statement without arguments from the connection's statement cache.
