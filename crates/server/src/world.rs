@@ -119,6 +119,8 @@ pub struct World {
     open_index: HashMap<String, (usize, usize)>,
     /// union_id → (developer, user index)
     union_index: HashMap<String, (String, usize)>,
+    /// Every app's (open_id, union_id) of every user, computed once: `[app][user]`.
+    ids: Vec<Vec<(String, String)>>,
 }
 
 fn digest_hex(parts: &[&str], len: usize) -> String {
@@ -290,16 +292,20 @@ impl World {
             email_index,
             open_index: HashMap::new(),
             union_index: HashMap::new(),
+            ids: Vec::new(),
         };
         for ai in 0..world.apps.len() {
+            let mut of_app = Vec::with_capacity(world.users.len());
             for ui in 0..world.users.len() {
-                let open = world.open_id(&world.apps[ai], &world.users[ui]);
-                world.open_index.insert(open, (ai, ui));
-                let union = world.union_id(&world.apps[ai], &world.users[ui]);
+                let open = world.derive_open_id(&world.apps[ai], &world.users[ui]);
+                world.open_index.insert(open.clone(), (ai, ui));
+                let union = world.derive_union_id(&world.apps[ai], &world.users[ui]);
                 world
                     .union_index
-                    .insert(union, (world.apps[ai].developer.clone(), ui));
+                    .insert(union.clone(), (world.apps[ai].developer.clone(), ui));
+                of_app.push((open, union));
             }
+            world.ids.push(of_app);
         }
         Ok(world)
     }
@@ -316,14 +322,28 @@ impl World {
         self.user_id_index[&user.user_id]
     }
 
+    /// The ids of `user` as `app` sees them, from the table made at load time.
+    fn ids(&self, app: &App, user: &User) -> &(String, String) {
+        let ai = self.app_index[&app.app_id];
+        &self.ids[ai][self.user_index(user)]
+    }
+
     pub fn open_id(&self, app: &App, user: &User) -> String {
+        self.ids(app, user).0.clone()
+    }
+
+    pub fn union_id(&self, app: &App, user: &User) -> String {
+        self.ids(app, user).1.clone()
+    }
+
+    fn derive_open_id(&self, app: &App, user: &User) -> String {
         format!(
             "ou_{}",
             digest_hex(&["open_id", &app.app_id, &user.user_id], 32)
         )
     }
 
-    pub fn union_id(&self, app: &App, user: &User) -> String {
+    fn derive_union_id(&self, app: &App, user: &User) -> String {
         format!(
             "on_{}",
             digest_hex(
