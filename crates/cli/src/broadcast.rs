@@ -2,9 +2,10 @@
 //! limit, with a journal so that a run that is stopped resumes without giving anyone a second card.
 //!
 //! The journal is a JSON-lines file: a header with the card's `biz_id`, then one line per chunk
-//! the server answered, written (and synced) before the next chunk is sent. On resume, users in the
-//! journal are skipped. A chunk sent but not yet journaled when the run stopped is sent again; the
-//! server answers `DUPLICATED` for those users (the `biz_id` is the same), which counts as done.
+//! the server answered, written (and synced) as each answer arrives. Up to `--concurrency` chunks
+//! are in flight at once. On resume, users in the journal are skipped. A chunk sent but not yet
+//! journaled when the run stopped is sent again; the server answers `DUPLICATED` for those users
+//! (the `biz_id` is the same), which counts as done.
 
 use crate::commands::{read_json, IdTypeArg};
 use crate::output::{self, Format};
@@ -36,6 +37,10 @@ pub struct BroadcastArgs {
     /// Requests a second (each for up to 20 users); the platform allows 10. 0 means unpaced.
     #[arg(long, default_value_t = 10)]
     pub rate: u32,
+    /// Requests in flight at once. More goes faster against a server without limits (with
+    /// `--rate 0`); each chunk in flight when a run stops is sent again on resume.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
     #[command(flatten)]
     pub ids: IdTypeArg,
 }
@@ -244,15 +249,37 @@ pub async fn run(
             failed.entry(why.clone()).or_default().push(user.clone());
         }
     }
-    for chunk in todo.chunks(MAX_USERS) {
-        if let Some(t) = ticker.as_mut() {
-            t.tick().await;
+    let mut chunks = todo.chunks(MAX_USERS);
+    let mut next = chunks.next();
+    let mut in_flight = tokio::task::JoinSet::new();
+    loop {
+        if next.is_none() && in_flight.is_empty() {
+            break;
         }
-        let req = CreateAppFeedCardRequest {
-            app_feed_card: Some(card.clone()),
-            user_ids: Some(chunk.to_vec()),
+        let can_send = next.is_some() && in_flight.len() < args.concurrency as usize;
+        let done = tokio::select! {
+            // Answers first, so each is journaled as soon as it arrives.
+            biased;
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => done,
+            () = next_tick(&mut ticker), if can_send => {
+                if let Some(chunk) = next.take() {
+                    let req = CreateAppFeedCardRequest {
+                        app_feed_card: Some(card.clone()),
+                        user_ids: Some(chunk.to_vec()),
+                    };
+                    let (client, chunk) = (client.clone(), chunk.to_vec());
+                    in_flight.spawn(async move {
+                        let answer = client.create_app_feed_card(&req, id_type).await;
+                        (chunk, answer)
+                    });
+                }
+                next = chunks.next();
+                continue;
+            }
         };
-        let answer = match client.create_app_feed_card(&req, id_type).await {
+        let (chunk, answer) =
+            done.map_err(|e| Failure::Config(format!("a request task failed: {e}")))?;
+        let answer = match answer {
             Ok(a) => a,
             Err(e) => {
                 bar.abandon();
@@ -309,5 +336,12 @@ pub async fn run(
         Ok(())
     } else {
         Err(Failure::Partial)
+    }
+}
+
+/// Waits for the pacing ticker's next tick, or not at all when unpaced.
+async fn next_tick(ticker: &mut Option<tokio::time::Interval>) {
+    if let Some(t) = ticker.as_mut() {
+        t.tick().await;
     }
 }

@@ -16,11 +16,16 @@ struct Server {
 
 impl Server {
     fn start(world: World) -> Server {
+        Server::start_with(world, true)
+    }
+
+    fn start_with(world: World, rate_limits: bool) -> Server {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().join("s.db").display().to_string());
         config.port = 0;
         config.world = world;
+        config.rate_limits = rate_limits;
         let app = rt.block_on(Application::bind(config)).unwrap();
         let (base, state) = (app.base_url(), app.state().clone());
         rt.spawn(app.run());
@@ -431,6 +436,47 @@ fn a_broadcast_killed_midway_resumes_without_a_second_card() {
     let again: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(again["done_in_an_earlier_run"], 301);
     assert_eq!(again["created"], 0);
+}
+
+#[test]
+fn a_broadcast_with_requests_in_parallel_gives_everyone_one_card() {
+    let s = Server::start_with(many_users(300), false);
+    let users: Vec<String> = (0..300).map(|u| s.open_id(u)).collect();
+    let users_file = s.file("users.txt", &users.join("\n"));
+    let card = s.file(
+        "card.json",
+        r#"{"title":"t","link":{"link":"https://example.com/m"}}"#,
+    );
+    let out = s
+        .cli()
+        .args([
+            "feed-card",
+            "broadcast",
+            "--users",
+            &users_file,
+            "--card",
+            &card,
+        ])
+        .args(["--rate", "0", "--concurrency", "8"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let summary: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(summary["created"], 300, "{summary}");
+    assert_eq!(s.api_requests(), 15, "each chunk once");
+    let journal = std::fs::read_to_string(format!("{users_file}.journal")).unwrap();
+    assert_eq!(journal.lines().count(), 16, "a header and a line per chunk");
+    let app_id = s.state.world.apps[0].app_id.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for u in 0..300 {
+        let user_id = s.state.world.users[u].user_id.clone();
+        let cards = rt
+            .block_on(s.state.store.feed_cards_of_user(&app_id, &user_id))
+            .unwrap();
+        assert_eq!(cards.len(), 1, "user {u}");
+    }
 }
 
 #[test]
