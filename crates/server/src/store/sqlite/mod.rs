@@ -1028,6 +1028,21 @@ impl FeedStore for SqliteStore {
     }
 }
 
+/// A user's cards in feed order, `?1` the user and `?2` the limit, narrowed by `filter`.
+fn feed_cards_where(
+    conn: &Connection,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<(FeedCardRow, String)>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CARD_COLUMNS} FROM feed_cards f \
+         JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = ?1 {filter} \
+         ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?2"
+    ))?
+    .query_map(params, card_row)?
+    .collect()
+}
+
 type RawFeed = (
     Vec<(FeedCardRow, String)>,
     Vec<FeedChatRow>,
@@ -1041,34 +1056,38 @@ fn feed_rows(
     limit: u32,
 ) -> StoreResult<RawFeed> {
     let cards = match after {
-        None => conn
-            .prepare_cached(&format!(
-                "SELECT {CARD_COLUMNS} FROM feed_cards f \
-                 JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = ? \
-                 ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?"
-            ))?
-            .query_map(params![user_id, i64::from(limit)], card_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
-        Some(c) => conn
-            .prepare_cached(&format!(
-                "SELECT {CARD_COLUMNS} FROM feed_cards f \
-                 JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = ?1 \
-                 AND (f.time_sensitive < ?2 OR (f.time_sensitive = ?2 AND (f.sort_time < ?3 \
-                   OR (f.sort_time = ?3 AND (f.biz_id > ?4 OR (f.biz_id = ?4 AND f.app_id > ?5)))))) \
-                 ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?6"
-            ))?
-            .query_map(
-                params![
-                    user_id,
-                    i64::from(c.time_sensitive),
-                    c.sort_time_ms,
-                    c.key,
-                    c.app_id,
-                    i64::from(limit)
-                ],
-                card_row,
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?,
+        None => feed_cards_where(conn, "", params![user_id, i64::from(limit)])?,
+        Some(c) => {
+            // Three seeks along the feed-order index instead of one OR, which SQLite could
+            // only answer by scanning the user's cards from the top: the rest of the cursor's
+            // sort time, then the older cards of its kind, then (after the time-sensitive
+            // cards) every other card.
+            let ts = i64::from(c.time_sensitive);
+            let mut cards = feed_cards_where(
+                conn,
+                "AND f.time_sensitive = ?3 AND f.sort_time = ?4 \
+                 AND (f.biz_id > ?5 OR (f.biz_id = ?5 AND f.app_id > ?6))",
+                params![user_id, i64::from(limit), ts, c.sort_time_ms, c.key, c.app_id],
+            )?;
+            let left = |cards: &Vec<_>| i64::from(limit) - cards.len() as i64;
+            if left(&cards) > 0 {
+                let more = feed_cards_where(
+                    conn,
+                    "AND f.time_sensitive = ?3 AND f.sort_time < ?4",
+                    params![user_id, left(&cards), ts, c.sort_time_ms],
+                )?;
+                cards.extend(more);
+            }
+            if c.time_sensitive && left(&cards) > 0 {
+                let more = feed_cards_where(
+                    conn,
+                    "AND f.time_sensitive = 0",
+                    params![user_id, left(&cards)],
+                )?;
+                cards.extend(more);
+            }
+            cards
+        }
     };
     let chat_columns = CHAT_COLUMNS
         .split(", ")
