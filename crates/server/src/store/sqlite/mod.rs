@@ -100,7 +100,10 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn configure(conn: &Connection, sync: &str, cache_kib: u32) -> rusqlite::Result<()> {
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.busy_handler(Some(|tries| {
+        std::thread::sleep(Duration::from_micros(100));
+        tries < 100_000
+    }))?;
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {sync}; PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
     ))?;
@@ -736,33 +739,36 @@ impl FeedCardStore for SqliteStore {
         let users = to_json(&new.user_ids)?;
         let time_sensitive = i64::from(new.card.time_sensitive.unwrap_or(false));
         self.write(move |conn| {
-            let content_id = insert_content(conn, &json, 0)?;
-            // One statement gives the card to every user; RETURNING says who did not have it.
-            let created: HashSet<String> = conn
+            let wanted = new.user_ids.len() as i64;
+            let content_id = insert_content(conn, &json, wanted)?;
+            // One statement gives the card to every user who does not have it yet.
+            let inserted = conn
                 .prepare_cached(
                     "INSERT INTO feed_cards (user_id, app_id, biz_id, content_id, time_sensitive, \
                      created_at, updated_at, display_time, sort_time, unread) \
                      SELECT value, ?1, ?2, ?3, ?4, ?5, ?5, ?5, ?5, ?6 FROM json_each(?7) WHERE true \
-                     ON CONFLICT DO NOTHING RETURNING user_id",
+                     ON CONFLICT DO NOTHING",
                 )?
-                .query_map(
-                    params![
-                        new.app_id,
-                        new.biz_id,
-                        content_id,
-                        time_sensitive,
-                        new.now_ms,
-                        new.unread,
-                        users
-                    ],
-                    |r| r.get(0),
-                )?
-                .collect::<rusqlite::Result<_>>()?;
-            adjust_refs(conn, HashMap::from([(content_id, created.len() as i64)]))?;
-            if created.is_empty() {
-                conn.prepare_cached("DELETE FROM feed_card_contents WHERE content_id = ?")?
-                    .execute([content_id])?;
+                .execute(params![
+                    new.app_id,
+                    new.biz_id,
+                    content_id,
+                    time_sensitive,
+                    new.now_ms,
+                    new.unread,
+                    users
+                ])? as i64;
+            if inserted == wanted {
+                return Ok(vec![true; new.user_ids.len()]);
             }
+            // Some users had the card already: theirs point at an older content.
+            adjust_refs(conn, HashMap::from([(content_id, inserted - wanted)]))?;
+            let created: HashSet<String> = conn
+                .prepare_cached(
+                    "SELECT user_id FROM feed_cards WHERE app_id = ? AND biz_id = ? AND content_id = ?",
+                )?
+                .query_map(params![new.app_id, new.biz_id, content_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
         })
         .await
@@ -1067,7 +1073,14 @@ fn feed_rows(
                 conn,
                 "AND f.time_sensitive = ?3 AND f.sort_time = ?4 \
                  AND (f.biz_id > ?5 OR (f.biz_id = ?5 AND f.app_id > ?6))",
-                params![user_id, i64::from(limit), ts, c.sort_time_ms, c.key, c.app_id],
+                params![
+                    user_id,
+                    i64::from(limit),
+                    ts,
+                    c.sort_time_ms,
+                    c.key,
+                    c.app_id
+                ],
             )?;
             let left = |cards: &Vec<_>| i64::from(limit) - cards.len() as i64;
             if left(&cards) > 0 {
