@@ -2,15 +2,18 @@
 //! environment variables, then a profile file.
 
 use crate::Failure;
-use larkfeed_client::{Client, RetryPolicy, FEISHU};
+use larkfeed_client::{Client, RetryPolicy, FEISHU, LARK};
+
+/// Where the client commands go unless told otherwise: `larkfeed serve` on this machine.
+pub const LOCAL: &str = "http://127.0.0.1:8980";
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConnArgs {
-    /// Base URL of the API: a larkfeed server, or https://open.feishu.cn (the default) or
-    /// https://open.larksuite.com.
+    /// Base URL of the API: a larkfeed server (default: the local one, http://127.0.0.1:8980),
+    /// `feishu` (https://open.feishu.cn), `lark` (https://open.larksuite.com) or any URL.
     #[arg(long, env = "LARKFEED_BASE_URL", global = true)]
     pub base_url: Option<String>,
     /// The app's app_id (cli_…).
@@ -93,11 +96,13 @@ impl ConnArgs {
     /// The client these settings describe.
     pub fn client(&self) -> Result<Client, Failure> {
         let profile = self.profile()?;
-        let base_url = self
-            .base_url
-            .clone()
-            .or(profile.base_url)
-            .unwrap_or_else(|| FEISHU.to_string());
+        let base_url = match self.base_url.clone().or(profile.base_url).as_deref() {
+            // The real platform only when asked for: a test app's secret stays on this machine.
+            None => LOCAL.to_string(),
+            Some("feishu") => FEISHU.to_string(),
+            Some("lark") => LARK.to_string(),
+            Some(url) => url.to_string(),
+        };
         let missing = |what: &str, flag: &str, env: &str| {
             Failure::Config(format!(
                 "no {what}: pass {flag}, set {env}, or add it to a profile"

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use commands::{ChatButton, ChatCmd, FeedCard, MessageCmd};
 use larkfeed_model::FieldError;
 use output::Format;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 const EXIT_CODES: &str = "\
@@ -107,6 +108,10 @@ impl Failure {
 
     fn report(&self) {
         match self {
+            Failure::Client(e) if e.is_connect() => eprintln!(
+                "larkfeed: cannot reach the server at {}\n  is it running? Start one with `larkfeed serve`, or pass --base-url (feishu, lark or a URL)",
+                e.url().unwrap_or("the base URL")
+            ),
             Failure::Client(e) => eprintln!("larkfeed: {e}"),
             Failure::Invalid(f) => eprintln!("larkfeed: invalid request, not sent: {f}"),
             Failure::Usage(m) => eprintln!("larkfeed: {m}"),
@@ -125,6 +130,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     match run(cli).await {

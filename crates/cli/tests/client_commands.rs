@@ -504,3 +504,38 @@ fn a_broadcast_dry_run_shows_the_plan() {
     );
     assert_eq!(s.api_requests(), 0);
 }
+
+#[test]
+fn the_cli_talks_to_the_local_server_unless_told_otherwise() {
+    let dry_run_url = |extra: &[&str]| {
+        let out = Command::cargo_bin("larkfeed")
+            .unwrap()
+            .env_clear()
+            .env("LARKFEED_APP_ID", "cli_x")
+            .env("LARKFEED_APP_SECRET", "s")
+            .args(extra)
+            .args(["token", "--dry-run"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let plan: Value = serde_json::from_slice(&out).unwrap();
+        plan["url"].as_str().unwrap().to_string()
+    };
+    assert!(dry_run_url(&[]).starts_with("http://127.0.0.1:8980/"));
+    assert!(dry_run_url(&["--base-url", "feishu"]).starts_with("https://open.feishu.cn/"));
+    assert!(dry_run_url(&["--base-url", "lark"]).starts_with("https://open.larksuite.com/"));
+    // Nobody listening: the message says so and what to do.
+    Command::cargo_bin("larkfeed")
+        .unwrap()
+        .env_clear()
+        .args(["--base-url", "http://127.0.0.1:9", "--retries", "0"])
+        .args(["--app-id", "cli_x", "--app-secret", "s", "token"])
+        .assert()
+        .code(4)
+        .stderr(
+            predicates::str::contains("cannot reach the server at http://127.0.0.1:9")
+                .and(predicates::str::contains("larkfeed serve")),
+        );
+}

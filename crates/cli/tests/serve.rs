@@ -279,3 +279,60 @@ async fn a_memory_database_leaves_nothing_behind() {
         "nothing written where the server ran"
     );
 }
+
+/// Logs written to a pipe carry no colour codes, and SIGTERM is logged as a clean shutdown.
+#[test]
+fn logs_to_a_pipe_are_plain_text() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory"])
+        .env("LARKFEED_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let _banner: Vec<String> = (&mut out).take(6).map(Result::unwrap).collect();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let logs = String::from_utf8(output.stderr).unwrap();
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(logs.contains("SIGTERM"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in {logs:?}");
+}
+
+#[test]
+fn start_up_failures_name_the_problem_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder").join("x.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-folder") && err.contains("does not exist"),
+        "{err}"
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let db = dir.path().join("never.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", &port, "--database"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&port), "{err}");
+    assert!(
+        !db.exists(),
+        "a server that could not listen made a database"
+    );
+}

@@ -48,6 +48,19 @@ impl Error {
         }
     }
 
+    /// The server could not be reached at all (refused, unreachable, timed out connecting).
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Http(e) if e.is_connect())
+    }
+
+    /// The URL a transport error happened on.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Error::Http(e) => e.url().map(|u| u.as_str()),
+            _ => None,
+        }
+    }
+
     /// The platform's code, for API errors.
     pub fn code(&self) -> Option<i64> {
         match self {

@@ -4,6 +4,7 @@
 
 use crate::error::{invalid_param_code, ApiError};
 use crate::state::AppState;
+use crate::strict::Strict;
 use crate::world::App;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -37,23 +38,26 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
         Some(b'{') => bytes,
         Some(_) => return Err(FieldError::new("body", "must be a JSON object")),
     };
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    // Read as JSON first (nothing but white space may follow the object), then into the type,
+    // strictly: an array never stands in for an object.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        FieldError::new("body", format!("malformed JSON: {}", without_position(&e)))
+    })?;
+    serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return FieldError::new("body", format!("malformed JSON: {inner}"));
-        }
         let field = if path == "." {
             "body".to_string()
         } else {
             path
         };
-        // serde's message carries its own position; the path says where.
-        let rule = inner.to_string();
-        let rule = rule.split(" at line ").next().unwrap_or(&rule).to_string();
-        FieldError::new(field, rule)
+        FieldError::new(field, without_position(e.inner()))
     })
+}
+
+/// serde's message without its own position (the field path says where).
+fn without_position(e: &serde_json::Error) -> String {
+    let rule = e.to_string();
+    rule.split(" at line ").next().unwrap_or(&rule).to_string()
 }
 
 /// The query string as a map, with the endpoint's invalid-parameter code for bad values.
@@ -254,5 +258,11 @@ mod tests {
         let err = parse_json::<Outer>(b"[1,2]").unwrap_err();
         assert_eq!(err.field, "body");
         assert!(parse_json::<Outer>(b"").is_ok());
+        assert!(parse_json::<Outer>(b"{\"list\":[]} \n").is_ok());
+        let err = parse_json::<Outer>(b"{\"list\":[]}}}} not json").unwrap_err();
+        assert_eq!(err.field, "body");
+        assert!(err.rule.contains("trailing characters"), "{}", err.rule);
+        let err = parse_json::<Outer>(br#"{"list":[{"n":1},[2]]}"#).unwrap_err();
+        assert_eq!(err.field, "list[1]");
     }
 }

@@ -15,6 +15,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod strict;
 pub mod world;
 
 pub use startup::{Application, Config, DEFAULT_PORT};

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::feed::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use larkfeed_model::ErrorCode;
+use larkfeed_model::{ErrorCode, FieldError};
 
 /// The world: apps with credentials and scopes, and each app's view of every user.
 pub async fn world(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -49,8 +49,35 @@ pub struct ClockChange {
 pub async fn set_clock(
     State(state): State<AppState>,
     JsonBody(change): JsonBody<ClockChange>,
-) -> Json<serde_json::Value> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let clock = &state.clock;
+    // Checked before anything moves, so a refused change changes nothing.
+    let out_of_range = |field: &str| {
+        ApiError::field(
+            ErrorCode::ImInvalidParam,
+            FieldError::new(
+                field,
+                format!(
+                    "would put the clock outside 1970-01-01 to 9999-12-31 (0 to {MAX_CLOCK_MS} ms)"
+                ),
+            ),
+        )
+    };
+    let mut at = clock.now_ms();
+    if let Some(set) = change.set_ms {
+        if !(0..=MAX_CLOCK_MS).contains(&set) {
+            return Err(out_of_range("set_ms"));
+        }
+        at = set;
+    }
+    if let Some(ms) = change.advance_ms {
+        if !at
+            .checked_add(ms)
+            .is_some_and(|t| (0..=MAX_CLOCK_MS).contains(&t))
+        {
+            return Err(out_of_range("advance_ms"));
+        }
+    }
     if let Some(at) = change.set_ms {
         clock.set_ms(at);
     }
@@ -67,8 +94,11 @@ pub async fn set_clock(
         frozen = clock.is_frozen(),
         "clock changed"
     );
-    Json(describe_clock(&state))
+    Ok(Json(describe_clock(&state)))
 }
+
+/// The latest instant the admin clock may be set to: the end of the year 9999.
+pub const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
 
 /// `GET /_larkfeed/users/:id/feed`: one user's feed, named by any of their ids (an open_id of any
 /// app, a union_id, the user_id or the email).

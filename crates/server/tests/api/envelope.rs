@@ -215,3 +215,102 @@ async fn a_message_becomes_unpatchable_after_the_admin_clock_moves_14_days() {
         .await;
     a.assert_code(400, 230031);
 }
+
+#[tokio::test]
+async fn the_admin_clock_refuses_a_time_it_cannot_hold_and_stays_put() {
+    let t = spawn_app().await;
+    t.clock.freeze();
+    let before = t.clock.now_ms();
+    for (body, field) in [
+        (json!({"set_ms": i64::MAX}), "set_ms"),
+        (json!({"set_ms": -1}), "set_ms"),
+        (json!({"advance_ms": i64::MAX}), "advance_ms"),
+        (json!({"advance_ms": i64::MIN}), "advance_ms"),
+        (json!({"set_ms": 0, "advance_ms": -1}), "advance_ms"),
+    ] {
+        t.raw(Method::POST, "/_larkfeed/clock", None, Some(body))
+            .await
+            .assert_invalid(230001, field);
+        assert_eq!(t.clock.now_ms(), before, "nothing moved");
+    }
+    let end = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/clock",
+            None,
+            Some(json!({"set_ms": 253_402_300_799_999i64})),
+        )
+        .await;
+    assert_eq!(end.body["now_ms"], 253_402_300_799_999i64);
+}
+
+#[tokio::test]
+async fn bytes_after_the_json_body_are_refused_everywhere() {
+    let t = spawn_app().await;
+    let app = t.app(0).clone();
+    let token_body = format!(
+        "{{\"app_id\":\"{}\",\"app_secret\":\"{}\"}}}}}}}} not json",
+        app.app_id, app.app_secret
+    );
+    let a = t
+        .http
+        .post(format!(
+            "{}/open-apis/auth/v3/tenant_access_token/internal",
+            t.base
+        ))
+        .body(token_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status(), 400);
+    let body: serde_json::Value = a.json().await.unwrap();
+    assert_eq!(body["code"], 10003, "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("body"), "{body}");
+
+    let token = t.token(0).await;
+    let mut card = seed_feed_card(&[t.open_id(0, 0)]).to_string();
+    card.push_str("}}}} not json");
+    let a = t
+        .http
+        .post(format!("{}/open-apis/im/v2/app_feed_card", t.base))
+        .bearer_auth(&token)
+        .body(card)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status(), 400);
+    let body: serde_json::Value = a.json().await.unwrap();
+    assert_eq!(body["code"], 230001, "{body}");
+    assert_eq!(body["error"]["field_violations"][0]["field"], "body");
+    assert!(t.feed(&t.user_id(0)).await.is_empty(), "no card was stored");
+}
+
+#[tokio::test]
+async fn an_array_where_an_object_belongs_is_refused_naming_the_field() {
+    let t = spawn_app().await;
+    let body = json!({
+        "app_feed_card": ["arr-1", "array card", null, null, null, null, {"link": "https://x.cn/"}],
+        "user_ids": [t.open_id(0, 0)],
+    });
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card",
+        Some(body),
+    )
+    .await
+    .assert_invalid(230001, "app_feed_card");
+    let nested = json!({
+        "app_feed_card": {"title": "t", "link": ["https://x.cn/"]},
+        "user_ids": [t.open_id(0, 0)],
+    });
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card",
+        Some(nested),
+    )
+    .await
+    .assert_invalid(230001, "app_feed_card.link");
+    assert!(t.feed(&t.user_id(0)).await.is_empty(), "no card was stored");
+}
