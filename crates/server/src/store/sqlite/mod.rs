@@ -12,8 +12,10 @@
 //!   WAL file and survives the process being killed; a power loss may lose the writes since the
 //!   last checkpoint (a fraction of a second) but never corrupts the file. [`Durability::Full`]
 //!   syncs the WAL at every commit, so acknowledged writes survive a power loss too.
-//! - **Memory:** [`Location::Memory`] keeps the same engine's files on a RAM file system
-//!   (`/dev/shm`), without syncs, removed when the store is dropped.
+//! - **Memory:** [`Location::Memory`] is the same engine on SQLite's in-process memory file
+//!   system (`memdb`): no files, no system calls, gone when the store is dropped. It has no WAL
+//!   (a rollback journal in memory), so a read may wait for the memory copy of a commit, a few
+//!   microseconds, but never for a write's work.
 
 mod migrate;
 mod writer;
@@ -67,8 +69,6 @@ const IDLE_READERS: usize = 8;
 /// restart a busy WAL would grow without end; a small WAL is overwritten in place, so the writer
 /// never waits for the file system to find it new blocks.
 const CHECKPOINT_PAGES: i64 = 1_000;
-/// In memory the writer checkpoints for itself (nothing is synced), in rare large steps.
-const MEMORY_CHECKPOINT_PAGES: i64 = 10_000;
 /// How often the checkpointer thread copies the WAL back into a database file. Often, so each
 /// copy and sync is small; off the write path, so no write waits for it. (Measured at 1,000
 /// creates/s: the writer checkpointing for itself every 10,000 pages put p99 near 40 ms; this
@@ -81,8 +81,7 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Tells the checkpointer thread to stop.
     stop: Arc<AtomicBool>,
-    /// For [`Location::Memory`]: the RAM folder, removed on drop (after the connections).
-    _memory_dir: Option<tempfile::TempDir>,
+    memory: bool,
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -114,7 +113,7 @@ fn configure(conn: &Connection, sync: &str, cache_kib: u32) -> rusqlite::Result<
 impl SqliteStore {
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn open(location: &Location, durability: Durability) -> anyhow::Result<SqliteStore> {
-        let (path, memory_dir, sync) = match location {
+        let (path, memory, sync) = match location {
             Location::File(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     if !dir.is_dir() {
@@ -129,33 +128,28 @@ impl SqliteStore {
                     Durability::Normal => "NORMAL",
                     Durability::Full => "FULL",
                 };
-                (path.clone(), None, sync)
+                (path.clone(), false, sync)
             }
-            Location::Memory => {
-                let dir = memory_dir()?;
-                (dir.path().join("larkfeed.db"), Some(dir), "OFF")
-            }
+            // A name of its own, so that several stores in one process stay apart.
+            Location::Memory => (
+                PathBuf::from(format!("file:/larkfeed-{}?vfs=memdb", uuid::Uuid::new_v4())),
+                true,
+                "OFF",
+            ),
         };
-        let conn = Connection::open(&path)
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)
             .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "journal_mode", if memory { "MEMORY" } else { "WAL" })?;
         configure(&conn, sync, 16 * 1024)?;
-        // A database file is checkpointed by its own thread (below); memory has no syncs to hide.
-        let autocheckpoint = if memory_dir.is_some() {
-            MEMORY_CHECKPOINT_PAGES
-        } else {
-            0
-        };
-        conn.pragma_update(None, "wal_autocheckpoint", autocheckpoint)?;
-        // The checkpointer holds the write lock for a moment when it restarts the WAL: wait for
-        // it in short steps rather than SQLite's default of sleeps up to 100 ms.
-        conn.busy_handler(Some(|tries| {
-            std::thread::sleep(Duration::from_micros(100));
-            tries < 100_000
-        }))?;
+        // The checkpointer thread (below) copies the WAL back, off the write path.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrate::run(&conn)?;
         let stop = Arc::new(AtomicBool::new(false));
-        if memory_dir.is_none() {
+        if !memory {
             start_checkpointer(&path, stop.clone())?;
         }
         Ok(SqliteStore {
@@ -167,7 +161,7 @@ impl SqliteStore {
             },
             path,
             stop,
-            _memory_dir: memory_dir,
+            memory,
         })
     }
 
@@ -185,35 +179,6 @@ impl SqliteStore {
     {
         self.writer.write(f).await
     }
-}
-
-/// A RAM folder for the memory store, named after this process; folders left by processes
-/// that no longer run (killed before they could clean up) are removed.
-fn memory_dir() -> anyhow::Result<tempfile::TempDir> {
-    let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    };
-    if let Ok(entries) = std::fs::read_dir(&base) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let Some(pid) = name
-                .strip_prefix("larkfeed-mem-")
-                .and_then(|rest| rest.split('-').next())
-                .and_then(|p| p.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
-    Ok(tempfile::Builder::new()
-        .prefix(&format!("larkfeed-mem-{}-", std::process::id()))
-        .tempdir_in(base)?)
 }
 
 fn start_checkpointer(path: &Path, stop: Arc<AtomicBool>) -> std::io::Result<()> {
@@ -271,7 +236,9 @@ impl Readers {
         }
         let conn = Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&conn, self.sync, 2 * 1024)?;
         Ok(conn)
@@ -1141,14 +1108,20 @@ impl Store for SqliteStore {
     }
 
     fn size_bytes(&self) -> u64 {
-        ["", "-wal"]
-            .iter()
-            .filter_map(|suffix| {
-                let mut p = self.path.clone().into_os_string();
-                p.push(suffix);
-                std::fs::metadata(p).ok()
+        let pages: u64 = self
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )?)
             })
-            .map(|m| m.len())
-            .sum()
+            .map_or(0, |n| n.max(0) as u64);
+        if self.memory {
+            return pages;
+        }
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        pages + std::fs::metadata(wal).map_or(0, |m| m.len())
     }
 }
