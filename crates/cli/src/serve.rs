@@ -68,6 +68,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         ),
     };
     let app = Application::bind(config).await?;
+    let signals = StopSignals::listen();
     let world = app.state().world.clone();
     let first = &world.apps[0];
     println!("larkfeed listening on {}", app.base_url());
@@ -94,26 +95,62 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "  every app and user id: curl {}/_larkfeed/world",
         app.base_url()
     );
-    let shutdown = async {
-        let signal = stop_signal().await;
+    let shutdown = async move {
+        let signal = signals.recv().await;
         tracing::info!(signal, "shutting down: finishing the requests in flight");
     };
     app.run_until(shutdown).await?;
     Ok(())
 }
 
-/// Waits for SIGINT (Ctrl-C) or SIGTERM (what process managers send) and names it.
-async fn stop_signal() -> &'static str {
+/// SIGINT (Ctrl-C) and SIGTERM (what process managers send), listened for from the moment this
+/// is made, so a signal that arrives right after the banner is not missed.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-                _ = term.recv() => "SIGTERM",
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            StopSignals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    /// Waits for either and names it.
+    async fn recv(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match self.term.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
             };
+            let int = async {
+                match self.int.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = term => "SIGTERM",
+                _ = int => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
-    "SIGINT"
 }
