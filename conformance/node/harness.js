@@ -36,12 +36,28 @@ test.after(() => server && server.kill());
 const app = (i = 0) => world.apps[i];
 const openId = (user, a = 0) => world.apps[a].users[user].open_id;
 
+// The SDK logs every failed request as an error. Tests that expect a failure take theirs back
+// through failure(); any other is printed when the test ends, so nothing unexpected is hidden.
+let sdkErrors = [];
+const sdkLogger = {
+  error: (...msg) => sdkErrors.push(msg),
+  warn: (...msg) => console.warn('[sdk warn]', ...msg),
+  info: () => {},
+  debug: () => {},
+  trace: () => {},
+};
+test.afterEach(() => {
+  for (const msg of sdkErrors) console.error('[sdk error]', ...msg);
+  sdkErrors = [];
+});
+
 function clientFor(a = 0) {
   return new lark.Client({
     appId: app(a).app_id,
     appSecret: app(a).app_secret,
     domain: base,
     disableTokenCache: true,
+    logger: sdkLogger,
   });
 }
 
@@ -55,10 +71,14 @@ async function tenantToken(a = 0) {
 
 // Business errors come back as HTTP 400: axios throws, and the body is on e.response.data.
 async function failure(promise) {
+  const before = sdkErrors.length;
   try {
     await promise;
   } catch (e) {
-    if (e.response) return e.response.data;
+    if (e.response) {
+      sdkErrors.length = before; // the failure this test expects: not worth printing
+      return e.response.data;
+    }
     throw e;
   }
   throw new Error('expected the call to fail');
