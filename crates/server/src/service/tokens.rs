@@ -1,6 +1,11 @@
 //! Tenant and app access tokens of self-built apps. A token lives two hours; asked again with 30
 //! minutes or more left, the same token comes back, otherwise a new one (the old stays valid).
 //! A token never changes once issued, so the ones in use are kept in memory.
+//!
+//! The store never holds a token as it is: it holds the token's SHA-256 digest (what a request's
+//! token is looked up by) and the token sealed with the app's secret, which lives in the world
+//! file, not in the database. Sealing XORs the token with a SHA-256 keystream of the secret and
+//! the digest (unique per token). So the database file alone gives nobody a token that works.
 
 use super::checked;
 use crate::error::ApiError;
@@ -10,6 +15,7 @@ use crate::world::App;
 use larkfeed_model::token::{TokenRequest, RENEW_WITHIN_SECS, TOKEN_TTL_SECS};
 use larkfeed_model::ErrorCode;
 use rand::Rng;
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// A token and the seconds it has left.
@@ -29,28 +35,86 @@ pub async fn issue(state: &AppState, req: &TokenRequest) -> Result<Issued, ApiEr
         return Err(ApiError::new(ErrorCode::AppSecretInvalid));
     }
     let now = state.clock.now_ms();
+    let token = format!("t-g{}", hex::encode(rand::thread_rng().gen::<[u8; 20]>()));
+    let hash = digest(&token);
     let fresh = TokenRow {
-        token: format!("t-g{}", hex::encode(rand::thread_rng().gen::<[u8; 20]>())),
+        sealed: seal(&app.app_secret, &hash, &token),
+        token_hash: hash.clone(),
         app_id: app.app_id.clone(),
         issued_at_ms: now,
         expires_at_ms: now + TOKEN_TTL_SECS * 1000,
     };
-    let fresh_token = fresh.token.clone();
-    let row = state
+    let mut row = state
         .store
-        .issue_token(fresh, now, RENEW_WITHIN_SECS * 1000)
+        .issue_token(fresh.clone(), now, RENEW_WITHIN_SECS * 1000)
         .await?;
-    if row.token == fresh_token {
+    let mut issued = (row.token_hash == hash).then(|| token.clone());
+    if issued.is_none() {
+        issued = unseal(&app.app_secret, &row.token_hash, &row.sealed);
+    }
+    let token = match issued {
+        Some(t) => t,
+        // The live token cannot be handed out again (made before tokens were sealed, or under
+        // another secret): a new one, which stays valid beside it.
+        None => {
+            row = state.store.issue_token(fresh, now, i64::MAX).await?;
+            token
+        }
+    };
+    if row.token_hash == hash {
         tracing::info!(app_id = %app.app_id, "issued a tenant access token");
     }
     state.caches.tokens.insert(
-        row.token.clone(),
+        token.clone(),
         (Arc::from(row.app_id.as_str()), row.expires_at_ms),
     );
     Ok(Issued {
         expire_secs: (row.expires_at_ms - now) / 1000,
-        token: row.token,
+        token,
     })
+}
+
+/// The hex SHA-256 of a token: how the store knows it.
+pub fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// `len` bytes of keystream from the app's secret and the token's digest.
+fn keystream(secret: &str, hash: &str, len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 32);
+    let mut block = 0u32;
+    while out.len() < len {
+        let mut h = Sha256::new();
+        h.update(b"larkfeed token seal\0");
+        h.update(secret.as_bytes());
+        h.update([0]);
+        h.update(hash.as_bytes());
+        h.update(block.to_be_bytes());
+        out.extend_from_slice(&h.finalize());
+        block += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+fn seal(secret: &str, hash: &str, token: &str) -> String {
+    let stream = keystream(secret, hash, token.len());
+    hex::encode(
+        token
+            .bytes()
+            .zip(stream)
+            .map(|(b, k)| b ^ k)
+            .collect::<Vec<u8>>(),
+    )
+}
+
+/// The token a sealed value holds, if it opens with this secret to the token of this digest.
+fn unseal(secret: &str, hash: &str, sealed: &str) -> Option<String> {
+    let bytes = hex::decode(sealed).ok().filter(|b| !b.is_empty())?;
+    let stream = keystream(secret, hash, bytes.len());
+    let plain: Vec<u8> = bytes.iter().zip(stream).map(|(b, k)| b ^ k).collect();
+    let token = String::from_utf8(plain).ok()?;
+    (digest(&token) == hash).then_some(token)
 }
 
 /// The app a tenant access token belongs to, if the token is known and has not expired.
@@ -63,11 +127,11 @@ pub async fn app_of(state: &AppState, token: &str) -> Result<Option<Arc<App>>, A
         .map(|entry| entry.value().clone());
     let (app_id, expires) = match cached {
         Some(found) => found,
-        None => match state.store.find_token(token).await? {
+        None => match state.store.find_token(&digest(token)).await? {
             Some(row) => {
                 let found = (Arc::<str>::from(row.app_id.as_str()), row.expires_at_ms);
                 if row.expires_at_ms > now {
-                    state.caches.tokens.insert(row.token, found.clone());
+                    state.caches.tokens.insert(token.to_string(), found.clone());
                 }
                 found
             }
@@ -78,4 +142,21 @@ pub async fn app_of(state: &AppState, token: &str) -> Result<Option<Arc<App>>, A
         return Ok(None);
     }
     Ok(state.world.app(&app_id).cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_token_opens_only_with_its_secret() {
+        let token = "t-g0123456789abcdef0123456789abcdef01234567";
+        let hash = digest(token);
+        let sealed = seal("secret", &hash, token);
+        assert!(!sealed.contains(&token[3..]));
+        assert_eq!(unseal("secret", &hash, &sealed).as_deref(), Some(token));
+        assert_eq!(unseal("other secret", &hash, &sealed), None);
+        assert_eq!(unseal("secret", &hash, ""), None);
+        assert_eq!(unseal("secret", &digest("t-other"), &sealed), None);
+    }
 }

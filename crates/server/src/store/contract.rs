@@ -31,10 +31,11 @@ const HOUR: i64 = 3_600_000;
 
 fn token(name: &str, app: &str, now: i64) -> TokenRow {
     TokenRow {
-        token: format!("t-{name}"),
+        token_hash: format!("t-{name}"),
         app_id: app.into(),
         issued_at_ms: now,
         expires_at_ms: now + 2 * HOUR,
+        sealed: format!("sealed {name}"),
     }
 }
 
@@ -139,7 +140,7 @@ pub async fn tokens_are_reused_under_the_30_minute_rule(s: Arc<dyn Store>) {
         .issue_token(token("a", "cli_a", t0), t0, HOUR / 2)
         .await
         .unwrap();
-    assert_eq!(first.token, "t-a");
+    assert_eq!(first.token_hash, "t-a");
     let later = t0 + HOUR;
     let again = s
         .issue_token(token("b", "cli_a", later), later, HOUR / 2)
@@ -151,7 +152,8 @@ pub async fn tokens_are_reused_under_the_30_minute_rule(s: Arc<dyn Store>) {
         .issue_token(token("c", "cli_a", late), late, HOUR / 2)
         .await
         .unwrap();
-    assert_eq!(renewed.token, "t-c", "15 minutes left: a new token");
+    assert_eq!(renewed.token_hash, "t-c", "15 minutes left: a new token");
+    assert_eq!(renewed.sealed, "sealed c");
     assert!(
         s.find_token("t-a").await.unwrap().is_some(),
         "the old one stays"
@@ -160,7 +162,7 @@ pub async fn tokens_are_reused_under_the_30_minute_rule(s: Arc<dyn Store>) {
         .issue_token(token("d", "cli_b", late), late, HOUR / 2)
         .await
         .unwrap();
-    assert_eq!(other.token, "t-d", "apps do not share tokens");
+    assert_eq!(other.token_hash, "t-d", "apps do not share tokens");
     assert_eq!(s.find_token("t-zzz").await.unwrap(), None);
 }
 
@@ -172,7 +174,7 @@ pub async fn racing_token_requests_give_one_live_token(s: Arc<dyn Store>) {
             s.issue_token(token(&format!("race{i}"), "cli_a", now), now, HOUR / 2)
                 .await
                 .unwrap()
-                .token
+                .token_hash
         }
     })
     .await;

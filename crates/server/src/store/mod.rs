@@ -30,12 +30,16 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A tenant access token as stored: never the token itself (see `service::tokens`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
-    pub token: String,
+    /// What a request's token is looked up by: a digest of it.
+    pub token_hash: String,
     pub app_id: String,
     pub issued_at_ms: i64,
     pub expires_at_ms: i64,
+    /// The token sealed with the app's secret, so it can be handed out again.
+    pub sealed: String,
 }
 
 /// A group (`private`/`public`) or a bot's one-to-one chat with a user.
@@ -220,7 +224,7 @@ pub trait TokenStore: Send + Sync {
         now_ms: i64,
         reuse_ms: i64,
     ) -> StoreResult<TokenRow>;
-    async fn find_token(&self, token: &str) -> StoreResult<Option<TokenRow>>;
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRow>>;
 }
 
 #[async_trait]

@@ -230,3 +230,22 @@ async fn user_id_type_user_id_needs_the_employee_id_scope() {
         "contact:user.employee_id:readonly"
     );
 }
+
+#[tokio::test]
+async fn the_database_file_holds_no_token_that_works() {
+    let t = spawn_app().await;
+    let tokens = [t.token(0).await, t.token(1).await];
+    // After a restart the same token is handed out again (the 30-minute rule)...
+    let again = t.restart().await;
+    assert_eq!(again.token(0).await, tokens[0]);
+    // ...yet neither the database nor its write-ahead log holds it.
+    let mut stored = std::fs::read(&t.db_path).unwrap();
+    stored.extend(std::fs::read(format!("{}-wal", t.db_path)).unwrap_or_default());
+    for token in &tokens {
+        let secret_part = &token.as_bytes()[3..];
+        assert!(
+            !stored.windows(secret_part.len()).any(|w| w == secret_part),
+            "{token} is readable in the database file"
+        );
+    }
+}

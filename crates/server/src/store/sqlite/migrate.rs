@@ -19,7 +19,36 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_store",
         include_str!("../../../migrations/0003_store.sql"),
     ),
+    (
+        "0004_token_digests",
+        include_str!("../../../migrations/0004_token_digests.sql"),
+    ),
 ];
+
+/// Work a migration needs that SQL cannot do, run in the same transaction after its SQL.
+fn after(name: &str, conn: &Connection) -> rusqlite::Result<()> {
+    if name == "0004_token_digests" {
+        // Old plain tokens become digests; SQLite has no SHA-256 of its own.
+        let old: Vec<(String, String, i64, i64)> = conn
+            .prepare("SELECT token, app_id, issued_at, expires_at FROM tokens")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut insert = conn.prepare(
+            "INSERT OR IGNORE INTO access_tokens (token_hash, app_id, issued_at, expires_at, sealed) \
+             VALUES (?, ?, ?, ?, '')",
+        )?;
+        for (token, app_id, issued, expires) in old {
+            insert.execute(rusqlite::params![
+                crate::service::tokens::digest(&token),
+                app_id,
+                issued,
+                expires
+            ])?;
+        }
+        conn.execute_batch("DROP TABLE tokens")?;
+    }
+    Ok(())
+}
 
 pub fn run(conn: &Connection) -> anyhow::Result<()> {
     let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -35,11 +64,15 @@ pub fn run(conn: &Connection) -> anyhow::Result<()> {
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let to = i as i64 + 1;
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {to};\nCOMMIT;"
-        ))
-        .map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
+        let step = || -> rusqlite::Result<()> {
+            conn.execute_batch(&format!("BEGIN IMMEDIATE;\n{sql}"))?;
+            after(name, conn)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {to};\nCOMMIT;"))
+        };
+        step().map_err(|e| {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
             anyhow::anyhow!("migration {name} failed: {e}")
         })?;
         tracing::info!(migration = name, "database schema migrated");
@@ -81,7 +114,8 @@ mod tests {
                  display_time, sort_time, unread)
              VALUES ('cli_a', 'u1', 'b1', '{\"title\":\"t\",\"time_sensitive\":true}', 5, 6, 7, 8, 1);
              INSERT INTO chats (chat_id, name, description, chat_type, creator_app, p2p_key, created_at)
-             VALUES ('oc_1', '', '', 'p2p', 'cli_a', 'cli_a|u1', 1);",
+             VALUES ('oc_1', '', '', 'p2p', 'cli_a', 'cli_a|u1', 1);
+             INSERT INTO tokens VALUES ('t-gold', 'cli_a', 1, 99);",
         )
         .unwrap();
         run(&conn).unwrap();
@@ -99,10 +133,17 @@ mod tests {
             .query_row("SELECT p2p_user FROM chats", [], |r| r.get(0))
             .unwrap();
         assert_eq!(user, "u1");
+        let (hash, sealed): (String, String) = conn
+            .query_row("SELECT token_hash, sealed FROM access_tokens", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(hash, crate::service::tokens::digest("t-gold"));
+        assert_eq!(sealed, "", "an old token is not kept in any readable form");
         assert_eq!(
             conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
                 .unwrap(),
-            3
+            MIGRATIONS.len() as i64
         );
         run(&conn).unwrap(); // nothing left to do
     }

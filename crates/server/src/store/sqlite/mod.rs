@@ -460,7 +460,7 @@ impl TokenStore for SqliteStore {
         self.write(move |conn| {
             let current = conn
                 .prepare_cached(
-                    "SELECT token, app_id, issued_at, expires_at FROM tokens \
+                    "SELECT token_hash, app_id, issued_at, expires_at, sealed FROM access_tokens \
                      WHERE app_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1",
                 )?
                 .query_row(params![fresh.app_id, now_ms], token_row)
@@ -469,26 +469,29 @@ impl TokenStore for SqliteStore {
                 return Ok(current);
             }
             conn.prepare_cached(
-                "INSERT INTO tokens (token, app_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO access_tokens (token_hash, app_id, issued_at, expires_at, sealed) \
+                 VALUES (?, ?, ?, ?, ?)",
             )?
             .execute(params![
-                fresh.token,
+                fresh.token_hash,
                 fresh.app_id,
                 fresh.issued_at_ms,
-                fresh.expires_at_ms
+                fresh.expires_at_ms,
+                fresh.sealed
             ])?;
             Ok(fresh.clone())
         })
         .await
     }
 
-    async fn find_token(&self, token: &str) -> StoreResult<Option<TokenRow>> {
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRow>> {
         self.read(|conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT token, app_id, issued_at, expires_at FROM tokens WHERE token = ?",
+                    "SELECT token_hash, app_id, issued_at, expires_at, sealed FROM access_tokens \
+                     WHERE token_hash = ?",
                 )?
-                .query_row([token], token_row)
+                .query_row([token_hash], token_row)
                 .optional()?)
         })
     }
@@ -496,10 +499,11 @@ impl TokenStore for SqliteStore {
 
 fn token_row(r: &Row) -> rusqlite::Result<TokenRow> {
     Ok(TokenRow {
-        token: r.get(0)?,
+        token_hash: r.get(0)?,
         app_id: r.get(1)?,
         issued_at_ms: r.get(2)?,
         expires_at_ms: r.get(3)?,
+        sealed: r.get(4)?,
     })
 }
 
