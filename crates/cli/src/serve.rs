@@ -1,10 +1,12 @@
 //! `larkfeed serve`: the local Feishu IM API server.
 
 use clap::ValueEnum;
+use larkfeed_server::startup::ConnectionLimits;
 use larkfeed_server::store::sqlite::{Durability, Location};
 use larkfeed_server::world::World;
 use larkfeed_server::{Application, Config, DEFAULT_PORT};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Switch {
@@ -34,6 +36,16 @@ pub struct ServeArgs {
     /// survives a power loss (each commit waits for the disk).
     #[arg(long, env = "LARKFEED_SYNC", value_enum, default_value = "normal")]
     sync: Sync,
+    /// Seconds a client has to send a request's headers, counted from when the server is ready
+    /// for its next request; a half-sent or idle connection is closed after this.
+    #[arg(long, env = "LARKFEED_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds to answer one request; past it the answer is code 1500 ("request timed out").
+    #[arg(long, env = "LARKFEED_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+    /// Connections open at once; one more is answered 1500 ("server busy") and closed.
+    #[arg(long, env = "LARKFEED_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// World file (TOML) with the tenant, users and apps; the built-in demo world if absent.
     #[arg(long, env = "LARKFEED_WORLD")]
     world: Option<PathBuf>,
@@ -52,6 +64,11 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     config.port = args.port;
     config.world = world;
     config.rate_limits = args.rate_limits == Switch::On;
+    config.limits = ConnectionLimits {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    };
     config.durability = match args.sync {
         Sync::Normal => Durability::Normal,
         Sync::Full => Durability::Full,

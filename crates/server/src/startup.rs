@@ -9,11 +9,12 @@ use crate::store::sqlite::{Durability, Location, SqliteStore};
 use crate::store::Store;
 use crate::world::World;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The default port: not one a common service uses.
@@ -30,6 +31,30 @@ pub struct Config {
     pub world: World,
     pub rate_limits: bool,
     pub clock: Clock,
+    pub limits: ConnectionLimits,
+}
+
+/// What keeps a slow or idle client from holding the server's resources.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Time to receive a request's headers, counted from when the server is ready for the next
+    /// request: a connection that sends half a request, or sits idle between requests this
+    /// long, is closed.
+    pub header_timeout: Duration,
+    /// Time to answer one request; past it the client gets 1500 ("request timed out").
+    pub request_timeout: Duration,
+    /// Connections open at once; one more is answered 1500 ("server busy") and closed.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+        }
+    }
 }
 
 impl Config {
@@ -42,6 +67,7 @@ impl Config {
             world: World::default_world(),
             rate_limits: true,
             clock: Clock::system(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -49,6 +75,7 @@ impl Config {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    limits: ConnectionLimits,
 }
 
 /// Picks the store from the database URL's scheme.
@@ -81,9 +108,14 @@ impl Application {
             limits: Arc::new(RateLimiter::new(config.rate_limits)),
             caches: Arc::new(Caches::default()),
             stats: Arc::default(),
+            request_timeout: config.limits.request_timeout,
         };
         spawn_purger(&state);
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            limits: config.limits,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -114,7 +146,9 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let store = self.state.store.clone();
+        let limits = self.limits;
         let service = TowerToHyperService::new(router(self.state));
+        let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -131,14 +165,21 @@ impl Application {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
+            let Ok(permit) = open.clone().try_acquire_owned() else {
+                tokio::spawn(crate::routes::turn_away(stream, limits.max_connections));
+                continue;
+            };
             let conn = http1::Builder::new()
                 .title_case_headers(true)
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
                 .serve_connection(TokioIo::new(stream), service.clone());
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
                 if let Err(e) = conn.await {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
+                drop(permit);
             });
         }
         graceful.shutdown().await;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub limits: Arc<RateLimiter>,
     pub caches: Arc<Caches>,
     pub stats: Arc<Stats>,
+    /// How long one request may take before it is answered 1500.
+    pub request_timeout: std::time::Duration,
 }
 
 /// Facts that never change once they are true, kept in memory so the hot paths skip the

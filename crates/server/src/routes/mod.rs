@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_larkfeed/clock", get(admin::clock).post(admin::set_clock))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), within))
         .layer(middleware::from_fn(log_id))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(state)
@@ -134,4 +135,48 @@ async fn log_id(req: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// Answers 1500 if the request is not answered within the configured time.
+async fn within(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let limit = state.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_ms = limit.as_millis() as u64, "request timed out");
+            ApiError::with_msg(
+                ErrorCode::InternalError,
+                format!(
+                    "request timed out: not answered within {} ms; try again",
+                    limit.as_millis()
+                ),
+            )
+            .into_response()
+        }
+    }
+}
+
+/// Answers a connection over the limit with the envelope (1500, HTTP 503) and closes it.
+pub(crate) async fn turn_away(mut stream: tokio::net::TcpStream, limit: usize) {
+    use tokio::io::AsyncWriteExt;
+    let log_id = new_log_id();
+    let body = serde_json::json!({
+        "code": ErrorCode::InternalError.code(),
+        "msg": format!("server busy: {limit} connections are open, the most it takes; try again"),
+        "error": {"log_id": log_id},
+    })
+    .to_string();
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n\
+         X-Tt-Logid: {log_id}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tracing::warn!(limit, "a connection over the limit was turned away");
+    let write = stream.write_all(response.as_bytes());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
+    let _ = stream.shutdown().await;
 }

@@ -75,7 +75,27 @@ pub async fn spawn_on(
     dir: Arc<tempfile::TempDir>,
     clock: Clock,
 ) -> TestApp {
+    spawn_configured(world, rate_limits, db_path, dir, clock, Default::default()).await
+}
+
+/// A server with the given connection limits (timeouts, connection cap).
+pub async fn spawn_limited(limits: larkfeed_server::startup::ConnectionLimits) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let db_path = dir.path().join("test.db").display().to_string();
+    let world = World::default_world();
+    spawn_configured(world, true, &db_path, dir, Clock::system(), limits).await
+}
+
+async fn spawn_configured(
+    world: World,
+    rate_limits: bool,
+    db_path: &str,
+    dir: Arc<tempfile::TempDir>,
+    clock: Clock,
+    limits: larkfeed_server::startup::ConnectionLimits,
+) -> TestApp {
     let mut config = Config::new(db_path);
+    config.limits = limits;
     config.port = 0;
     config.world = world;
     config.rate_limits = rate_limits;

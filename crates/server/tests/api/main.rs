@@ -3,6 +3,7 @@
 
 mod chat_buttons;
 mod chats;
+mod connections;
 mod envelope;
 mod feed_batch;
 mod feed_cards;
