@@ -96,6 +96,9 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .as_ref()
             .map_or("built-in demo world".into(), |p| p.display().to_string())
     );
+    for change in app.world_changes() {
+        println!("  world changed since this database was made: {change}");
+    }
     println!(
         "  rate limits: {}",
         if app.state().limits.enabled() {

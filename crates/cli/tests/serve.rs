@@ -322,3 +322,52 @@ fn start_up_failures_name_the_problem_and_leave_nothing_behind() {
         "a server that could not listen made a database"
     );
 }
+
+/// A database reopened with another world says which apps and users are gone.
+#[test]
+fn reopening_a_database_with_another_world_says_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("larkfeed.db");
+    let mut first = start(&db);
+    assert!(
+        !first.first_lines.join("\n").contains("world changed"),
+        "a new database has nothing to compare"
+    );
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let world = dir.path().join("other.toml");
+    std::fs::write(
+        &world,
+        "[tenant]\nname = \"Demo\"\n[[apps]]\nname = \"Solo\"\n[[users]]\nname = \"Zed\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database"])
+        .arg(&db)
+        .arg("--world")
+        .arg(&world)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let banner: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take_while(|l| {
+            l.as_ref()
+                .is_ok_and(|l| !l.contains("every app and user id"))
+        })
+        .map(Result::unwrap)
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = banner.join("\n");
+    assert!(
+        text.contains("world changed since this database was made"),
+        "{text}"
+    );
+    assert!(
+        text.contains("users of the database's world are gone"),
+        "{text}"
+    );
+    assert!(text.contains("1 users are new (Zed)"), "{text}");
+}

@@ -76,6 +76,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     limits: ConnectionLimits,
+    world_changes: Vec<String>,
 }
 
 /// Picks the store from the database URL's scheme.
@@ -101,6 +102,7 @@ impl Application {
             })?;
         // After the port: a server that cannot listen leaves no database behind.
         let store = open_store(&config.database, config.durability)?;
+        let world_changes = remember_world(store.as_ref(), &config.world).await?;
         let state = AppState {
             store,
             world: Arc::new(config.world),
@@ -115,6 +117,7 @@ impl Application {
             listener,
             state,
             limits: config.limits,
+            world_changes,
         })
     }
 
@@ -131,6 +134,12 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// How the world differs from the one the database was last served with (empty if it does
+    /// not, or the database is new).
+    pub fn world_changes(&self) -> &[String] {
+        &self.world_changes
     }
 
     pub async fn run(self) -> std::io::Result<()> {
@@ -188,6 +197,26 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Compares the world with the one the database was last served with, says what changed, and
+/// remembers this one.
+async fn remember_world(store: &dyn Store, world: &World) -> anyhow::Result<Vec<String>> {
+    let fingerprint = world.fingerprint();
+    let changes = match store.meta("world").await? {
+        Some(json) => match serde_json::from_str(&json) {
+            Ok(before) => world.changes_since(&before),
+            Err(_) => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    for change in &changes {
+        tracing::warn!("this database was made with another world: {change}");
+    }
+    store
+        .set_meta("world", &serde_json::to_string(&fingerprint)?)
+        .await?;
+    Ok(changes)
 }
 
 /// Forgets expired rate-limit windows and tokens on a timer, so no caller waits for it. The

@@ -8,7 +8,7 @@
 use larkfeed_model::UserIdType;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -104,6 +104,14 @@ impl App {
     pub fn has_any_scope(&self, scopes: &[&str]) -> bool {
         scopes.iter().any(|s| self.scopes.contains(*s))
     }
+}
+
+/// The parts of a world that stored data refers to: tenant, apps and users by id (with names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub tenant_key: String,
+    pub apps: BTreeMap<String, String>,
+    pub users: BTreeMap<String, String>,
 }
 
 /// A loaded world with its id indexes.
@@ -406,6 +414,68 @@ impl World {
         }
     }
 
+    /// What identifies this world's tenant, apps and users: kept in the database, so a later
+    /// start with another world can say what changed.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            tenant_key: self.tenant.tenant_key.clone(),
+            apps: self
+                .apps
+                .iter()
+                .map(|a| (a.app_id.clone(), a.name.clone()))
+                .collect(),
+            users: self
+                .users
+                .iter()
+                .map(|u| (u.user_id.clone(), u.name.clone()))
+                .collect(),
+        }
+    }
+
+    /// What a database made with the world `before` will miss or gain under this one, in words
+    /// (empty when nothing that holds data changed).
+    pub fn changes_since(&self, before: &Fingerprint) -> Vec<String> {
+        let now = self.fingerprint();
+        let mut said = Vec::new();
+        if now.tenant_key != before.tenant_key {
+            said.push(format!(
+                "the tenant changed ({} → {})",
+                before.tenant_key, now.tenant_key
+            ));
+        }
+        for (what, old, new) in [
+            ("apps", &before.apps, &now.apps),
+            ("users", &before.users, &now.users),
+        ] {
+            let names = |ids: Vec<&String>, of: &BTreeMap<String, String>| {
+                let shown: Vec<&str> = ids.iter().take(3).map(|id| of[*id].as_str()).collect();
+                let more = ids.len().saturating_sub(3);
+                let mut list = shown.join(", ");
+                if more > 0 {
+                    list.push_str(&format!(" and {more} more"));
+                }
+                list
+            };
+            let gone: Vec<&String> = old.keys().filter(|id| !new.contains_key(*id)).collect();
+            if !gone.is_empty() {
+                said.push(format!(
+                    "{} {what} of the database's world are gone, their data unreachable ({})",
+                    gone.len(),
+                    names(gone, old)
+                ));
+            }
+            let added: Vec<&String> = new.keys().filter(|id| !old.contains_key(*id)).collect();
+            if !added.is_empty() {
+                said.push(format!(
+                    "{} {what} are new ({})",
+                    added.len(),
+                    names(added, new)
+                ));
+            }
+        }
+        said
+    }
+
     /// What `GET /_larkfeed/world` shows: every app with its credentials and its view of each user.
     pub fn describe(&self) -> serde_json::Value {
         let apps: Vec<_> = self
@@ -527,6 +597,28 @@ mod tests {
         let w = World::default_world();
         assert!(w.users.len() >= 5 && w.apps.len() >= 2);
         assert!(w.users.iter().any(|u| !w.is_available(&w.apps[0], u)));
+    }
+
+    #[test]
+    fn a_changed_world_says_what_is_gone_and_what_is_new() {
+        let before = World::default_world();
+        let mut toml = String::from("[tenant]\nname = \"Other\"\n[[apps]]\nname = \"Solo\"\n");
+        toml += "[[users]]\nname = \"Zed\"\n";
+        let after = World::from_toml(&toml).unwrap();
+        let said = after.changes_since(&before.fingerprint());
+        let text = said.join("; ");
+        assert!(text.contains("the tenant changed"), "{text}");
+        assert!(
+            text.contains("3 apps of the database's world are gone"),
+            "{text}"
+        );
+        assert!(
+            text.contains("6 users of the database's world are gone"),
+            "{text}"
+        );
+        assert!(text.contains("and 3 more"), "{text}");
+        assert!(text.contains("1 users are new (Zed)"), "{text}");
+        assert!(before.changes_since(&before.fingerprint()).is_empty());
     }
 
     #[test]

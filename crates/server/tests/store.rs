@@ -69,4 +69,5 @@ contract_tests!(
     deletes_report_what_existed,
     the_feed_pages_in_order_without_repeats,
     pins_and_buttons,
+    meta_values_are_kept,
 );

@@ -25,6 +25,7 @@ pub const ALL: &[&str] = &[
     "deletes_report_what_existed",
     "the_feed_pages_in_order_without_repeats",
     "pins_and_buttons",
+    "meta_values_are_kept",
 ];
 
 const HOUR: i64 = 3_600_000;
@@ -553,4 +554,13 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
         rows.buttons,
         vec![("cli_a".to_string(), "oc_1".to_string(), buttons)]
     );
+}
+
+pub async fn meta_values_are_kept(s: Arc<dyn Store>) {
+    assert_eq!(s.meta("world").await.unwrap(), None);
+    s.set_meta("world", "one").await.unwrap();
+    s.set_meta("world", "two").await.unwrap();
+    s.set_meta("other", "x").await.unwrap();
+    assert_eq!(s.meta("world").await.unwrap().as_deref(), Some("two"));
+    assert_eq!(s.meta("other").await.unwrap().as_deref(), Some("x"));
 }

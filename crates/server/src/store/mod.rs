@@ -365,10 +365,17 @@ pub trait FeedStore: Send + Sync {
     ) -> StoreResult<Option<Vec<Button>>>;
 }
 
+#[async_trait]
+pub trait MetaStore: Send + Sync {
+    /// A value the server keeps about itself (such as the world it last served).
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+}
+
 /// Every capability: what the server holds.
 #[async_trait]
 pub trait Store:
-    TokenStore + ChatStore + MessageStore + FeedCardStore + FeedStore + 'static
+    TokenStore + ChatStore + MessageStore + FeedCardStore + FeedStore + MetaStore + 'static
 {
     /// Writes what is pending and makes the files tidy before the process exits.
     async fn close(&self) -> StoreResult<()>;

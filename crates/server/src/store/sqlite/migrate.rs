@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_token_digests",
         include_str!("../../../migrations/0004_token_digests.sql"),
     ),
+    (
+        "0005_meta",
+        include_str!("../../../migrations/0005_meta.sql"),
+    ),
 ];
 
 /// Work a migration needs that SQL cannot do, run in the same transaction after its SQL.

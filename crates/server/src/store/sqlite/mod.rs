@@ -1105,6 +1105,31 @@ fn feed_rows(
 }
 
 #[async_trait]
+impl MetaStore for SqliteStore {
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT value FROM meta WHERE key = ?")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?, ?) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, value])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
 impl Store for SqliteStore {
     async fn close(&self) -> StoreResult<()> {
         self.stop.store(true, Ordering::Relaxed);
