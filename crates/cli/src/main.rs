@@ -38,10 +38,16 @@ struct Cli {
     #[command(flatten)]
     conn: conn::ConnArgs,
     /// Output: JSON (for scripts) or a table (for people).
-    #[arg(long, global = true, value_enum, default_value = "json")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "json",
+        help_heading = "Output (client commands)"
+    )]
     format: Format,
     /// Print the request that would be sent, and send nothing.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output (client commands)")]
     dry_run: bool,
     #[command(subcommand)]
     command: Command,
