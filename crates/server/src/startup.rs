@@ -182,7 +182,10 @@ impl Application {
                 .title_case_headers(true)
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
-                .serve_connection(TokioIo::new(stream), service.clone());
+                .serve_connection(
+                    TokioIo::new(crate::canned::EnvelopeIo::new(stream)),
+                    service.clone(),
+                );
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
                 if let Err(e) = conn.await {

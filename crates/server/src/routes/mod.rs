@@ -91,7 +91,7 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// A log id like the platform's: time of day and random hex.
-fn new_log_id() -> String {
+pub(crate) fn new_log_id() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

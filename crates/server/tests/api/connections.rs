@@ -109,3 +109,52 @@ async fn connections_over_the_cap_get_the_envelope_and_are_closed() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+/// Sends raw bytes and returns the whole answer (the server closes after these).
+async fn raw_exchange(t: &TestApp, request: &[u8]) -> String {
+    let mut conn = TcpStream::connect(addr(t)).await.unwrap();
+    conn.write_all(request).await.unwrap();
+    let answer = closed_within(&mut conn, Duration::from_secs(5))
+        .await
+        .expect("answered and closed");
+    String::from_utf8_lossy(&answer).to_string()
+}
+
+fn envelope_of(answer: &str) -> serde_json::Value {
+    serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON body ({e}) in {answer:?}"))
+}
+
+#[tokio::test]
+async fn requests_refused_before_the_router_still_get_the_envelope() {
+    let t = spawn_app().await;
+    let long_path = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100_000));
+    let mut many_headers = String::from("GET /_larkfeed/health HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..120 {
+        many_headers.push_str(&format!("X-H-{i}: v\r\n"));
+    }
+    many_headers.push_str("\r\n");
+    for (request, status) in [
+        (b"NOT A REQUEST LINE\r\n\r\n".to_vec(), "400"),
+        (long_path.into_bytes(), "414"),
+        (many_headers.into_bytes(), "431"),
+    ] {
+        let answer = raw_exchange(&t, &request).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        assert!(answer.contains("X-Tt-Logid: "), "{answer}");
+        let body = envelope_of(&answer);
+        assert_eq!(body["code"], 230001, "{answer}");
+        assert_eq!(body["error"]["field_violations"][0]["field"], "request");
+        assert!(body["error"]["log_id"].is_string());
+    }
+    // An ordinary answer is untouched.
+    let ok = raw_exchange(
+        &t,
+        b"GET /_larkfeed/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+}
