@@ -60,26 +60,8 @@ async fn acknowledged_writes_survive_kill_9() {
         "{banner}"
     );
 
-    let world: Value = reqwest::get(format!("{}/_larkfeed/world", first.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let app = &world["apps"][0];
-    let creds = json!({"app_id": app["app_id"], "app_secret": app["app_secret"]});
-    let token_answer = post(
-        &first.base,
-        "/open-apis/auth/v3/tenant_access_token/internal",
-        None,
-        creds,
-    )
-    .await;
-    let token = token_answer["tenant_access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let users: Vec<Value> = (0..3).map(|i| app["users"][i]["open_id"].clone()).collect();
+    let (token, users) = first_app(&first.base).await;
+    let users = &users[..3];
     let card = json!({
         "app_feed_card": {"biz_id": "kill-9", "title": "kept", "link": {"link": "https://www.feishu.cn/"}},
         "user_ids": users,

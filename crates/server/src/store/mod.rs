@@ -379,6 +379,4 @@ pub trait Store:
 {
     /// Writes what is pending and makes the files tidy before the process exits.
     async fn close(&self) -> StoreResult<()>;
-    /// Bytes the database occupies (for benchmarks and `/_larkfeed/stats`).
-    fn size_bytes(&self) -> u64;
 }

@@ -78,10 +78,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(30);
 pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
-    path: PathBuf,
     /// Tells the checkpointer thread to stop.
     stop: Arc<AtomicBool>,
-    memory: bool,
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -155,13 +153,11 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Writer::start(conn)?,
             readers: Readers {
-                path: path.clone(),
+                path,
                 sync,
                 idle: Mutex::new(Vec::new()),
             },
-            path,
             stop,
-            memory,
         })
     }
 
@@ -1134,23 +1130,5 @@ impl Store for SqliteStore {
     async fn close(&self) -> StoreResult<()> {
         self.stop.store(true, Ordering::Relaxed);
         self.writer.close().await
-    }
-
-    fn size_bytes(&self) -> u64 {
-        let pages: u64 = self
-            .read(|conn| {
-                Ok(conn.query_row(
-                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )?)
-            })
-            .map_or(0, |n| n.max(0) as u64);
-        if self.memory {
-            return pages;
-        }
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        pages + std::fs::metadata(wal).map_or(0, |m| m.len())
     }
 }
