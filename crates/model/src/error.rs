@@ -53,6 +53,10 @@ codes! {
     MessageTooOld = 230031, 400, "Message can only be modified within 14 days after sending.", false;
     CardInvalid = 230099, 400, "Failed to create card content.", false;
     MessageDeleted = 230110, 400, "Action unavailable as the message has been deleted.", false;
+    // Interactive cards (the delayed update). Decision: the platform's reference names no codes
+    // for a used-up or expired token; larkfeed answers 300040 for those.
+    CardTokenInvalid = 300040, 400, "the card update token is unknown, expired (30 minutes) or used up (2 uses)", false;
+    CardOpenIdsEmpty = 300090, 400, "openid empty: a JSON 1.0 card sent through the delayed update must name open_ids", false;
     // Chats.
     ChatInvalidParam = 232001, 400, "invalid param", false;
     ChatDissolved = 232009, 400, "Your request specifies a chat which has already been dissolved.", false;

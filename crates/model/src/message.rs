@@ -160,8 +160,21 @@ pub struct Message {
     pub chat_id: String,
     pub sender: Sender,
     pub body: MessageBody,
+    /// Whom the message @-mentions (messages users send; the app's own carry none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Vec<Mention>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upper_message_id: Option<String>,
+}
+
+/// One @-mention: the placeholder in the content (`@_user_1`) and whom it names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mention {
+    pub key: String,
+    pub id: String,
+    pub id_type: String,
+    pub name: String,
+    pub tenant_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ pub mod canned;
 pub mod clock;
 pub mod error;
 pub mod extract;
+pub mod platform;
 pub mod ratelimit;
 pub mod routes;
 pub mod service;

@@ -32,6 +32,11 @@ pub struct Config {
     pub rate_limits: bool,
     pub clock: Clock,
     pub limits: ConnectionLimits,
+    /// Required of every `/_larkfeed/` call when set; the server will not listen on an address
+    /// other than loopback without it.
+    pub admin_token: Option<String>,
+    /// How many Open API calls `GET /_larkfeed/requests` keeps.
+    pub requests_kept: usize,
 }
 
 /// What keeps a slow or idle client from holding the server's resources.
@@ -68,6 +73,8 @@ impl Config {
             rate_limits: true,
             clock: Clock::system(),
             limits: ConnectionLimits::default(),
+            admin_token: None,
+            requests_kept: crate::platform::DEFAULT_REQUESTS_KEPT,
         }
     }
 }
@@ -95,6 +102,15 @@ const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Application {
     pub async fn bind(config: Config) -> anyhow::Result<Application> {
+        let admin_token = config.admin_token.clone().filter(|t| !t.is_empty());
+        if admin_token.is_none() && !is_loopback(&config.host) {
+            anyhow::bail!(
+                "refusing to listen on {} without an admin token: anyone who can reach it could \
+                 read app secrets and change state through /_larkfeed/. Set --admin-token (or \
+                 LARKFEED_ADMIN_TOKEN), or listen on 127.0.0.1",
+                config.host
+            );
+        }
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(|e| {
@@ -111,6 +127,8 @@ impl Application {
             caches: Arc::new(Caches::default()),
             stats: Arc::default(),
             request_timeout: config.limits.request_timeout,
+            platform: Arc::new(crate::platform::Platform::new(config.requests_kept)),
+            admin_token: admin_token.map(Arc::from),
         };
         spawn_purger(&state);
         Ok(Application {
@@ -200,6 +218,16 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Whether a listen address is only reachable from this machine.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Compares the world with the one the database was last served with, says what changed, and

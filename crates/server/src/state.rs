@@ -19,6 +19,10 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     /// How long one request may take before it is answered 1500.
     pub request_timeout: std::time::Duration,
+    /// Deliveries to apps, the request log, faults, the change feed.
+    pub platform: Arc<crate::platform::Platform>,
+    /// When set, every `/_larkfeed/` call needs `Authorization: Bearer <it>`.
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// Facts that never change once they are true, kept in memory so the hot paths skip the
@@ -35,6 +39,12 @@ pub struct Caches {
 }
 
 impl Caches {
+    /// Forgets what the store no longer holds after a reset or a state load (tokens stay).
+    pub fn forget_state(&self) {
+        self.p2p_chats.clear();
+        self.bots_in_chats.clear();
+    }
+
     /// Forgets tokens that expired before `now_ms`.
     pub fn purge(&self, now_ms: i64) {
         self.tokens.retain(|_, (_, expires)| *expires > now_ms);

@@ -21,6 +21,9 @@ pub const ALL_SCOPES: &[&str] = &[
     "im:chat",
     "im:datasync.feed_card.time_sensitive:write",
     "contact:user.employee_id:readonly",
+    "im:message.p2p_msg:readonly",
+    "im:message.group_at_msg:readonly",
+    "im:message.group_msg",
 ];
 
 /// The world file as written (`--world FILE`). See `docs/world.example.toml`.
@@ -62,6 +65,9 @@ pub struct AppFile {
     pub availability: Option<Vec<String>>,
     #[serde(default = "yes")]
     pub bot: bool,
+    /// Where events (`im.message.receive_v1`) are posted.
+    pub event_url: Option<String>,
+    /// Where card actions are posted; absent means `event_url`.
     pub callback_url: Option<String>,
     pub encrypt_key: Option<String>,
     pub verification_token: Option<String>,
@@ -95,6 +101,9 @@ pub struct App {
     #[serde(skip)]
     pub availability: Option<BTreeSet<usize>>,
     pub bot: bool,
+    /// The app's endpoints as the world file sets them; run-time changes live in the store
+    /// (see `platform::endpoints`).
+    pub event_url: Option<String>,
     pub callback_url: Option<String>,
     pub encrypt_key: Option<String>,
     pub verification_token: Option<String>,
@@ -283,6 +292,7 @@ impl World {
                 scopes,
                 availability,
                 bot: a.bot,
+                event_url: a.event_url.clone(),
                 callback_url: a.callback_url.clone(),
                 encrypt_key: a.encrypt_key.clone(),
                 verification_token: a.verification_token.clone(),
@@ -363,6 +373,14 @@ impl World {
                 ],
                 32
             )
+        )
+    }
+
+    /// The open_id under which `viewer` sees the bot of the app `bot_app_id`.
+    pub fn bot_open_id(&self, viewer: &App, bot_app_id: &str) -> String {
+        format!(
+            "ou_{}",
+            digest_hex(&["bot_open_id", &viewer.app_id, bot_app_id], 32)
         )
     }
 
@@ -503,7 +521,10 @@ impl World {
                     "developer": app.developer,
                     "scopes": app.scopes,
                     "bot": app.bot,
+                    "event_url": app.event_url,
                     "callback_url": app.callback_url,
+                    "encrypt_key": app.encrypt_key,
+                    "verification_token": app.verification_token,
                     "users": users,
                 })
             })

@@ -1,7 +1,10 @@
-//! larkfeed's own admin API under `/_larkfeed/` (no token).
+//! larkfeed's own admin API under `/_larkfeed/` (open on loopback; behind the admin token when
+//! one is set).
 
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, PathId};
+use crate::platform::endpoints;
+use crate::platform::faults::FaultSpec;
 use crate::service::feed;
 use crate::state::AppState;
 use axum::extract::State;
@@ -122,4 +125,201 @@ pub async fn user_feed(
     Ok(super::success(
         feed::of_user(&state, user, page_size, after).await?,
     ))
+}
+
+/// `GET /_larkfeed/apps/:app_id`: the app's endpoints now (keys shown only as set or not).
+pub async fn app_endpoints(
+    State(state): State<AppState>,
+    PathId(app_id): PathId,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let app = known_app(&state, &app_id)?;
+    let ends = endpoints::of_app(&state, &app).await?;
+    Ok(Json(describe_endpoints(&app.app_id, &ends)))
+}
+
+fn known_app(
+    state: &AppState,
+    app_id: &str,
+) -> Result<std::sync::Arc<crate::world::App>, ApiError> {
+    state.world.app(app_id).cloned().ok_or_else(|| {
+        ApiError::with_msg(ErrorCode::NotFound, format!("no app has the id {app_id:?}"))
+    })
+}
+
+fn describe_endpoints(app_id: &str, ends: &endpoints::Endpoints) -> serde_json::Value {
+    serde_json::json!({
+        "app_id": app_id,
+        "event_url": ends.event_url,
+        "callback_url": ends.callback_url,
+        "encrypt_key_set": ends.encrypt_key.as_deref().is_some_and(|k| !k.is_empty()),
+        "verification_token_set": ends.verification_token.as_deref().is_some_and(|k| !k.is_empty()),
+    })
+}
+
+/// `PUT /_larkfeed/apps/:app_id`: change any of `event_url`, `callback_url`, `encrypt_key`,
+/// `verification_token` (`null` clears one). A new URL must pass the URL check first.
+pub async fn set_app_endpoints(
+    State(state): State<AppState>,
+    PathId(app_id): PathId,
+    JsonBody(change): JsonBody<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let app = known_app(&state, &app_id)?;
+    let ends = endpoints::change(&state, &app, change).await?;
+    Ok(Json(describe_endpoints(&app.app_id, &ends)))
+}
+
+/// How many log records one call returns unless it says otherwise, and at most.
+const LOG_PAGE: u32 = 100;
+const LOG_PAGE_MAX: u32 = 1_000;
+
+/// `GET /_larkfeed/deliveries?app_id=&event_type=&limit=`: callbacks and events sent, newest first.
+pub async fn deliveries(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE) as usize;
+    let app_id = params.get("app_id");
+    let event_type = params.get("event_type");
+    let items = state.platform.deliveries.newest(limit, |d| {
+        app_id.is_none_or(|a| d.app_id == a) && event_type.is_none_or(|t| d.event_type == t)
+    });
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// `GET /_larkfeed/requests?app_id=&path=&code=&limit=`: Open API calls, newest first, with
+/// tokens and secrets redacted. `path` ending in `*` matches a prefix.
+pub async fn requests(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE) as usize;
+    let app_id = params.get("app_id");
+    let path = params.get("path");
+    let code = params
+        .get("code")
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| params.invalid("code", format!("must be a number, got {c:?}")))
+        })
+        .transpose()?;
+    let items = state.platform.requests.newest(limit, |r| {
+        app_id.is_none_or(|a| r.app_id.as_deref() == Some(a))
+            && path.is_none_or(|p| match p.strip_suffix('*') {
+                Some(prefix) => r.path.starts_with(prefix),
+                None => r.path == p,
+            })
+            && code.is_none_or(|c| r.code == Some(c))
+    });
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// `POST /_larkfeed/faults`: matching Open API calls fail (or wait) until it is spent or cleared.
+pub async fn add_fault(
+    State(state): State<AppState>,
+    JsonBody(spec): JsonBody<FaultSpec>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if let Some(problem) = spec.problem() {
+        let (field, rule) = problem.split_once(": ").unwrap_or(("body", &problem));
+        return Err(ApiError::field(
+            ErrorCode::ImInvalidParam,
+            FieldError::new(field, rule.to_string()),
+        ));
+    }
+    let fault = state.platform.faults.add(spec);
+    tracing::info!(id = fault.id, path = %fault.spec.path, "fault added");
+    Ok(Json(
+        serde_json::to_value(fault).map_err(ApiError::internal)?,
+    ))
+}
+
+pub async fn faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "items": state.platform.faults.list() }))
+}
+
+pub async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    state.platform.faults.clear();
+    Json(serde_json::json!({ "items": [] }))
+}
+
+/// `POST /_larkfeed/reset`: every table of state emptied in one step, the logs and faults
+/// forgotten, pending retries dropped. Issued access tokens stay valid.
+pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    state.store.reset().await?;
+    state.caches.forget_state();
+    state.platform.start_over();
+    let now = state.clock.now_ms();
+    state.platform.publish("reset", now, serde_json::json!({}));
+    tracing::info!("state reset to the world file's");
+    Ok(Json(serde_json::json!({ "reset": true })))
+}
+
+/// The version of the state document.
+const STATE_VERSION: u32 = 1;
+
+/// `GET /_larkfeed/state`: the whole state as one JSON document.
+pub async fn state(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let tables = state.store.export().await?;
+    Ok(Json(serde_json::json!({
+        "version": STATE_VERSION,
+        "world": state.world.fingerprint(),
+        "tables": tables,
+    })))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateDocument {
+    version: u32,
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "shown for people; the server's own world is what counts"
+    )]
+    world: Option<serde_json::Value>,
+    tables: crate::store::Snapshot,
+}
+
+/// `PUT /_larkfeed/state`: replaces the whole state with a document `GET` gave.
+pub async fn load_state(
+    State(state): State<AppState>,
+    JsonBody(doc): JsonBody<StateDocument>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if doc.version != STATE_VERSION {
+        return Err(ApiError::field(
+            ErrorCode::ImInvalidParam,
+            FieldError::new("version", format!("must be {STATE_VERSION}")),
+        ));
+    }
+    state.store.import(doc.tables).await.map_err(|e| match e {
+        crate::store::StoreError::Refused(why) => {
+            ApiError::field(ErrorCode::ImInvalidParam, FieldError::new("tables", why))
+        }
+        other => ApiError::from(other),
+    })?;
+    state.caches.forget_state();
+    state.platform.start_over();
+    state
+        .platform
+        .publish("state.loaded", state.clock.now_ms(), serde_json::json!({}));
+    tracing::info!("state loaded");
+    Ok(Json(serde_json::json!({ "loaded": true })))
+}
+
+/// `GET /_larkfeed/events`: server-sent events, one per change, named by its kind.
+pub async fn events(
+    State(state): State<AppState>,
+) -> axum::response::sse::Sse<
+    impl tokio_stream::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    use tokio_stream::StreamExt;
+    let stream = tokio_stream::wrappers::BroadcastStream::new(state.platform.subscribe())
+        .filter_map(|change| {
+            let change = change.ok()?;
+            axum::response::sse::Event::default()
+                .event(change.kind)
+                .json_data(&change)
+                .ok()
+                .map(Ok)
+        });
+    axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default())
 }

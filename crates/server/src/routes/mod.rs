@@ -1,6 +1,7 @@
 //! The router: one thin handler per endpoint (extract, call a service, wrap the answer), the
 //! log-id middleware, and the envelope answers for unknown paths, wrong methods and panics.
 
+mod act;
 mod admin;
 mod auth;
 mod chats;
@@ -64,9 +65,40 @@ pub fn router(state: AppState) -> Router {
         .route("/_larkfeed/stats", get(admin::stats))
         .route("/_larkfeed/users/{id}/feed", get(admin::user_feed))
         .route("/_larkfeed/clock", get(admin::clock).post(admin::set_clock))
+        .route(
+            "/open-apis/interactive/v1/card/update",
+            post(act::card_update),
+        )
+        .route("/_larkfeed/act/card_action", post(act::card_action))
+        .route(
+            "/_larkfeed/act/feed_card_button",
+            post(act::feed_card_button),
+        )
+        .route("/_larkfeed/act/chat_button", post(act::chat_button))
+        .route("/_larkfeed/act/send_message", post(act::send_message))
+        .route(
+            "/_larkfeed/apps/{app_id}",
+            get(admin::app_endpoints).put(admin::set_app_endpoints),
+        )
+        .route("/_larkfeed/deliveries", get(admin::deliveries))
+        .route("/_larkfeed/requests", get(admin::requests))
+        .route(
+            "/_larkfeed/faults",
+            get(admin::faults)
+                .post(admin::add_fault)
+                .delete(admin::clear_faults),
+        )
+        .route("/_larkfeed/reset", post(admin::reset))
+        .route("/_larkfeed/state", get(admin::state).put(admin::load_state))
+        .route("/_larkfeed/events", get(admin::events))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), within))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::platform::requests::observe,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), admin_only))
         .layer(middleware::from_fn(log_id))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(state)
@@ -135,6 +167,38 @@ async fn log_id(req: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// Every `/_larkfeed/` call but the health check needs the admin token, when one is set.
+async fn admin_only(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let guarded = path.starts_with("/_larkfeed/") && path != "/_larkfeed/health";
+    if let (true, Some(expected)) = (guarded, state.admin_token.as_deref()) {
+        let given = req
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim);
+        let matches = given.is_some_and(|g| {
+            use sha2::Digest;
+            sha2::Sha256::digest(g.as_bytes()) == sha2::Sha256::digest(expected.as_bytes())
+        });
+        if !matches {
+            let body = serde_json::json!({
+                "code": ErrorCode::MissingToken.code(),
+                "msg": "the admin API needs Authorization: Bearer <admin token> (--admin-token)",
+                "data": {},
+                "error": {"log_id": crate::error::current_log_id()},
+            });
+            return (axum::http::StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Answers 1500 if the request is not answered within the configured time.

@@ -4,12 +4,12 @@
 use super::{bot_in_chat, checked, existing_p2p_chat, new_id, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatType, Destination, MessageRow, NewMessage, Sent};
+use crate::store::{ChatType, Destination, MentionKind, MessageRow, NewMessage, Sent};
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
 use larkfeed_model::message::{
-    check_content, ContentError, Message, MessageBody, PatchMessageRequest, SendMessageRequest,
-    Sender, PATCH_WINDOW_MS,
+    check_content, ContentError, Mention, Message, MessageBody, PatchMessageRequest,
+    SendMessageRequest, Sender, PATCH_WINDOW_MS,
 };
 use larkfeed_model::{ErrorCode, FieldError, ReceiveIdType};
 
@@ -21,7 +21,7 @@ pub const UPDATES_PER_SECOND: u32 = 5;
 /// Sends allowed per chat (and so per user) per second (230020 beyond).
 pub const SENDS_PER_SECOND: u32 = 5;
 
-fn content_error(e: ContentError) -> ApiError {
+pub(crate) fn content_error(e: ContentError) -> ApiError {
     match e {
         ContentError::TooLong { limit, got } => ApiError::with_detail(
             ErrorCode::ContentTooLong,
@@ -36,8 +36,47 @@ fn card_error(card: CardError) -> ApiError {
     ApiError::with_detail(ErrorCode::CardInvalid, card)
 }
 
-pub fn present(state: &AppState, row: &MessageRow) -> Message {
+/// The message as `viewer` sees it: a user who sent or is mentioned appears under the viewer's
+/// open_id of them, a mentioned bot under its open_id.
+pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
     let gone = row.recalled || row.deleted;
+    let tenant_key = state.world.tenant.tenant_key.clone();
+    let user_open_id = |user_id: &str| {
+        state
+            .world
+            .user(user_id)
+            .map(|u| state.world.open_id(viewer, u))
+            .unwrap_or_default()
+    };
+    let sender = match &row.sender_user {
+        Some(user_id) => Sender {
+            id: user_open_id(user_id),
+            id_type: "open_id".into(),
+            sender_type: "user".into(),
+            tenant_key: tenant_key.clone(),
+        },
+        None => Sender {
+            id: row.sender_app.clone(),
+            id_type: "app_id".into(),
+            sender_type: "app".into(),
+            tenant_key: tenant_key.clone(),
+        },
+    };
+    let mentions = (!row.mentions.is_empty()).then(|| {
+        row.mentions
+            .iter()
+            .map(|m| Mention {
+                key: m.key.clone(),
+                id: match m.kind {
+                    MentionKind::User => user_open_id(&m.id),
+                    MentionKind::App => state.world.bot_open_id(viewer, &m.id),
+                },
+                id_type: "open_id".into(),
+                name: m.name.clone(),
+                tenant_key: tenant_key.clone(),
+            })
+            .collect()
+    });
     Message {
         message_id: row.message_id.clone(),
         root_id: None,
@@ -49,12 +88,7 @@ pub fn present(state: &AppState, row: &MessageRow) -> Message {
         deleted: gone,
         updated: row.updated,
         chat_id: row.chat_id.clone(),
-        sender: Sender {
-            id: row.sender_app.clone(),
-            id_type: "app_id".into(),
-            sender_type: "app".into(),
-            tenant_key: state.world.tenant.tenant_key.clone(),
-        },
+        sender,
         body: MessageBody {
             content: if gone {
                 String::new()
@@ -62,6 +96,7 @@ pub fn present(state: &AppState, row: &MessageRow) -> Message {
                 row.content.clone()
             },
         },
+        mentions,
         upper_message_id: None,
     }
 }
@@ -89,7 +124,7 @@ pub async fn send(
             .message_by_uuid(&app.app_id, uuid, now - UUID_WINDOW_MS)
             .await?
         {
-            return Ok(present(state, &first));
+            return Ok(present(state, app, &first));
         }
     }
     let receive_id = req.receive_id.as_deref().unwrap_or_default();
@@ -151,6 +186,8 @@ pub async fn send(
         message_id: new_id("om_"),
         chat_id: String::new(),
         sender_app: app.app_id.clone(),
+        sender_user: None,
+        mentions: Vec::new(),
         msg_type: msg_type.to_string(),
         content: content.to_string(),
         uuid: uuid.map(str::to_string),
@@ -177,7 +214,7 @@ pub async fn send(
             .p2p_chats
             .insert(limit_key, row.chat_id.clone());
     }
-    Ok(present(state, &row))
+    Ok(present(state, app, &row))
 }
 
 async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError> {
@@ -194,7 +231,7 @@ pub async fn get(state: &AppState, app: &App, message_id: &str) -> Result<Messag
     if !bot_in_chat(state, &row.chat_id, &app.app_id).await? {
         return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
     }
-    Ok(present(state, &row))
+    Ok(present(state, app, &row))
 }
 
 pub async fn recall(state: &AppState, app: &App, message_id: &str) -> Result<(), ApiError> {

@@ -77,6 +77,8 @@ fn message(id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
         message_id: id.into(),
         chat_id: String::new(),
         sender_app: "cli_a".into(),
+        sender_user: None,
+        mentions: Vec::new(),
         msg_type: "text".into(),
         content: format!("{{\"text\":\"{id}\"}}"),
         uuid: uuid.map(Into::into),

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// The store is shutting down or its writer is gone.
     #[error("the store is closed")]
     Closed,
+    /// What the caller handed in cannot be stored (a snapshot naming an unknown table).
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -101,11 +104,32 @@ impl MemberKind {
     }
 }
 
+/// Who a message @-mentions: the placeholder in its content (`@_user_1`) and whom it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MentionRow {
+    pub key: String,
+    pub kind: MentionKind,
+    /// A tenant user_id, or an app_id for a bot.
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MentionKind {
+    User,
+    App,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRow {
     pub message_id: String,
     pub chat_id: String,
+    /// The app that sent it; empty when a user did.
     pub sender_app: String,
+    /// The user (tenant user_id) who sent it, when a user did.
+    pub sender_user: Option<String>,
+    pub mentions: Vec<MentionRow>,
     pub msg_type: String,
     pub content: String,
     pub uuid: Option<String>,
@@ -365,6 +389,62 @@ pub trait FeedStore: Send + Sync {
     ) -> StoreResult<Option<Vec<Button>>>;
 }
 
+/// A token a card callback handed out for the delayed card update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardTokenRow {
+    pub token: String,
+    pub app_id: String,
+    pub message_id: String,
+    /// The user who clicked (tenant user_id).
+    pub user_id: String,
+    pub expires_at_ms: i64,
+    /// How many times it has been used.
+    pub uses: i64,
+}
+
+/// What trying to use a card token found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardTokenUse {
+    Unknown,
+    Expired,
+    UsedUp,
+    /// Counted: the row with its uses after this one.
+    Used(CardTokenRow),
+}
+
+/// Every table of state as rows of named values, backend-neutral: what `GET /_larkfeed/state`
+/// shows and `PUT` restores. Tokens are not part of it.
+pub type Snapshot =
+    std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>;
+
+#[async_trait]
+pub trait PlatformStore: Send + Sync {
+    /// The app's endpoint settings as set at run time (JSON), if any.
+    async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>>;
+    async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()>;
+    async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()>;
+    /// Atomically counts one use of the token, if it exists, has not expired at `now_ms` and
+    /// was used fewer than `max_uses` times.
+    async fn use_card_token(
+        &self,
+        token: &str,
+        now_ms: i64,
+        max_uses: i64,
+    ) -> StoreResult<CardTokenUse>;
+}
+
+#[async_trait]
+pub trait SnapshotStore: Send + Sync {
+    /// Empties every table of state in one step (issued access tokens and `meta` are kept, so
+    /// running apps keep their tokens).
+    async fn reset(&self) -> StoreResult<()>;
+    /// Every table of state.
+    async fn export(&self) -> StoreResult<Snapshot>;
+    /// Replaces every table of state with the snapshot's rows in one step; an unknown table or
+    /// column is refused and nothing changes.
+    async fn import(&self, snapshot: Snapshot) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait MetaStore: Send + Sync {
     /// A value the server keeps about itself (such as the world it last served).
@@ -375,7 +455,15 @@ pub trait MetaStore: Send + Sync {
 /// Every capability: what the server holds.
 #[async_trait]
 pub trait Store:
-    TokenStore + ChatStore + MessageStore + FeedCardStore + FeedStore + MetaStore + 'static
+    TokenStore
+    + ChatStore
+    + MessageStore
+    + FeedCardStore
+    + FeedStore
+    + MetaStore
+    + PlatformStore
+    + SnapshotStore
+    + 'static
 {
     /// Writes what is pending and makes the files tidy before the process exits.
     async fn close(&self) -> StoreResult<()>;

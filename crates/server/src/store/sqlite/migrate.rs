@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_meta",
         include_str!("../../../migrations/0005_meta.sql"),
     ),
+    (
+        "0006_platform",
+        include_str!("../../../migrations/0006_platform.sql"),
+    ),
 ];
 
 /// Work a migration needs that SQL cannot do, run in the same transaction after its SQL.

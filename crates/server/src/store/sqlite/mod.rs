@@ -18,6 +18,7 @@
 //!   microseconds, but never for a write's work.
 
 mod migrate;
+mod platform;
 mod writer;
 
 use super::*;
@@ -253,7 +254,7 @@ impl Readers {
 const CHAT_COLUMNS: &str = "chat_id, name, description, chat_type, owner_user, owner_app, \
      creator_app, p2p_key, p2p_user, dissolved, created_at";
 const MESSAGE_COLUMNS: &str = "message_id, chat_id, sender_app, msg_type, content, uuid, \
-     create_time, update_time, updated, recalled, deleted";
+     create_time, update_time, updated, recalled, deleted, sender_user, mentions";
 const CARD_COLUMNS: &str = "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
      f.display_time, f.sort_time, f.unread";
 
@@ -293,6 +294,13 @@ fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
         updated: r.get::<_, i64>(8)? != 0,
         recalled: r.get::<_, i64>(9)? != 0,
         deleted: r.get::<_, i64>(10)? != 0,
+        sender_user: r.get(11)?,
+        mentions: {
+            let json: String = r.get(12)?;
+            serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, e.into())
+            })?
+        },
     })
 }
 
@@ -621,8 +629,11 @@ impl MessageStore for SqliteStore {
                 Destination::Chat(chat_id) => chat_id.clone(),
                 Destination::P2p(chat) => open_p2p_chat(conn, chat)?.chat_id,
             };
+            let mentions = serde_json::to_string(&row.mentions)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
             conn.prepare_cached(&format!(
-                "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO messages ({MESSAGE_COLUMNS}) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ))?
             .execute(params![
                 row.message_id,
@@ -636,6 +647,8 @@ impl MessageStore for SqliteStore {
                 row.updated as i64,
                 row.recalled as i64,
                 row.deleted as i64,
+                row.sender_user,
+                mentions,
             ])?;
             Ok(Sent::New(row))
         })

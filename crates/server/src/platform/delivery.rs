@@ -1,0 +1,269 @@
+//! Posting to an app: one attempt ([`post`]), an event with the platform's retries
+//! ([`send_event`]), and the schema 2.0 envelope both are wrapped in ([`envelope`]).
+//!
+//! The body is compact JSON (so an SDK that re-serialises the parsed body before hashing, as the
+//! Node SDK does, computes the same signature). With an encrypt key it becomes
+//! `{"encrypt": …}` and is signed; every attempt is recorded in the delivery log, decrypted.
+
+use super::endpoints::Endpoints;
+use super::{crypto, Platform};
+use crate::state::AppState;
+use crate::world::App;
+use rand::Rng;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// An app must answer HTTP 200 within this time.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(3);
+/// When a failed event is sent again, after the failure before: 15 s, 5 min, 1 h, 6 h (then it
+/// is given up), measured on the server's clock, so a test can move the clock instead of waiting.
+pub const RETRY_AFTER_MS: [i64; 4] = [15_000, 300_000, 3_600_000, 21_600_000];
+
+/// One attempt to reach an app, as `GET /_larkfeed/deliveries` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRecord {
+    pub id: u64,
+    pub at_ms: i64,
+    pub app_id: String,
+    /// `event`, `callback` or `url_verification`.
+    pub kind: &'static str,
+    pub event_type: String,
+    pub event_id: Option<String>,
+    pub url: String,
+    /// 1 for the first try; retries count on.
+    pub attempt: u32,
+    pub delivered: bool,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    pub encrypted: bool,
+    /// What was sent, before encryption.
+    pub body: serde_json::Value,
+    /// The app's answer: JSON when it parsed, else its text; null when empty or none.
+    pub response: Option<serde_json::Value>,
+    pub error: Option<String>,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub delivered: bool,
+    pub status: Option<u16>,
+    pub response: Option<serde_json::Value>,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn not_sent(why: impl Into<String>) -> Outcome {
+        Outcome {
+            error: Some(why.into()),
+            ..Outcome::default()
+        }
+    }
+}
+
+/// The schema 2.0 envelope: `header` (event id, verification token, time, type, tenant, app)
+/// and the event.
+pub fn envelope(
+    state: &AppState,
+    app: &App,
+    ends: &Endpoints,
+    event_type: &str,
+    create_time: String,
+    event: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "schema": "2.0",
+        "header": {
+            "event_id": uuid::Uuid::new_v4().simple().to_string(),
+            "token": ends.verification_token.clone().unwrap_or_default(),
+            "create_time": create_time,
+            "event_type": event_type,
+            "tenant_key": state.world.tenant.tenant_key,
+            "app_id": app.app_id,
+        },
+        "event": event,
+    })
+}
+
+/// One POST of `body` to `url`, signed and encrypted with the app's keys, recorded.
+pub async fn post(
+    state: &AppState,
+    app_id: &str,
+    ends: &Endpoints,
+    url: &str,
+    kind: &'static str,
+    body: &serde_json::Value,
+    attempt: u32,
+) -> Outcome {
+    let platform: &Platform = &state.platform;
+    let plain = body.to_string();
+    let key = ends.encrypt_key.as_deref().filter(|k| !k.is_empty());
+    let payload = match key {
+        Some(key) => {
+            serde_json::json!({"encrypt": crypto::encrypt(key, plain.as_bytes())}).to_string()
+        }
+        None => plain,
+    };
+    let timestamp = (state.clock.now_ms() / 1000).to_string();
+    let nonce = hex::encode(rand::thread_rng().gen::<[u8; 8]>());
+    let mut request = platform
+        .http
+        .post(url)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("x-lark-request-timestamp", &timestamp)
+        .header("x-lark-request-nonce", &nonce)
+        .header("user-agent", "larkfeed");
+    if let Some(key) = key {
+        request = request.header(
+            "x-lark-signature",
+            crypto::signature(&timestamp, &nonce, key, payload.as_bytes()),
+        );
+    }
+    let started = Instant::now();
+    let outcome = match request.body(payload).send().await {
+        Err(e) => Outcome::not_sent(if e.is_timeout() {
+            format!(
+                "the app did not answer within {} s",
+                ANSWER_WITHIN.as_secs()
+            )
+        } else if e.is_connect() {
+            format!("the app could not be reached at {url}")
+        } else {
+            format!("posting to {url} failed: {e}")
+        }),
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let text = match answer.text().await {
+                Ok(text) => text,
+                Err(e) if e.is_timeout() => {
+                    return record(
+                        state,
+                        app_id,
+                        kind,
+                        url,
+                        attempt,
+                        ends,
+                        body,
+                        started,
+                        Outcome {
+                            status: Some(status),
+                            ..Outcome::not_sent(format!(
+                                "the app did not finish its answer within {} s",
+                                ANSWER_WITHIN.as_secs()
+                            ))
+                        },
+                    );
+                }
+                Err(e) => format!("(unreadable answer: {e})"),
+            };
+            let response = match text.trim() {
+                "" => None,
+                t => Some(serde_json::from_str(t).unwrap_or(serde_json::Value::String(text))),
+            };
+            Outcome {
+                delivered: status == 200,
+                status: Some(status),
+                error: (status != 200).then(|| format!("the app answered HTTP {status}")),
+                response,
+            }
+        }
+    };
+    record(
+        state, app_id, kind, url, attempt, ends, body, started, outcome,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    state: &AppState,
+    app_id: &str,
+    kind: &'static str,
+    url: &str,
+    attempt: u32,
+    ends: &Endpoints,
+    body: &serde_json::Value,
+    started: Instant,
+    outcome: Outcome,
+) -> Outcome {
+    let platform = &state.platform;
+    let event_type = body["header"]["event_type"]
+        .as_str()
+        .or_else(|| body["type"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let rec = DeliveryRecord {
+        id: platform.delivery_id(),
+        at_ms: state.clock.now_ms(),
+        app_id: app_id.to_string(),
+        kind,
+        event_id: body["header"]["event_id"].as_str().map(str::to_string),
+        event_type,
+        url: url.to_string(),
+        attempt,
+        delivered: outcome.delivered,
+        status: outcome.status,
+        latency_ms: started.elapsed().as_millis() as u64,
+        encrypted: ends.encrypt_key.as_deref().is_some_and(|k| !k.is_empty()),
+        body: body.clone(),
+        response: outcome.response.clone(),
+        error: outcome.error.clone(),
+    };
+    if outcome.delivered {
+        tracing::info!(app_id, kind, event_type = %rec.event_type, attempt, "delivered");
+    } else {
+        tracing::warn!(app_id, kind, event_type = %rec.event_type, attempt,
+            error = outcome.error.as_deref().unwrap_or_default(), "delivery failed");
+    }
+    platform.publish(
+        "delivery",
+        rec.at_ms,
+        serde_json::json!({
+            "delivery_id": rec.id, "app_id": rec.app_id, "delivery_kind": kind,
+            "event_type": rec.event_type, "attempt": attempt, "delivered": outcome.delivered,
+        }),
+    );
+    platform.deliveries.push(rec);
+    outcome
+}
+
+/// Sends an event to the app's `event_url`; if the first attempt fails, tries again on the
+/// platform's schedule in the background. Answers the first attempt's outcome.
+pub async fn send_event(
+    state: &AppState,
+    app_id: &str,
+    ends: &Endpoints,
+    body: serde_json::Value,
+) -> Outcome {
+    let Some(url) = ends.event_url.clone() else {
+        return Outcome::not_sent("the app has no event_url");
+    };
+    let first = post(state, app_id, ends, &url, "event", &body, 1).await;
+    if !first.delivered {
+        let (state, app_id, ends) = (state.clone(), app_id.to_string(), ends.clone());
+        let generation = state.platform.generation();
+        tokio::spawn(async move {
+            let mut failed_at = state.clock.now_ms();
+            for (n, after) in RETRY_AFTER_MS.iter().enumerate() {
+                let due = failed_at + after;
+                while state.clock.now_ms() < due {
+                    if state.platform.generation() != generation {
+                        return;
+                    }
+                    let wait = (due - state.clock.now_ms()).clamp(1, 250);
+                    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+                }
+                if state.platform.generation() != generation {
+                    return;
+                }
+                let outcome =
+                    post(&state, &app_id, &ends, &url, "event", &body, n as u32 + 2).await;
+                if outcome.delivered {
+                    return;
+                }
+                failed_at = state.clock.now_ms();
+            }
+            tracing::warn!(app_id, "an event was given up after every retry");
+        });
+    }
+    first
+}

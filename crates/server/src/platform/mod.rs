@@ -1,0 +1,95 @@
+//! The platform's side of the conversation: what Feishu sends to an app (card callbacks and
+//! events, signed and encrypted as `FACTS.md` §5 says), what a user does (`act`), and what a
+//! test suite needs to watch and steer the server (the request and delivery logs, faults, the
+//! change feed).
+
+pub mod act;
+pub mod crypto;
+pub mod delivery;
+pub mod endpoints;
+pub mod faults;
+pub mod journal;
+pub mod requests;
+
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::broadcast;
+
+/// Requests kept by `GET /_larkfeed/requests` unless configured otherwise.
+pub const DEFAULT_REQUESTS_KEPT: usize = 1_000;
+/// Deliveries kept by `GET /_larkfeed/deliveries`.
+pub const DELIVERIES_KEPT: usize = 1_000;
+
+/// One change, as `GET /_larkfeed/events` streams it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// `feed_card.created`, `feed_card.updated`, `feed_card.deleted`, `message.sent`,
+    /// `message.updated`, `message.recalled`, `delivery`, `reset`, `state.loaded`,
+    /// `chat_button.updated`.
+    pub kind: &'static str,
+    pub at_ms: i64,
+    #[serde(flatten)]
+    pub detail: serde_json::Value,
+}
+
+/// What the platform half of the server keeps: logs, faults, the change feed, the HTTP client
+/// that reaches apps.
+pub struct Platform {
+    pub http: reqwest::Client,
+    pub deliveries: journal::Ring<delivery::DeliveryRecord>,
+    pub requests: journal::Ring<requests::RequestRecord>,
+    pub faults: faults::Faults,
+    changes: broadcast::Sender<Change>,
+    /// Bumped by a reset or a state load: event retries scheduled before it are dropped.
+    generation: AtomicU64,
+    next_delivery: AtomicU64,
+}
+
+impl Platform {
+    pub fn new(requests_kept: usize) -> Platform {
+        let http = reqwest::Client::builder()
+            .timeout(delivery::ANSWER_WITHIN)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("an HTTP client with no TLS settings of its own builds");
+        Platform {
+            http,
+            deliveries: journal::Ring::new(DELIVERIES_KEPT),
+            requests: journal::Ring::new(requests_kept),
+            faults: faults::Faults::default(),
+            changes: broadcast::channel(1024).0,
+            generation: AtomicU64::new(0),
+            next_delivery: AtomicU64::new(1),
+        }
+    }
+
+    /// Tells every `/_larkfeed/events` listener (no listener: nothing happens).
+    pub fn publish(&self, kind: &'static str, at_ms: i64, detail: serde_json::Value) {
+        let _ = self.changes.send(Change {
+            kind,
+            at_ms,
+            detail,
+        });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Forgets the logs and faults and drops pending retries (a reset or a state load).
+    pub fn start_over(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.deliveries.clear();
+        self.requests.clear();
+        self.faults.clear();
+    }
+
+    fn delivery_id(&self) -> u64 {
+        self.next_delivery.fetch_add(1, Ordering::Relaxed)
+    }
+}

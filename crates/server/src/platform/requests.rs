@@ -1,0 +1,244 @@
+//! The Open API call log (`GET /_larkfeed/requests`) and the fault injection that sits in the
+//! same place: one middleware around every `/open-apis/` call.
+
+use crate::error::{current_log_id, ApiError};
+use crate::state::AppState;
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use larkfeed_model::{ErrorCode, FieldError};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// A request body larger than this is refused before it reaches a handler.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Bodies are kept in the log up to this size; longer ones are cut and marked.
+const KEPT_BODY: usize = 16 * 1024;
+/// Keys whose values never reach the log.
+const SECRET_KEYS: &[&str] = &[
+    "app_secret",
+    "tenant_access_token",
+    "app_access_token",
+    "user_access_token",
+    "access_token",
+    "token",
+    "encrypt_key",
+    "verification_token",
+];
+pub const REDACTED: &str = "<redacted>";
+
+/// One Open API call.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub at_ms: i64,
+    pub log_id: Option<String>,
+    pub app_id: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub http_status: u16,
+    pub code: Option<i64>,
+    pub latency_ms: u64,
+    pub request: serde_json::Value,
+    pub response: serde_json::Value,
+}
+
+/// Replaces the value of every secret-bearing key, at any depth.
+pub fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if SECRET_KEYS.contains(&key.as_str()) && !v.is_null() {
+                    *v = REDACTED.into();
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+fn kept(bytes: &[u8]) -> serde_json::Value {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(mut v) => {
+            redact(&mut v);
+            let text = v.to_string();
+            if text.len() > KEPT_BODY {
+                format!(
+                    "{}… ({} bytes in all)",
+                    &text[..text.floor_char_boundary(KEPT_BODY)],
+                    text.len()
+                )
+                .into()
+            } else {
+                v
+            }
+        }
+        // Not JSON: kept only as its size, since it may hold anything.
+        Err(_) => format!("({} bytes, not JSON)", bytes.len()).into(),
+    }
+}
+
+/// The app a call came from: the bearer token as the token cache knows it, or the `app_id` of a
+/// token request.
+fn app_of(state: &AppState, auth: Option<&str>, body: &serde_json::Value) -> Option<String> {
+    if let Some(token) = auth.and_then(|a| a.strip_prefix("Bearer ")) {
+        if let Some(entry) = state.caches.tokens.get(token.trim()) {
+            return Some(entry.0.to_string());
+        }
+    }
+    body.get("app_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+/// Around each `/open-apis/` call: an injected fault first, then the call, then its record.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if !path.starts_with("/open-apis/") {
+        return next.run(req).await;
+    }
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::field(
+                crate::error::invalid_param_code(&path),
+                FieldError::new("body", format!("larger than {MAX_BODY} bytes")),
+            )
+            .into_response()
+        }
+    };
+    let auth = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let query = parts.uri.query().map(str::to_string);
+    let request_body = kept(&bytes);
+    let response = match state.platform.faults.hit(&method, &path) {
+        Some(hit) => {
+            if hit.delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(hit.delay_ms)).await;
+            }
+            match hit.answer {
+                Some((code, status, msg)) => {
+                    tracing::info!(code, status, "answered with an injected fault");
+                    injected(code, status, msg)
+                }
+                None => {
+                    next.run(Request::from_parts(parts, Body::from(bytes)))
+                        .await
+                }
+            }
+        }
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let response_body = kept(&bytes);
+    let code = response_body.get("code").and_then(|c| c.as_i64());
+    let app_id = app_of(&state, auth.as_deref(), &request_body);
+    if code == Some(0) {
+        if let Some(kind) = change_kind(&method, &path) {
+            state.platform.publish(
+                kind,
+                state.clock.now_ms(),
+                serde_json::json!({
+                    "app_id": app_id, "path": path,
+                    "request": request_body, "data": response_body.get("data"),
+                }),
+            );
+        }
+    }
+    state.platform.requests.push(RequestRecord {
+        at_ms: state.clock.now_ms(),
+        log_id: current_log_id(),
+        app_id,
+        method,
+        path,
+        query,
+        http_status: parts.status.as_u16(),
+        code,
+        latency_ms: started.elapsed().as_millis() as u64,
+        request: request_body,
+        response: response_body,
+    });
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// What a successful call changed, for the change feed (`GET /_larkfeed/events`).
+fn change_kind(method: &str, path: &str) -> Option<&'static str> {
+    let p = path.trim_end_matches('/');
+    Some(match (method, p) {
+        ("POST", "/open-apis/im/v2/app_feed_card") => "feed_card.created",
+        ("PUT", "/open-apis/im/v2/app_feed_card/batch") => "feed_card.updated",
+        ("DELETE", "/open-apis/im/v2/app_feed_card/batch") => "feed_card.deleted",
+        ("PUT", "/open-apis/im/v2/chat_button") => "chat_button.updated",
+        ("PATCH", "/open-apis/im/v2/feed_cards/bot_time_sentive") => "feed.pinned",
+        ("PATCH", p) if p.starts_with("/open-apis/im/v2/feed_cards/") => "feed.pinned",
+        ("POST", "/open-apis/im/v1/messages") => "message.sent",
+        ("PATCH", p) if p.starts_with("/open-apis/im/v1/messages/") => "message.updated",
+        ("DELETE", p) if p.starts_with("/open-apis/im/v1/messages/") => "message.recalled",
+        ("POST", "/open-apis/im/v1/chats") => "chat.created",
+        ("POST", p) if p.starts_with("/open-apis/im/v1/chats/") => "chat.members_added",
+        _ => return None,
+    })
+}
+
+fn injected(code: i64, status: u16, msg: String) -> Response {
+    let body = serde_json::json!({
+        "code": code, "msg": msg, "data": {},
+        "error": {"log_id": current_log_id()},
+    });
+    let status =
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+    let mut response = (status, axum::Json(body)).into_response();
+    if code == ErrorCode::RateLimited.code() {
+        let headers = response.headers_mut();
+        headers.insert("x-ogw-ratelimit-limit", 50.into());
+        headers.insert("x-ogw-ratelimit-reset", 1.into());
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth() {
+        let mut v = serde_json::json!({
+            "app_id": "cli_1", "app_secret": "s3cret",
+            "nested": [{"tenant_access_token": "t-abc", "keep": "x"}],
+            "token": null,
+        });
+        redact(&mut v);
+        let text = v.to_string();
+        assert!(
+            !text.contains("s3cret") && !text.contains("t-abc"),
+            "{text}"
+        );
+        assert!(text.contains("cli_1") && text.contains("\"keep\":\"x\""));
+    }
+
+    #[test]
+    fn non_json_bodies_are_kept_as_their_size_only() {
+        assert_eq!(
+            kept(b"app_secret=x"),
+            serde_json::json!("(12 bytes, not JSON)")
+        );
+        assert_eq!(kept(b"  "), serde_json::Value::Null);
+    }
+}

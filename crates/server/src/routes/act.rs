@@ -1,0 +1,56 @@
+//! `/_larkfeed/act/…`: what a user does, delivered to the app; and the delayed card update an
+//! app makes with a callback's token.
+
+use super::success;
+use crate::error::ApiError;
+use crate::extract::{Caller, JsonBody, Per};
+use crate::platform::act::{
+    self, Acted, CardAction, CardUpdate, ChatButton, FeedCardButton, SendMessage,
+};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+
+pub async fn card_action(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<CardAction>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::card_action(&state, req).await?))
+}
+
+pub async fn feed_card_button(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<FeedCardButton>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::feed_card_button(&state, req).await?))
+}
+
+pub async fn chat_button(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<ChatButton>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::chat_button(&state, req).await?))
+}
+
+pub async fn send_message(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<SendMessage>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::send_message(&state, req).await?))
+}
+
+/// `POST /open-apis/interactive/v1/card/update`.
+pub async fn card_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<JsonBody<CardUpdate>, ApiError>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.limit(
+        &state,
+        "interactive.card_update",
+        &[Per::Second(50), Per::Minute(1000)],
+    )?;
+    let JsonBody(req) = body?;
+    act::delayed_update(&state, &caller.app, req).await?;
+    Ok(success(serde_json::json!({})))
+}
