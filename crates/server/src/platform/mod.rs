@@ -50,6 +50,7 @@ impl Platform {
         let http = reqwest::Client::builder()
             .timeout(delivery::ANSWER_WITHIN)
             .redirect(reqwest::redirect::Policy::none())
+            .http1_title_case_headers()
             .no_proxy()
             .build()
             .expect("an HTTP client with no TLS settings of its own builds");
