@@ -70,4 +70,7 @@ contract_tests!(
     the_feed_pages_in_order_without_repeats,
     pins_and_buttons,
     meta_values_are_kept,
+    racing_uses_of_a_card_token_count_two,
+    app_settings_and_user_messages_are_kept,
+    a_snapshot_comes_back_identical_and_reset_empties_the_state,
 );

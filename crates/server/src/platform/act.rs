@@ -729,11 +729,11 @@ pub async fn delayed_update(state: &AppState, app: &App, req: CardUpdate) -> Res
     check_content("interactive", &content).map_err(crate::service::messages::content_error)?;
     let used = state
         .store
-        .use_card_token(&token, state.clock.now_ms(), CARD_TOKEN_USES)
+        .use_card_token(&token, &app.app_id, state.clock.now_ms(), CARD_TOKEN_USES)
         .await?;
     let row = match used {
-        crate::store::CardTokenUse::Used(row) if row.app_id == app.app_id => row,
-        crate::store::CardTokenUse::Used(_) | crate::store::CardTokenUse::Unknown => {
+        crate::store::CardTokenUse::Used(row) => row,
+        crate::store::CardTokenUse::Unknown => {
             return Err(ApiError::with_detail(
                 ErrorCode::CardTokenInvalid,
                 "no callback of this app handed out this token",

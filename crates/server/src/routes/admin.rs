@@ -172,7 +172,9 @@ pub async fn set_app_endpoints(
 const LOG_PAGE: u32 = 100;
 const LOG_PAGE_MAX: u32 = 1_000;
 
-/// `GET /_larkfeed/deliveries?app_id=&event_type=&limit=`: callbacks and events sent, newest first.
+/// `GET /_larkfeed/deliveries?app_id=&event_type=&kind=&limit=`: callbacks, events and URL checks
+/// sent, newest first. `kind` takes a comma-separated list of `callback`, `event`,
+/// `url_verification`.
 pub async fn deliveries(
     State(state): State<AppState>,
     params: Params,
@@ -180,8 +182,11 @@ pub async fn deliveries(
     let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE) as usize;
     let app_id = params.get("app_id");
     let event_type = params.get("event_type");
+    let kinds: Option<Vec<&str>> = params.get("kind").map(|k| k.split(',').collect());
     let items = state.platform.deliveries.newest(limit, |d| {
-        app_id.is_none_or(|a| d.app_id == a) && event_type.is_none_or(|t| d.event_type == t)
+        app_id.is_none_or(|a| d.app_id == a)
+            && event_type.is_none_or(|t| d.event_type == t)
+            && kinds.as_ref().is_none_or(|k| k.contains(&d.kind))
     });
     Ok(Json(serde_json::json!({ "items": items })))
 }

@@ -26,6 +26,9 @@ pub const ALL: &[&str] = &[
     "the_feed_pages_in_order_without_repeats",
     "pins_and_buttons",
     "meta_values_are_kept",
+    "racing_uses_of_a_card_token_count_two",
+    "app_settings_and_user_messages_are_kept",
+    "a_snapshot_comes_back_identical_and_reset_empties_the_state",
 ];
 
 const HOUR: i64 = 3_600_000;
@@ -565,4 +568,143 @@ pub async fn meta_values_are_kept(s: Arc<dyn Store>) {
     s.set_meta("other", "x").await.unwrap();
     assert_eq!(s.meta("world").await.unwrap().as_deref(), Some("two"));
     assert_eq!(s.meta("other").await.unwrap().as_deref(), Some("x"));
+}
+
+pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
+    let now = 1_000;
+    s.insert_card_token(CardTokenRow {
+        token: "c-1".into(),
+        app_id: "cli_a".into(),
+        message_id: "om_1".into(),
+        user_id: "u1".into(),
+        expires_at_ms: now + HOUR,
+        uses: 0,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        s.use_card_token("c-1", "cli_b", now, 2).await.unwrap(),
+        CardTokenUse::Unknown,
+        "another app's use counts nothing"
+    );
+    let uses = race(20, |_| {
+        let s = s.clone();
+        async move { s.use_card_token("c-1", "cli_a", now, 2).await.unwrap() }
+    })
+    .await;
+    let used = uses
+        .iter()
+        .filter(|u| matches!(u, CardTokenUse::Used(_)))
+        .count();
+    assert_eq!(used, 2, "{uses:?}");
+    assert!(uses
+        .iter()
+        .all(|u| matches!(u, CardTokenUse::Used(_) | CardTokenUse::UsedUp)));
+    assert_eq!(
+        s.use_card_token("nope", "cli_a", now, 2).await.unwrap(),
+        CardTokenUse::Unknown
+    );
+    s.insert_card_token(CardTokenRow {
+        token: "c-2".into(),
+        app_id: "cli_a".into(),
+        message_id: "om_1".into(),
+        user_id: "u1".into(),
+        expires_at_ms: now + 10,
+        uses: 0,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        s.use_card_token("c-2", "cli_a", now + 10, 2).await.unwrap(),
+        CardTokenUse::Expired
+    );
+}
+
+pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
+    assert_eq!(s.app_settings("cli_a").await.unwrap(), None);
+    s.set_app_settings("cli_a", "{\"event_url\":null}")
+        .await
+        .unwrap();
+    s.set_app_settings("cli_a", "{\"event_url\":\"http://x/\"}")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.app_settings("cli_a").await.unwrap().as_deref(),
+        Some("{\"event_url\":\"http://x/\"}")
+    );
+    s.insert_chat(&group("oc_1", 1), &[]).await.unwrap();
+    let mut row = message("om_u", None, 5);
+    row.sender_app = String::new();
+    row.sender_user = Some("u1".into());
+    row.mentions = vec![MentionRow {
+        key: "@_user_1".into(),
+        kind: MentionKind::App,
+        id: "cli_a".into(),
+        name: "bot".into(),
+    }];
+    s.send_message(NewMessage {
+        to: Destination::Chat("oc_1".into()),
+        row: row.clone(),
+        uuid_since_ms: 5,
+    })
+    .await
+    .unwrap();
+    let got = s.get_message("om_u").await.unwrap().unwrap();
+    assert_eq!(got.sender_user.as_deref(), Some("u1"));
+    assert_eq!(got.mentions, row.mentions);
+}
+
+pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<dyn Store>) {
+    s.insert_chat(&group("oc_1", 1), &[(MemberKind::User, "u1".into())])
+        .await
+        .unwrap();
+    s.create_feed_cards(NewFeedCards {
+        app_id: "cli_a".into(),
+        biz_id: "b1".into(),
+        card: card("one"),
+        user_ids: vec!["u1".into(), "u2".into()],
+        now_ms: 10,
+        unread: 0,
+    })
+    .await
+    .unwrap();
+    s.set_app_settings("cli_a", "{}").await.unwrap();
+    s.issue_token(token("kept", "cli_a", 1), 1, HOUR / 2)
+        .await
+        .unwrap();
+    let saved = s.export().await.unwrap();
+    assert_eq!(saved["feed_cards"].len(), 2);
+    assert_eq!(saved["chat_members"].len(), 1);
+    assert!(!saved.contains_key("access_tokens"), "tokens are not state");
+
+    s.reset().await.unwrap();
+    assert!(s.export().await.unwrap().values().all(Vec::is_empty));
+    assert!(s.get_chat("oc_1").await.unwrap().is_none());
+    assert!(
+        s.find_token("t-kept").await.unwrap().is_some(),
+        "a reset keeps issued tokens"
+    );
+
+    s.import(saved.clone()).await.unwrap();
+    assert_eq!(s.export().await.unwrap(), saved);
+    assert_eq!(
+        s.feed_card("cli_a", "u2", "b1")
+            .await
+            .unwrap()
+            .unwrap()
+            .card,
+        card("one")
+    );
+
+    let mut bad = saved.clone();
+    bad.insert("nope".into(), Vec::new());
+    assert!(matches!(s.import(bad).await, Err(StoreError::Refused(_))));
+    let mut bad = saved.clone();
+    bad.get_mut("chats").unwrap()[0].insert("colour".into(), "red".into());
+    assert!(matches!(s.import(bad).await, Err(StoreError::Refused(_))));
+    assert_eq!(
+        s.export().await.unwrap(),
+        saved,
+        "a refused load changes nothing"
+    );
 }

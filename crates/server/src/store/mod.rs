@@ -423,11 +423,12 @@ pub trait PlatformStore: Send + Sync {
     async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>>;
     async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()>;
     async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()>;
-    /// Atomically counts one use of the token, if it exists, has not expired at `now_ms` and
-    /// was used fewer than `max_uses` times.
+    /// Atomically counts one use of the token, if `app_id`'s callback handed it out, it has not
+    /// expired at `now_ms` and was used fewer than `max_uses` times.
     async fn use_card_token(
         &self,
         token: &str,
+        app_id: &str,
         now_ms: i64,
         max_uses: i64,
     ) -> StoreResult<CardTokenUse>;

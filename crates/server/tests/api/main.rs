@@ -12,6 +12,7 @@ mod helpers;
 mod limits;
 mod messages;
 mod persistence;
+mod platform;
 mod races;
 mod time_sensitive;
 mod tokens;

@@ -64,10 +64,11 @@ impl PlatformStore for SqliteStore {
     async fn use_card_token(
         &self,
         token: &str,
+        app_id: &str,
         now_ms: i64,
         max_uses: i64,
     ) -> StoreResult<CardTokenUse> {
-        let token = token.to_string();
+        let (token, app_id) = (token.to_string(), app_id.to_string());
         self.write(move |conn| {
             let row = conn
                 .prepare_cached(
@@ -85,7 +86,7 @@ impl PlatformStore for SqliteStore {
                     })
                 })
                 .optional()?;
-            let Some(mut row) = row else {
+            let Some(mut row) = row.filter(|r| r.app_id == app_id) else {
                 return Ok(CardTokenUse::Unknown);
             };
             if row.expires_at_ms <= now_ms {
