@@ -265,7 +265,10 @@ impl Client {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let (envelope, text, log_id, retry_after) = read::<Envelope<T>>(req.send().await?).await?;
+        // The envelope first, with `data` left as JSON: an error's `data` is `{}`, which is not
+        // the success type.
+        let (envelope, text, log_id, retry_after) =
+            read::<Envelope<serde_json::Value>>(req.send().await?).await?;
         if envelope.code != 0 {
             return Err(Error::Api {
                 code: envelope.code,
@@ -274,9 +277,10 @@ impl Client {
                 retry_after,
             });
         }
-        envelope
+        let data = envelope
             .data
-            .ok_or_else(|| Error::Decode(format!("no data in {text}")))
+            .ok_or_else(|| Error::Decode(format!("no data in {text}")))?;
+        serde_json::from_value(data).map_err(|e| Error::Decode(format!("{e}: {text}")))
     }
 }
 

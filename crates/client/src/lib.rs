@@ -47,8 +47,11 @@
 //! `list_chat_members`); tokens ([`Client::tenant_access_token`], [`Client::fetch_token`]).
 //!
 //! With the `testing` feature, `testing::TestServer` starts a larkfeed server inside your test
-//! and hands you a `Client` pointed at it.
+//! and hands you a `Client` pointed at it; with the `admin` feature, `admin::Admin` acts as a
+//! user on a larkfeed server (clicks, messages) and waits for what follows.
 
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod api;
 mod client;
 mod error;

@@ -351,3 +351,51 @@ async fn a_dry_run_shows_the_request_without_sending_it() {
     assert_eq!(prepared.body.unwrap()["app_feed_card"]["biz_id"], "d-1");
     assert_eq!(s.token_requests(), 0);
 }
+
+#[tokio::test]
+async fn an_injected_fault_is_retried_by_the_client_and_seen_in_the_request_log() {
+    use larkfeed_client::admin::Admin;
+    let server = TestServer::start().await;
+    let admin = Admin::new(server.base_url(), None).unwrap();
+    admin
+        .add_fault(&serde_json::json!({
+            "method": "POST", "path": "/open-apis/im/v1/messages", "code": 230020, "times": 2
+        }))
+        .await
+        .unwrap();
+    let client = server.client();
+    let sent = client
+        .send_message(&message(server.open_id(0, 0), CARD_V1), TO_USER)
+        .await
+        .expect("230020 twice, then through");
+    let log = admin
+        .requests(&[("path", "/open-apis/im/v1/messages".into())])
+        .await
+        .unwrap();
+    let codes: Vec<_> = log.iter().map(|r| r["code"].as_i64().unwrap()).collect();
+    assert_eq!(codes, vec![0, 230020, 230020], "newest first");
+    assert!(admin.faults().await.unwrap().is_empty());
+
+    // The user clicks the card; the app has no callback URL, so nothing is delivered and the
+    // user sees the platform's error toast.
+    let acted = admin
+        .card_action(&larkfeed_model::admin::CardAction {
+            user: server.open_id(0, 0),
+            message_id: sent.message_id.clone(),
+            action: serde_json::Map::new(),
+        })
+        .await
+        .unwrap();
+    assert!(!acted.delivered);
+    assert!(acted.error.unwrap().contains("no callback_url"));
+    assert_eq!(acted.applied["toast"]["type"], "error");
+    let err = admin
+        .card_action(&larkfeed_model::admin::CardAction {
+            user: "nobody".into(),
+            message_id: sent.message_id,
+            action: serde_json::Map::new(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { code: 230001, .. }), "{err}");
+}

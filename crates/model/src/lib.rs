@@ -10,8 +10,10 @@
 //! - [`ids`]: id-type query parameters (`user_id_type`, `receive_id_type`, `member_id_type`).
 //! - [`token`], [`chat`], [`message`], [`feed_card`]: one module per endpoint group.
 //! - [`feed`]: what one user's feed holds, for larkfeed's admin view.
+//! - [`admin`]: larkfeed's own admin API (what a user does, and its answer).
 //! - [`card`]: the structural check of interactive card JSON (code 230099 with a sub-code).
 
+pub mod admin;
 pub mod card;
 pub mod chat;
 pub mod error;

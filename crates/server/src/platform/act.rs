@@ -15,7 +15,8 @@ use crate::world::{App, User};
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
 use larkfeed_model::{ErrorCode, FieldError};
-use serde::{Deserialize, Serialize};
+use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// A card update token lives this long…
@@ -28,28 +29,13 @@ const P2P_SCOPE: &str = "im:message.p2p_msg:readonly";
 const GROUP_AT_SCOPE: &str = "im:message.group_at_msg:readonly";
 const GROUP_SCOPE: &str = "im:message.group_msg";
 
-/// What every `/_larkfeed/act/…` call answers.
-#[derive(Debug, Clone, Serialize)]
-pub struct Acted {
-    pub delivered: bool,
-    /// The app's HTTP status, if it answered.
-    pub status: Option<u16>,
-    /// The app's answer, parsed.
-    pub response: Option<serde_json::Value>,
-    /// What changed because of it.
-    pub applied: serde_json::Value,
-    pub error: Option<String>,
-}
-
-impl Acted {
-    fn from(outcome: Outcome, applied: serde_json::Value) -> Acted {
-        Acted {
-            delivered: outcome.delivered,
-            status: outcome.status,
-            response: outcome.response,
-            applied,
-            error: outcome.error,
-        }
+fn acted(outcome: Outcome, applied: serde_json::Value) -> Acted {
+    Acted {
+        delivered: outcome.delivered,
+        status: outcome.status,
+        response: outcome.response,
+        applied,
+        error: outcome.error,
     }
 }
 
@@ -141,14 +127,6 @@ fn toast(outcome: &Outcome) -> serde_json::Value {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CardAction {
-    pub user: String,
-    pub message_id: String,
-    pub action: serde_json::Map<String, serde_json::Value>,
-}
-
 /// A click on an interactive card: `card.action.trigger` with `host: "im_message"` and a card
 /// update token. A `card` in the answer replaces the message's card.
 pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, ApiError> {
@@ -230,7 +208,7 @@ pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, Api
             },
         }
     }
-    Ok(Acted::from(outcome, applied))
+    Ok(acted(outcome, applied))
 }
 
 /// The content a callback answer's `card` stands for: `{"type": "raw", "data": card}` or
@@ -288,7 +266,7 @@ async fn press(
             });
             let outcome = send_card_action(state, app, &ends, event).await;
             let applied = serde_json::json!({"toast": toast(&outcome)});
-            Ok(Acted::from(outcome, applied))
+            Ok(acted(outcome, applied))
         }
         _ => {
             let urls = button.multi_url.clone().unwrap_or_default();
@@ -320,15 +298,6 @@ fn nth(buttons: Option<Vec<Button>>, index: usize) -> Result<Button, ApiError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FeedCardButton {
-    pub user: String,
-    pub app_id: String,
-    pub biz_id: String,
-    pub button: usize,
-}
-
 /// A click on a feed card's button. Decision (FACTS §2): a `webhook` button sends
 /// `card.action.trigger` with `host: "app_feed_card"`, the button's `action_map` as
 /// `action.value` and the `biz_id` in `context`.
@@ -358,17 +327,6 @@ pub async fn feed_card_button(state: &AppState, req: FeedCardButton) -> Result<A
         serde_json::json!({"biz_id": req.biz_id}),
     )
     .await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChatButton {
-    pub user: String,
-    pub chat_id: String,
-    pub button: usize,
-    /// The app whose buttons are meant, when several apps show buttons on the chat.
-    #[serde(default)]
-    pub app_id: Option<String>,
 }
 
 /// A click on a chat's quick-action button. Decision: a `webhook` button sends
@@ -417,19 +375,6 @@ pub async fn chat_button(state: &AppState, req: ChatButton) -> Result<Acted, Api
         serde_json::json!({"open_chat_id": req.chat_id}),
     )
     .await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SendMessage {
-    pub user: String,
-    #[serde(default)]
-    pub chat_id: Option<String>,
-    #[serde(default)]
-    pub to_app: Option<String>,
-    pub msg_type: String,
-    /// The content as the messages API takes it: a JSON string (an object is accepted too).
-    pub content: serde_json::Value,
 }
 
 /// `<at user_id="…">Name</at>` in a text message becomes `@_user_N`, and a mention of the user
@@ -638,7 +583,7 @@ pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, A
         "chat_id": row.chat_id,
         "events": events,
     });
-    Ok(Acted::from(
+    Ok(acted(
         first.unwrap_or_else(|| Outcome::not_sent("no app in the chat may read this message")),
         applied,
     ))

@@ -4,9 +4,8 @@
 use super::success;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Per};
-use crate::platform::act::{
-    self, Acted, CardAction, CardUpdate, ChatButton, FeedCardButton, SendMessage,
-};
+use crate::platform::act::{self, CardUpdate};
+use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;

@@ -1,0 +1,69 @@
+//! larkfeed's own admin API (`/_larkfeed/`): what a user does (`act`), and the answer each act
+//! gives. The server reads these; the SDK's `admin` feature sends them.
+
+use serde::{Deserialize, Serialize};
+
+/// What every `/_larkfeed/act/…` call answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acted {
+    /// Whether the app answered HTTP 200 in time.
+    pub delivered: bool,
+    /// The app's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// The app's answer, parsed (JSON when it was, else its text); null when empty.
+    pub response: Option<serde_json::Value>,
+    /// What changed because of it: a toast, a replaced card, a URL opened, a stored message.
+    pub applied: serde_json::Value,
+    /// Why nothing was delivered, in words.
+    pub error: Option<String>,
+}
+
+/// `POST /_larkfeed/act/card_action`: a click on an interactive card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardAction {
+    /// Any of the user's ids: user_id, an open_id or union_id of any app, or the email.
+    pub user: String,
+    pub message_id: String,
+    /// `tag`, `value`, `name`, `form_value`, `option`, …: sent as the callback's `action`.
+    pub action: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `POST /_larkfeed/act/feed_card_button`: a click on a feed card's button.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedCardButton {
+    pub user: String,
+    pub app_id: String,
+    pub biz_id: String,
+    /// The button's index, from 0.
+    pub button: usize,
+}
+
+/// `POST /_larkfeed/act/chat_button`: a click on a chat's quick-action button.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatButton {
+    pub user: String,
+    pub chat_id: String,
+    pub button: usize,
+    /// The app whose buttons are meant, when several apps show buttons on the chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+}
+
+/// `POST /_larkfeed/act/send_message`: the user sends a message to a chat (`chat_id`) or to an
+/// app's bot one-to-one (`to_app`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    pub user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_app: Option<String>,
+    pub msg_type: String,
+    /// The content as the messages API takes it: a JSON string (an object is accepted too).
+    /// In a text, `<at user_id="…">Name</at>` mentions a user (any id) or a bot (its app_id).
+    pub content: serde_json::Value,
+}
