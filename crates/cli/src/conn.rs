@@ -115,16 +115,24 @@ impl ConnArgs {
         }
     }
 
+    /// The base URL these settings name (flag, environment, profile, else the local server).
+    pub fn base_url(&self) -> Result<String, Failure> {
+        let profile = self.profile()?;
+        Ok(
+            match self.base_url.clone().or(profile.base_url).as_deref() {
+                // The real platform only when asked for: a test app's secret stays on this machine.
+                None => LOCAL.to_string(),
+                Some("feishu") => FEISHU.to_string(),
+                Some("lark") => LARK.to_string(),
+                Some(url) => url.to_string(),
+            },
+        )
+    }
+
     /// The client these settings describe.
     pub fn client(&self) -> Result<Client, Failure> {
+        let base_url = self.base_url()?;
         let profile = self.profile()?;
-        let base_url = match self.base_url.clone().or(profile.base_url).as_deref() {
-            // The real platform only when asked for: a test app's secret stays on this machine.
-            None => LOCAL.to_string(),
-            Some("feishu") => FEISHU.to_string(),
-            Some("lark") => LARK.to_string(),
-            Some(url) => url.to_string(),
-        };
         let missing = |what: &str, flag: &str, env: &str| {
             Failure::Config(format!(
                 "no {what}: pass {flag}, set {env}, or add it to a profile"

@@ -1,6 +1,7 @@
 //! `larkfeed`: run a local Feishu IM API server (`larkfeed serve`), or call the API — of a
 //! larkfeed server or of the real platform — from the command line.
 
+mod admin;
 mod broadcast;
 mod commands;
 mod conn;
@@ -46,6 +47,16 @@ struct Cli {
         help_heading = "Output (client commands)"
     )]
     format: Format,
+    /// The admin token: `serve` requires it on every /_larkfeed/ call (and needs it to listen
+    /// beyond loopback); the admin commands send it.
+    #[arg(
+        long,
+        env = "LARKFEED_ADMIN_TOKEN",
+        global = true,
+        hide_env_values = true,
+        help_heading = "Connection (client commands)"
+    )]
+    admin_token: Option<String>,
     /// Print the request that would be sent, and send nothing.
     #[arg(long, global = true, help_heading = "Output (client commands)")]
     dry_run: bool,
@@ -71,6 +82,21 @@ enum Command {
     /// Group chats: create, add members, list members.
     #[command(subcommand)]
     Chat(ChatCmd),
+    /// Act as a user on a larkfeed server: click a card or a button, send a message.
+    #[command(subcommand)]
+    Act(admin::Act),
+    /// The Open API calls a larkfeed server answered, newest first (secrets redacted).
+    Requests(admin::LogArgs),
+    /// The callbacks and events a larkfeed server sent to apps, newest first.
+    Deliveries(admin::LogArgs),
+    /// Make a larkfeed server's Open API calls fail or wait, to test an app's retries.
+    #[command(subcommand)]
+    Faults(admin::Faults),
+    /// Empty every table of a larkfeed server (back to its world file); tokens stay valid.
+    Reset,
+    /// Save or load a larkfeed server's whole state (a JSON file).
+    #[command(subcommand)]
+    State(admin::State),
 }
 
 /// Why a command did not fully succeed; each maps to one exit code.
@@ -150,8 +176,22 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let (format, dry_run) = (cli.format, cli.dry_run);
+    let admin = || {
+        larkfeed_client::admin::Admin::new(cli.conn.base_url()?, cli.admin_token.clone())
+            .map_err(Failure::from)
+    };
     let plan = match &cli.command {
-        Command::Serve(args) => return serve::serve(args).await.map_err(Failure::Server),
+        Command::Serve(args) => {
+            return serve::serve(args, cli.admin_token.clone())
+                .await
+                .map_err(Failure::Server)
+        }
+        Command::Act(cmd) => return admin::act(&admin()?, cmd, format).await,
+        Command::Requests(args) => return admin::requests(&admin()?, args, format).await,
+        Command::Deliveries(args) => return admin::deliveries(&admin()?, args, format).await,
+        Command::Faults(cmd) => return admin::faults(&admin()?, cmd, format).await,
+        Command::Reset => return admin::reset(&admin()?).await,
+        Command::State(cmd) => return admin::state(&admin()?, cmd).await,
         Command::Token => {
             let client = cli.conn.client()?;
             let answer = if dry_run {

@@ -52,9 +52,14 @@ pub struct ServeArgs {
     /// Apply the platform's rate limits (on), or serve as fast as possible (off).
     #[arg(long, env = "LARKFEED_RATE_LIMITS", value_enum, default_value = "on")]
     rate_limits: Switch,
+    /// How many Open API calls GET /_larkfeed/requests keeps (the newest).
+    #[arg(long, env = "LARKFEED_REQUESTS_KEPT", default_value_t = larkfeed_server::platform::DEFAULT_REQUESTS_KEPT)]
+    requests_kept: usize,
 }
 
-pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+/// `admin_token`: the global `--admin-token`; when set, every `/_larkfeed/` call needs it, and
+/// only with it will the server listen on an address other than loopback.
+pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Result<()> {
     let world = match &args.world {
         Some(path) => World::load(path)?,
         None => World::default_world(),
@@ -64,6 +69,8 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     config.port = args.port;
     config.world = world;
     config.rate_limits = args.rate_limits == Switch::On;
+    config.admin_token = admin_token;
+    config.requests_kept = args.requests_kept;
     config.limits = ConnectionLimits {
         header_timeout: Duration::from_secs(args.header_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),

@@ -539,3 +539,82 @@ fn the_cli_talks_to_the_local_server_unless_told_otherwise() {
                 .and(predicates::str::contains("larkfeed serve")),
         );
 }
+
+#[test]
+fn the_admin_commands_act_log_fault_save_load_and_reset() {
+    let s = Server::start(World::default_world());
+    let app_id = s.state.world.apps[0].app_id.clone();
+    let sent = json_out(s.cli().args([
+        "act",
+        "send-message",
+        "--user",
+        &s.open_id(0),
+        "--to-app",
+        &app_id,
+        "--text",
+        "hello",
+    ]));
+    // No event_url: stored, nothing delivered.
+    assert_eq!(sent["delivered"], false, "{sent}");
+    let message_id = sent["applied"]["message_id"].as_str().unwrap().to_string();
+    assert!(message_id.starts_with("om_"));
+
+    let fault = json_out(s.cli().args([
+        "faults",
+        "add",
+        "--path",
+        "/open-apis/im/v1/messages/*",
+        "--code",
+        "230110",
+        "--times",
+        "1",
+    ]));
+    assert_eq!(fault["times"], 1);
+    let listed = json_out(s.cli().args(["faults", "list"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    s.cli()
+        .args(["message", "get", &message_id, "--retries", "0"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("230110"));
+    json_out(s.cli().args(["message", "get", &message_id]));
+    let logged = json_out(s.cli().args([
+        "requests",
+        "--path",
+        "/open-apis/im/v1/messages/*",
+        "--limit",
+        "5",
+    ]));
+    let codes: Vec<_> = logged
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].clone())
+        .collect();
+    assert_eq!(codes, vec![json!(0), json!(230110)]);
+
+    let saved = s.dir.path().join("state.json");
+    s.cli()
+        .args(["state", "save", saved.to_str().unwrap()])
+        .assert()
+        .success();
+    s.cli().arg("reset").assert().success();
+    s.cli()
+        .args(["message", "get", &message_id, "--retries", "0"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("230001"));
+    s.cli()
+        .args(["state", "load", saved.to_str().unwrap()])
+        .assert()
+        .success();
+    let got = json_out(s.cli().args(["message", "get", &message_id]));
+    assert_eq!(got["items"][0]["sender"]["sender_type"], "user", "{got}");
+
+    let bad = s.file("bad.json", "{\"version\": 1, \"tables\": {\"nope\": []}}");
+    s.cli()
+        .args(["state", "load", &bad])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("nope"));
+}

@@ -303,6 +303,19 @@ fn start_up_failures_name_the_problem_and_leave_nothing_behind() {
         !db.exists(),
         "a server that could not listen made a database"
     );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--host", "0.0.0.0", "--database"])
+        .arg(&db)
+        .env_remove("LARKFEED_ADMIN_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--admin-token") && err.contains("0.0.0.0"),
+        "{err}"
+    );
 }
 
 /// A database reopened with another world says which apps and users are gone.

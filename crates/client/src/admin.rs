@@ -55,7 +55,9 @@ impl Admin {
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let req = self.http.request(method, format!("{}{path}", self.base_url));
+        let req = self
+            .http
+            .request(method, format!("{}{path}", self.base_url));
         match &self.token {
             Some(t) => req.bearer_auth(t),
             None => req,
@@ -106,8 +108,13 @@ impl Admin {
 
     /// A click on a feed card's button.
     pub async fn feed_card_button(&self, act: &FeedCardButton) -> Result<Acted, Error> {
-        self.send(Method::POST, "/_larkfeed/act/feed_card_button", &[], Some(act))
-            .await
+        self.send(
+            Method::POST,
+            "/_larkfeed/act/feed_card_button",
+            &[],
+            Some(act),
+        )
+        .await
     }
 
     /// A click on a chat's quick-action button.
@@ -129,13 +136,21 @@ impl Admin {
         app_id: &str,
         change: &serde_json::Value,
     ) -> Result<serde_json::Value, Error> {
-        self.send(Method::PUT, &format!("/_larkfeed/apps/{app_id}"), &[], Some(change))
-            .await
+        self.send(
+            Method::PUT,
+            &format!("/_larkfeed/apps/{app_id}"),
+            &[],
+            Some(change),
+        )
+        .await
     }
 
     /// Callbacks and events sent, newest first; `filter` as the query takes it
     /// (`app_id`, `event_type`, `kind`, `limit`).
-    pub async fn deliveries(&self, filter: &[(&str, String)]) -> Result<Vec<serde_json::Value>, Error> {
+    pub async fn deliveries(
+        &self,
+        filter: &[(&str, String)],
+    ) -> Result<Vec<serde_json::Value>, Error> {
         let v: serde_json::Value = self
             .send::<(), _>(Method::GET, "/_larkfeed/deliveries", filter, None)
             .await?;
@@ -143,7 +158,10 @@ impl Admin {
     }
 
     /// Open API calls, newest first, redacted; `filter`: `app_id`, `path`, `code`, `limit`.
-    pub async fn requests(&self, filter: &[(&str, String)]) -> Result<Vec<serde_json::Value>, Error> {
+    pub async fn requests(
+        &self,
+        filter: &[(&str, String)],
+    ) -> Result<Vec<serde_json::Value>, Error> {
         let v: serde_json::Value = self
             .send::<(), _>(Method::GET, "/_larkfeed/requests", filter, None)
             .await?;
@@ -152,7 +170,8 @@ impl Admin {
 
     /// Adds a fault: `{"method", "path", "code", "http_status", "msg", "times" | "ratio", "delay_ms"}`.
     pub async fn add_fault(&self, fault: &serde_json::Value) -> Result<serde_json::Value, Error> {
-        self.send(Method::POST, "/_larkfeed/faults", &[], Some(fault)).await
+        self.send(Method::POST, "/_larkfeed/faults", &[], Some(fault))
+            .await
     }
 
     pub async fn faults(&self) -> Result<Vec<serde_json::Value>, Error> {
@@ -250,7 +269,11 @@ impl Changes {
     }
 
     /// Waits for the next change of this kind (`message.sent`, `delivery`, …), skipping others.
-    pub async fn wait_for(&mut self, kind: &str, within: Duration) -> Result<serde_json::Value, Error> {
+    pub async fn wait_for(
+        &mut self,
+        kind: &str,
+        within: Duration,
+    ) -> Result<serde_json::Value, Error> {
         let wait = async {
             while let Some(change) = self.next().await? {
                 if change["kind"] == kind {

@@ -12,10 +12,10 @@ use crate::store::{
     NewMessage, Sent,
 };
 use crate::world::{App, User};
+use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
 use larkfeed_model::{ErrorCode, FieldError};
-use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 use serde::Deserialize;
 use std::sync::Arc;
 

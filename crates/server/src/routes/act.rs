@@ -5,10 +5,10 @@ use super::success;
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Per};
 use crate::platform::act::{self, CardUpdate};
-use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 
 pub async fn card_action(
     State(state): State<AppState>,
