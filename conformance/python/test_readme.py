@@ -39,3 +39,58 @@ def test_a_readme_snippet_runs_as_written(server, tmp_path, lang, code):
         assert '"code":0' in done.stdout, done.stdout
     else:
         assert re.search(r"^created [0-9a-f-]{36}$", done.stdout, re.M), done.stdout
+
+
+def test_the_readme_click_handling_app_runs_as_written(server, tmp_path):
+    """The README's lark-oapi app, started as written (on a free PORT), gets a click and its
+    toast comes back to the clicking user."""
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    section = (ROOT / "README.md").read_text().split("## Acting as the user", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    assert len(code.strip().splitlines()) <= 12, "the README promises a short app"
+    script = tmp_path / "app.py"
+    script.write_text(code)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ, PORT=str(port)),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        def call(method, path, body=None, token=None):
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            req = urllib.request.Request(server.base + path, method=method, headers=headers,
+                                         data=None if body is None else json.dumps(body).encode())
+            try:
+                with urllib.request.urlopen(req) as resp:
+                    return json.load(resp)
+            except urllib.error.HTTPError as e:
+                return json.load(e)
+
+        app_id = server.app["app_id"]
+        for _ in range(100):  # until the app listens
+            answer = call("PUT", f"/_larkfeed/apps/{app_id}", {"callback_url": f"http://127.0.0.1:{port}/"})
+            if answer.get("callback_url"):
+                break
+            time.sleep(0.05)
+        assert answer.get("callback_url"), answer
+        token = call("POST", "/open-apis/auth/v3/tenant_access_token/internal",
+                     {"app_id": app_id, "app_secret": server.app["app_secret"]})["tenant_access_token"]
+        card = {"elements": [{"tag": "action", "actions": [{"tag": "button", "value": {"order": "42"},
+                 "text": {"tag": "plain_text", "content": "Go"}}]}]}
+        sent = call("POST", "/open-apis/im/v1/messages?receive_id_type=open_id",
+                    {"receive_id": server.open_id(0), "msg_type": "interactive", "content": json.dumps(card)},
+                    token)
+        acted = call("POST", "/_larkfeed/act/card_action", {
+            "user": server.open_id(0), "message_id": sent["data"]["message_id"],
+            "action": {"tag": "button", "value": {"order": "42"}}})
+        assert acted["delivered"] is True, acted
+        assert acted["applied"]["toast"] == {"type": "success", "content": "got {'order': '42'}"}, acted
+    finally:
+        app.kill()
+        call("PUT", f"/_larkfeed/apps/{server.app['app_id']}", {"callback_url": None})
