@@ -366,3 +366,80 @@ fn reopening_a_database_with_another_world_says_what_changed() {
     );
     assert!(text.contains("1 users are new (Zed)"), "{text}");
 }
+
+/// Debug logs of token requests, API calls, failures and deliveries never hold a token, an app
+/// secret or an encrypt key.
+#[tokio::test]
+async fn logs_hold_no_token_secret_or_key() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory"])
+        .env("LARKFEED_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner: Vec<String> = (&mut out).take(6).map(Result::unwrap).collect();
+    let base = banner[0]
+        .strip_prefix("larkfeed listening on ")
+        .unwrap()
+        .to_string();
+    let world: Value = reqwest::get(format!("{base}/_larkfeed/world"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app = &world["apps"][0];
+    let (app_id, secret) = (
+        app["app_id"].as_str().unwrap(),
+        app["app_secret"].as_str().unwrap(),
+    );
+    let answer = post(
+        &base,
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        None,
+        json!({"app_id": app_id, "app_secret": secret}),
+    )
+    .await;
+    let token = answer["tenant_access_token"].as_str().unwrap().to_string();
+    post(
+        &base,
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        None,
+        json!({"app_id": app_id, "app_secret": "wrong"}),
+    )
+    .await;
+    post(
+        &base,
+        "/open-apis/im/v2/app_feed_card",
+        Some(&token),
+        json!({"user_ids": "x"}),
+    )
+    .await;
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    reqwest::Client::new()
+        .put(format!("{base}/_larkfeed/apps/{app_id}"))
+        .json(
+            &json!({"callback_url": format!("http://{down}/"), "encrypt_key": "key-never-logged"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        logs.contains("url_verification") || logs.contains("delivery failed"),
+        "{logs}"
+    );
+    for secret in [token.as_str(), secret, "key-never-logged"] {
+        assert!(!logs.contains(secret), "{secret:?} is in the logs:\n{logs}");
+    }
+}
