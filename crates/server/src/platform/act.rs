@@ -61,6 +61,26 @@ fn app<'a>(state: &'a AppState, app_id: &str) -> Result<&'a Arc<App>, ApiError> 
         .ok_or_else(|| invalid("app_id", format!("no app has the id {app_id:?}")))
 }
 
+/// 230001 naming `user` unless the user is a member of the chat.
+async fn must_be_in_chat(state: &AppState, user: &User, chat_id: &str) -> Result<(), ApiError> {
+    let member = state
+        .store
+        .are_members(
+            chat_id,
+            MemberKind::User,
+            std::slice::from_ref(&user.user_id),
+        )
+        .await?;
+    if member.first().copied().unwrap_or(false) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "user",
+            format!("{} is not in the chat {chat_id}", user.name),
+        ))
+    }
+}
+
 /// The user's ids as `app` sees them: open_id and union_id, and user_id only with the
 /// employee-id scope.
 fn ids_for(state: &AppState, app: &App, user: &User) -> serde_json::Value {
@@ -148,20 +168,7 @@ pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, Api
             ),
         ));
     }
-    let member = state
-        .store
-        .are_members(
-            &row.chat_id,
-            MemberKind::User,
-            std::slice::from_ref(&user.user_id),
-        )
-        .await?;
-    if !member.first().copied().unwrap_or(false) {
-        return Err(invalid(
-            "user",
-            format!("{} is not in the chat of this message", user.name),
-        ));
-    }
+    must_be_in_chat(state, user, &row.chat_id).await?;
     let app = app(state, &row.sender_app)?.clone();
     let ends = endpoints::of_app(state, &app).await?;
     let now = state.clock.now_ms();
@@ -464,20 +471,7 @@ pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, A
             if chat.dissolved {
                 return Err(ApiError::new(ErrorCode::ChatDissolved));
             }
-            let member = state
-                .store
-                .are_members(
-                    chat_id,
-                    MemberKind::User,
-                    std::slice::from_ref(&user.user_id),
-                )
-                .await?;
-            if !member.first().copied().unwrap_or(false) {
-                return Err(invalid(
-                    "user",
-                    format!("{} is not in this chat", user.name),
-                ));
-            }
+            must_be_in_chat(state, user, chat_id).await?;
             (Destination::Chat(chat.chat_id), chat.chat_type)
         }
         (None, Some(app_id)) => {

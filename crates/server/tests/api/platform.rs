@@ -111,6 +111,19 @@ impl TestApp {
         .await
     }
 
+    /// The message as app `a` reads it through the messages API.
+    async fn message(&self, a: usize, id: &str) -> Value {
+        let got = self
+            .call(
+                a,
+                Method::GET,
+                &format!("/open-apis/im/v1/messages/{id}"),
+                None,
+            )
+            .await;
+        got.assert_ok()["items"][0].clone()
+    }
+
     async fn deliveries(&self) -> Vec<Value> {
         // The URL checks made when the app was pointed here are left out.
         let answer = self
@@ -163,15 +176,7 @@ async fn a_click_carries_the_platform_fields_and_an_answered_card_replaces_the_m
         json!(message_id)
     );
     assert_eq!(body["event"]["host"], "im_message");
-    let got = t
-        .call(
-            0,
-            Method::GET,
-            &format!("/open-apis/im/v1/messages/{message_id}"),
-            None,
-        )
-        .await;
-    let item = &got.assert_ok()["items"][0];
+    let item = t.message(0, &message_id).await;
     assert_eq!(item["updated"], true);
     assert!(item["body"]["content"].as_str().unwrap().contains("done"));
 }
@@ -531,15 +536,7 @@ name = "Every Message"
     assert_eq!(message["mentions"][0]["name"], "bot");
     // Read back through the messages API: sent by the user, with the mentions.
     let id = message["message_id"].as_str().unwrap();
-    let got = t
-        .call(
-            1,
-            Method::GET,
-            &format!("/open-apis/im/v1/messages/{id}"),
-            None,
-        )
-        .await;
-    let item = &got.assert_ok()["items"][0];
+    let item = t.message(1, &id).await;
     assert_eq!(item["sender"]["sender_type"], "user");
     assert_eq!(item["sender"]["id"], json!(t.open_id(1, 0)));
     assert_eq!(item["mentions"][1]["id"], json!(t.open_id(1, 1)));
