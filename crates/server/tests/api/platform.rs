@@ -536,7 +536,7 @@ name = "Every Message"
     assert_eq!(message["mentions"][0]["name"], "bot");
     // Read back through the messages API: sent by the user, with the mentions.
     let id = message["message_id"].as_str().unwrap();
-    let item = t.message(1, &id).await;
+    let item = t.message(1, id).await;
     assert_eq!(item["sender"]["sender_type"], "user");
     assert_eq!(item["sender"]["id"], json!(t.open_id(1, 0)));
     assert_eq!(item["mentions"][1]["id"], json!(t.open_id(1, 1)));
