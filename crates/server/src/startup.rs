@@ -10,7 +10,6 @@ use crate::store::Store;
 use crate::world::World;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::sync::Arc;
@@ -176,7 +175,10 @@ impl Application {
         let limits = self.limits;
         let service = TowerToHyperService::new(router(self.state));
         let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
-        let graceful = GracefulShutdown::new();
+        // Connections watch `stopping` and finish their request in flight when it turns true;
+        // each holds a clone of `alive`, so `all_done` ends when the last one is gone.
+        let (stopping, _) = tokio::sync::watch::channel(false);
+        let (alive, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let (stream, _) = tokio::select! {
@@ -203,20 +205,45 @@ impl Application {
                 .serve_connection(
                     TokioIo::new(crate::canned::EnvelopeIo::new(stream)),
                     service.clone(),
-                );
-            let conn = graceful.watch(conn);
+                )
+                // The SDKs' long connection is a WebSocket on this port.
+                .with_upgrades();
+            let mut stop = stopping.subscribe();
+            let alive = alive.clone();
             tokio::spawn(async move {
-                if let Err(e) = conn.await {
+                let mut conn = std::pin::pin!(conn);
+                let ended = tokio::select! {
+                    ended = conn.as_mut() => ended,
+                    () = stopped(&mut stop) => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(e) = ended {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
-                drop(permit);
+                drop((permit, alive));
             });
         }
-        graceful.shutdown().await;
+        let _ = stopping.send(true);
+        drop(alive);
+        let _ = all_done.recv().await;
         if let Err(e) = store.close().await {
             tracing::warn!(error = %e, "the database did not close cleanly");
         }
         Ok(())
+    }
+}
+
+/// Returns when the server starts to stop.
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow_and_update() {
+            return;
+        }
+        if stop.changed().await.is_err() {
+            return std::future::pending().await;
+        }
     }
 }
 

@@ -113,12 +113,6 @@ async fn send_card_action(
     ends: &Endpoints,
     event: serde_json::Value,
 ) -> Outcome {
-    let Some(url) = ends.callback_target().map(str::to_string) else {
-        return Outcome::not_sent(format!(
-            "the app {} has no callback_url or event_url to send the click to",
-            app.app_id
-        ));
-    };
     let body = delivery::envelope(
         state,
         app,
@@ -127,7 +121,16 @@ async fn send_card_action(
         micros(state),
         event,
     );
-    delivery::post(state, &app.app_id, ends, &url, "callback", &body, 1).await
+    delivery::deliver(
+        state,
+        &app.app_id,
+        ends,
+        ends.callback_target(),
+        "callback",
+        &body,
+        1,
+    )
+    .await
 }
 
 /// The toast the user sees: the app's, or the platform's error toast when the app failed.

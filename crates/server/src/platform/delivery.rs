@@ -30,6 +30,8 @@ pub struct DeliveryRecord {
     pub event_type: String,
     pub event_id: Option<String>,
     pub url: String,
+    /// `http`, or `long_connection` when the app's SDK holds a long connection.
+    pub via: &'static str,
     /// 1 for the first try; retries count on.
     pub attempt: u32,
     pub delivered: bool,
@@ -140,7 +142,7 @@ pub async fn post(
                         state,
                         app_id,
                         kind,
-                        url,
+                        ("http", url),
                         attempt,
                         ends,
                         body,
@@ -169,8 +171,70 @@ pub async fn post(
         }
     };
     record(
-        state, app_id, kind, url, attempt, ends, body, started, outcome,
+        state,
+        app_id,
+        kind,
+        ("http", url),
+        attempt,
+        ends,
+        body,
+        started,
+        outcome,
     )
+}
+
+/// Delivers `body` the way the app listens: over one of its long connections if it holds any
+/// (no encryption or signature there: the connection is the app's own), else by HTTP to
+/// `url`. Recorded either way.
+pub async fn deliver(
+    state: &AppState,
+    app_id: &str,
+    ends: &Endpoints,
+    url: Option<&str>,
+    kind: &'static str,
+    body: &serde_json::Value,
+    attempt: u32,
+) -> Outcome {
+    if let Some(conn) = state.platform.ws.pick(app_id) {
+        let started = Instant::now();
+        let outcome = match conn.deliver(&state.platform.ws, body, ANSWER_WITHIN).await {
+            Ok(answer) => Outcome {
+                delivered: answer.code == 200,
+                status: Some(u16::try_from(answer.code).unwrap_or(0)),
+                error: (answer.code != 200).then(|| {
+                    format!(
+                        "the app answered code {} over its long connection",
+                        answer.code
+                    )
+                }),
+                response: answer.data,
+            },
+            Err(why) => Outcome::not_sent(why),
+        };
+        let url = format!("long connection {}", conn.id);
+        let plain = Endpoints {
+            encrypt_key: None,
+            ..ends.clone()
+        };
+        return record(
+            state,
+            app_id,
+            kind,
+            ("long_connection", &url),
+            attempt,
+            &plain,
+            body,
+            started,
+            outcome,
+        );
+    }
+    match url {
+        Some(url) => post(state, app_id, ends, url, kind, body, attempt).await,
+        None => Outcome::not_sent(match kind {
+            "event" => "the app has no event_url and no long connection",
+            _ => "the app has no callback_url or event_url and no long connection",
+        }),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -178,7 +242,7 @@ fn record(
     state: &AppState,
     app_id: &str,
     kind: &'static str,
-    url: &str,
+    (via, url): (&'static str, &str),
     attempt: u32,
     ends: &Endpoints,
     body: &serde_json::Value,
@@ -199,6 +263,7 @@ fn record(
         event_id: body["header"]["event_id"].as_str().map(str::to_string),
         event_type,
         url: url.to_string(),
+        via,
         attempt,
         delivered: outcome.delivered,
         status: outcome.status,
@@ -234,10 +299,11 @@ pub async fn send_event(
     ends: &Endpoints,
     body: serde_json::Value,
 ) -> Outcome {
-    let Some(url) = ends.event_url.clone() else {
-        return Outcome::not_sent("the app has no event_url");
-    };
-    let first = post(state, app_id, ends, &url, "event", &body, 1).await;
+    let url = ends.event_url.clone();
+    let first = deliver(state, app_id, ends, url.as_deref(), "event", &body, 1).await;
+    if first.status.is_none() && url.is_none() && state.platform.ws.pick(app_id).is_none() {
+        return first; // nowhere to send it: nothing to retry
+    }
     if !first.delivered {
         let (state, app_id, ends) = (state.clone(), app_id.to_string(), ends.clone());
         let generation = state.platform.generation();
@@ -255,8 +321,16 @@ pub async fn send_event(
                 if state.platform.generation() != generation {
                     return;
                 }
-                let outcome =
-                    post(&state, &app_id, &ends, &url, "event", &body, n as u32 + 2).await;
+                let outcome = deliver(
+                    &state,
+                    &app_id,
+                    &ends,
+                    url.as_deref(),
+                    "event",
+                    &body,
+                    n as u32 + 2,
+                )
+                .await;
                 if outcome.delivered {
                     return;
                 }

@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod faults;
 pub mod journal;
 pub mod requests;
+pub mod ws;
 
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +26,7 @@ pub const DELIVERIES_KEPT: usize = 1_000;
 pub struct Change {
     /// `feed_card.created`, `feed_card.updated`, `feed_card.deleted`, `message.sent`,
     /// `message.updated`, `message.recalled`, `delivery`, `reset`, `state.loaded`,
-    /// `chat_button.updated`.
+    /// `chat_button.updated`, `connection.opened`, `connection.closed`, ….
     pub kind: &'static str,
     pub at_ms: i64,
     #[serde(flatten)]
@@ -39,6 +40,8 @@ pub struct Platform {
     pub deliveries: journal::Ring<delivery::DeliveryRecord>,
     pub requests: journal::Ring<requests::RequestRecord>,
     pub faults: faults::Faults,
+    /// The apps' open long connections.
+    pub ws: ws::WsHub,
     changes: broadcast::Sender<Change>,
     /// Bumped by a reset or a state load: event retries scheduled before it are dropped.
     generation: AtomicU64,
@@ -59,6 +62,7 @@ impl Platform {
             deliveries: journal::Ring::new(DELIVERIES_KEPT),
             requests: journal::Ring::new(requests_kept),
             faults: faults::Faults::default(),
+            ws: ws::WsHub::default(),
             changes: broadcast::channel(1024).0,
             generation: AtomicU64::new(0),
             next_delivery: AtomicU64::new(1),

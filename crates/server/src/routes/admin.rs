@@ -134,7 +134,9 @@ pub async fn app_endpoints(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let app = known_app(&state, &app_id)?;
     let ends = endpoints::of_app(&state, &app).await?;
-    Ok(Json(describe_endpoints(&app.app_id, &ends)))
+    let mut view = describe_endpoints(&app.app_id, &ends);
+    view["connections"] = state.platform.ws.connections(&app.app_id).into();
+    Ok(Json(view))
 }
 
 fn known_app(

@@ -91,6 +91,14 @@ pub fn router(state: AppState) -> Router {
         .route("/_larkfeed/reset", post(admin::reset))
         .route("/_larkfeed/state", get(admin::state).put(admin::load_state))
         .route("/_larkfeed/events", get(admin::events))
+        .route(
+            crate::platform::ws::ENDPOINT_PATH,
+            post(crate::platform::ws::endpoint),
+        )
+        .route(
+            crate::platform::ws::CONNECT_PATH,
+            get(crate::platform::ws::connect),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), within))
