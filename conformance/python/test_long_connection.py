@@ -102,6 +102,10 @@ def test_a_bot_on_the_long_connection_gets_messages_and_clicks(server, tmp_path)
         acted = say(server.base, user, app["app_id"], "hello over ws")
         assert acted["delivered"] is True, acted
         assert "hello over ws" in bot.wait_for("message")[0]
+        # Over 32 KiB of payload: split into several frames, joined again by the SDK.
+        long_text = "x" * 70_000
+        assert say(server.base, user, app["app_id"], long_text)["delivered"] is True
+        assert long_text in bot.wait_for("message", count=2)[1]
 
         token = call(server.base, "POST", "/open-apis/auth/v3/tenant_access_token/internal",
                      {"app_id": app["app_id"], "app_secret": app["app_secret"]})["tenant_access_token"]
@@ -185,3 +189,31 @@ def test_the_bot_comes_back_after_the_server_restarts(tmp_path):
         for p in (first, second):
             if p and p.poll() is None:
                 p.kill()
+
+
+def test_a_connection_that_stops_pinging_is_dropped(server):
+    """A client that opens the WebSocket and then says nothing is closed after 15 s."""
+    import asyncio
+    import websockets
+
+    app = server.app
+    answer = call(server.base, "POST", "/callback/ws/endpoint",
+                  {"AppID": app["app_id"], "AppSecret": app["app_secret"]})
+    assert answer["code"] == 0, answer
+    assert answer["data"]["ClientConfig"]["PingInterval"] == 5
+
+    async def silent():
+        async with websockets.connect(answer["data"]["URL"], proxy=None) as ws:
+            wait_connected(server.base, app["app_id"])
+            started = time.time()
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(ws.recv(), timeout=30)
+            return time.time() - started
+
+    silent_for = asyncio.run(silent())
+    assert 10 < silent_for < 25, silent_for
+    assert connections(server.base, app["app_id"]) == []
+    # The ticket was used: it opens nothing a second time.
+    with pytest.raises(websockets.InvalidStatus):
+        asyncio.run(websockets.connect(answer["data"]["URL"], proxy=None).__aenter__())
