@@ -122,6 +122,7 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
         "  every app and user id: curl {}/_larkfeed/world",
         app.base_url()
     );
+    println!("  inspector:   {}/_larkfeed/ui", app.base_url());
     let shutdown = async move {
         let signal = signals.recv().await;
         tracing::info!(signal, "shutting down: finishing the requests in flight");

@@ -30,7 +30,7 @@ fn start_with(db: &std::ffi::OsStr, extra: &[&str]) -> Server {
         .expect("first line names the URL")
         .to_string();
     let first_lines = std::iter::once(first)
-        .chain(lines.take(5).map(Result::unwrap))
+        .chain(lines.take(6).map(Result::unwrap))
         .collect();
     Server {
         child,
@@ -220,7 +220,7 @@ async fn a_memory_database_leaves_nothing_behind() {
         .unwrap();
     let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
         .lines()
-        .take(6) // the whole banner, before the pipe closes
+        .take(7) // the whole banner, before the pipe closes
         .map(Result::unwrap)
         .collect();
     let base = lines[0].strip_prefix("larkfeed listening on ").unwrap();
@@ -259,7 +259,7 @@ fn logs_to_a_pipe_are_plain_text() {
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let _banner: Vec<String> = (&mut out).take(6).map(Result::unwrap).collect();
+    let _banner: Vec<String> = (&mut out).take(7).map(Result::unwrap).collect();
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -379,7 +379,7 @@ async fn logs_hold_no_token_secret_or_key() {
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner: Vec<String> = (&mut out).take(6).map(Result::unwrap).collect();
+    let banner: Vec<String> = (&mut out).take(7).map(Result::unwrap).collect();
     let base = banner[0]
         .strip_prefix("larkfeed listening on ")
         .unwrap()

@@ -330,3 +330,13 @@ pub async fn events(
         });
     axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default())
 }
+
+/// `GET /_larkfeed/chats/:chat_id/messages?limit=`: the chat's latest messages, oldest first.
+pub async fn chat_messages(
+    State(state): State<AppState>,
+    PathId(chat_id): PathId,
+    params: Params,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE);
+    Ok(Json(feed::chat_messages(&state, &chat_id, limit).await?))
+}

@@ -7,6 +7,7 @@ mod auth;
 mod chats;
 mod feed_cards;
 mod messages;
+mod ui;
 
 use crate::error::{ApiError, LOG_ID};
 use crate::state::AppState;
@@ -91,6 +92,13 @@ pub fn router(state: AppState) -> Router {
         .route("/_larkfeed/reset", post(admin::reset))
         .route("/_larkfeed/state", get(admin::state).put(admin::load_state))
         .route("/_larkfeed/events", get(admin::events))
+        .route(
+            "/_larkfeed/chats/{chat_id}/messages",
+            get(admin::chat_messages),
+        )
+        .route("/", get(ui::page))
+        .route("/_larkfeed/ui", get(ui::page))
+        .route("/_larkfeed/ui/{file}", get(ui::asset))
         .route(
             crate::platform::ws::ENDPOINT_PATH,
             post(crate::platform::ws::endpoint),
@@ -184,15 +192,30 @@ async fn admin_only(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    let guarded = path.starts_with("/_larkfeed/") && path != "/_larkfeed/health";
+    // The health check and the inspector's own files are open; what they show comes from
+    // guarded calls.
+    let guarded = path.starts_with("/_larkfeed/")
+        && path != "/_larkfeed/health"
+        && path != "/_larkfeed/ui"
+        && !path.starts_with("/_larkfeed/ui/");
     if let (true, Some(expected)) = (guarded, state.admin_token.as_deref()) {
         let given = req
             .headers()
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim);
-        let matches = given.is_some_and(|g| {
+            .map(str::trim)
+            .map(str::to_string)
+            // An EventSource cannot send headers: the token may come as `admin_token=`.
+            .or_else(|| {
+                let query = req.uri().query().unwrap_or("");
+                serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+                    .ok()?
+                    .into_iter()
+                    .find(|(k, _)| k == "admin_token")
+                    .map(|(_, v)| v)
+            });
+        let matches = given.as_deref().is_some_and(|g| {
             use sha2::Digest;
             sha2::Sha256::digest(g.as_bytes()) == sha2::Sha256::digest(expected.as_bytes())
         });

@@ -115,3 +115,61 @@ pub async fn of_user(
         page_token,
     })
 }
+
+/// One chat's latest messages as the inspector shows them: who sent each (an app or a user, by
+/// name), its content (empty once recalled), and whom it mentions.
+pub async fn chat_messages(
+    state: &AppState,
+    chat_id: &str,
+    limit: u32,
+) -> Result<serde_json::Value, ApiError> {
+    let chat = state.store.get_chat(chat_id).await?.ok_or_else(|| {
+        ApiError::with_msg(
+            ErrorCode::NotFound,
+            format!("no chat has the id {chat_id:?}"),
+        )
+    })?;
+    let world = &state.world;
+    let items: Vec<serde_json::Value> = state
+        .store
+        .chat_messages(chat_id, limit)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let sender = match &m.sender_user {
+                Some(user_id) => serde_json::json!({
+                    "kind": "user", "id": user_id,
+                    "name": world.user(user_id).map(|u| u.name.clone()).unwrap_or_default(),
+                }),
+                None => serde_json::json!({
+                    "kind": "app", "id": m.sender_app,
+                    "name": world.app(&m.sender_app).map(|a| a.name.clone()).unwrap_or_default(),
+                }),
+            };
+            let gone = m.recalled || m.deleted;
+            serde_json::json!({
+                "message_id": m.message_id,
+                "msg_type": m.msg_type,
+                "content": if gone { String::new() } else { m.content },
+                "recalled": gone,
+                "updated": m.updated,
+                "create_time": m.create_time_ms,
+                "update_time": m.update_time_ms,
+                "sender": sender,
+                "mentions": m.mentions.iter().map(|x| serde_json::json!({
+                    "key": x.key, "name": x.name, "kind": x.kind, "id": x.id,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "chat": {
+            "chat_id": chat.chat_id,
+            "name": chat.name,
+            "chat_type": chat.chat_type.as_str(),
+            "dissolved": chat.dissolved,
+            "app_id": chat.p2p_key.as_ref().map(|_| chat.creator_app.clone()),
+        },
+        "items": items,
+    }))
+}

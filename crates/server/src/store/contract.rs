@@ -652,6 +652,24 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
     let got = s.get_message("om_u").await.unwrap().unwrap();
     assert_eq!(got.sender_user.as_deref(), Some("u1"));
     assert_eq!(got.mentions, row.mentions);
+    for (i, id) in ["om_a", "om_b", "om_c"].into_iter().enumerate() {
+        s.send_message(NewMessage {
+            to: Destination::Chat("oc_1".into()),
+            row: message(id, None, 10 + i as i64),
+            uuid_since_ms: 0,
+        })
+        .await
+        .unwrap();
+    }
+    let last_two: Vec<String> = s
+        .chat_messages("oc_1", 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(last_two, ["om_b", "om_c"], "the latest, oldest first");
+    assert_eq!(s.chat_messages("oc_1", 10).await.unwrap().len(), 4);
 }
 
 pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<dyn Store>) {

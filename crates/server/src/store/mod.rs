@@ -307,6 +307,8 @@ pub trait MessageStore: Send + Sync {
         content: &str,
         now_ms: i64,
     ) -> StoreResult<bool>;
+    /// The chat's latest `limit` messages (recalled ones included), oldest first.
+    async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>>;
     /// Marks a message recalled; false if it already was.
     async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool>;
 }

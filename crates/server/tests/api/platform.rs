@@ -877,4 +877,99 @@ async fn with_an_admin_token_every_admin_call_needs_it() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200, "the health check stays open");
+    let ui = http
+        .get(format!("{base}/_larkfeed/ui"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ui.status(),
+        200,
+        "the inspector's files are open; its data is not"
+    );
+    // An EventSource cannot send headers: the token may come in the query.
+    let events = http
+        .get(format!("{base}/_larkfeed/events?admin_token=s3cret-admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    let events = http
+        .get(format!("{base}/_larkfeed/events?admin_token=wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 401);
+}
+
+#[tokio::test]
+async fn the_inspector_is_served_with_a_content_security_policy() {
+    let t = spawn_app().await;
+    for path in [
+        "/",
+        "/_larkfeed/ui",
+        "/_larkfeed/ui/app.js",
+        "/_larkfeed/ui/style.css",
+    ] {
+        let resp = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    }
+    let page = t
+        .http
+        .get(format!("{}/", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/_larkfeed/ui/app.js"));
+    t.admin(Method::GET, "/_larkfeed/ui/nope.js", None)
+        .await
+        .assert_code(404, 99991201);
+}
+
+#[tokio::test]
+async fn a_chats_messages_are_listed_oldest_first_with_their_senders() {
+    let t = spawn_app().await;
+    let first = t.send_card(0, 0).await;
+    let acted = t
+        .admin(
+            Method::POST,
+            "/_larkfeed/act/send_message",
+            Some(json!({"user": t.user_id(0), "to_app": t.app(0).app_id,
+                        "msg_type": "text", "content": "{\"text\":\"thanks\"}"})),
+        )
+        .await;
+    let chat = acted.body["applied"]["chat_id"].as_str().unwrap();
+    let listed = t
+        .admin(
+            Method::GET,
+            &format!("/_larkfeed/chats/{chat}/messages"),
+            None,
+        )
+        .await;
+    let items = listed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", listed.body);
+    assert_eq!(items[0]["message_id"], json!(first));
+    assert_eq!(items[0]["sender"]["name"], json!(t.app(0).name));
+    assert_eq!(items[1]["sender"]["kind"], "user");
+    assert_eq!(listed.body["chat"]["chat_type"], "p2p");
+    t.admin(Method::GET, "/_larkfeed/chats/oc_nope/messages", None)
+        .await
+        .assert_code(404, 99991201);
 }

@@ -694,6 +694,20 @@ impl MessageStore for SqliteStore {
         .await
     }
 
+    async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>> {
+        self.read(|conn| {
+            let mut rows = conn
+                .prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? \
+                     ORDER BY create_time DESC, message_id DESC LIMIT ?"
+                ))?
+                .query_map(params![chat_id, i64::from(limit)], message_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.reverse();
+            Ok(rows)
+        })
+    }
+
     async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool> {
         let message_id = message_id.to_string();
         self.write(move |conn| {
