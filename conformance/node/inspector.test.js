@@ -138,6 +138,12 @@ test('the inspector shows the feed live and acts as the user', { timeout: 90_000
     assert.match(await message.locator('.who').textContent(), /updated/);
     await page.screenshot({ path: path.join(SHOTS, 'chat-after-click.png') });
 
+    // A narrow window: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 800 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
+    await page.screenshot({ path: path.join(SHOTS, 'narrow.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
     // Weight and first paint, for the record.
     const weight = await page.evaluate(() => performance.getEntriesByType('resource')
       .filter((r) => r.name.includes('/_larkfeed/ui/')).reduce((n, r) => n + r.decodedBodySize, 0)
