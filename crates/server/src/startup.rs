@@ -16,6 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// PostgreSQL connections per instance unless told otherwise.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
 /// The default port: not one a common service uses.
 pub const DEFAULT_PORT: u16 = 8980;
 
@@ -36,6 +39,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// How many Open API calls `GET /_larkfeed/requests` keeps.
     pub requests_kept: usize,
+    /// Connections to PostgreSQL (no effect on SQLite).
+    pub pool_size: usize,
 }
 
 /// What keeps a slow or idle client from holding the server's resources.
@@ -74,6 +79,7 @@ impl Config {
             limits: ConnectionLimits::default(),
             admin_token: None,
             requests_kept: crate::platform::DEFAULT_REQUESTS_KEPT,
+            pool_size: DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -85,12 +91,22 @@ pub struct Application {
     world_changes: Vec<String>,
 }
 
-/// Picks the store from the database URL's scheme.
-pub fn open_store(database: &str, durability: Durability) -> anyhow::Result<Arc<dyn Store>> {
-    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        anyhow::bail!(
-            "PostgreSQL is not supported yet; use a SQLite path, sqlite:// URL or memory"
-        );
+/// Whether a database URL names PostgreSQL.
+pub fn is_postgres(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// Picks the store from the database URL's scheme: PostgreSQL (with a pool of `pool_size`
+/// connections), or SQLite.
+pub async fn open_store(
+    database: &str,
+    durability: Durability,
+    pool_size: usize,
+) -> anyhow::Result<Arc<dyn Store>> {
+    if is_postgres(database) {
+        return Ok(Arc::new(
+            crate::store::postgres::PgStore::connect(database, pool_size).await?,
+        ));
     }
     let location = Location::parse(database);
     Ok(Arc::new(SqliteStore::open(&location, durability)?))
@@ -116,7 +132,7 @@ impl Application {
                 anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
             })?;
         // After the port: a server that cannot listen leaves no database behind.
-        let store = open_store(&config.database, config.durability)?;
+        let store = open_store(&config.database, config.durability, config.pool_size).await?;
         let world_changes = remember_world(store.as_ref(), &config.world).await?;
         let state = AppState {
             store,

@@ -1,5 +1,6 @@
 //! The store contract (`larkfeed_server::store::contract`) on each SQLite flavour: a database
-//! file with the default durability, a file synced at every commit, and memory.
+//! file with the default durability, a file synced at every commit, and memory; and on
+//! PostgreSQL.
 
 use larkfeed_server::store::contract;
 use larkfeed_server::store::sqlite::{Durability, Location, SqliteStore};
@@ -34,6 +35,23 @@ macro_rules! contract_tests {
                 async fn $name() {
                     let (store, _dir) = file_store(Durability::Full);
                     contract::$name(store).await;
+                }
+            )*
+        }
+        /// On PostgreSQL (`LARKFEED_TEST_POSTGRES`, default the local server), each test in a
+        /// schema of its own. `scripts/test` leaves these out, saying so, when no PostgreSQL
+        /// answers.
+        mod postgres {
+            use super::*;
+            use larkfeed_server::store::postgres::{PgStore, TestSchema};
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let schema = TestSchema::new();
+                    let store = PgStore::connect(&schema.database(), 16)
+                        .await
+                        .expect("PostgreSQL answers (set LARKFEED_TEST_POSTGRES)");
+                    contract::$name(Arc::new(store)).await;
                 }
             )*
         }

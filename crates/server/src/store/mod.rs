@@ -8,6 +8,7 @@
 //! [`contract`] holds the tests every backend must pass.
 
 pub mod contract;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;

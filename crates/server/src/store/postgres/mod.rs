@@ -1,0 +1,1413 @@
+//! The PostgreSQL store (`--database postgres://…`): the same tables and the same promises as the
+//! SQLite store, for several larkfeed instances sharing one database.
+//!
+//! - **Pool:** `deadpool-postgres`, sized by `--pool-size`; statements are prepared once per
+//!   connection (`prepare_cached`).
+//! - **Atomic rules:** each write method is one transaction at READ COMMITTED. Where a rule is a
+//!   check before an insert with no row to lock yet (one live token per app, one message per
+//!   uuid), the transaction first takes a transaction-scoped advisory lock on the key, so racing
+//!   callers on any instance queue for it; everything else rests on primary keys and
+//!   `ON CONFLICT`.
+//! - **Batches:** a card given to many users is one `INSERT … SELECT FROM unnest($1) … ON
+//!   CONFLICT DO NOTHING RETURNING`.
+//! - **Schema:** `migrations/postgres/`, applied at start-up under an advisory lock, so several
+//!   instances starting at once apply each migration once. A `schema=NAME` parameter in the URL
+//!   puts larkfeed's tables in that schema (created if missing), as the tests do.
+
+use super::*;
+use deadpool_postgres::GenericClient;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use tokio_postgres::{types::ToSql, NoTls, Row};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_schema",
+    include_str!("../../../migrations/postgres/0001_schema.sql"),
+)];
+
+/// The advisory lock that serialises migrations across instances.
+const MIGRATION_LOCK: i64 = 0x6c61_726b_6665_6564; // "larkfeed"
+
+/// The tables of state, in an order that respects their references (see the SQLite store).
+const STATE_TABLES: &[&str] = &[
+    "chats",
+    "chat_members",
+    "messages",
+    "feed_card_contents",
+    "feed_cards",
+    "chat_buttons",
+    "feed_pins",
+    "app_settings",
+    "card_tokens",
+];
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
+/// Splits larkfeed's own `schema=` parameter off a PostgreSQL URL.
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, schema)
+}
+
+impl PgStore {
+    /// Connects, creates the schema if asked for one, and applies the migrations.
+    pub async fn connect(url: &str, pool_size: usize) -> anyhow::Result<PgStore> {
+        let (url, schema) = split_schema(url);
+        if let Some(s) = &schema {
+            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                anyhow::bail!("schema={s:?}: a schema name is letters, digits and _");
+            }
+        }
+        let mut config = tokio_postgres::Config::from_str(&url)
+            .map_err(|e| anyhow::anyhow!("{url} is not a PostgreSQL URL: {e}"))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        if let Some(s) = &schema {
+            config.options(format!("-c search_path={s}"));
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .wait_timeout(Some(std::time::Duration::from_secs(5)))
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()?;
+        let store = PgStore { pool };
+        let mut client = store
+            .pool
+            .get()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL at {url}: {e}"))?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        if let Some(s) = &schema {
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))
+                .await?;
+        }
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS larkfeed_migrations (name TEXT PRIMARY KEY, applied_at \
+             TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .await?;
+        let applied: HashSet<String> = tx
+            .query("SELECT name FROM larkfeed_migrations", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let known: HashSet<&str> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
+        if let Some(newer) = applied.iter().find(|a| !known.contains(a.as_str())) {
+            anyhow::bail!(
+                "the database has migration {newer}, newer than this larkfeed knows; use a newer \
+                 larkfeed or another --database"
+            );
+        }
+        for (name, sql) in MIGRATIONS {
+            if !applied.contains(*name) {
+                tx.batch_execute(sql)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("migration {name} failed: {e}"))?;
+                tx.execute(
+                    "INSERT INTO larkfeed_migrations (name) VALUES ($1)",
+                    &[name],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(backend)
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        backend(e)
+    }
+}
+
+// ---- rows ----
+
+const CHAT_COLUMNS: &str = "chat_id, name, description, chat_type, owner_user, owner_app, \
+     creator_app, p2p_key, p2p_user, dissolved, created_at";
+const MESSAGE_COLUMNS: &str = "message_id, chat_id, sender_app, msg_type, content, uuid, \
+     create_time, update_time, updated, recalled, deleted, sender_user, mentions";
+const CARD_COLUMNS: &str = "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
+     f.display_time, f.sort_time, f.unread";
+
+fn chat_row(r: &Row, at: usize) -> StoreResult<ChatRow> {
+    let chat_type: String = r.get(at + 3);
+    Ok(ChatRow {
+        chat_id: r.get(at),
+        name: r.get(at + 1),
+        description: r.get(at + 2),
+        chat_type: ChatType::parse(&chat_type)
+            .ok_or_else(|| corrupt(format!("unknown chat type {chat_type:?}")))?,
+        owner_user: r.get(at + 4),
+        owner_app: r.get(at + 5),
+        creator_app: r.get(at + 6),
+        p2p_key: r.get(at + 7),
+        p2p_user: r.get(at + 8),
+        dissolved: r.get::<_, i64>(at + 9) != 0,
+        created_at_ms: r.get(at + 10),
+    })
+}
+
+fn message_row(r: &Row) -> StoreResult<MessageRow> {
+    let mentions: String = r.get(12);
+    Ok(MessageRow {
+        message_id: r.get(0),
+        chat_id: r.get(1),
+        sender_app: r.get(2),
+        msg_type: r.get(3),
+        content: r.get(4),
+        uuid: r.get(5),
+        create_time_ms: r.get(6),
+        update_time_ms: r.get(7),
+        updated: r.get::<_, i64>(8) != 0,
+        recalled: r.get::<_, i64>(9) != 0,
+        deleted: r.get::<_, i64>(10) != 0,
+        sender_user: r.get(11),
+        mentions: serde_json::from_str(&mentions).map_err(corrupt)?,
+    })
+}
+
+fn card_row(r: &Row) -> StoreResult<FeedCardRow> {
+    let card: String = r.get(3);
+    Ok(FeedCardRow {
+        app_id: r.get(0),
+        user_id: r.get(1),
+        biz_id: r.get(2),
+        card: serde_json::from_str(&card).map_err(corrupt)?,
+        created_at_ms: r.get(4),
+        updated_at_ms: r.get(5),
+        display_time_ms: r.get(6),
+        sort_time_ms: r.get(7),
+        unread: r.get(8),
+    })
+}
+
+fn token_row(r: &Row) -> TokenRow {
+    TokenRow {
+        token_hash: r.get(0),
+        app_id: r.get(1),
+        issued_at_ms: r.get(2),
+        expires_at_ms: r.get(3),
+        sealed: r.get(4),
+    }
+}
+
+/// A transaction-scoped advisory lock on a text key: racing writers of one key queue here.
+async fn lock_key(c: &impl GenericClient, key: &str) -> StoreResult<()> {
+    c.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&key],
+    )
+    .await?;
+    Ok(())
+}
+
+// ---- writes shared by several operations ----
+
+async fn insert_chat_row(c: &impl GenericClient, chat: &ChatRow) -> StoreResult<()> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "INSERT INTO chats ({CHAT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .await?;
+    c.execute(
+        &stmt,
+        &[
+            &chat.chat_id,
+            &chat.name,
+            &chat.description,
+            &chat.chat_type.as_str(),
+            &chat.owner_user,
+            &chat.owner_app,
+            &chat.creator_app,
+            &chat.p2p_key,
+            &chat.p2p_user,
+            &i64::from(chat.dissolved),
+            &chat.created_at_ms,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_members(
+    c: &impl GenericClient,
+    chat_id: &str,
+    members: &[(MemberKind, String)],
+    now_ms: i64,
+) -> StoreResult<u64> {
+    if members.is_empty() {
+        return Ok(0);
+    }
+    let kinds: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    let ids: Vec<&str> = members.iter().map(|(_, id)| id.as_str()).collect();
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO chat_members (chat_id, member_kind, member_id, joined_at, position) \
+             SELECT $1, k, i, $2, p - 1 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS m(k, i, p) \
+             ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    Ok(c.execute(&stmt, &[&chat_id, &now_ms, &kinds, &ids]).await?)
+}
+
+async fn p2p_chat_by_key(c: &impl GenericClient, key: &str) -> StoreResult<Option<ChatRow>> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats WHERE p2p_key = $1"
+        ))
+        .await?;
+    c.query_opt(&stmt, &[&key])
+        .await?
+        .map(|r| chat_row(&r, 0))
+        .transpose()
+}
+
+async fn open_p2p_chat(c: &impl GenericClient, new: &ChatRow) -> StoreResult<ChatRow> {
+    let key = new
+        .p2p_key
+        .as_deref()
+        .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a key".into()))?;
+    lock_key(c, &format!("p2p|{key}")).await?;
+    if let Some(existing) = p2p_chat_by_key(c, key).await? {
+        return Ok(existing);
+    }
+    let user = new
+        .p2p_user
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a user".into()))?;
+    insert_chat_row(c, new).await?;
+    insert_members(
+        c,
+        &new.chat_id,
+        &[
+            (MemberKind::Bot, new.creator_app.clone()),
+            (MemberKind::User, user),
+        ],
+        new.created_at_ms,
+    )
+    .await?;
+    Ok(new.clone())
+}
+
+async fn set_pin(
+    c: &impl GenericClient,
+    app_id: &str,
+    chat_id: &str,
+    user_ids: &[String],
+    pinned: bool,
+    now_ms: i64,
+) -> StoreResult<()> {
+    if pinned {
+        let stmt = c
+            .prepare_cached(
+                "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) \
+                 SELECT $1, u, $2, $3 FROM unnest($4::text[]) AS u \
+                 ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
+                 updated_at = excluded.updated_at",
+            )
+            .await?;
+        c.execute(&stmt, &[&chat_id, &app_id, &now_ms, &user_ids])
+            .await?;
+    } else {
+        let stmt = c
+            .prepare_cached("DELETE FROM feed_pins WHERE chat_id = $1 AND user_id = ANY($2)")
+            .await?;
+        c.execute(&stmt, &[&chat_id, &user_ids]).await?;
+    }
+    Ok(())
+}
+
+async fn adjust_refs(c: &impl GenericClient, deltas: HashMap<i64, i64>) -> StoreResult<()> {
+    let (ids, changes): (Vec<i64>, Vec<i64>) = deltas.into_iter().filter(|(_, d)| *d != 0).unzip();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = c
+        .prepare_cached(
+            "UPDATE feed_card_contents SET refs = refs + d.delta \
+             FROM unnest($1::bigint[], $2::bigint[]) AS d(id, delta) WHERE content_id = d.id",
+        )
+        .await?;
+    c.execute(&stmt, &[&ids, &changes]).await?;
+    let stmt = c
+        .prepare_cached("DELETE FROM feed_card_contents WHERE content_id = ANY($1) AND refs <= 0")
+        .await?;
+    c.execute(&stmt, &[&ids]).await?;
+    Ok(())
+}
+
+async fn insert_content(c: &impl GenericClient, json: &str, refs: i64) -> StoreResult<i64> {
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO feed_card_contents (card, refs) VALUES ($1, $2) RETURNING content_id",
+        )
+        .await?;
+    Ok(c.query_one(&stmt, &[&json, &refs]).await?.get(0))
+}
+
+#[async_trait]
+impl TokenStore for PgStore {
+    async fn issue_token(
+        &self,
+        fresh: TokenRow,
+        now_ms: i64,
+        reuse_ms: i64,
+    ) -> StoreResult<TokenRow> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        lock_key(&tx, &format!("token|{}", fresh.app_id)).await?;
+        let current = tx
+            .query_opt(
+                "SELECT token_hash, app_id, issued_at, expires_at, sealed FROM access_tokens \
+                 WHERE app_id = $1 AND expires_at > $2 ORDER BY expires_at DESC LIMIT 1",
+                &[&fresh.app_id, &now_ms],
+            )
+            .await?
+            .map(|r| token_row(&r));
+        if let Some(current) = current.filter(|t| t.expires_at_ms - now_ms >= reuse_ms) {
+            tx.commit().await?;
+            return Ok(current);
+        }
+        tx.execute(
+            "INSERT INTO access_tokens (token_hash, app_id, issued_at, expires_at, sealed) \
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &fresh.token_hash,
+                &fresh.app_id,
+                &fresh.issued_at_ms,
+                &fresh.expires_at_ms,
+                &fresh.sealed,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(fresh)
+    }
+
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT token_hash, app_id, issued_at, expires_at, sealed FROM access_tokens \
+                 WHERE token_hash = $1",
+            )
+            .await?;
+        Ok(c.query_opt(&stmt, &[&token_hash])
+            .await?
+            .map(|r| token_row(&r)))
+    }
+}
+
+#[async_trait]
+impl ChatStore for PgStore {
+    async fn insert_chat(
+        &self,
+        chat: &ChatRow,
+        members: &[(MemberKind, String)],
+    ) -> StoreResult<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        insert_chat_row(&tx, chat).await?;
+        insert_members(&tx, &chat.chat_id, members, chat.created_at_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = $1"
+            ))
+            .await?;
+        c.query_opt(&stmt, &[&chat_id])
+            .await?
+            .map(|r| chat_row(&r, 0))
+            .transpose()
+    }
+
+    async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>> {
+        let c = self.client().await?;
+        p2p_chat_by_key(&c, p2p_key).await
+    }
+
+    async fn add_members(
+        &self,
+        chat_id: &str,
+        members: &[(MemberKind, String)],
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        let c = self.client().await?;
+        insert_members(&c, chat_id, members, now_ms).await
+    }
+
+    async fn are_members(
+        &self,
+        chat_id: &str,
+        kind: MemberKind,
+        ids: &[String],
+    ) -> StoreResult<Vec<bool>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT member_id FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
+                 AND member_id = ANY($3)",
+            )
+            .await?;
+        let found: HashSet<String> = c
+            .query(&stmt, &[&chat_id, &kind.as_str(), &ids])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        Ok(ids.iter().map(|id| found.contains(id)).collect())
+    }
+
+    async fn list_members(
+        &self,
+        chat_id: &str,
+        kind: MemberKind,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<(Vec<String>, i64)> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT member_id FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
+                 ORDER BY joined_at, position LIMIT $3 OFFSET $4",
+            )
+            .await?;
+        let ids = c
+            .query(
+                &stmt,
+                &[
+                    &chat_id,
+                    &kind.as_str(),
+                    &i64::from(limit),
+                    &i64::from(offset),
+                ],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let stmt = c
+            .prepare_cached(
+                "SELECT COUNT(*) FROM chat_members WHERE chat_id = $1 AND member_kind = $2",
+            )
+            .await?;
+        let total: i64 = c
+            .query_one(&stmt, &[&chat_id, &kind.as_str()])
+            .await?
+            .get(0);
+        Ok((ids, total))
+    }
+}
+
+async fn message_by_uuid(
+    c: &impl GenericClient,
+    app_id: &str,
+    uuid: &str,
+    since_ms: i64,
+) -> StoreResult<Option<MessageRow>> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_app = $1 AND uuid = $2 \
+             AND create_time >= $3 ORDER BY create_time LIMIT 1"
+        ))
+        .await?;
+    c.query_opt(&stmt, &[&app_id, &uuid, &since_ms])
+        .await?
+        .map(|r| message_row(&r))
+        .transpose()
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let mut row = msg.row;
+        if let Some(uuid) = &row.uuid {
+            lock_key(&tx, &format!("uuid|{}|{uuid}", row.sender_app)).await?;
+            if let Some(first) =
+                message_by_uuid(&tx, &row.sender_app, uuid, msg.uuid_since_ms).await?
+            {
+                tx.commit().await?;
+                return Ok(Sent::Duplicate(first));
+            }
+        }
+        row.chat_id = match &msg.to {
+            Destination::Chat(chat_id) => chat_id.clone(),
+            Destination::P2p(chat) => open_p2p_chat(&tx, chat).await?.chat_id,
+        };
+        let mentions = to_json(&row.mentions)?;
+        let stmt = tx
+            .prepare_cached(&format!(
+                "INSERT INTO messages ({MESSAGE_COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ))
+            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &row.message_id,
+                &row.chat_id,
+                &row.sender_app,
+                &row.msg_type,
+                &row.content,
+                &row.uuid,
+                &row.create_time_ms,
+                &row.update_time_ms,
+                &i64::from(row.updated),
+                &i64::from(row.recalled),
+                &i64::from(row.deleted),
+                &row.sender_user,
+                &mentions,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Sent::New(row))
+    }
+
+    async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = $1"
+            ))
+            .await?;
+        c.query_opt(&stmt, &[&message_id])
+            .await?
+            .map(|r| message_row(&r))
+            .transpose()
+    }
+
+    async fn message_by_uuid(
+        &self,
+        app_id: &str,
+        uuid: &str,
+        since_ms: i64,
+    ) -> StoreResult<Option<MessageRow>> {
+        let c = self.client().await?;
+        message_by_uuid(&c, app_id, uuid, since_ms).await
+    }
+
+    async fn update_message_content(
+        &self,
+        message_id: &str,
+        content: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "UPDATE messages SET content = $1, update_time = $2, updated = 1 \
+                 WHERE message_id = $3 AND recalled = 0",
+            )
+            .await?;
+        Ok(c.execute(&stmt, &[&content, &now_ms, &message_id]).await? == 1)
+    }
+
+    async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 \
+                 ORDER BY create_time DESC, message_id DESC LIMIT $2"
+            ))
+            .await?;
+        let mut rows = c
+            .query(&stmt, &[&chat_id, &i64::from(limit)])
+            .await?
+            .iter()
+            .map(message_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "UPDATE messages SET recalled = 1, update_time = $1 \
+                 WHERE message_id = $2 AND recalled = 0",
+            )
+            .await?;
+        Ok(c.execute(&stmt, &[&now_ms, &message_id]).await? == 1)
+    }
+}
+
+#[async_trait]
+impl FeedCardStore for PgStore {
+    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
+        if new.user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let json = to_json(&new.card)?;
+        let time_sensitive = i64::from(new.card.time_sensitive.unwrap_or(false));
+        let wanted = new.user_ids.len() as i64;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let content_id = insert_content(&tx, &json, wanted).await?;
+        // One statement gives the card to every user who does not have it yet.
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO feed_cards (user_id, app_id, biz_id, content_id, time_sensitive, \
+                 created_at, updated_at, display_time, sort_time, unread) \
+                 SELECT u, $1, $2, $3, $4, $5, $5, $5, $5, $6 FROM unnest($7::text[]) AS u \
+                 ON CONFLICT DO NOTHING RETURNING user_id",
+            )
+            .await?;
+        let created: HashSet<String> = tx
+            .query(
+                &stmt,
+                &[
+                    &new.app_id,
+                    &new.biz_id,
+                    &content_id,
+                    &time_sensitive,
+                    &new.now_ms,
+                    &new.unread,
+                    &new.user_ids,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let inserted = created.len() as i64;
+        if inserted != wanted {
+            adjust_refs(&tx, HashMap::from([(content_id, inserted - wanted)])).await?;
+        }
+        tx.commit().await?;
+        Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
+    }
+
+    async fn feed_card(
+        &self,
+        app_id: &str,
+        user_id: &str,
+        biz_id: &str,
+    ) -> StoreResult<Option<FeedCardRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                 JOIN feed_card_contents c ON c.content_id = f.content_id \
+                 WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3"
+            ))
+            .await?;
+        c.query_opt(&stmt, &[&user_id, &app_id, &biz_id])
+            .await?
+            .map(|r| card_row(&r))
+            .transpose()
+    }
+
+    async fn feed_cards_of_user(
+        &self,
+        app_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<FeedCardRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                 JOIN feed_card_contents c ON c.content_id = f.content_id \
+                 WHERE f.user_id = $1 AND f.app_id = $2 ORDER BY f.sort_time DESC, f.biz_id"
+            ))
+            .await?;
+        c.query(&stmt, &[&user_id, &app_id])
+            .await?
+            .iter()
+            .map(card_row)
+            .collect()
+    }
+
+    async fn update_feed_cards(
+        &self,
+        app_id: &str,
+        edits: Vec<FeedCardEdit>,
+        merge: Merge,
+        now_ms: i64,
+    ) -> StoreResult<Vec<bool>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let select = tx
+            .prepare_cached(
+                "SELECT f.content_id, c.card FROM feed_cards f \
+                 JOIN feed_card_contents c ON c.content_id = f.content_id \
+                 WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3 FOR UPDATE OF f",
+            )
+            .await?;
+        let update = tx
+            .prepare_cached(
+                "UPDATE feed_cards SET content_id = $1, time_sensitive = $2, updated_at = $3, \
+                 display_time = CASE WHEN $4 THEN $3 ELSE display_time END, \
+                 sort_time = CASE WHEN $5 THEN $3 ELSE sort_time END, unread = unread + $6 \
+                 WHERE user_id = $7 AND app_id = $8 AND biz_id = $9",
+            )
+            .await?;
+        let mut found = Vec::with_capacity(edits.len());
+        let mut deltas: HashMap<i64, i64> = HashMap::new();
+        let mut made: HashMap<String, i64> = HashMap::new();
+        let mut parsed: HashMap<i64, (OpenAppFeedCard, String)> = HashMap::new();
+        for edit in &edits {
+            let Some(row) = tx
+                .query_opt(&select, &[&edit.user_id, &app_id, &edit.biz_id])
+                .await?
+            else {
+                found.push(false);
+                continue;
+            };
+            let (old_id, json): (i64, String) = (row.get(0), row.get(1));
+            if let std::collections::hash_map::Entry::Vacant(slot) = parsed.entry(old_id) {
+                let card: OpenAppFeedCard = serde_json::from_str(&json).map_err(corrupt)?;
+                slot.insert((card, json));
+            }
+            let (stored, old_json) = &parsed[&old_id];
+            let mut card = stored.clone();
+            let effects = merge(&mut card, edit);
+            let new_json = to_json(&card)?;
+            let new_id = if &new_json == old_json {
+                old_id
+            } else if let Some(&id) = made.get(&new_json) {
+                id
+            } else {
+                let id = insert_content(&tx, &new_json, 0).await?;
+                made.insert(new_json, id);
+                id
+            };
+            if new_id != old_id {
+                *deltas.entry(old_id).or_default() -= 1;
+                *deltas.entry(new_id).or_default() += 1;
+            }
+            tx.execute(
+                &update,
+                &[
+                    &new_id,
+                    &i64::from(card.time_sensitive.unwrap_or(false)),
+                    &now_ms,
+                    &effects.display_time,
+                    &effects.sort_time,
+                    &i64::from(effects.notify),
+                    &edit.user_id,
+                    &app_id,
+                    &edit.biz_id,
+                ],
+            )
+            .await?;
+            found.push(true);
+        }
+        adjust_refs(&tx, deltas).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn delete_feed_cards(
+        &self,
+        app_id: &str,
+        keys: Vec<(String, String)>,
+    ) -> StoreResult<Vec<bool>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let delete = tx
+            .prepare_cached(
+                "DELETE FROM feed_cards WHERE user_id = $1 AND app_id = $2 AND biz_id = $3 \
+                 RETURNING content_id",
+            )
+            .await?;
+        let mut deltas: HashMap<i64, i64> = HashMap::new();
+        let mut found = Vec::with_capacity(keys.len());
+        for (user_id, biz_id) in &keys {
+            let gone = tx.query_opt(&delete, &[user_id, &app_id, biz_id]).await?;
+            if let Some(row) = &gone {
+                *deltas.entry(row.get(0)).or_default() -= 1;
+            }
+            found.push(gone.is_some());
+        }
+        adjust_refs(&tx, deltas).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+}
+
+#[async_trait]
+impl FeedStore for PgStore {
+    async fn set_pins(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_ids: &[String],
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let c = self.client().await?;
+        set_pin(&c, app_id, chat_id, user_ids, pinned, now_ms).await
+    }
+
+    async fn pin_p2p_chats(
+        &self,
+        app_id: &str,
+        chats: Vec<ChatRow>,
+        pinned: bool,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        for new in &chats {
+            let chat = open_p2p_chat(&tx, new).await?;
+            let user = chat.p2p_user.clone().unwrap_or_default();
+            set_pin(&tx, app_id, &chat.chat_id, &[user], pinned, now_ms).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn feed_page(
+        &self,
+        user_id: &str,
+        after: Option<&FeedCursor>,
+        limit: u32,
+    ) -> StoreResult<FeedRows> {
+        let mut c = self.client().await?;
+        // One snapshot, so the three lists agree.
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let limit = i64::from(limit);
+        let cards = match after {
+            None => {
+                tx.query(
+                    &format!(
+                        "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                         JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = $1 \
+                         ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id COLLATE \"C\", \
+                         f.app_id COLLATE \"C\" LIMIT $2"
+                    ),
+                    &[&user_id, &limit],
+                )
+                .await?
+            }
+            Some(cur) => {
+                let ts = i64::from(cur.time_sensitive);
+                // Row comparison in feed order: after the cursor means a lower time-sensitive
+                // flag, or the same flag and an older sort time, or the same both and a later
+                // (biz_id, app_id).
+                tx.query(
+                    &format!(
+                        "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                         JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = $1 \
+                         AND (f.time_sensitive < $3 OR (f.time_sensitive = $3 AND (f.sort_time < $4 \
+                         OR (f.sort_time = $4 AND (f.biz_id COLLATE \"C\", f.app_id COLLATE \"C\") > ($5, $6))))) \
+                         ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id COLLATE \"C\", \
+                         f.app_id COLLATE \"C\" LIMIT $2"
+                    ),
+                    &[&user_id, &limit, &ts, &cur.sort_time_ms, &cur.key, &cur.app_id],
+                )
+                .await?
+            }
+        };
+        let cards = cards
+            .iter()
+            .map(card_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let chat_columns = CHAT_COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let chats = tx
+            .query(
+                &format!(
+                    "SELECT {chat_columns}, m.joined_at, p.app_id, \
+                     (SELECT MAX(create_time) FROM messages WHERE chat_id = c.chat_id AND recalled = 0) \
+                     FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
+                     LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
+                     WHERE m.member_kind = 'user' AND m.member_id = $1 AND c.dissolved = 0"
+                ),
+                &[&user_id],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(FeedChatRow {
+                    chat: chat_row(r, 0)?,
+                    joined_at_ms: r.get(11),
+                    pinned_by: r.get(12),
+                    last_message_ms: r.get(13),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let buttons = tx
+            .query(
+                "SELECT app_id, chat_id, buttons FROM chat_buttons WHERE user_id = $1 \
+                 ORDER BY chat_id, app_id",
+                &[&user_id],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let json: String = r.get(2);
+                let list: Vec<Button> = serde_json::from_str(&json).map_err(corrupt)?;
+                Ok((r.get(0), r.get(1), list))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok(FeedRows {
+            cards,
+            chats,
+            buttons,
+        })
+    }
+
+    async fn set_chat_buttons(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_ids: &[String],
+        buttons: &[Button],
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let json = to_json(&buttons)?;
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
+                 SELECT $1, $2, u, $3, $4 FROM unnest($5::text[]) AS u \
+                 ON CONFLICT (app_id, chat_id, user_id) \
+                 DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
+            )
+            .await?;
+        c.execute(&stmt, &[&app_id, &chat_id, &json, &now_ms, &user_ids])
+            .await?;
+        Ok(())
+    }
+
+    async fn chat_buttons(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Vec<Button>>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT buttons FROM chat_buttons WHERE app_id = $1 AND chat_id = $2 AND user_id = $3",
+            )
+            .await?;
+        let json: Option<String> = c
+            .query_opt(&stmt, &[&app_id, &chat_id, &user_id])
+            .await?
+            .map(|r| r.get(0));
+        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl MetaStore for PgStore {
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        let c = self.client().await?;
+        Ok(
+            c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+                .await?
+                .map(|r| r.get(0)),
+        )
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PlatformStore for PgStore {
+    async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>> {
+        let c = self.client().await?;
+        Ok(c.query_opt(
+            "SELECT settings FROM app_settings WHERE app_id = $1",
+            &[&app_id],
+        )
+        .await?
+        .map(|r| r.get(0)))
+    }
+
+    async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO app_settings (app_id, settings) VALUES ($1, $2) \
+             ON CONFLICT (app_id) DO UPDATE SET settings = excluded.settings",
+            &[&app_id, &settings],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO card_tokens (token, app_id, message_id, user_id, expires_at, uses) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &row.token,
+                &row.app_id,
+                &row.message_id,
+                &row.user_id,
+                &row.expires_at_ms,
+                &row.uses,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn use_card_token(
+        &self,
+        token: &str,
+        app_id: &str,
+        now_ms: i64,
+        max_uses: i64,
+    ) -> StoreResult<CardTokenUse> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT token, app_id, message_id, user_id, expires_at, uses FROM card_tokens \
+                 WHERE token = $1 FOR UPDATE",
+                &[&token],
+            )
+            .await?
+            .map(|r| CardTokenRow {
+                token: r.get(0),
+                app_id: r.get(1),
+                message_id: r.get(2),
+                user_id: r.get(3),
+                expires_at_ms: r.get(4),
+                uses: r.get(5),
+            });
+        let outcome = match row.filter(|r| r.app_id == app_id) {
+            None => CardTokenUse::Unknown,
+            Some(r) if r.expires_at_ms <= now_ms => CardTokenUse::Expired,
+            Some(r) if r.uses >= max_uses => CardTokenUse::UsedUp,
+            Some(mut r) => {
+                tx.execute(
+                    "UPDATE card_tokens SET uses = uses + 1 WHERE token = $1",
+                    &[&token],
+                )
+                .await?;
+                r.uses += 1;
+                CardTokenUse::Used(r)
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// The columns of a table, with whether each holds integers.
+async fn columns(c: &impl GenericClient, table: &str) -> StoreResult<Vec<(String, bool)>> {
+    Ok(c.query(
+        "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
+        &[&table],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let data_type: String = r.get(1);
+        (r.get(0), data_type == "bigint" || data_type == "integer")
+    })
+    .collect())
+}
+
+async fn empty_all(c: &impl GenericClient) -> StoreResult<()> {
+    c.batch_execute(&format!("TRUNCATE {}", STATE_TABLES.join(", ")))
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl SnapshotStore for PgStore {
+    async fn reset(&self) -> StoreResult<()> {
+        let c = self.client().await?;
+        empty_all(&c).await
+    }
+
+    async fn export(&self) -> StoreResult<Snapshot> {
+        let mut c = self.client().await?;
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let mut out = Snapshot::new();
+        for table in STATE_TABLES {
+            let cols = columns(&tx, table).await?;
+            let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+            let order: Vec<String> = cols
+                .iter()
+                .map(|(n, int)| {
+                    if *int {
+                        n.clone()
+                    } else {
+                        format!("{n} COLLATE \"C\"")
+                    }
+                })
+                .collect();
+            let rows = tx
+                .query(
+                    &format!(
+                        "SELECT {} FROM {table} ORDER BY {}",
+                        names.join(", "),
+                        order.join(", ")
+                    ),
+                    &[],
+                )
+                .await?;
+            let rows = rows
+                .iter()
+                .map(|r| {
+                    let mut row = serde_json::Map::new();
+                    for (i, (name, int)) in cols.iter().enumerate() {
+                        let value = if *int {
+                            r.get::<_, Option<i64>>(i).map(Into::into)
+                        } else {
+                            r.get::<_, Option<String>>(i).map(Into::into)
+                        };
+                        row.insert(name.clone(), value.unwrap_or(serde_json::Value::Null));
+                    }
+                    row
+                })
+                .collect();
+            out.insert(table.to_string(), rows);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn import(&self, snapshot: Snapshot) -> StoreResult<()> {
+        if let Some(unknown) = snapshot
+            .keys()
+            .find(|t| !STATE_TABLES.contains(&t.as_str()))
+        {
+            return Err(StoreError::Refused(format!(
+                "the state has a table larkfeed does not know: {unknown:?} (known: {})",
+                STATE_TABLES.join(", ")
+            )));
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        empty_all(&tx).await?;
+        for table in STATE_TABLES {
+            let Some(rows) = snapshot.get(*table) else {
+                continue;
+            };
+            let known = columns(&tx, table).await?;
+            for (n, row) in rows.iter().enumerate() {
+                let refused = |why: String| StoreError::Refused(format!("{table}[{n}]: {why}"));
+                let mut names = Vec::new();
+                let mut values: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+                for (name, value) in row {
+                    let Some((_, int)) = known.iter().find(|(k, _)| k == name) else {
+                        return Err(refused(format!("unknown column {name:?}")));
+                    };
+                    names.push(name.as_str());
+                    values.push(match (value, int) {
+                        (serde_json::Value::Null, true) => Box::new(None::<i64>),
+                        (serde_json::Value::Null, false) => Box::new(None::<String>),
+                        (serde_json::Value::Number(v), true) => Box::new(
+                            v.as_i64()
+                                .ok_or_else(|| refused(format!("{name}: not a whole number")))?,
+                        ),
+                        (serde_json::Value::Bool(b), true) => Box::new(i64::from(*b)),
+                        (serde_json::Value::String(s), false) => Box::new(s.clone()),
+                        (other, _) => {
+                            return Err(refused(format!(
+                                "{name}: {other} is not a value of this column"
+                            )))
+                        }
+                    });
+                }
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    names.join(", "),
+                    (1..=names.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let params: Vec<&(dyn ToSql + Sync)> = values
+                    .iter()
+                    .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+                    .collect();
+                tx.execute(&sql, &params).await.map_err(|e| {
+                    refused(
+                        e.as_db_error()
+                            .map(|d| d.message().to_string())
+                            .unwrap_or_else(|| e.to_string()),
+                    )
+                })?;
+            }
+        }
+        // New contents continue after the loaded ones.
+        tx.batch_execute(
+            "SELECT setval(pg_get_serial_sequence('feed_card_contents', 'content_id'), \
+             COALESCE((SELECT MAX(content_id) FROM feed_card_contents), 0) + 1, false)",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn close(&self) -> StoreResult<()> {
+        self.pool.close();
+        Ok(())
+    }
+}
+
+/// The PostgreSQL the tests use: `LARKFEED_TEST_POSTGRES`, else the local server's `test`
+/// database.
+pub fn test_url() -> String {
+    std::env::var("LARKFEED_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A schema of its own for one test, dropped (with everything in it) when this is dropped.
+pub struct TestSchema {
+    pub url: String,
+    pub name: String,
+}
+
+impl TestSchema {
+    pub fn new() -> TestSchema {
+        TestSchema {
+            url: test_url(),
+            name: format!("lf_t_{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// The database URL that puts larkfeed's tables in this schema.
+    pub fn database(&self) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}schema={}", self.url, self.name)
+    }
+}
+
+impl Default for TestSchema {
+    fn default() -> Self {
+        TestSchema::new()
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // A runtime of its own: drop may run inside or outside one.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let (client, conn) = tokio_postgres::connect(&url, NoTls).await.ok()?;
+                tokio::spawn(conn);
+                client
+                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_parameter_is_taken_off_the_url() {
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=t1&sslmode=disable"),
+            (
+                "postgres://u@h/db?sslmode=disable".to_string(),
+                Some("t1".to_string())
+            )
+        );
+        assert_eq!(
+            split_schema("postgres://h/db"),
+            ("postgres://h/db".to_string(), None)
+        );
+        assert_eq!(
+            split_schema("postgres://h/db?schema=x"),
+            ("postgres://h/db".to_string(), Some("x".to_string()))
+        );
+    }
+}
