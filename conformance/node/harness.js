@@ -19,7 +19,14 @@ let base;
 test.before(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'larkfeed-node-'));
   const bin = process.env.LARKFEED_BIN || 'target/debug/larkfeed';
-  server = spawn(bin, ['serve', '--port', '0', '--database', path.join(dir, 'db.sqlite'), '--rate-limits', 'off'], {
+  // A SQLite file, or with LARKFEED_TEST_BACKEND=postgres a schema of its own on the test
+  // PostgreSQL (scripts/test drops the lf_t_ schemas after the run).
+  let database = path.join(dir, 'db.sqlite');
+  if (process.env.LARKFEED_TEST_BACKEND === 'postgres') {
+    const url = process.env.LARKFEED_TEST_POSTGRES || 'postgres://postgres@127.0.0.1:5432/test';
+    database = `${url}${url.includes('?') ? '&' : '?'}schema=lf_t_${require('node:crypto').randomUUID().replace(/-/g, '')}`;
+  }
+  server = spawn(bin, ['serve', '--port', '0', '--database', database, '--rate-limits', 'off'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const first = await new Promise((resolve, reject) => {

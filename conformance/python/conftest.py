@@ -6,15 +6,26 @@ import os
 import subprocess
 import tempfile
 import urllib.request
+import uuid
 
 import pytest
+
+
+def fresh_database(directory: str) -> str:
+    """A SQLite file in `directory`, or with LARKFEED_TEST_BACKEND=postgres a schema of its own on
+    the test PostgreSQL (scripts/test drops the lf_t_ schemas after the run)."""
+    if os.environ.get("LARKFEED_TEST_BACKEND") == "postgres":
+        url = os.environ.get("LARKFEED_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+        sep = "&" if "?" in url else "?"
+        return f"{url}{sep}schema=lf_t_{uuid.uuid4().hex}"
+    return os.path.join(directory, "db.sqlite")
 
 
 class Server:
     def __init__(self, rate_limits: str, world_toml: str = None):
         binary = os.environ.get("LARKFEED_BIN", "target/debug/larkfeed")
         self.dir = tempfile.TemporaryDirectory()
-        args = [binary, "serve", "--port", "0", "--database", os.path.join(self.dir.name, "db.sqlite"),
+        args = [binary, "serve", "--port", "0", "--database", fresh_database(self.dir.name),
                 "--rate-limits", rate_limits]
         if world_toml is not None:
             path = os.path.join(self.dir.name, "world.toml")

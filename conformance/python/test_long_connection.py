@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from conftest import Server
+from conftest import fresh_database
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -160,7 +160,7 @@ def test_the_bot_comes_back_after_the_server_restarts(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    db = str(tmp_path / "db.sqlite")
+    db = fresh_database(str(tmp_path))
     binary = os.environ.get("LARKFEED_BIN", "target/debug/larkfeed")
 
     def start():

@@ -28,8 +28,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LARKFEED_HOST", default_value = "127.0.0.1")]
     host: String,
-    /// SQLite database file (created if missing), a sqlite:// URL, or `memory` for a database
-    /// that lives in RAM and is discarded at exit (fast; for test suites).
+    /// SQLite database file (created if missing), a sqlite:// URL, `memory` for a database
+    /// that lives in RAM and is discarded at exit (fast; for test suites), or a
+    /// postgres://user@host/db URL (add `?schema=NAME` to keep larkfeed's tables in a schema).
     #[arg(long, env = "LARKFEED_DATABASE", default_value = "larkfeed.db")]
     database: String,
     /// `normal`: an acknowledged write survives the process being killed. `full`: it also
@@ -52,6 +53,9 @@ pub struct ServeArgs {
     /// Apply the platform's rate limits (on), or serve as fast as possible (off).
     #[arg(long, env = "LARKFEED_RATE_LIMITS", value_enum, default_value = "on")]
     rate_limits: Switch,
+    /// Connections to PostgreSQL this instance keeps (with --database postgres://…).
+    #[arg(long, env = "LARKFEED_POOL_SIZE", default_value_t = larkfeed_server::startup::DEFAULT_POOL_SIZE as u64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pool_size: u64,
     /// How many Open API calls GET /_larkfeed/requests keeps (the newest).
     #[arg(long, env = "LARKFEED_REQUESTS_KEPT", default_value_t = larkfeed_server::platform::DEFAULT_REQUESTS_KEPT)]
     requests_kept: usize,
@@ -71,6 +75,7 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
     config.rate_limits = args.rate_limits == Switch::On;
     config.admin_token = admin_token;
     config.requests_kept = args.requests_kept;
+    config.pool_size = usize::try_from(args.pool_size).unwrap_or(16);
     config.limits = ConnectionLimits {
         header_timeout: Duration::from_secs(args.header_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),
@@ -80,16 +85,24 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
         Sync::Normal => Durability::Normal,
         Sync::Full => Durability::Full,
     };
-    let database = match Location::parse(&args.database) {
-        Location::Memory => "in memory (nothing on disk; discarded at exit)".to_string(),
-        Location::File(path) => format!(
-            "{} (sync {})",
-            path.display(),
-            match args.sync {
-                Sync::Normal => "normal: survives a killed process",
-                Sync::Full => "full: survives a power loss",
-            }
-        ),
+    let database = if larkfeed_server::startup::is_postgres(&args.database) {
+        format!(
+            "PostgreSQL {} (pool of {})",
+            without_password(&args.database),
+            args.pool_size
+        )
+    } else {
+        match Location::parse(&args.database) {
+            Location::Memory => "in memory (nothing on disk; discarded at exit)".to_string(),
+            Location::File(path) => format!(
+                "{} (sync {})",
+                path.display(),
+                match args.sync {
+                    Sync::Normal => "normal: survives a killed process",
+                    Sync::Full => "full: survives a power loss",
+                }
+            ),
+        }
     };
     let app = Application::bind(config).await?;
     let signals = StopSignals::listen();
@@ -129,6 +142,17 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
     };
     app.run_until(shutdown).await?;
     Ok(())
+}
+
+/// A database URL fit to print: any password replaced.
+fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM (what process managers send), listened for from the moment this

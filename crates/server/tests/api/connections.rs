@@ -67,9 +67,8 @@ async fn an_idle_connection_is_closed_after_the_header_timeout() {
 async fn a_request_over_the_time_limit_is_answered_1500() {
     let t = spawn_limited(limits(30_000, 300, 100)).await;
     let token = t.token(0).await;
-    // Another process holds the database's write lock, so the write cannot finish in time.
-    let other = rusqlite::Connection::open(&t.db_path).unwrap();
-    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Another client holds the database's write lock, so the write cannot finish in time.
+    let other = t.block_writes().await;
     let a = t
         .raw(
             Method::POST,
@@ -78,7 +77,7 @@ async fn a_request_over_the_time_limit_is_answered_1500() {
             Some(seed_feed_card(&[t.open_id(0, 0)])),
         )
         .await;
-    other.execute_batch("ROLLBACK").unwrap();
+    other.release().await;
     a.assert_code(500, 1500);
     assert!(a.msg().contains("timed out"), "{}", a.body);
     assert!(a.headers.contains_key("x-tt-logid"));

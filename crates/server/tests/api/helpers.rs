@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub struct TestApp {
+    /// With `LARKFEED_TEST_BACKEND=postgres`: the schema this test's data lives in.
+    pub _schema: Option<Arc<larkfeed_server::store::postgres::TestSchema>>,
     pub base: String,
     pub http: reqwest::Client,
     pub state: AppState,
@@ -62,10 +64,28 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(World::default_world(), true).await
 }
 
+/// Where a test's data lives: a fresh SQLite file, or with `LARKFEED_TEST_BACKEND=postgres` a
+/// fresh schema on the test PostgreSQL (one switch for every API test).
+fn fresh_database(
+    dir: &tempfile::TempDir,
+) -> (
+    String,
+    Option<Arc<larkfeed_server::store::postgres::TestSchema>>,
+) {
+    if std::env::var("LARKFEED_TEST_BACKEND").as_deref() == Ok("postgres") {
+        let schema = larkfeed_server::store::postgres::TestSchema::new();
+        (schema.database(), Some(Arc::new(schema)))
+    } else {
+        (dir.path().join("test.db").display().to_string(), None)
+    }
+}
+
 pub async fn spawn_with(world: World, rate_limits: bool) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().unwrap());
-    let db_path = dir.path().join("test.db").display().to_string();
-    spawn_on(world, rate_limits, &db_path, dir, Clock::system()).await
+    let (db_path, schema) = fresh_database(&dir);
+    let mut app = spawn_on(world, rate_limits, &db_path, dir, Clock::system()).await;
+    app._schema = schema;
+    app
 }
 
 pub async fn spawn_on(
@@ -81,9 +101,11 @@ pub async fn spawn_on(
 /// A server with the given connection limits (timeouts, connection cap).
 pub async fn spawn_limited(limits: larkfeed_server::startup::ConnectionLimits) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().unwrap());
-    let db_path = dir.path().join("test.db").display().to_string();
+    let (db_path, schema) = fresh_database(&dir);
     let world = World::default_world();
-    spawn_configured(world, true, &db_path, dir, Clock::system(), limits).await
+    let mut app = spawn_configured(world, true, &db_path, dir, Clock::system(), limits).await;
+    app._schema = schema;
+    app
 }
 
 async fn spawn_configured(
@@ -105,6 +127,7 @@ async fn spawn_configured(
     let state = app.state().clone();
     tokio::spawn(app.run());
     TestApp {
+        _schema: None,
         base,
         http: reqwest::Client::new(),
         state,
@@ -117,14 +140,16 @@ async fn spawn_configured(
 impl TestApp {
     /// The same database and clock, served by a new server (a restart).
     pub async fn restart(&self) -> TestApp {
-        spawn_on(
+        let mut app = spawn_on(
             (*self.state.world).clone(),
             true,
             &self.db_path,
             self._dir.clone(),
             self.clock.clone(),
         )
-        .await
+        .await;
+        app._schema = self._schema.clone();
+        app
     }
 
     pub fn world(&self) -> &World {
@@ -290,5 +315,79 @@ impl TestApp {
         self.clock.freeze();
         let now = self.clock.now_ms();
         self.clock.set_ms(now - now.rem_euclid(60_000) + 60_000);
+    }
+}
+
+/// Another client holding the database's write lock, until [`WriteBlock::release`].
+pub enum WriteBlock {
+    Sqlite(rusqlite::Connection),
+    Postgres(tokio_postgres::Client),
+}
+
+impl WriteBlock {
+    pub async fn release(self) {
+        match self {
+            WriteBlock::Sqlite(c) => c.execute_batch("ROLLBACK").unwrap(),
+            WriteBlock::Postgres(c) => c.batch_execute("ROLLBACK").await.unwrap(),
+        }
+    }
+}
+
+impl TestApp {
+    /// Opens a second client on this test's database and takes the lock every write needs.
+    pub async fn block_writes(&self) -> WriteBlock {
+        match &self._schema {
+            None => {
+                let other = rusqlite::Connection::open(&self.db_path).unwrap();
+                other.execute_batch("BEGIN IMMEDIATE").unwrap();
+                WriteBlock::Sqlite(other)
+            }
+            Some(schema) => {
+                let (client, conn) = tokio_postgres::connect(&schema.url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                client
+                    .batch_execute(&format!(
+                        "SET search_path TO {}; BEGIN; \
+                         LOCK TABLE feed_card_contents IN ACCESS EXCLUSIVE MODE",
+                        schema.name
+                    ))
+                    .await
+                    .unwrap();
+                WriteBlock::Postgres(client)
+            }
+        }
+    }
+
+    /// Every byte the database holds about tokens: the SQLite file and its WAL, or the
+    /// PostgreSQL `access_tokens` rows.
+    pub async fn stored_token_bytes(&self) -> Vec<u8> {
+        match &self._schema {
+            None => {
+                let mut stored = std::fs::read(&self.db_path).unwrap();
+                stored.extend(std::fs::read(format!("{}-wal", self.db_path)).unwrap_or_default());
+                stored
+            }
+            Some(schema) => {
+                let (client, conn) = tokio_postgres::connect(&schema.url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                let rows = client
+                    .query(
+                        &format!(
+                            "SELECT token_hash || app_id || sealed FROM {}.access_tokens",
+                            schema.name
+                        ),
+                        &[],
+                    )
+                    .await
+                    .unwrap();
+                rows.iter()
+                    .flat_map(|r| r.get::<_, String>(0).into_bytes())
+                    .collect()
+            }
+        }
     }
 }
