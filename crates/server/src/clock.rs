@@ -70,6 +70,21 @@ impl Clock {
         }
     }
 
+    /// `(offset from the wall clock, frozen instant or 0)`: what another instance needs to show
+    /// the same time ([`Clock::apply`]).
+    pub fn settings(&self) -> (i64, i64) {
+        (
+            self.inner.offset_ms.load(Ordering::SeqCst),
+            self.inner.frozen_ms.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Takes the settings another instance's clock gave.
+    pub fn apply(&self, (offset_ms, frozen_ms): (i64, i64)) {
+        self.inner.offset_ms.store(offset_ms, Ordering::SeqCst);
+        self.inner.frozen_ms.store(frozen_ms, Ordering::SeqCst);
+    }
+
     pub fn is_frozen(&self) -> bool {
         self.inner.frozen_ms.load(Ordering::SeqCst) != 0
     }

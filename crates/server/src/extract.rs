@@ -178,7 +178,7 @@ impl Caller {
     }
 
     /// Counts this call against the app's limits for `api`: 99991400 when one is full.
-    pub fn limit(&self, state: &AppState, api: &str, limits: &[Per]) -> Result<(), ApiError> {
+    pub async fn limit(&self, state: &AppState, api: &str, limits: &[Per]) -> Result<(), ApiError> {
         let keys: Vec<(String, u32, i64)> = limits
             .iter()
             .map(|per| {
@@ -194,7 +194,8 @@ impl Caller {
             keys.iter().map(|(k, n, w)| (k.as_str(), *n, *w)).collect();
         state
             .limits
-            .check_all(&keys, state.clock.now_ms())
+            .count_all(&keys, state.clock.now_ms())
+            .await
             .map_err(|e| ApiError::rate_limited(ErrorCode::RateLimited, e.limit, e.reset_secs))
     }
 }

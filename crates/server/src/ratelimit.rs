@@ -1,5 +1,7 @@
 //! Per-app, per-API request limits as the platform applies them: a count per fixed window of the
-//! server clock. Limits are process state (a restart forgives), which matches what a client sees.
+//! server clock. On SQLite the counters are this process's (a restart forgives, which matches what
+//! a client sees); on PostgreSQL they are the database's ([`SharedCounters`]), so several
+//! instances together accept what one would.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -12,10 +14,34 @@ const SHARDS: usize = 32;
 /// key → (window number, requests counted in it, window length in ms).
 type Windows = HashMap<String, (i64, u32, i64)>;
 
-#[derive(Debug)]
 pub struct RateLimiter {
     enabled: bool,
     shards: Vec<Mutex<Windows>>,
+    /// Counters kept where every instance sees them, if there are several.
+    shared: Option<std::sync::Arc<dyn SharedCounters>>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("enabled", &self.enabled)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
+}
+
+/// Counters several instances share (the PostgreSQL store).
+#[async_trait::async_trait]
+pub trait SharedCounters: Send + Sync {
+    /// Counts one request against every `(key, limit, window_ms)`, or against none if any is
+    /// full: `Ok(None)` when counted, `Ok(Some((limit, ms_left)))` when refused.
+    async fn count_all(
+        &self,
+        limits: &[(String, u32, i64)],
+        now_ms: i64,
+    ) -> Result<Option<(u32, i64)>, String>;
+    /// Forgets windows that ended before `now_ms`.
+    async fn purge(&self, now_ms: i64) -> Result<(), String>;
 }
 
 /// Over the limit: retry after this many seconds (at least 1).
@@ -40,6 +66,66 @@ impl RateLimiter {
         RateLimiter {
             enabled,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shared: None,
+        }
+    }
+
+    /// Limits counted in `counters`, shared with every instance that uses them.
+    pub fn shared(enabled: bool, counters: std::sync::Arc<dyn SharedCounters>) -> Self {
+        RateLimiter {
+            shared: Some(counters),
+            ..RateLimiter::new(enabled)
+        }
+    }
+
+    /// As [`RateLimiter::check_all`], against the shared counters when there are any. If they
+    /// cannot be reached the request is let through (and logged): a limit is not worth an outage.
+    pub async fn count_all(
+        &self,
+        limits: &[(&str, u32, i64)],
+        now_ms: i64,
+    ) -> Result<(), Exceeded> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let Some(shared) = &self.shared else {
+            return self.check_all(limits, now_ms);
+        };
+        let owned: Vec<(String, u32, i64)> = limits
+            .iter()
+            .map(|(k, n, w)| (k.to_string(), *n, *w))
+            .collect();
+        match shared.count_all(&owned, now_ms).await {
+            Ok(None) => Ok(()),
+            Ok(Some((limit, ms_left))) => Err(Exceeded {
+                limit,
+                reset_secs: ((ms_left + 999) / 1000).max(1) as u64,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "the shared rate-limit counters cannot be reached; the request is let through");
+                Ok(())
+            }
+        }
+    }
+
+    /// As [`RateLimiter::check`], shared when there are several instances.
+    pub async fn count(
+        &self,
+        key: &str,
+        limit: u32,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), Exceeded> {
+        self.count_all(&[(key, limit, window_ms)], now_ms).await
+    }
+
+    /// Forgets expired windows, here and in the shared counters.
+    pub async fn purge_all(&self, now_ms: i64) {
+        self.purge(now_ms);
+        if let Some(shared) = &self.shared {
+            if let Err(e) = shared.purge(now_ms).await {
+                tracing::debug!(error = %e, "purging the shared rate-limit windows failed");
+            }
         }
     }
 

@@ -96,20 +96,32 @@ pub fn is_postgres(database: &str) -> bool {
     database.starts_with("postgres://") || database.starts_with("postgresql://")
 }
 
+/// The store a database URL names, and, for PostgreSQL, the same store as what several
+/// instances share (rate-limit counters, the notification channel).
+pub struct Opened {
+    pub store: Arc<dyn Store>,
+    pub shared: Option<Arc<crate::store::postgres::PgStore>>,
+}
+
 /// Picks the store from the database URL's scheme: PostgreSQL (with a pool of `pool_size`
 /// connections), or SQLite.
 pub async fn open_store(
     database: &str,
     durability: Durability,
     pool_size: usize,
-) -> anyhow::Result<Arc<dyn Store>> {
+) -> anyhow::Result<Opened> {
     if is_postgres(database) {
-        return Ok(Arc::new(
-            crate::store::postgres::PgStore::connect(database, pool_size).await?,
-        ));
+        let pg = Arc::new(crate::store::postgres::PgStore::connect(database, pool_size).await?);
+        return Ok(Opened {
+            store: pg.clone(),
+            shared: Some(pg),
+        });
     }
     let location = Location::parse(database);
-    Ok(Arc::new(SqliteStore::open(&location, durability)?))
+    Ok(Opened {
+        store: Arc::new(SqliteStore::open(&location, durability)?),
+        shared: None,
+    })
 }
 
 /// How often expired rate-limit windows and tokens are forgotten.
@@ -132,19 +144,27 @@ impl Application {
                 anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
             })?;
         // After the port: a server that cannot listen leaves no database behind.
-        let store = open_store(&config.database, config.durability, config.pool_size).await?;
+        let Opened { store, shared } =
+            open_store(&config.database, config.durability, config.pool_size).await?;
+        let limits = match &shared {
+            Some(pg) => RateLimiter::shared(config.rate_limits, pg.clone()),
+            None => RateLimiter::new(config.rate_limits),
+        };
         let world_changes = remember_world(store.as_ref(), &config.world).await?;
         let state = AppState {
             store,
             world: Arc::new(config.world),
             clock: config.clock,
-            limits: Arc::new(RateLimiter::new(config.rate_limits)),
+            limits: Arc::new(limits),
             caches: Arc::new(Caches::default()),
             stats: Arc::default(),
             request_timeout: config.limits.request_timeout,
             platform: Arc::new(crate::platform::Platform::new(config.requests_kept)),
             admin_token: admin_token.map(Arc::from),
         };
+        if let Some(pg) = shared {
+            crate::platform::cluster::join(&state, pg).await?;
+        }
         spawn_purger(&state);
         Ok(Application {
             listener,
@@ -307,7 +327,7 @@ fn spawn_purger(state: &AppState) {
                 return;
             };
             let now = clock.now_ms();
-            limits.purge(now);
+            limits.purge_all(now).await;
             caches.purge(now);
         }
     });

@@ -28,7 +28,7 @@ pub struct FaultSpec {
     pub delay_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fault {
     pub id: u64,
     #[serde(flatten)]
@@ -111,6 +111,13 @@ impl Faults {
             .unwrap_or_else(|e| e.into_inner())
             .1
             .clone()
+    }
+
+    /// Takes the list another instance has.
+    pub fn replace(&self, faults: Vec<Fault>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.0 = inner.0.max(faults.iter().map(|f| f.id).max().unwrap_or(0));
+        inner.1 = faults;
     }
 
     pub fn clear(&self) {

@@ -4,6 +4,7 @@
 //! change feed).
 
 pub mod act;
+pub mod cluster;
 pub mod crypto;
 pub mod delivery;
 pub mod endpoints;
@@ -27,7 +28,7 @@ pub struct Change {
     /// `feed_card.created`, `feed_card.updated`, `feed_card.deleted`, `message.sent`,
     /// `message.updated`, `message.recalled`, `delivery`, `reset`, `state.loaded`,
     /// `chat_button.updated`, `connection.opened`, `connection.closed`, ….
-    pub kind: &'static str,
+    pub kind: String,
     pub at_ms: i64,
     #[serde(flatten)]
     pub detail: serde_json::Value,
@@ -43,6 +44,8 @@ pub struct Platform {
     /// The apps' open long connections.
     pub ws: ws::WsHub,
     changes: broadcast::Sender<Change>,
+    /// The other instances on the same PostgreSQL database, if there may be any.
+    pub cluster: std::sync::OnceLock<std::sync::Arc<cluster::Cluster>>,
     /// Bumped by a reset or a state load: event retries scheduled before it are dropped.
     generation: AtomicU64,
     next_delivery: AtomicU64,
@@ -64,18 +67,45 @@ impl Platform {
             faults: faults::Faults::default(),
             ws: ws::WsHub::default(),
             changes: broadcast::channel(1024).0,
+            cluster: std::sync::OnceLock::new(),
             generation: AtomicU64::new(0),
             next_delivery: AtomicU64::new(1),
         }
     }
 
-    /// Tells every `/_larkfeed/events` listener (no listener: nothing happens).
+    /// Tells every `/_larkfeed/events` listener, on this instance and the others.
     pub fn publish(&self, kind: &'static str, at_ms: i64, detail: serde_json::Value) {
+        self.share(
+            "change",
+            serde_json::json!({"kind": kind, "at_ms": at_ms, "detail": detail}),
+        );
+        self.publish_here(kind, at_ms, detail);
+    }
+
+    /// Tells this instance's `/_larkfeed/events` listeners (no listener: nothing happens).
+    pub fn publish_here(&self, kind: &str, at_ms: i64, detail: serde_json::Value) {
         let _ = self.changes.send(Change {
-            kind,
+            kind: kind.to_string(),
             at_ms,
             detail,
         });
+    }
+
+    /// Sends a note to the other instances, if there may be any.
+    pub fn share(&self, kind: &str, body: serde_json::Value) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.send(kind, body);
+        }
+    }
+
+    /// Tells the other instances the faults now in force.
+    pub fn share_faults(&self) {
+        if self.cluster.get().is_some() {
+            self.share(
+                "faults",
+                serde_json::to_value(self.faults.list()).unwrap_or_default(),
+            );
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
@@ -86,8 +116,15 @@ impl Platform {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// Forgets the logs and faults and drops pending retries (a reset or a state load).
+    /// Forgets the logs and faults and drops pending retries (a reset or a state load), here
+    /// and on the other instances, which also forget their caches.
     pub fn start_over(&self) {
+        self.share("forget", serde_json::Value::Null);
+        self.start_over_here();
+    }
+
+    /// [`Platform::start_over`] on this instance only.
+    pub fn start_over_here(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.deliveries.clear();
         self.requests.clear();

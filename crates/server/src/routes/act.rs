@@ -44,11 +44,13 @@ pub async fn card_update(
     caller: Caller,
     body: Result<JsonBody<CardUpdate>, ApiError>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    caller.limit(
-        &state,
-        "interactive.card_update",
-        &[Per::Second(50), Per::Minute(1000)],
-    )?;
+    caller
+        .limit(
+            &state,
+            "interactive.card_update",
+            &[Per::Second(50), Per::Minute(1000)],
+        )
+        .await?;
     let JsonBody(req) = body?;
     act::delayed_update(&state, &caller.app, req).await?;
     Ok(success(serde_json::json!({})))

@@ -22,8 +22,37 @@ pub async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(state.stats.describe())
 }
 
-pub async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+/// `GET /_larkfeed/health`: the server answers, and whether its database does (HTTP 503 with
+/// the envelope's code 1500 when it does not, so a load balancer takes the instance out).
+pub async fn health(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let started = std::time::Instant::now();
+    let check = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.meta("world"));
+    match check.await {
+        Ok(Ok(_)) => Json(serde_json::json!({
+            "status": "ok",
+            "database": {"status": "ok", "latency_ms": started.elapsed().as_millis() as u64},
+        }))
+        .into_response(),
+        failed => {
+            let why = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 3 s".to_string(),
+            };
+            tracing::warn!(error = %why, "health check: the database does not answer");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({
+                    "code": ErrorCode::InternalError.code(),
+                    "msg": format!("system busy: the database does not answer ({why})"),
+                    "data": {},
+                    "status": "unavailable",
+                    "database": {"status": "unavailable", "error": why},
+                })),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `GET /_larkfeed/clock`: the server's time.
@@ -97,6 +126,20 @@ pub async fn set_clock(
         frozen = clock.is_frozen(),
         "clock changed"
     );
+    if state.platform.cluster.get().is_some() {
+        // Kept for instances that start later, and sent to those running now.
+        let settings = clock.settings();
+        state
+            .store
+            .set_meta(
+                "clock",
+                &serde_json::to_string(&settings).unwrap_or_default(),
+            )
+            .await?;
+        state
+            .platform
+            .share("clock", serde_json::to_value(settings).unwrap_or_default());
+    }
     Ok(Json(describe_clock(&state)))
 }
 
@@ -233,6 +276,7 @@ pub async fn add_fault(
         ));
     }
     let fault = state.platform.faults.add(spec);
+    state.platform.share_faults();
     tracing::info!(id = fault.id, path = %fault.spec.path, "fault added");
     Ok(Json(
         serde_json::to_value(fault).map_err(ApiError::internal)?,
@@ -245,6 +289,7 @@ pub async fn faults(State(state): State<AppState>) -> Json<serde_json::Value> {
 
 pub async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
     state.platform.faults.clear();
+    state.platform.share_faults();
     Json(serde_json::json!({ "items": [] }))
 }
 
@@ -323,7 +368,7 @@ pub async fn events(
         .filter_map(|change| {
             let change = change.ok()?;
             axum::response::sse::Event::default()
-                .event(change.kind)
+                .event(change.kind.clone())
                 .json_data(&change)
                 .ok()
                 .map(Ok)

@@ -22,7 +22,7 @@ pub async fn create(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "chats.create", LIMITS)?;
+    caller.limit(&state, "chats.create", LIMITS).await?;
     let JsonBody(req) = body?;
     Ok(success(
         chats::create(&state, &caller.app, id_type, &req).await?,
@@ -43,7 +43,7 @@ pub async fn add_members(
     if id_type == MemberIdType::User(UserIdType::UserId) {
         caller.user_id_type(&params, "member_id_type")?;
     }
-    caller.limit(&state, "chats.members.add", LIMITS)?;
+    caller.limit(&state, "chats.members.add", LIMITS).await?;
     let JsonBody(req) = body?;
     Ok(success(
         chats::add_members(&state, &caller.app, &chat_id, id_type, &req).await?,
@@ -61,7 +61,7 @@ pub async fn list_members(
     let page_size = params
         .number("page_size", 1, MAX_PAGE_SIZE)?
         .unwrap_or(DEFAULT_PAGE_SIZE);
-    caller.limit(&state, "chats.members.list", LIMITS)?;
+    caller.limit(&state, "chats.members.list", LIMITS).await?;
     let page = chats::list_members(
         &state,
         &caller.app,

@@ -23,7 +23,9 @@ pub async fn create(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "app_feed_card.create", CARD_LIMITS)?;
+    caller
+        .limit(&state, "app_feed_card.create", CARD_LIMITS)
+        .await?;
     let JsonBody(req) = body?;
     Ok(success(
         feed_cards::create(&state, &caller.app, id_type, &req).await?,
@@ -38,7 +40,9 @@ pub async fn update_batch(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "app_feed_card.batch_update", CARD_LIMITS)?;
+    caller
+        .limit(&state, "app_feed_card.batch_update", CARD_LIMITS)
+        .await?;
     let JsonBody(req) = body?;
     Ok(success(
         feed_cards::update_batch(&state, &caller.app, id_type, &req).await?,
@@ -53,7 +57,9 @@ pub async fn delete_batch(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "app_feed_card.batch_delete", CARD_LIMITS)?;
+    caller
+        .limit(&state, "app_feed_card.batch_delete", CARD_LIMITS)
+        .await?;
     let JsonBody(req) = body?;
     Ok(success(
         feed_cards::delete_batch(&state, &caller.app, id_type, &req).await?,
@@ -68,7 +74,7 @@ pub async fn update_chat_buttons(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "chat_button", CARD_LIMITS)?;
+    caller.limit(&state, "chat_button", CARD_LIMITS).await?;
     let JsonBody(req) = body?;
     Ok(success(
         feed_cards::update_chat_buttons(&state, &caller.app, id_type, &req).await?,
@@ -88,7 +94,9 @@ pub async fn patch_chat(
         return Err(params.invalid("user_id_type", "is required"));
     }
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "feed_cards.patch", TIME_SENSITIVE_LIMITS)?;
+    caller
+        .limit(&state, "feed_cards.patch", TIME_SENSITIVE_LIMITS)
+        .await?;
     let JsonBody(req) = body?;
     Ok(success(
         feed_cards::set_chat_time_sensitive(&state, &caller.app, id_type, &feed_card_id, &req)
@@ -105,7 +113,9 @@ pub async fn bot_time_sentive(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(TIME_SENSITIVE_SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
-    caller.limit(&state, "feed_cards.bot_time_sentive", TIME_SENSITIVE_LIMITS)?;
+    caller
+        .limit(&state, "feed_cards.bot_time_sentive", TIME_SENSITIVE_LIMITS)
+        .await?;
     let JsonBody(req) = body?;
     Ok(success(
         feed_cards::set_bot_time_sensitive(&state, &caller.app, id_type, &req).await?,

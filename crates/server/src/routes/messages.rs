@@ -27,7 +27,7 @@ pub async fn send(
     if receive_id_type == ReceiveIdType::User(UserIdType::UserId) {
         caller.user_id_type(&params, "receive_id_type")?;
     }
-    caller.limit(&state, "messages.send", LIMITS)?;
+    caller.limit(&state, "messages.send", LIMITS).await?;
     let JsonBody(req) = body?;
     Ok(success(
         messages::send(&state, &caller.app, receive_id_type, &req).await?,
@@ -40,7 +40,7 @@ pub async fn get(
     PathId(message_id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(READ_SCOPES)?;
-    caller.limit(&state, "messages.get", LIMITS)?;
+    caller.limit(&state, "messages.get", LIMITS).await?;
     let message = messages::get(&state, &caller.app, &message_id).await?;
     Ok(success(GetMessageResponse {
         items: vec![message],
@@ -54,7 +54,7 @@ pub async fn patch(
     body: Result<JsonBody<PatchMessageRequest>, ApiError>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(PATCH_SCOPES)?;
-    caller.limit(&state, "messages.patch", LIMITS)?;
+    caller.limit(&state, "messages.patch", LIMITS).await?;
     let JsonBody(req) = body?;
     messages::patch(&state, &caller.app, &message_id, &req).await?;
     Ok(Json(
@@ -68,7 +68,7 @@ pub async fn recall(
     PathId(message_id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(SEND_SCOPES)?;
-    caller.limit(&state, "messages.recall", LIMITS)?;
+    caller.limit(&state, "messages.recall", LIMITS).await?;
     messages::recall(&state, &caller.app, &message_id).await?;
     Ok(success(serde_json::json!({})))
 }

@@ -179,7 +179,8 @@ pub async fn send(
     // before anything is stored: a refused send leaves nothing behind.
     state
         .limits
-        .check(&format!("send|{limit_key}"), SENDS_PER_SECOND, 1000, now)
+        .count(&format!("send|{limit_key}"), SENDS_PER_SECOND, 1000, now)
+        .await
         .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
     let opening = matches!(to, Destination::P2p(_));
     let row = MessageRow {
@@ -328,12 +329,13 @@ pub async fn patch(
     }
     state
         .limits
-        .check(
+        .count(
             &format!("patch|{message_id}"),
             UPDATES_PER_SECOND,
             1000,
             now,
         )
+        .await
         .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
     if !state
         .store

@@ -13,6 +13,7 @@ mod limits;
 mod messages;
 mod persistence;
 mod platform;
+mod postgres_cluster;
 mod races;
 mod time_sensitive;
 mod tokens;

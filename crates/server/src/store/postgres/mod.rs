@@ -21,10 +21,16 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use tokio_postgres::{types::ToSql, NoTls, Row};
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_schema",
-    include_str!("../../../migrations/postgres/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_schema",
+        include_str!("../../../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        "0002_cluster",
+        include_str!("../../../migrations/postgres/0002_cluster.sql"),
+    ),
+];
 
 /// The advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK: i64 = 0x6c61_726b_6665_6564; // "larkfeed"
@@ -44,6 +50,10 @@ const STATE_TABLES: &[&str] = &[
 
 pub struct PgStore {
     pool: Pool,
+    /// How to open a connection of its own (the notification listener's).
+    config: tokio_postgres::Config,
+    /// The schema larkfeed's tables are in, if one was named.
+    schema: Option<String>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -100,7 +110,7 @@ impl PgStore {
             config.options(format!("-c search_path={s}"));
         }
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -112,7 +122,11 @@ impl PgStore {
             .create_timeout(Some(std::time::Duration::from_secs(5)))
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            config,
+            schema: schema.clone(),
+        };
         let mut client = store
             .pool
             .get()
@@ -157,6 +171,47 @@ impl PgStore {
         }
         tx.commit().await?;
         Ok(store)
+    }
+
+    /// The notification channel of this database (and schema): instances on the same tables
+    /// hear each other, and no one else.
+    pub fn channel(&self) -> String {
+        format!("larkfeed_{}", self.schema.as_deref().unwrap_or("public"))
+    }
+
+    /// Sends `payload` to every instance listening on [`PgStore::channel`].
+    pub async fn notify(&self, payload: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute("SELECT pg_notify($1, $2)", &[&self.channel(), &payload])
+            .await?;
+        Ok(())
+    }
+
+    /// A connection of its own, outside the pool, and the task that drives it; its
+    /// notifications come out of the returned receiver.
+    pub async fn listen(
+        &self,
+    ) -> StoreResult<(
+        tokio_postgres::Client,
+        tokio::sync::mpsc::UnboundedReceiver<String>,
+    )> {
+        use futures_util::StreamExt;
+        let (client, mut conn) = self.config.connect(NoTls).await?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+            while let Some(Ok(message)) = messages.next().await {
+                if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                    if tx.send(n.payload().to_string()).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        client
+            .batch_execute(&format!("LISTEN {}", self.channel()))
+            .await?;
+        Ok((client, rx))
     }
 
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
@@ -1320,6 +1375,73 @@ impl SnapshotStore for PgStore {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::ratelimit::SharedCounters for PgStore {
+    async fn count_all(
+        &self,
+        limits: &[(String, u32, i64)],
+        now_ms: i64,
+    ) -> Result<Option<(u32, i64)>, String> {
+        let run = async {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await?;
+            let keys: Vec<&str> = limits.iter().map(|(k, _, _)| k.as_str()).collect();
+            let wins: Vec<i64> = limits
+                .iter()
+                .map(|(_, _, w)| now_ms.div_euclid(*w))
+                .collect();
+            // Every instance takes the keys' locks in the same order, so none waits in a circle.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(h) FROM \
+                 (SELECT hashtextextended(k, 1) AS h FROM unnest($1::text[]) AS k ORDER BY 1) s",
+                &[&keys],
+            )
+            .await?;
+            let used: HashMap<(String, i64), i64> = tx
+                .query(
+                    "SELECT r.key, r.win, r.count FROM rate_windows r \
+                     JOIN unnest($1::text[], $2::bigint[]) AS w(key, win) \
+                     ON r.key = w.key AND r.win = w.win",
+                    &[&keys, &wins],
+                )
+                .await?
+                .iter()
+                .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+                .collect();
+            for ((key, limit, window_ms), win) in limits.iter().zip(&wins) {
+                let n = used.get(&(key.clone(), *win)).copied().unwrap_or(0);
+                if n >= i64::from(*limit) {
+                    tx.commit().await?;
+                    return Ok(Some((*limit, (win + 1) * window_ms - now_ms)));
+                }
+            }
+            let ends: Vec<i64> = limits
+                .iter()
+                .zip(&wins)
+                .map(|((_, _, w), win)| (win + 1) * w)
+                .collect();
+            tx.execute(
+                "INSERT INTO rate_windows (key, win, count, ends_at) \
+                 SELECT k, w, 1, e FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(k, w, e) \
+                 ON CONFLICT (key, win) DO UPDATE SET count = rate_windows.count + 1",
+                &[&keys, &wins, &ends],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(None)
+        };
+        run.await.map_err(|e| e.to_string())
+    }
+
+    async fn purge(&self, now_ms: i64) -> Result<(), String> {
+        let c = self.client().await.map_err(|e| e.to_string())?;
+        c.execute("DELETE FROM rate_windows WHERE ends_at < $1", &[&now_ms])
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(())
     }
 }

@@ -1,0 +1,272 @@
+//! Several instances on one PostgreSQL database behave as one platform: tokens, cards, the
+//! clock, rate limits, uuid de-duplication, faults, reset and the event stream are shared. These
+//! tests need PostgreSQL (`LARKFEED_TEST_POSTGRES`); `scripts/test` leaves them out, saying so,
+//! when none answers.
+
+use crate::helpers::*;
+use larkfeed_server::clock::Clock;
+use larkfeed_server::store::postgres::TestSchema;
+use larkfeed_server::world::World;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Barrier;
+
+/// `n` instances on one fresh schema, each with a clock of its own.
+async fn instances(n: usize, rate_limits: bool) -> Vec<TestApp> {
+    let schema = Arc::new(TestSchema::new());
+    let mut apps = Vec::new();
+    for _ in 0..n {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let mut app = spawn_on(
+            World::default_world(),
+            rate_limits,
+            &schema.database(),
+            dir,
+            Clock::system(),
+        )
+        .await;
+        app._schema = Some(schema.clone());
+        apps.push(app);
+    }
+    apps
+}
+
+async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} never happened");
+}
+
+#[tokio::test]
+async fn postgres_tokens_cards_and_the_clock_are_one_across_instances() {
+    let nodes = instances(2, true).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let token = a.token(0).await;
+    let body = seed_feed_card(&[a.open_id(0, 0)]);
+    b.raw(
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+        Some(&token),
+        Some(body),
+    )
+    .await
+    .assert_ok();
+    let update = json!({"feed_cards": [{
+        "app_feed_card": {"biz_id": "096e2927-40a6-41a3-9562-314d641d09ae", "title": "from a"},
+        "user_id": a.open_id(0, 0), "update_fields": ["1"],
+    }]});
+    a.raw(
+        Method::PUT,
+        "/open-apis/im/v2/app_feed_card/batch?user_id_type=open_id",
+        Some(&token),
+        Some(update),
+    )
+    .await
+    .assert_ok();
+    let feed = b.feed(&b.user_id(0)).await;
+    assert_eq!(feed[0]["card"]["title"], "from a");
+
+    a.admin_post(
+        "/_larkfeed/clock",
+        json!({"advance_ms": 86_400_000i64 * 20}),
+    )
+    .await;
+    let target = a.clock.now_ms();
+    eventually("the clock move reaching the other instance", || async {
+        (b.clock.now_ms() - target).abs() < 5_000
+    })
+    .await;
+    // A third instance started later takes the moved clock too.
+    let c = spawn_on(
+        World::default_world(),
+        true,
+        &b.db_path,
+        b._dir.clone(),
+        Clock::system(),
+    )
+    .await;
+    assert!((c.clock.now_ms() - a.clock.now_ms()).abs() < 5_000);
+}
+
+#[tokio::test]
+async fn postgres_rate_limits_hold_across_three_instances() {
+    let nodes = Arc::new(instances(3, true).await);
+    nodes[0]
+        .admin_post("/_larkfeed/clock", json!({"frozen": true}))
+        .await;
+    let frozen = nodes[0].clock.now_ms();
+    eventually("every instance frozen", || async {
+        nodes
+            .iter()
+            .all(|n| n.clock.is_frozen() && n.clock.now_ms() == frozen)
+    })
+    .await;
+    let token = nodes[0].token(0).await;
+    let barrier = Arc::new(Barrier::new(50));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (nodes, barrier, token) = (nodes.clone(), barrier.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let node = &nodes[i % 3];
+            let mut body = seed_feed_card(&[node.open_id(0, 0)]);
+            body["app_feed_card"]["biz_id"] = json!(format!("limit-{i}"));
+            barrier.wait().await;
+            node.raw(
+                Method::POST,
+                "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+                Some(&token),
+                Some(body),
+            )
+            .await
+            .status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let passed = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(
+        passed, 10,
+        "10 a second per app, whichever instance: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 40);
+}
+
+#[tokio::test]
+async fn postgres_fifty_sends_with_one_uuid_through_two_instances_store_one_message() {
+    let nodes = Arc::new(instances(2, false).await);
+    let token = nodes[0].token(0).await;
+    let barrier = Arc::new(Barrier::new(50));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (nodes, barrier, token) = (nodes.clone(), barrier.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let node = &nodes[i % 2];
+            let body = json!({"receive_id": node.open_id(0, 0), "msg_type": "text",
+                              "content": "{\"text\":\"once\"}", "uuid": "one-uuid"});
+            barrier.wait().await;
+            let a = node
+                .raw(
+                    Method::POST,
+                    "/open-apis/im/v1/messages?receive_id_type=open_id",
+                    Some(&token),
+                    Some(body),
+                )
+                .await;
+            a.assert_ok()["message_id"].as_str().unwrap().to_string()
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        ids.insert(t.await.unwrap());
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+}
+
+#[tokio::test]
+async fn postgres_a_change_through_one_instance_reaches_the_event_stream_of_another() {
+    let nodes = instances(2, true).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let mut stream = b
+        .http
+        .get(format!("{}/_larkfeed/events", b.base))
+        .send()
+        .await
+        .unwrap();
+    a.call(
+        0,
+        Method::POST,
+        "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+        Some(seed_feed_card(&[a.open_id(0, 0)])),
+    )
+    .await
+    .assert_ok();
+    let mut text = String::new();
+    while !text.contains("event: feed_card.created") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("the change within 5 s")
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn postgres_faults_and_reset_on_one_instance_hold_on_the_other() {
+    let nodes = instances(2, false).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let token = a.token(0).await;
+    let send =
+        |to: String| json!({"receive_id": to, "msg_type": "text", "content": "{\"text\":\"hi\"}"});
+    let path = "/open-apis/im/v1/messages?receive_id_type=open_id";
+    // A fault added on b fails a call on a.
+    b.admin_post(
+        "/_larkfeed/faults",
+        json!({"path": "/open-apis/im/v1/messages", "code": 230020, "times": 1}),
+    )
+    .await;
+    eventually("the fault reaching the other instance", || async {
+        a.raw(Method::GET, "/_larkfeed/faults", None, None)
+            .await
+            .body["items"]
+            .as_array()
+            .is_some_and(|f| f.len() == 1)
+    })
+    .await;
+    a.raw(
+        Method::POST,
+        path,
+        Some(&token),
+        Some(send(a.open_id(0, 0))),
+    )
+    .await
+    .assert_code(400, 230020);
+    // a remembers the one-to-one chat it opens; a reset on b makes it forget.
+    let first = a
+        .raw(
+            Method::POST,
+            path,
+            Some(&token),
+            Some(send(a.open_id(0, 0))),
+        )
+        .await;
+    let old_chat = first.assert_ok()["chat_id"].as_str().unwrap().to_string();
+    b.admin_post("/_larkfeed/reset", Value::Null).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let again = a
+        .raw(
+            Method::POST,
+            path,
+            Some(&token),
+            Some(send(a.open_id(0, 0))),
+        )
+        .await;
+    let new_chat = again.assert_ok()["chat_id"].as_str().unwrap().to_string();
+    assert_ne!(new_chat, old_chat, "the old chat is gone with the reset");
+    let feed = a.feed(&a.user_id(0)).await;
+    assert!(
+        feed.iter().any(|e| e["chat_id"] == json!(new_chat)),
+        "{feed:?}"
+    );
+}
+
+impl TestApp {
+    async fn admin_post(&self, path: &str, body: Value) -> Answer {
+        let body = if body.is_null() { None } else { Some(body) };
+        let a = self.raw(Method::POST, path, None, body).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        a
+    }
+}
