@@ -270,3 +270,107 @@ impl TestApp {
         a
     }
 }
+
+#[tokio::test]
+async fn postgres_connections_killed_under_load_lose_no_acknowledged_write() {
+    let nodes = Arc::new(instances(2, false).await);
+    let token = nodes[0].token(0).await;
+    let schema = nodes[0]._schema.clone().unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (nodes, token, stop) = (nodes.clone(), token.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let node = &nodes[(w + i) % 2];
+                let biz_id = format!("load-{w}-{i}");
+                let mut body = seed_feed_card(&[node.open_id(0, 0)]);
+                body["app_feed_card"]["biz_id"] = json!(biz_id);
+                let a = node
+                    .raw(
+                        Method::POST,
+                        "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+                        Some(&token),
+                        Some(body),
+                    )
+                    .await;
+                answers.push((biz_id, a.status, a.body["code"].clone()));
+                i += 1;
+            }
+            answers
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Every connection of these instances is cut, as a database restart would.
+    let (killer, conn) = tokio_postgres::connect(&schema.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let killed = killer
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&format!("larkfeed:{}", schema.name)],
+        )
+        .await
+        .unwrap();
+    assert!(!killed.is_empty(), "there were connections to cut");
+    let cut_at = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut answers = Vec::new();
+    for w in writers {
+        answers.extend(w.await.unwrap());
+    }
+    // Every answer is the envelope: success, or 1500 while the connections were gone.
+    for (biz_id, status, code) in &answers {
+        assert!(
+            (*status == 200 && *code == json!(0)) || (*status == 500 && *code == json!(1500)),
+            "{biz_id}: HTTP {status} code {code}"
+        );
+    }
+    // Back within 5 s of the cut.
+    let mut body = seed_feed_card(&[nodes[1].open_id(0, 0)]);
+    body["app_feed_card"]["biz_id"] = json!("after");
+    loop {
+        let a = nodes[1]
+            .raw(
+                Method::POST,
+                "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+                Some(&token),
+                Some(body.clone()),
+            )
+            .await;
+        if a.status == 200 {
+            break;
+        }
+        assert!(
+            cut_at.elapsed() < Duration::from_secs(5),
+            "not back within 5 s: {}",
+            a.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // No acknowledged write is lost.
+    let acknowledged: Vec<&String> = answers
+        .iter()
+        .filter(|(_, s, _)| *s == 200)
+        .map(|(b, _, _)| b)
+        .collect();
+    assert!(
+        acknowledged.len() > 10,
+        "the load ran: {}",
+        acknowledged.len()
+    );
+    let user = nodes[0].user_id(0);
+    for biz_id in acknowledged {
+        let card = nodes[0]
+            .state
+            .store
+            .feed_card(&nodes[0].app(0).app_id, &user, biz_id)
+            .await
+            .unwrap();
+        assert!(card.is_some(), "{biz_id} was acknowledged and is gone");
+    }
+}

@@ -109,6 +109,13 @@ impl PgStore {
         if let Some(s) = &schema {
             config.options(format!("-c search_path={s}"));
         }
+        if config.get_application_name().is_none() {
+            // Names the instance's connections in pg_stat_activity (with the schema, if any).
+            config.application_name(match &schema {
+                Some(s) => format!("larkfeed:{s}"),
+                None => "larkfeed".to_string(),
+            });
+        }
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
