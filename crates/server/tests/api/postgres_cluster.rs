@@ -374,3 +374,36 @@ async fn postgres_connections_killed_under_load_lose_no_acknowledged_write() {
         assert!(card.is_some(), "{biz_id} was acknowledged and is gone");
     }
 }
+
+#[tokio::test]
+async fn postgres_instances_starting_together_apply_the_schema_once() {
+    let schema = Arc::new(TestSchema::new());
+    let barrier = Arc::new(Barrier::new(4));
+    let mut starts = Vec::new();
+    for _ in 0..4 {
+        let (schema, barrier) = (schema.clone(), barrier.clone());
+        starts.push(tokio::spawn(async move {
+            barrier.wait().await;
+            larkfeed_server::store::postgres::PgStore::connect(&schema.database(), 2)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }));
+    }
+    for s in starts {
+        s.await.unwrap().expect("every instance starts");
+    }
+    let (client, conn) = tokio_postgres::connect(&schema.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let applied: i64 = client
+        .query_one(
+            &format!("SELECT COUNT(*) FROM {}.larkfeed_migrations", schema.name),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, 2, "each migration once");
+}
