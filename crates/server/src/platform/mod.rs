@@ -91,6 +91,12 @@ impl Platform {
         });
     }
 
+    /// Whether anyone would hear of a change: a `/_larkfeed/events` listener here, or other
+    /// instances.
+    pub fn wants_changes(&self) -> bool {
+        self.changes.receiver_count() > 0 || self.cluster.get().is_some()
+    }
+
     /// Sends a note to the other instances, if there may be any.
     pub fn share(&self, kind: &str, body: serde_json::Value) {
         if let Some(cluster) = self.cluster.get() {

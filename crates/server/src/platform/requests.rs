@@ -40,8 +40,61 @@ pub struct RequestRecord {
     pub http_status: u16,
     pub code: Option<i64>,
     pub latency_ms: u64,
-    pub request: serde_json::Value,
-    pub response: serde_json::Value,
+    pub request: Kept,
+    pub response: Kept,
+}
+
+/// A body as received or sent, rendered (parsed, redacted, shortened) only when the log is read,
+/// so the request path pays for a reference count, not for JSON.
+#[derive(Debug, Clone)]
+pub enum Kept {
+    Body(axum::body::Bytes),
+    /// Too large to hold in the log: only its size.
+    TooLarge(usize),
+}
+
+impl Kept {
+    fn of(bytes: &axum::body::Bytes) -> Kept {
+        if bytes.len() > KEPT_BODY * 4 {
+            Kept::TooLarge(bytes.len())
+        } else {
+            Kept::Body(bytes.clone())
+        }
+    }
+
+    pub fn value(&self) -> serde_json::Value {
+        match self {
+            Kept::Body(bytes) => kept(bytes),
+            Kept::TooLarge(n) => format!("({n} bytes, too large to keep)").into(),
+        }
+    }
+}
+
+impl Serialize for Kept {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+/// The envelope's `code`, read from the front of the body when it is there (the server writes
+/// its envelopes with `code` first), else by parsing.
+fn code_of(bytes: &[u8]) -> Option<i64> {
+    if let Some(rest) = bytes.strip_prefix(b"{\"code\":") {
+        let end = rest
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b'-'))
+            .unwrap_or(rest.len());
+        if let Some(code) = std::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|t| t.parse().ok())
+        {
+            return Some(code);
+        }
+    }
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()?
+        .get("code")?
+        .as_i64()
 }
 
 /// Replaces the value of every secret-bearing key, at any depth.
@@ -87,13 +140,18 @@ fn kept(bytes: &[u8]) -> serde_json::Value {
 
 /// The app a call came from: the bearer token as the token cache knows it, or the `app_id` of a
 /// token request.
-fn app_of(state: &AppState, auth: Option<&str>, body: &serde_json::Value) -> Option<String> {
+fn app_of(state: &AppState, auth: Option<&str>, path: &str, body: &[u8]) -> Option<String> {
     if let Some(token) = auth.and_then(|a| a.strip_prefix("Bearer ")) {
         if let Some(entry) = state.caches.tokens.get(token.trim()) {
             return Some(entry.0.to_string());
         }
     }
-    body.get("app_id")
+    if !path.starts_with("/open-apis/auth/") {
+        return None;
+    }
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()?
+        .get("app_id")
         .and_then(|v| v.as_str())
         .map(str::to_string)
 }
@@ -123,7 +181,8 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let query = parts.uri.query().map(str::to_string);
-    let request_body = kept(&bytes);
+    let request_body = Kept::of(&bytes);
+    let app_id = app_of(&state, auth.as_deref(), &path, &bytes);
     let response = match state.platform.faults.hit(&method, &path) {
         Some(hit) => {
             if hit.delay_ms > 0 {
@@ -147,17 +206,17 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     };
     let (parts, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let response_body = kept(&bytes);
-    let code = response_body.get("code").and_then(|c| c.as_i64());
-    let app_id = app_of(&state, auth.as_deref(), &request_body);
-    if code == Some(0) {
+    let response_body = Kept::of(&bytes);
+    let code = code_of(&bytes);
+    // The change feed's detail is built only when someone listens.
+    if code == Some(0) && state.platform.wants_changes() {
         if let Some(kind) = change_kind(&method, &path) {
             state.platform.publish(
                 kind,
                 state.clock.now_ms(),
                 serde_json::json!({
                     "app_id": app_id, "path": path,
-                    "request": request_body, "data": response_body.get("data"),
+                    "request": request_body.value(), "data": response_body.value().get("data"),
                 }),
             );
         }
@@ -231,6 +290,14 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("cli_1") && text.contains("\"keep\":\"x\""));
+    }
+
+    #[test]
+    fn the_code_is_read_from_the_front_or_by_parsing() {
+        assert_eq!(code_of(br#"{"code":230001,"data":{}}"#), Some(230001));
+        assert_eq!(code_of(br#"{"code":0,"msg":"ok"}"#), Some(0));
+        assert_eq!(code_of(br#"{"msg":"x","code":7}"#), Some(7));
+        assert_eq!(code_of(b"not json"), None);
     }
 
     #[test]
