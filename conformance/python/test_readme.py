@@ -94,3 +94,66 @@ def test_the_readme_click_handling_app_runs_as_written(server, tmp_path):
     finally:
         app.kill()
         call("PUT", f"/_larkfeed/apps/{server.app['app_id']}", {"callback_url": None})
+
+
+def readme_section(title):
+    return (ROOT / "README.md").read_text().split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_cli_in_five_lines_runs_as_written(server, tmp_path):
+    """The CLI section's commands, with the placeholders (`cli_…`, `…`, `ou_…`) filled in from the
+    world and the base URL pointed at the test server; the broadcast reads copies of
+    docs/examples, so its journal lands in the test's folder."""
+    import shutil
+    block = re.findall(r"```sh\n(.*?)```", readme_section("The CLI in five lines"), re.S)[0]
+    lines = [l for l in block.strip().splitlines() if l.strip()]
+    assert len(lines) == 5
+    shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
+    binary = pathlib.Path(os.environ.get("LARKFEED_BIN", ROOT / "target/debug/larkfeed")).resolve()
+    env = dict(os.environ, PATH=f"{binary.parent}:{os.environ['PATH']}")
+    env.pop("LARKFEED_TEST_BACKEND", None)
+    fill = lambda l: (l.replace("http://127.0.0.1:8980", server.base)
+                      .replace("cli_…", server.app["app_id"])
+                      .replace("LARKFEED_APP_SECRET=…", f"LARKFEED_APP_SECRET={server.app['app_secret']}")
+                      .replace("ou_…", server.open_id(0)))
+    script = "\n".join(fill(l) + f"\necho \"exit $? after line {i}\"" for i, l in enumerate(lines))
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    exits = re.findall(r"exit (\d+) after line (\d)", done.stdout)
+    # The broadcast reaches everyone but Frank, who is outside the app's availability: exit 5.
+    assert exits == [("0", "0"), ("0", "1"), ("0", "2"), ("0", "3"), ("5", "4")], done.stdout + done.stderr
+    assert "NO_PERMISSION" in done.stdout
+
+
+def test_the_rust_sdk_in_ten_lines_compiles_and_runs(server, tmp_path):
+    """The Rust section's snippet, placeholders filled in, in a main of its own in a crate beside
+    the workspace (same lock file and target folder, so nothing is built twice)."""
+    block = re.findall(r"```rust\n(.*?)```", readme_section("The Rust SDK in ten lines"), re.S)[0]
+    assert len(block.strip().splitlines()) <= 11
+    code = (block.replace('"cli_…"', f'"{server.app["app_id"]}"')
+            .replace('app_secret("…")', f'app_secret("{server.app["app_secret"]}")')
+            .replace('"http://127.0.0.1:8980"', f'"{server.base}"')
+            .replace('"ou_…"', f'"{server.open_id(0)}"'))
+    crate = tmp_path / "readme"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text(f"""[package]
+name = "readme-snippet"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+larkfeed-client = {{ path = "{ROOT / 'crates/client'}" }}
+larkfeed-model = {{ path = "{ROOT / 'crates/model'}" }}
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
+[workspace]
+""")
+    (crate / "Cargo.lock").write_text((ROOT / "Cargo.lock").read_text())
+    (crate / "src" / "main.rs").write_text(
+        "#[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {\n"
+        + code + "    assert!(created.failed_cards.is_empty());\n    println!(\"created {}\", created.biz_id);\n    Ok(())\n}\n")
+    env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target"))
+    done = subprocess.run(["cargo", "run", "-q", "--offline", "--manifest-path", str(crate / "Cargo.toml")],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"^created \S+$", done.stdout, re.M), done.stdout
