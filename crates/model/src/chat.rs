@@ -10,7 +10,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
 /// Body of `POST /open-apis/im/v1/chats`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateChatRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -47,7 +47,7 @@ impl CreateChatRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Chat {
     pub chat_id: String,
     #[serde(default)]
@@ -69,7 +69,7 @@ pub struct Chat {
 }
 
 /// Body of `POST /open-apis/im/v1/chats/:chat_id/members`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddMembersRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_list: Option<Vec<String>>,
@@ -89,7 +89,7 @@ impl AddMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddMembersResponse {
     #[serde(default)]
     pub invalid_id_list: Vec<String>,
@@ -99,7 +99,7 @@ pub struct AddMembersResponse {
     pub pending_approval_id_list: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChatMember {
     pub member_id_type: String,
     pub member_id: String,
@@ -107,7 +107,7 @@ pub struct ChatMember {
     pub tenant_key: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ListMembersResponse {
     #[serde(default)]
     pub items: Vec<ChatMember>,

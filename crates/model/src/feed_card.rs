@@ -10,7 +10,7 @@ pub const MAX_BUTTONS: usize = 2;
 pub const MAX_URL: usize = 700;
 
 /// `open_app_feed_card`: what the user sees at the top of their message feed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OpenAppFeedCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
@@ -32,7 +32,7 @@ pub struct OpenAppFeedCard {
     pub notify: Option<Notify>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusLabel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -40,13 +40,13 @@ pub struct StatusLabel {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Buttons {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buttons: Option<Vec<Button>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Button {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_url: Option<MultiUrl>,
@@ -60,7 +60,7 @@ pub struct Button {
     pub action_map: Option<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MultiUrl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -72,19 +72,19 @@ pub struct MultiUrl {
     pub pc_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ButtonText {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Link {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Notify {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_notify: Option<bool>,
@@ -206,7 +206,7 @@ fn validate_user_ids(field: &str, ids: &Option<Vec<String>>, max: usize) -> Chec
 }
 
 /// Body of `POST /open-apis/im/v2/app_feed_card` (seed 003).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateAppFeedCardRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_feed_card: Option<OpenAppFeedCard>,
@@ -231,14 +231,14 @@ pub mod reason {
     pub const DUPLICATED: &str = "DUPLICATED";
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedCard {
     pub biz_id: String,
     pub user_id: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateAppFeedCardResponse {
     #[serde(default)]
     pub biz_id: String,
@@ -247,7 +247,7 @@ pub struct CreateAppFeedCardResponse {
 }
 
 /// Body of `PUT /open-apis/im/v2/chat_button` (seeds 000/001).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateChatButtonRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
@@ -273,14 +273,14 @@ impl UpdateChatButtonRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedUserReason {
     pub error_code: i64,
     pub error_message: String,
     pub user_id: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateChatButtonResponse {
     #[serde(default)]
     pub failed_user_reasons: Vec<FailedUserReason>,
@@ -324,7 +324,7 @@ pub struct UpdateEffects {
 }
 
 /// One card of `PUT /open-apis/im/v2/app_feed_card/batch`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserOpenAppFeedCardUpdater {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_feed_card: Option<OpenAppFeedCard>,
@@ -425,7 +425,7 @@ fn validate_batch<T>(items: &Option<Vec<T>>, each: impl Fn(&T, &str) -> Checked)
 }
 
 /// Body of `PUT /open-apis/im/v2/app_feed_card/batch`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateAppFeedCardBatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_cards: Option<Vec<UserOpenAppFeedCardUpdater>>,
@@ -438,14 +438,14 @@ impl UpdateAppFeedCardBatchRequest {
 }
 
 /// Answer of both batch endpoints: the cards that could not be changed, and why.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppFeedCardBatchResponse {
     #[serde(default)]
     pub failed_cards: Vec<FailedCard>,
 }
 
 /// One card of `DELETE /open-apis/im/v2/app_feed_card/batch`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserOpenAppFeedCardDeleter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biz_id: Option<String>,
@@ -454,7 +454,7 @@ pub struct UserOpenAppFeedCardDeleter {
 }
 
 /// Body of `DELETE /open-apis/im/v2/app_feed_card/batch`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeleteAppFeedCardBatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_cards: Option<Vec<UserOpenAppFeedCardDeleter>>,
@@ -474,7 +474,7 @@ impl DeleteAppFeedCardBatchRequest {
 pub const MAX_PIN_USERS: usize = 50;
 
 /// Body of `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`: pin or unpin a group's feed entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PatchFeedCardRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_sensitive: Option<bool>,
@@ -491,7 +491,7 @@ impl PatchFeedCardRequest {
 
 /// Body of `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive` (the platform's spelling):
 /// pin or unpin the bot's one-to-one chat.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BotTimeSentiveRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot_id: Option<String>,
@@ -509,7 +509,7 @@ impl BotTimeSentiveRequest {
 }
 
 /// Answer of both time-sensitive endpoints.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TimeSensitiveResponse {
     #[serde(default)]
     pub failed_user_reasons: Vec<FailedUserReason>,

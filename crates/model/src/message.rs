@@ -25,7 +25,7 @@ pub const UUID_MAX_CHARS: usize = 50;
 pub const PATCH_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
 
 /// Body of `POST /open-apis/im/v1/messages`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SendMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_id: Option<String>,
@@ -54,7 +54,7 @@ impl SendMessageRequest {
 }
 
 /// Body of `PATCH /open-apis/im/v1/messages/:message_id` (seed 002).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PatchMessageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
@@ -129,7 +129,7 @@ pub fn check_content(msg_type: &str, content: &str) -> Result<Option<CardInfo>, 
     Ok(None)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sender {
     pub id: String,
     pub id_type: String,
@@ -137,13 +137,13 @@ pub struct Sender {
     pub tenant_key: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MessageBody {
     pub content: String,
 }
 
 /// The message object of the IM v1 API. Times are milliseconds, as strings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
     pub message_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,7 +168,7 @@ pub struct Message {
 }
 
 /// One @-mention: the placeholder in the content (`@_user_1`) and whom it names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mention {
     pub key: String,
     pub id: String,
@@ -177,7 +177,7 @@ pub struct Mention {
     pub tenant_key: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GetMessageResponse {
     pub items: Vec<Message>,
 }

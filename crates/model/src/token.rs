@@ -9,7 +9,7 @@ pub const TOKEN_TTL_SECS: i64 = 7200;
 /// Asked again with less than this left, a new token is issued (the old one stays valid).
 pub const RENEW_WITHIN_SECS: i64 = 1800;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
@@ -30,7 +30,7 @@ impl TokenRequest {
 }
 
 /// Answer of both token endpoints; `app_access_token` only on the app endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenResponse {
     pub code: i64,
     #[serde(default)]

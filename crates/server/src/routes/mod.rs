@@ -7,6 +7,7 @@ mod auth;
 mod chats;
 mod feed_cards;
 mod messages;
+pub mod openapi;
 mod ui;
 
 use crate::error::{ApiError, LOG_ID};
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_larkfeed/reset", post(admin::reset))
         .route("/_larkfeed/state", get(admin::state).put(admin::load_state))
         .route("/_larkfeed/events", get(admin::events))
+        .route("/_larkfeed/openapi.json", get(openapi::openapi))
         .route(
             "/_larkfeed/chats/{chat_id}/messages",
             get(admin::chat_messages),

@@ -11,6 +11,7 @@ mod feed_view;
 mod helpers;
 mod limits;
 mod messages;
+mod openapi;
 mod persistence;
 mod platform;
 mod postgres_cluster;

@@ -1,0 +1,75 @@
+//! The OpenAPI document: well-formed, complete, and in step with the router.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::Value;
+
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_document_lists_every_route_the_router_serves_and_they_all_answer() {
+    let t = spawn_app().await;
+    let doc = t
+        .raw(Method::GET, "/_larkfeed/openapi.json", None, None)
+        .await
+        .body;
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    // Every $ref points at a schema of the document.
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in &all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{r}"));
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{r} is not defined"
+        );
+    }
+    assert!(
+        doc["components"]["schemas"]["CreateAppFeedCardRequest"]["properties"]["user_ids"]
+            .is_object()
+    );
+    assert!(doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(230001)));
+    // Every /open-apis/ path the router names is in the document.
+    let router = include_str!("../../src/routes/mod.rs");
+    for piece in router.split('"').filter(|p| p.starts_with("/open-apis/")) {
+        assert!(
+            paths.contains_key(piece),
+            "{piece} is routed but not documented"
+        );
+    }
+    // Every documented route is served: it answers anything but "no such path" or "wrong method".
+    let token = t.token(0).await;
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{message_id}", "om_x")
+            .replace("{chat_id}", "oc_x")
+            .replace("{feed_card_id}", "oc_x");
+        for method in ops.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let a = t.raw(m, &concrete, Some(&token), None).await;
+            assert!(
+                ![99991201, 99991301].contains(&a.code()),
+                "{method} {path}: {}",
+                a.body
+            );
+        }
+    }
+}
