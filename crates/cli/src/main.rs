@@ -66,7 +66,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the Open API on a local port, with state in a SQLite file.
+    /// Serve the Open API on a local port, with state in a SQLite file or PostgreSQL.
     Serve(serve::ServeArgs),
     /// Fetch a tenant access token for the app.
     Token,
