@@ -415,6 +415,21 @@ pub enum CardTokenUse {
     Used(CardTokenRow),
 }
 
+/// The tables that hold state, in an order that respects their references: what a snapshot
+/// holds and a reset empties. Access tokens, `meta` and the rate-limit windows are not state a
+/// test saves or resets.
+pub const STATE_TABLES: &[&str] = &[
+    "chats",
+    "chat_members",
+    "messages",
+    "feed_card_contents",
+    "feed_cards",
+    "chat_buttons",
+    "feed_pins",
+    "app_settings",
+    "card_tokens",
+];
+
 /// Every table of state as rows of named values, backend-neutral: what `GET /_larkfeed/state`
 /// shows and `PUT` restores. Tokens are not part of it.
 pub type Snapshot =

@@ -35,19 +35,6 @@ const MIGRATIONS: &[(&str, &str)] = &[
 /// The advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK: i64 = 0x6c61_726b_6665_6564; // "larkfeed"
 
-/// The tables of state, in an order that respects their references (see the SQLite store).
-const STATE_TABLES: &[&str] = &[
-    "chats",
-    "chat_members",
-    "messages",
-    "feed_card_contents",
-    "feed_cards",
-    "chat_buttons",
-    "feed_pins",
-    "app_settings",
-    "card_tokens",
-];
-
 pub struct PgStore {
     pool: Pool,
     /// How to open a connection of its own (the notification listener's).

@@ -4,20 +4,6 @@
 use super::*;
 use rusqlite::types::ValueRef;
 
-/// The tables that hold state, in an order that respects their references. Access tokens and
-/// `meta` are not state a test saves or resets.
-const STATE_TABLES: &[&str] = &[
-    "chats",
-    "chat_members",
-    "messages",
-    "feed_card_contents",
-    "feed_cards",
-    "chat_buttons",
-    "feed_pins",
-    "app_settings",
-    "card_tokens",
-];
-
 #[async_trait]
 impl PlatformStore for SqliteStore {
     async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>> {
