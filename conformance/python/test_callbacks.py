@@ -128,6 +128,10 @@ def test_a_click_reaches_the_sdk_handler_and_its_card_replaces_the_message(serve
     assert click.event.host == "im_message"
     assert click.event.context.open_message_id == message_id
     assert click.event.token.startswith("c-")
+    # The delivery log shows what was sent, but not the app's verification token or key.
+    status, log = admin(server, "GET", f"/_larkfeed/deliveries?app_id={server.app['app_id']}&limit=10")
+    text = json.dumps(log)
+    assert log["items"] and "a-verification-token" not in text and "an-encrypt-key" not in text
     got = client.im.v1.message.get(GetMessageRequest.builder().message_id(message_id).build())
     assert got.success(), got.msg
     assert got.data.items[0].updated is True

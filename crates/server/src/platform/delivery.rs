@@ -269,7 +269,7 @@ fn record(
         status: outcome.status,
         latency_ms: started.elapsed().as_millis() as u64,
         encrypted: ends.encrypt_key.as_deref().is_some_and(|k| !k.is_empty()),
-        body: body.clone(),
+        body: without_verification_token(body),
         response: outcome.response.clone(),
         error: outcome.error.clone(),
     };
@@ -289,6 +289,20 @@ fn record(
     );
     platform.deliveries.push(rec);
     outcome
+}
+
+/// The body as the log keeps it: the app's verification token (in `header.token`, or `token`
+/// of a URL check) is a secret of the app, shown only by `/_larkfeed/world`.
+fn without_verification_token(body: &serde_json::Value) -> serde_json::Value {
+    let mut kept = body.clone();
+    for at in ["/header/token", "/token"] {
+        if let Some(token) = kept.pointer_mut(at) {
+            if token.as_str().is_some_and(|t| !t.is_empty()) {
+                *token = super::requests::REDACTED.into();
+            }
+        }
+    }
+    kept
 }
 
 /// Sends an event to the app's `event_url`; if the first attempt fails, tries again on the
