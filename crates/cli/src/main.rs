@@ -99,6 +99,22 @@ enum Command {
     State(admin::State),
 }
 
+/// `larkfeed serve`, read apart from the client commands.
+#[derive(Debug, Parser)]
+#[command(
+    name = "larkfeed serve",
+    version,
+    about = "Serve the Open API on a local port, with state in a SQLite file or PostgreSQL"
+)]
+struct ServeCli {
+    #[command(flatten)]
+    args: serve::ServeArgs,
+    /// Require `Authorization: Bearer <token>` on every /_larkfeed/ call; needed to listen on
+    /// an address other than loopback.
+    #[arg(long, env = "LARKFEED_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
 /// Why a command did not fully succeed; each maps to one exit code.
 #[derive(Debug)]
 pub enum Failure {
@@ -164,6 +180,23 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    // `larkfeed serve …` is read on its own, so its help lists the server's options only (the
+    // client commands' global flags mean nothing to it).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "serve") {
+        let serve = ServeCli::parse_from(
+            std::iter::once(std::ffi::OsString::from("larkfeed serve"))
+                .chain(args[2..].iter().cloned()),
+        );
+        return match serve::serve(&serve.args, serve.admin_token).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let f = Failure::Server(e);
+                f.report();
+                ExitCode::from(f.exit_code())
+            }
+        };
+    }
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -231,5 +264,6 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+        ServeCli::command().debug_assert();
     }
 }

@@ -443,3 +443,30 @@ async fn logs_hold_no_token_secret_or_key() {
         assert!(!logs.contains(secret), "{secret:?} is in the logs:\n{logs}");
     }
 }
+
+#[test]
+fn serve_help_lists_the_servers_options_only() {
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("--database") && help.contains("--admin-token"),
+        "{help}"
+    );
+    for client_only in [
+        "--app-id",
+        "--app-secret",
+        "--retries",
+        "--format",
+        "--dry-run",
+        "--base-url",
+    ] {
+        assert!(
+            !help.contains(client_only),
+            "{client_only} in serve --help:\n{help}"
+        );
+    }
+}
