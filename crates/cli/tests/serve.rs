@@ -470,3 +470,20 @@ fn serve_help_lists_the_servers_options_only() {
         );
     }
 }
+
+#[test]
+fn a_missing_flag_is_named_without_making_credentials_look_required() {
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["feed-card", "create", "--title", "x"])
+        .env_remove("LARKFEED_APP_ID")
+        .env_remove("LARKFEED_APP_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--user"), "{err}");
+    assert!(
+        !err.contains("--app-id") && !err.contains("--app-secret"),
+        "{err}"
+    );
+}
