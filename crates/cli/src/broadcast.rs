@@ -18,7 +18,7 @@ use larkfeed_model::UserIdType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -60,21 +60,22 @@ enum Line {
     },
 }
 
-/// Reads the users file: first CSV column, de-duplicated, in order.
+/// Reads the users file: first CSV column (quoted or not), de-duplicated, in order; blank lines,
+/// `#` comments and a header row (`open_id`, `user_id`, …) are skipped.
 pub fn read_users(path: &Path) -> Result<Vec<String>, Failure> {
-    let file = std::fs::File::open(path)
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_path(path)
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
     let mut seen = HashSet::new();
     let mut users = Vec::new();
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
-        let id = line
-            .split(',')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"');
-        if id.is_empty() || id.starts_with('#') {
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+        let id = record.get(0).unwrap_or("");
+        if id.is_empty() {
             continue;
         }
         if n == 0 && ["open_id", "union_id", "user_id", "id", "user"].contains(&id) {
@@ -343,5 +344,26 @@ pub async fn run(
 async fn next_tick(ticker: &mut Option<tokio::time::Interval>) {
     if let Some(t) = ticker.as_mut() {
         t.tick().await;
+    }
+}
+
+#[cfg(test)]
+mod read_users_tests {
+    use super::*;
+
+    #[test]
+    fn the_first_column_of_a_csv_file_in_order_once_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.csv");
+        std::fs::write(
+            &path,
+            "open_id,name\n# a comment\n\"ou_1\",\"Lin, Mei\"\n ou_2 , Tomas\n\nou_1,again\nou_3\n",
+        )
+        .unwrap();
+        assert_eq!(read_users(&path).unwrap(), ["ou_1", "ou_2", "ou_3"]);
+        assert!(matches!(
+            read_users(&dir.path().join("missing.csv")),
+            Err(Failure::Usage(_))
+        ));
     }
 }

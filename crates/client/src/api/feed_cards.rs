@@ -133,13 +133,25 @@ pub(crate) fn segment(id: &str) -> Result<String, Error> {
             "the id must not be empty",
         )));
     }
-    Ok(id
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect())
+    Ok(percent_encoding::utf8_percent_encode(id, UNRESERVED_KEPT).to_string())
+}
+
+/// Everything but RFC 3986's unreserved characters is encoded in a path segment.
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_percent_encoded_as_one_path_segment() {
+        assert_eq!(segment("om_abc-1.2~x").unwrap(), "om_abc-1.2~x");
+        assert_eq!(segment("a/b c?d").unwrap(), "a%2Fb%20c%3Fd");
+        assert_eq!(segment("订单").unwrap(), "%E8%AE%A2%E5%8D%95");
+        assert!(segment("  ").is_err());
+    }
 }
