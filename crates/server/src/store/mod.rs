@@ -208,6 +208,69 @@ pub struct FeedCardEdit {
 /// The service's rule for an update: changes the stored card and says what else moves.
 pub type Merge = fn(&mut OpenAppFeedCard, &FeedCardEdit) -> UpdateEffects;
 
+/// A batch update's bookkeeping of card contents, the same for every backend: each stored
+/// content is parsed once, users whose cards end up alike share one new content, and the
+/// reference counts to move are gathered for one adjustment at the end.
+#[derive(Default)]
+pub(crate) struct Regrouping {
+    parsed: std::collections::HashMap<i64, (OpenAppFeedCard, String)>,
+    made: std::collections::HashMap<String, i64>,
+    /// content_id → references gained (or lost, when negative).
+    pub deltas: std::collections::HashMap<i64, i64>,
+}
+
+/// Where an updated card's content is.
+pub(crate) enum Placed {
+    /// An existing content (the old one, or one this batch made).
+    At(i64),
+    /// A content still to store, as this JSON; tell [`Regrouping::stored`] its id.
+    New(String),
+}
+
+impl Regrouping {
+    /// Applies `edit` to the card stored as `json` under `old_id`: the new card, what else
+    /// moves, and where its content is.
+    pub fn merge(
+        &mut self,
+        old_id: i64,
+        json: String,
+        edit: &FeedCardEdit,
+        merge: Merge,
+    ) -> StoreResult<(OpenAppFeedCard, UpdateEffects, Placed)> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.parsed.entry(old_id) {
+            let card: OpenAppFeedCard =
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            slot.insert((card, json));
+        }
+        let (stored, old_json) = &self.parsed[&old_id];
+        let mut card = stored.clone();
+        let effects = merge(&mut card, edit);
+        let new_json =
+            serde_json::to_string(&card).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let placed = if &new_json == old_json {
+            Placed::At(old_id)
+        } else if let Some(&id) = self.made.get(&new_json) {
+            Placed::At(id)
+        } else {
+            Placed::New(new_json)
+        };
+        Ok((card, effects, placed))
+    }
+
+    /// A new content was stored under `id`.
+    pub fn stored(&mut self, json: String, id: i64) {
+        self.made.insert(json, id);
+    }
+
+    /// A card moved from one content to another.
+    pub fn moved(&mut self, old_id: i64, new_id: i64) {
+        if new_id != old_id {
+            *self.deltas.entry(old_id).or_default() -= 1;
+            *self.deltas.entry(new_id).or_default() += 1;
+        }
+    }
+}
+
 /// A chat in a user's feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedChatRow {

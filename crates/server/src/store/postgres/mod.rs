@@ -850,9 +850,7 @@ impl FeedCardStore for PgStore {
             )
             .await?;
         let mut found = Vec::with_capacity(edits.len());
-        let mut deltas: HashMap<i64, i64> = HashMap::new();
-        let mut made: HashMap<String, i64> = HashMap::new();
-        let mut parsed: HashMap<i64, (OpenAppFeedCard, String)> = HashMap::new();
+        let mut regrouping = Regrouping::default();
         for edit in &edits {
             let Some(row) = tx
                 .query_opt(&select, &[&edit.user_id, &app_id, &edit.biz_id])
@@ -861,28 +859,17 @@ impl FeedCardStore for PgStore {
                 found.push(false);
                 continue;
             };
-            let (old_id, json): (i64, String) = (row.get(0), row.get(1));
-            if let std::collections::hash_map::Entry::Vacant(slot) = parsed.entry(old_id) {
-                let card: OpenAppFeedCard = serde_json::from_str(&json).map_err(corrupt)?;
-                slot.insert((card, json));
-            }
-            let (stored, old_json) = &parsed[&old_id];
-            let mut card = stored.clone();
-            let effects = merge(&mut card, edit);
-            let new_json = to_json(&card)?;
-            let new_id = if &new_json == old_json {
-                old_id
-            } else if let Some(&id) = made.get(&new_json) {
-                id
-            } else {
-                let id = insert_content(&tx, &new_json, 0).await?;
-                made.insert(new_json, id);
-                id
+            let old_id: i64 = row.get(0);
+            let (card, effects, placed) = regrouping.merge(old_id, row.get(1), edit, merge)?;
+            let new_id = match placed {
+                Placed::At(id) => id,
+                Placed::New(json) => {
+                    let id = insert_content(&tx, &json, 0).await?;
+                    regrouping.stored(json, id);
+                    id
+                }
             };
-            if new_id != old_id {
-                *deltas.entry(old_id).or_default() -= 1;
-                *deltas.entry(new_id).or_default() += 1;
-            }
+            regrouping.moved(old_id, new_id);
             tx.execute(
                 &update,
                 &[
@@ -900,7 +887,7 @@ impl FeedCardStore for PgStore {
             .await?;
             found.push(true);
         }
-        adjust_refs(&tx, deltas).await?;
+        adjust_refs(&tx, regrouping.deltas).await?;
         tx.commit().await?;
         Ok(found)
     }

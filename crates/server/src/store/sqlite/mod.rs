@@ -815,10 +815,7 @@ impl FeedCardStore for SqliteStore {
         let app_id = app_id.to_string();
         self.write(move |conn| {
             let mut found = Vec::with_capacity(edits.len());
-            let mut deltas: HashMap<i64, i64> = HashMap::new();
-            // Users whose cards end up alike share one new content.
-            let mut made: HashMap<String, i64> = HashMap::new();
-            let mut parsed: HashMap<i64, (OpenAppFeedCard, String)> = HashMap::new();
+            let mut regrouping = Regrouping::default();
             let mut select = conn.prepare_cached(
                 "SELECT f.content_id, c.card FROM feed_cards f \
                  JOIN feed_card_contents c ON c.content_id = f.content_id \
@@ -840,27 +837,16 @@ impl FeedCardStore for SqliteStore {
                     found.push(false);
                     continue;
                 };
-                if let std::collections::hash_map::Entry::Vacant(slot) = parsed.entry(old_id) {
-                    let card: OpenAppFeedCard = serde_json::from_str(&json).map_err(corrupt)?;
-                    slot.insert((card, json));
-                }
-                let (stored, old_json) = &parsed[&old_id];
-                let mut card = stored.clone();
-                let effects = merge(&mut card, edit);
-                let new_json = to_json(&card)?;
-                let new_id = if &new_json == old_json {
-                    old_id
-                } else if let Some(&id) = made.get(&new_json) {
-                    id
-                } else {
-                    let id = insert_content(conn, &new_json, 0)?;
-                    made.insert(new_json, id);
-                    id
+                let (card, effects, placed) = regrouping.merge(old_id, json, edit, merge)?;
+                let new_id = match placed {
+                    Placed::At(id) => id,
+                    Placed::New(json) => {
+                        let id = insert_content(conn, &json, 0)?;
+                        regrouping.stored(json, id);
+                        id
+                    }
                 };
-                if new_id != old_id {
-                    *deltas.entry(old_id).or_default() -= 1;
-                    *deltas.entry(new_id).or_default() += 1;
-                }
+                regrouping.moved(old_id, new_id);
                 update.execute(params![
                     new_id,
                     i64::from(card.time_sensitive.unwrap_or(false)),
@@ -876,7 +862,7 @@ impl FeedCardStore for SqliteStore {
                 ])?;
                 found.push(true);
             }
-            adjust_refs(conn, deltas)?;
+            adjust_refs(conn, regrouping.deltas)?;
             Ok(found)
         })
         .await
