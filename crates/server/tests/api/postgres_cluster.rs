@@ -407,3 +407,18 @@ async fn postgres_instances_starting_together_apply_the_schema_once() {
         .get(0);
     assert_eq!(applied, 2, "each migration once");
 }
+
+#[tokio::test]
+async fn postgres_health_reports_the_database_and_answers_503_without_it() {
+    let nodes = instances(1, true).await;
+    let t = &nodes[0];
+    let ok = t.raw(Method::GET, "/_larkfeed/health", None, None).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.body["database"]["status"], "ok");
+    // The pool closed: every database call fails, as with the database gone.
+    t.state.store.close().await.unwrap();
+    let down = t.raw(Method::GET, "/_larkfeed/health", None, None).await;
+    assert_eq!((down.status, down.code()), (503, 1500), "{}", down.body);
+    assert_eq!(down.body["database"]["status"], "unavailable");
+    assert!(down.headers.contains_key("x-tt-logid"));
+}
