@@ -109,7 +109,7 @@ pub async fn post(
     let timestamp = (state.clock.now_ms() / 1000).to_string();
     let nonce = hex::encode(rand::thread_rng().gen::<[u8; 8]>());
     let mut request = platform
-        .http
+        .http()
         .post(url)
         .header("content-type", "application/json; charset=utf-8")
         .header("x-lark-request-timestamp", &timestamp)

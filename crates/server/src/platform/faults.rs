@@ -48,6 +48,8 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct Faults {
     inner: Mutex<(u64, Vec<Fault>)>,
+    /// How many faults are in force, so a call with none to meet takes no lock.
+    count: std::sync::atomic::AtomicUsize,
 }
 
 impl FaultSpec {
@@ -102,6 +104,8 @@ impl Faults {
             hits: 0,
         };
         inner.1.push(fault.clone());
+        self.count
+            .store(inner.1.len(), std::sync::atomic::Ordering::Release);
         fault
     }
 
@@ -118,6 +122,8 @@ impl Faults {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.0 = inner.0.max(faults.iter().map(|f| f.id).max().unwrap_or(0));
         inner.1 = faults;
+        self.count
+            .store(inner.1.len(), std::sync::atomic::Ordering::Release);
     }
 
     pub fn clear(&self) {
@@ -130,6 +136,9 @@ impl Faults {
 
     /// The first fault this call meets, counted (a fault whose `times` are spent is removed).
     pub fn hit(&self, method: &str, path: &str) -> Option<Hit> {
+        if self.count.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let faults = &mut inner.1;
         let i = faults.iter().position(|f| {
@@ -143,6 +152,8 @@ impl Faults {
         let spec = fault.spec.clone();
         if spec.times.is_some_and(|t| fault.hits >= u64::from(t)) {
             faults.remove(i);
+            self.count
+                .store(faults.len(), std::sync::atomic::Ordering::Release);
         }
         Some(Hit {
             delay_ms: spec.delay_ms.unwrap_or(0),

@@ -37,7 +37,8 @@ pub struct Change {
 /// What the platform half of the server keeps: logs, faults, the change feed, the HTTP client
 /// that reaches apps.
 pub struct Platform {
-    pub http: reqwest::Client,
+    /// Built on the first delivery: a server that never calls an app never pays for it.
+    http: std::sync::OnceLock<reqwest::Client>,
     pub deliveries: journal::Ring<delivery::DeliveryRecord>,
     pub requests: journal::Ring<requests::RequestRecord>,
     pub faults: faults::Faults,
@@ -53,15 +54,8 @@ pub struct Platform {
 
 impl Platform {
     pub fn new(requests_kept: usize) -> Platform {
-        let http = reqwest::Client::builder()
-            .timeout(delivery::ANSWER_WITHIN)
-            .redirect(reqwest::redirect::Policy::none())
-            .http1_title_case_headers()
-            .no_proxy()
-            .build()
-            .expect("an HTTP client with no TLS settings of its own builds");
         Platform {
-            http,
+            http: std::sync::OnceLock::new(),
             deliveries: journal::Ring::new(DELIVERIES_KEPT),
             requests: journal::Ring::new(requests_kept),
             faults: faults::Faults::default(),
@@ -71,6 +65,19 @@ impl Platform {
             generation: AtomicU64::new(0),
             next_delivery: AtomicU64::new(1),
         }
+    }
+
+    /// The HTTP client that reaches apps.
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(delivery::ANSWER_WITHIN)
+                .redirect(reqwest::redirect::Policy::none())
+                .http1_title_case_headers()
+                .no_proxy()
+                .build()
+                .expect("an HTTP client with no TLS settings of its own builds")
+        })
     }
 
     /// Tells every `/_larkfeed/events` listener, on this instance and the others.
