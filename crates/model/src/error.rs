@@ -78,6 +78,24 @@ pub struct Envelope<T> {
     pub error: Option<ErrorDetail>,
 }
 
+impl<T> Envelope<T> {
+    /// A successful answer: code 0, msg "success", `data`.
+    pub fn success(data: T) -> Self {
+        Envelope {
+            code: 0,
+            msg: "success".to_string(),
+            data: Some(data),
+            error: None,
+        }
+    }
+}
+
+/// The `data: {}` of an answer that carries nothing.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Empty {}
+
 /// The optional `error` object of a failed response.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ErrorDetail {

@@ -24,6 +24,6 @@ pub mod message;
 pub mod token;
 pub mod validate;
 
-pub use error::{Envelope, ErrorCode};
+pub use error::{Empty, Envelope, ErrorCode};
 pub use ids::{MemberIdType, ReceiveIdType, UserIdType};
 pub use validate::FieldError;

@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use larkfeed_model::error::{ErrorDetail, FieldViolation, PermissionViolation};
-use larkfeed_model::{ErrorCode, FieldError};
+use larkfeed_model::{Empty, Envelope, ErrorCode, FieldError};
 
 tokio::task_local! {
     /// The log id of the request being answered (set by the log-id middleware).
@@ -112,12 +112,12 @@ impl IntoResponse for ApiError {
                 })
                 .collect(),
         };
-        let body = serde_json::json!({
-            "code": self.code.code(),
-            "msg": self.msg,
-            "data": {},
-            "error": detail,
-        });
+        let body = Envelope {
+            code: self.code.code(),
+            msg: self.msg,
+            data: Some(Empty {}),
+            error: Some(detail),
+        };
         let status =
             StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = (status, axum::Json(body)).into_response();

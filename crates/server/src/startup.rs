@@ -4,7 +4,7 @@
 use crate::clock::Clock;
 use crate::ratelimit::RateLimiter;
 use crate::routes::router;
-use crate::state::{AppState, Caches};
+use crate::state::{AppState, Caches, Shared};
 use crate::store::sqlite::{Durability, Location, SqliteStore};
 use crate::store::Store;
 use crate::world::World;
@@ -151,7 +151,7 @@ impl Application {
             None => RateLimiter::new(config.rate_limits),
         };
         let world_changes = remember_world(store.as_ref(), &config.world).await?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             store,
             world: Arc::new(config.world),
             clock: config.clock,
@@ -161,7 +161,7 @@ impl Application {
             request_timeout: config.limits.request_timeout,
             platform: Arc::new(crate::platform::Platform::new(config.requests_kept)),
             admin_token: admin_token.map(Arc::from),
-        };
+        });
         if let Some(pg) = shared {
             crate::platform::cluster::join(&state, pg).await?;
         }

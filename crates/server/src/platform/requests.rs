@@ -2,9 +2,10 @@
 //! same place: one middleware around every `/open-apis/` call.
 
 use crate::error::{current_log_id, ApiError};
+use crate::routes::within;
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use larkfeed_model::{ErrorCode, FieldError};
@@ -156,12 +157,9 @@ fn app_of(state: &AppState, auth: Option<&str>, path: &str, body: &[u8]) -> Opti
         .map(str::to_string)
 }
 
-/// Around each `/open-apis/` call: an injected fault first, then the call, then its record.
-pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Around each `/open-apis/` call (called by the router's front layer): an injected fault first, then the call, then its record.
+pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if !path.starts_with("/open-apis/") {
-        return next.run(req).await;
-    }
     let method = req.method().to_string();
     let started = Instant::now();
     let (parts, body) = req.into_parts();
@@ -182,7 +180,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         .map(str::to_string);
     let query = parts.uri.query().map(str::to_string);
     let request_body = Kept::of(&bytes);
-    let app_id = app_of(&state, auth.as_deref(), &path, &bytes);
+    let app_id = app_of(state, auth.as_deref(), &path, &bytes);
     let response = match state.platform.faults.hit(&method, &path) {
         Some(hit) => {
             if hit.delay_ms > 0 {
@@ -194,14 +192,20 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
                     injected(code, status, msg)
                 }
                 None => {
-                    next.run(Request::from_parts(parts, Body::from(bytes)))
-                        .await
+                    within(
+                        state,
+                        next.run(Request::from_parts(parts, Body::from(bytes))),
+                    )
+                    .await
                 }
             }
         }
         None => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            within(
+                state,
+                next.run(Request::from_parts(parts, Body::from(bytes))),
+            )
+            .await
         }
     };
     let (parts, body) = response.into_parts();

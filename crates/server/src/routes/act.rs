@@ -1,7 +1,7 @@
 //! `/_larkfeed/act/…`: what a user does, delivered to the app; and the delayed card update an
 //! app makes with a callback's token.
 
-use super::success;
+use super::{success, Answer};
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Per};
 use crate::platform::act::{self, CardUpdate};
@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::Empty;
 
 pub async fn card_action(
     State(state): State<AppState>,
@@ -43,7 +44,7 @@ pub async fn card_update(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<JsonBody<CardUpdate>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<Empty> {
     caller
         .limit(
             &state,
@@ -53,5 +54,5 @@ pub async fn card_update(
         .await?;
     let JsonBody(req) = body?;
     act::delayed_update(&state, &caller.app, req).await?;
-    Ok(success(serde_json::json!({})))
+    Ok(success(Empty {}))
 }

@@ -9,7 +9,7 @@ use crate::service::feed;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use larkfeed_model::feed::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use larkfeed_model::feed::{UserFeed, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use larkfeed_model::{ErrorCode, FieldError};
 
 /// The world: apps with credentials and scopes, and each app's view of every user.
@@ -154,7 +154,7 @@ pub async fn user_feed(
     State(state): State<AppState>,
     PathId(id): PathId,
     params: Params,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> super::Answer<UserFeed> {
     let user = state.world.find_user(&id).ok_or_else(|| {
         ApiError::with_msg(ErrorCode::NotFound, format!("no user has the id {id:?}"))
     })?;

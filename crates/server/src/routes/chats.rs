@@ -1,12 +1,12 @@
-use super::success;
+use super::{success, Answer};
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Params, PathId, Per};
 use crate::service::chats;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::Json;
 use larkfeed_model::chat::{
-    AddMembersRequest, CreateChatRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    AddMembersRequest, AddMembersResponse, Chat, CreateChatRequest, ListMembersResponse,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use larkfeed_model::{MemberIdType, UserIdType};
 
@@ -19,7 +19,7 @@ pub async fn create(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<CreateChatRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<Chat> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit(&state, "chats.create", LIMITS).await?;
@@ -35,7 +35,7 @@ pub async fn add_members(
     params: Params,
     PathId(chat_id): PathId,
     body: Result<JsonBody<AddMembersRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<AddMembersResponse> {
     caller.require(SCOPES)?;
     let id_type = params
         .parse::<MemberIdType>("member_id_type")?
@@ -55,7 +55,7 @@ pub async fn list_members(
     caller: Caller,
     params: Params,
     PathId(chat_id): PathId,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<ListMembersResponse> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "member_id_type")?;
     let page_size = params

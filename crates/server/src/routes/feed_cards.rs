@@ -1,13 +1,14 @@
-use super::success;
+use super::{success, Answer};
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Params, PathId, Per};
 use crate::service::feed_cards;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::Json;
 use larkfeed_model::feed_card::{
-    BotTimeSentiveRequest, CreateAppFeedCardRequest, DeleteAppFeedCardBatchRequest,
-    PatchFeedCardRequest, UpdateAppFeedCardBatchRequest, UpdateChatButtonRequest,
+    AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
+    CreateAppFeedCardResponse, DeleteAppFeedCardBatchRequest, PatchFeedCardRequest,
+    TimeSensitiveResponse, UpdateAppFeedCardBatchRequest, UpdateChatButtonRequest,
+    UpdateChatButtonResponse,
 };
 
 pub const SCOPES: &[&str] = &["im:app_feed_card:write"];
@@ -20,7 +21,7 @@ pub async fn create(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<CreateAppFeedCardRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<CreateAppFeedCardResponse> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller
@@ -37,7 +38,7 @@ pub async fn update_batch(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<UpdateAppFeedCardBatchRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<AppFeedCardBatchResponse> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller
@@ -54,7 +55,7 @@ pub async fn delete_batch(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<DeleteAppFeedCardBatchRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<AppFeedCardBatchResponse> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller
@@ -71,7 +72,7 @@ pub async fn update_chat_buttons(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<UpdateChatButtonRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<UpdateChatButtonResponse> {
     caller.require(SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit(&state, "chat_button", CARD_LIMITS).await?;
@@ -88,7 +89,7 @@ pub async fn patch_chat(
     PathId(feed_card_id): PathId,
     params: Params,
     body: Result<JsonBody<PatchFeedCardRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<TimeSensitiveResponse> {
     caller.require(TIME_SENSITIVE_SCOPES)?;
     if params.get("user_id_type").is_none() {
         return Err(params.invalid("user_id_type", "is required"));
@@ -110,7 +111,7 @@ pub async fn bot_time_sentive(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<BotTimeSentiveRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<TimeSensitiveResponse> {
     caller.require(TIME_SENSITIVE_SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller

@@ -1,12 +1,14 @@
-use super::success;
+use super::{success, Answer};
 use crate::error::ApiError;
 use crate::extract::{Caller, JsonBody, Params, PathId, Per};
 use crate::service::messages;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use larkfeed_model::message::{GetMessageResponse, PatchMessageRequest, SendMessageRequest};
-use larkfeed_model::{ReceiveIdType, UserIdType};
+use larkfeed_model::message::{
+    GetMessageResponse, Message, PatchMessageRequest, SendMessageRequest,
+};
+use larkfeed_model::{Empty, Envelope, ReceiveIdType, UserIdType};
 
 const SEND_SCOPES: &[&str] = &["im:message", "im:message:send_as_bot"];
 const READ_SCOPES: &[&str] = &["im:message", "im:message:readonly"];
@@ -19,7 +21,7 @@ pub async fn send(
     caller: Caller,
     params: Params,
     body: Result<JsonBody<SendMessageRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<Message> {
     caller.require(SEND_SCOPES)?;
     let receive_id_type = params
         .parse::<ReceiveIdType>("receive_id_type")?
@@ -38,7 +40,7 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     PathId(message_id): PathId,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<GetMessageResponse> {
     caller.require(READ_SCOPES)?;
     caller.limit(&state, "messages.get", LIMITS).await?;
     let message = messages::get(&state, &caller.app, &message_id).await?;
@@ -52,23 +54,25 @@ pub async fn patch(
     caller: Caller,
     PathId(message_id): PathId,
     body: Result<JsonBody<PatchMessageRequest>, ApiError>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<Empty> {
     caller.require(PATCH_SCOPES)?;
     caller.limit(&state, "messages.patch", LIMITS).await?;
     let JsonBody(req) = body?;
     messages::patch(&state, &caller.app, &message_id, &req).await?;
-    Ok(Json(
-        serde_json::json!({"code": 0, "data": {}, "msg": "ok"}),
-    ))
+    // The platform answers this one with "ok".
+    Ok(Json(Envelope {
+        msg: "ok".to_string(),
+        ..Envelope::success(Empty {})
+    }))
 }
 
 pub async fn recall(
     State(state): State<AppState>,
     caller: Caller,
     PathId(message_id): PathId,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Answer<Empty> {
     caller.require(SEND_SCOPES)?;
     caller.limit(&state, "messages.recall", LIMITS).await?;
     messages::recall(&state, &caller.app, &message_id).await?;
-    Ok(success(serde_json::json!({})))
+    Ok(success(Empty {}))
 }
