@@ -13,6 +13,7 @@ use crate::Failure;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use larkfeed_client::Client;
+use larkfeed_model::endpoint::CreateAppFeedCard;
 use larkfeed_model::feed_card::{reason, CreateAppFeedCardRequest, OpenAppFeedCard, MAX_USERS};
 use larkfeed_model::UserIdType;
 use serde::{Deserialize, Serialize};
@@ -180,11 +181,10 @@ pub async fn run(
             app_feed_card: Some(card),
             user_ids: Some(users.iter().take(MAX_USERS).cloned().collect()),
         };
-        let prepared = client.prepare(
-            reqwest::Method::POST,
-            "/open-apis/im/v2/app_feed_card",
+        let prepared = client.prepare_send::<CreateAppFeedCard>(
+            &[],
             &[("user_id_type", id_type.as_str())],
-            Some(&first),
+            &first,
         )?;
         let plan = json!({
             "biz_id": biz_id,

@@ -5,7 +5,13 @@ use crate::output::{self, Format};
 use crate::Failure;
 use clap::{Args, Subcommand};
 use larkfeed_client::Client;
+use larkfeed_client::PreparedRequest;
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
+use larkfeed_model::endpoint::{
+    AddChatMembers, Check, CreateAppFeedCard, CreateChat, DeleteAppFeedCards, Endpoint, GetMessage,
+    ListChatMembers, PatchMessage, RecallMessage, SendMessage, UpdateAppFeedCards,
+    UpdateChatButton,
+};
 use larkfeed_model::feed_card::{
     update_field, Buttons, DeleteAppFeedCardBatchRequest, Link, OpenAppFeedCard, StatusLabel,
     UpdateAppFeedCardBatchRequest, UpdateChatButtonRequest, UserOpenAppFeedCardDeleter,
@@ -13,54 +19,73 @@ use larkfeed_model::feed_card::{
 };
 use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
 use larkfeed_model::FieldError;
-use reqwest::Method;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
 
-/// A request ready to print or send.
-pub struct Plan {
-    pub method: Method,
-    pub path: String,
-    pub query: Vec<(&'static str, String)>,
-    pub body: Option<Value>,
+/// A request ready to print or send: one endpoint's typed request, sent through the SDK.
+pub struct Plan(Box<dyn Planned>);
+
+/// One call of endpoint `E`: its path parameters, query and body.
+struct Call<E: Endpoint> {
+    path: Vec<String>,
+    query: Vec<(&'static str, String)>,
+    body: E::Request,
+}
+
+trait Planned: Send {
+    fn prepare(&self, client: &Client) -> Result<PreparedRequest, Failure>;
+    fn send<'c>(&'c self, client: &'c Client) -> BoxFuture<'c, Result<Value, Failure>>;
+}
+
+type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+impl<E: Endpoint> Call<E> {
+    fn parts(&self) -> (Vec<&str>, Vec<(&str, &str)>) {
+        (
+            self.path.iter().map(String::as_str).collect(),
+            self.query.iter().map(|(k, v)| (*k, v.as_str())).collect(),
+        )
+    }
+}
+
+impl<E: Endpoint + Send + 'static> Planned for Call<E> {
+    fn prepare(&self, client: &Client) -> Result<PreparedRequest, Failure> {
+        let (path, query) = self.parts();
+        Ok(client.prepare_send::<E>(&path, &query, &self.body)?)
+    }
+
+    fn send<'c>(&'c self, client: &'c Client) -> BoxFuture<'c, Result<Value, Failure>> {
+        Box::pin(async move {
+            let (path, query) = self.parts();
+            let answer = client.send::<E>(&path, &query, &self.body).await?;
+            serde_json::to_value(answer).map_err(|e| Failure::Usage(e.to_string()))
+        })
+    }
 }
 
 impl Plan {
-    fn new(method: Method, path: impl Into<String>) -> Plan {
-        Plan {
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-        }
-    }
-    fn query(mut self, name: &'static str, value: impl Into<String>) -> Plan {
-        self.query.push((name, value.into()));
-        self
-    }
-    /// A body that passed its rules.
-    fn body<T: Serialize>(
-        mut self,
-        body: &T,
-        check: Result<(), FieldError>,
+    /// A call of `E` with `body`, checked by the model's rules now.
+    fn of<E: Endpoint + Send + 'static>(
+        path: &[&str],
+        query: &[(&'static str, &str)],
+        body: E::Request,
     ) -> Result<Plan, Failure> {
-        check?;
-        self.body = Some(serde_json::to_value(body).map_err(|e| Failure::Usage(e.to_string()))?);
-        Ok(self)
+        body.check()?;
+        Ok(Plan(Box::new(Call::<E> {
+            path: path.iter().map(|p| p.to_string()).collect(),
+            query: query.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            body,
+        })))
     }
 
     pub async fn run(self, client: &Client, dry_run: bool) -> Result<Value, Failure> {
-        let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         if dry_run {
-            let prepared = client.prepare(self.method, &self.path, &query, self.body.as_ref())?;
+            let prepared = self.0.prepare(client)?;
             return Ok(serde_json::to_value(prepared).unwrap_or_default());
         }
-        Ok(client
-            .call(self.method, &self.path, &query, self.body.as_ref())
-            .await?)
+        self.0.send(client).await
     }
 }
 
@@ -307,8 +332,6 @@ pub enum ChatCmd {
     },
 }
 
-const BATCH: &str = "/open-apis/im/v2/app_feed_card/batch";
-
 pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
     match cmd {
         FeedCard::Create {
@@ -324,9 +347,7 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     user_ids: Some(users.clone()),
                 },
             };
-            Plan::new(Method::POST, "/open-apis/im/v2/app_feed_card")
-                .query("user_id_type", &ids.user_id_type)
-                .body(&req, req.validate())
+            Plan::of::<CreateAppFeedCard>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         FeedCard::Update {
             user,
@@ -363,9 +384,7 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     }
                 }
             };
-            Plan::new(Method::PUT, BATCH)
-                .query("user_id_type", &ids.user_id_type)
-                .body(&req, req.validate())
+            Plan::of::<UpdateAppFeedCards>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         FeedCard::Delete {
             biz_id,
@@ -387,9 +406,7 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     ),
                 },
             };
-            Plan::new(Method::DELETE, BATCH)
-                .query("user_id_type", &ids.user_id_type)
-                .body(&req, req.validate())
+            Plan::of::<DeleteAppFeedCards>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         FeedCard::Broadcast(_) => unreachable!("broadcast is not a single request"),
     }
@@ -416,13 +433,7 @@ pub fn chat_button_plan(cmd: &ChatButton) -> Result<Plan, Failure> {
             }),
         },
     };
-    Plan::new(Method::PUT, "/open-apis/im/v2/chat_button")
-        .query("user_id_type", &ids.user_id_type)
-        .body(&req, req.validate())
-}
-
-fn message_path(id: &str) -> String {
-    format!("/open-apis/im/v1/messages/{id}")
+    Plan::of::<UpdateChatButton>(&[], &[("user_id_type", &ids.user_id_type)], req)
 }
 
 pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
@@ -453,11 +464,9 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
                     }
                 }
             };
-            Plan::new(Method::POST, "/open-apis/im/v1/messages")
-                .query("receive_id_type", to_type)
-                .body(&req, req.validate())
+            Plan::of::<SendMessage>(&[], &[("receive_id_type", to_type)], req)
         }
-        MessageCmd::Get { message_id } => Ok(Plan::new(Method::GET, message_path(message_id))),
+        MessageCmd::Get { message_id } => Plan::of::<GetMessage>(&[message_id], &[], ()),
         MessageCmd::Patch {
             message_id,
             card,
@@ -470,11 +479,9 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
                 },
                 (None, None) => return Err(Failure::Usage("give --card or --json".into())),
             };
-            Plan::new(Method::PATCH, message_path(message_id)).body(&req, req.validate())
+            Plan::of::<PatchMessage>(&[message_id], &[], req)
         }
-        MessageCmd::Recall { message_id } => {
-            Ok(Plan::new(Method::DELETE, message_path(message_id)))
-        }
+        MessageCmd::Recall { message_id } => Plan::of::<RecallMessage>(&[message_id], &[], ()),
     }
 }
 
@@ -496,9 +503,7 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
                     ..Default::default()
                 },
             };
-            Plan::new(Method::POST, "/open-apis/im/v1/chats")
-                .query("user_id_type", &ids.user_id_type)
-                .body(&req, req.validate())
+            Plan::of::<CreateChat>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         ChatCmd::AddMembers {
             chat_id,
@@ -508,12 +513,7 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             let req = AddMembersRequest {
                 id_list: Some(members.clone()),
             };
-            Plan::new(
-                Method::POST,
-                format!("/open-apis/im/v1/chats/{chat_id}/members"),
-            )
-            .query("member_id_type", member_id_type)
-            .body(&req, req.validate())
+            Plan::of::<AddChatMembers>(&[chat_id], &[("member_id_type", member_id_type)], req)
         }
         ChatCmd::Members {
             chat_id,
@@ -521,18 +521,15 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             page_token,
             member_id_type,
         } => {
-            let mut plan = Plan::new(
-                Method::GET,
-                format!("/open-apis/im/v1/chats/{chat_id}/members"),
-            )
-            .query("member_id_type", member_id_type);
-            if let Some(n) = page_size {
-                plan = plan.query("page_size", n.to_string());
+            let size = page_size.map(|n| n.to_string());
+            let mut query = vec![("member_id_type", member_id_type.as_str())];
+            if let Some(n) = &size {
+                query.push(("page_size", n));
             }
             if let Some(t) = page_token {
-                plan = plan.query("page_token", t);
+                query.push(("page_token", t));
             }
-            Ok(plan)
+            Plan::of::<ListChatMembers>(&[chat_id], &query, ())
         }
     }
 }

@@ -2,8 +2,10 @@
 
 use crate::retry::RetryPolicy;
 use crate::Error;
+use larkfeed_model::endpoint::{Check, Endpoint};
 use larkfeed_model::error::Envelope;
 use larkfeed_model::token::{TokenRequest, TokenResponse};
+use larkfeed_model::FieldError;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -191,6 +193,50 @@ impl Client {
         }
     }
 
+    /// Calls endpoint `E` as the model describes it. `path` fills the path's `{…}` parameters in
+    /// order (each must be non-empty, and is percent-encoded); the body is checked by the model's
+    /// rules first, so an invalid request fails here with the server's field message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), larkfeed_client::Error> {
+    /// # let server = larkfeed_client::testing::TestServer::start().await;
+    /// # let client = server.client();
+    /// use larkfeed_model::chat::CreateChatRequest;
+    /// use larkfeed_model::endpoint::{CreateChat, ListChatMembers};
+    ///
+    /// let req = CreateChatRequest { name: Some("Ops".into()), ..Default::default() };
+    /// let chat = client.send::<CreateChat>(&[], &[], &req).await?;
+    /// let page = client
+    ///     .send::<ListChatMembers>(&[&chat.chat_id], &[("page_size", "10")], &())
+    ///     .await?;
+    /// assert!(page.items.len() <= 10);
+    /// # Ok(()) }
+    /// ```
+    pub async fn send<E: Endpoint>(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+        body: &E::Request,
+    ) -> Result<E::Response, Error> {
+        body.check()?;
+        let path = fill(E::PATH, path)?;
+        self.call(method(E::METHOD), &path, query, E::BODY.then_some(body))
+            .await
+    }
+
+    /// What [`Client::send`] would send, without sending it (no token is fetched).
+    pub fn prepare_send<E: Endpoint>(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+        body: &E::Request,
+    ) -> Result<PreparedRequest, Error> {
+        body.check()?;
+        let path = fill(E::PATH, path)?;
+        self.prepare(method(E::METHOD), &path, query, E::BODY.then_some(body))
+    }
+
     /// What a call would send, without sending it (no token is fetched).
     pub fn prepare<B: Serialize>(
         &self,
@@ -283,6 +329,58 @@ impl Client {
         serde_json::from_value(data).map_err(|e| Error::Decode(format!("{e}: {text}")))
     }
 }
+
+fn method(m: larkfeed_model::endpoint::Method) -> Method {
+    use larkfeed_model::endpoint::Method as M;
+    match m {
+        M::Get => Method::GET,
+        M::Post => Method::POST,
+        M::Put => Method::PUT,
+        M::Patch => Method::PATCH,
+        M::Delete => Method::DELETE,
+    }
+}
+
+/// `template` with each `{…}` replaced by the next of `values`, percent-encoded.
+fn fill(template: &str, values: &[&str]) -> Result<String, Error> {
+    let mut values = values.iter();
+    let mut path = String::with_capacity(template.len() + 32);
+    for (i, part) in template.split('/').enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        if part.starts_with('{') && part.ends_with('}') {
+            let value = values.next().ok_or_else(|| {
+                Error::Validation(FieldError::new(
+                    part.trim_matches(['{', '}']),
+                    "is required in the path",
+                ))
+            })?;
+            path.push_str(&segment(part.trim_matches(['{', '}']), value)?);
+        } else {
+            path.push_str(part);
+        }
+    }
+    Ok(path)
+}
+
+/// A path segment: an id must be non-empty and is percent-encoded.
+fn segment(name: &str, id: &str) -> Result<String, Error> {
+    if id.trim().is_empty() {
+        return Err(Error::Validation(FieldError::new(
+            name,
+            "must not be empty",
+        )));
+    }
+    Ok(percent_encoding::utf8_percent_encode(id, UNRESERVED_KEPT).to_string())
+}
+
+/// Everything but RFC 3986's unreserved characters is encoded in a path segment.
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Reads an answer as JSON: the value, the raw text, the log id and the named retry wait.
 async fn read<T: DeserializeOwned>(

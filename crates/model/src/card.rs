@@ -276,3 +276,18 @@ mod tests {
         assert!(shared.update_multi);
     }
 }
+
+/// Body of `POST /open-apis/interactive/v1/card/update`: the delayed update of a card, with the
+/// `token` of its callback (30 minutes, two uses). A JSON 1.0 card names the `open_ids` it is for.
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct DelayedUpdateRequest {
+    /// `event.token` of a `card.action.trigger` callback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The new card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Value>,
+}

@@ -8,6 +8,8 @@
 //! - [`validate`]: [`FieldError`] (a field path and the rule it broke) and the small checks the
 //!   request types share.
 //! - [`ids`]: id-type query parameters (`user_id_type`, `receive_id_type`, `member_id_type`).
+//! - [`endpoint`]: one description per Open API endpoint (method, path, types, scopes, limits),
+//!   read by the server's router, the SDK, the CLI and the OpenAPI document.
 //! - [`token`], [`chat`], [`message`], [`feed_card`]: one module per endpoint group.
 //! - [`feed`]: what one user's feed holds, for larkfeed's admin view.
 //! - [`admin`]: larkfeed's own admin API (what a user does, and its answer).
@@ -16,6 +18,7 @@
 pub mod admin;
 pub mod card;
 pub mod chat;
+pub mod endpoint;
 pub mod error;
 pub mod feed;
 pub mod feed_card;

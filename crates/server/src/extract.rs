@@ -9,6 +9,7 @@ use crate::world::App;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use larkfeed_model::endpoint::Endpoint;
 use larkfeed_model::{ErrorCode, FieldError, UserIdType};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -177,9 +178,10 @@ impl Caller {
         Ok(id_type)
     }
 
-    /// Counts this call against the app's limits for `api`: 99991400 when one is full.
-    pub async fn limit(&self, state: &AppState, api: &str, limits: &[Per]) -> Result<(), ApiError> {
-        let keys: Vec<(String, u32, i64)> = limits
+    /// Counts this call against the app's limits for endpoint `E`: 99991400 when one is full.
+    pub async fn limit<E: Endpoint>(&self, state: &AppState) -> Result<(), ApiError> {
+        let api = E::NAME;
+        let keys: Vec<(String, u32, i64)> = E::LIMITS
             .iter()
             .map(|per| {
                 let (n, window_ms) = per.window();
@@ -197,22 +199,6 @@ impl Caller {
             .count_all(&keys, state.clock.now_ms())
             .await
             .map_err(|e| ApiError::rate_limited(ErrorCode::RateLimited, e.limit, e.reset_secs))
-    }
-}
-
-/// A request limit of one API.
-#[derive(Debug, Clone, Copy)]
-pub enum Per {
-    Second(u32),
-    Minute(u32),
-}
-
-impl Per {
-    fn window(self) -> (u32, i64) {
-        match self {
-            Per::Second(n) => (n, 1000),
-            Per::Minute(n) => (n, 60_000),
-        }
     }
 }
 

@@ -18,13 +18,12 @@
 //! # Ok(()) }
 //! ```
 
-use super::feed_cards::segment;
 use crate::{Client, Error};
 use larkfeed_model::chat::{
     AddMembersRequest, AddMembersResponse, Chat, CreateChatRequest, ListMembersResponse,
 };
+use larkfeed_model::endpoint::{AddChatMembers, CreateChat, ListChatMembers};
 use larkfeed_model::{MemberIdType, UserIdType};
-use reqwest::Method;
 
 impl Client {
     /// `POST /open-apis/im/v1/chats`: a group with the calling bot in it.
@@ -33,10 +32,8 @@ impl Client {
         req: &CreateChatRequest,
         user_id_type: UserIdType,
     ) -> Result<Chat, Error> {
-        req.validate()?;
         let q = [("user_id_type", user_id_type.as_str())];
-        self.call(Method::POST, "/open-apis/im/v1/chats", &q, Some(req))
-            .await
+        self.send::<CreateChat>(&[], &q, req).await
     }
 
     /// `POST /open-apis/im/v1/chats/:chat_id/members`.
@@ -46,10 +43,8 @@ impl Client {
         req: &AddMembersRequest,
         member_id_type: MemberIdType,
     ) -> Result<AddMembersResponse, Error> {
-        req.validate()?;
-        let path = format!("/open-apis/im/v1/chats/{}/members", segment(chat_id)?);
         let q = [("member_id_type", member_id_type.as_str())];
-        self.call(Method::POST, &path, &q, Some(req)).await
+        self.send::<AddChatMembers>(&[chat_id], &q, req).await
     }
 
     /// `GET /open-apis/im/v1/chats/:chat_id/members`: one page (at most 100) of the users.
@@ -60,7 +55,6 @@ impl Client {
         page_size: Option<u32>,
         page_token: Option<&str>,
     ) -> Result<ListMembersResponse, Error> {
-        let path = format!("/open-apis/im/v1/chats/{}/members", segment(chat_id)?);
         let size = page_size.map(|n| n.to_string());
         let mut q = vec![("member_id_type", member_id_type.as_str())];
         if let Some(size) = &size {
@@ -69,6 +63,6 @@ impl Client {
         if let Some(token) = page_token {
             q.push(("page_token", token));
         }
-        self.call(Method::GET, &path, &q, None::<&()>).await
+        self.send::<ListChatMembers>(&[chat_id], &q, &()).await
     }
 }

@@ -37,6 +37,10 @@
 //! ```
 
 use crate::{Client, Error};
+use larkfeed_model::endpoint::{
+    BotTimeSentive, CreateAppFeedCard, DeleteAppFeedCards, PatchFeedCard, UpdateAppFeedCards,
+    UpdateChatButton,
+};
 use larkfeed_model::feed_card::{
     AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
     CreateAppFeedCardResponse, DeleteAppFeedCardBatchRequest, PatchFeedCardRequest,
@@ -44,10 +48,6 @@ use larkfeed_model::feed_card::{
     UpdateChatButtonResponse,
 };
 use larkfeed_model::UserIdType;
-use reqwest::Method;
-
-const CARD: &str = "/open-apis/im/v2/app_feed_card";
-const BATCH: &str = "/open-apis/im/v2/app_feed_card/batch";
 
 impl Client {
     /// `POST /open-apis/im/v2/app_feed_card`: one card for up to 20 users. Users who cannot get
@@ -57,9 +57,8 @@ impl Client {
         req: &CreateAppFeedCardRequest,
         user_id_type: UserIdType,
     ) -> Result<CreateAppFeedCardResponse, Error> {
-        req.validate()?;
         let q = [("user_id_type", user_id_type.as_str())];
-        self.call(Method::POST, CARD, &q, Some(req)).await
+        self.send::<CreateAppFeedCard>(&[], &q, req).await
     }
 
     /// `PUT /open-apis/im/v2/app_feed_card/batch`: change the fields each item's `update_fields`
@@ -69,9 +68,8 @@ impl Client {
         req: &UpdateAppFeedCardBatchRequest,
         user_id_type: UserIdType,
     ) -> Result<AppFeedCardBatchResponse, Error> {
-        req.validate()?;
         let q = [("user_id_type", user_id_type.as_str())];
-        self.call(Method::PUT, BATCH, &q, Some(req)).await
+        self.send::<UpdateAppFeedCards>(&[], &q, req).await
     }
 
     /// `DELETE /open-apis/im/v2/app_feed_card/batch`: remove up to 20 (card, user) pairs.
@@ -80,21 +78,18 @@ impl Client {
         req: &DeleteAppFeedCardBatchRequest,
         user_id_type: UserIdType,
     ) -> Result<AppFeedCardBatchResponse, Error> {
-        req.validate()?;
         let q = [("user_id_type", user_id_type.as_str())];
-        self.call(Method::DELETE, BATCH, &q, Some(req)).await
+        self.send::<DeleteAppFeedCards>(&[], &q, req).await
     }
 
-    /// `PUT /open-apis/im/v2/chat_button`: replace the quick-action buttons of a chat's feed entry.
+    /// `PUT /open-apis/im/v2/chat_button`: set the quick-action buttons of a chat's feed entry.
     pub async fn update_chat_button(
         &self,
         req: &UpdateChatButtonRequest,
         user_id_type: UserIdType,
     ) -> Result<UpdateChatButtonResponse, Error> {
-        req.validate()?;
         let q = [("user_id_type", user_id_type.as_str())];
-        self.call(Method::PUT, "/open-apis/im/v2/chat_button", &q, Some(req))
-            .await
+        self.send::<UpdateChatButton>(&[], &q, req).await
     }
 
     /// `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`: pin (or unpin) a group's feed entry for
@@ -105,10 +100,8 @@ impl Client {
         req: &PatchFeedCardRequest,
         user_id_type: UserIdType,
     ) -> Result<TimeSensitiveResponse, Error> {
-        req.validate()?;
-        let path = format!("/open-apis/im/v2/feed_cards/{}", segment(feed_card_id)?);
         let q = [("user_id_type", user_id_type.as_str())];
-        self.call(Method::PATCH, &path, &q, Some(req)).await
+        self.send::<PatchFeedCard>(&[feed_card_id], &q, req).await
     }
 
     /// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`: pin (or unpin) the bot's one-to-one
@@ -118,40 +111,7 @@ impl Client {
         req: &BotTimeSentiveRequest,
         user_id_type: UserIdType,
     ) -> Result<TimeSensitiveResponse, Error> {
-        req.validate()?;
         let q = [("user_id_type", user_id_type.as_str())];
-        let path = "/open-apis/im/v2/feed_cards/bot_time_sentive";
-        self.call(Method::PATCH, path, &q, Some(req)).await
-    }
-}
-
-/// A path segment: an id must be non-empty and is percent-encoded.
-pub(crate) fn segment(id: &str) -> Result<String, Error> {
-    if id.trim().is_empty() {
-        return Err(Error::Validation(larkfeed_model::FieldError::new(
-            "path",
-            "the id must not be empty",
-        )));
-    }
-    Ok(percent_encoding::utf8_percent_encode(id, UNRESERVED_KEPT).to_string())
-}
-
-/// Everything but RFC 3986's unreserved characters is encoded in a path segment.
-const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_percent_encoded_as_one_path_segment() {
-        assert_eq!(segment("om_abc-1.2~x").unwrap(), "om_abc-1.2~x");
-        assert_eq!(segment("a/b c?d").unwrap(), "a%2Fb%20c%3Fd");
-        assert_eq!(segment("订单").unwrap(), "%E8%AE%A2%E5%8D%95");
-        assert!(segment("  ").is_err());
+        self.send::<BotTimeSentive>(&[], &q, req).await
     }
 }

@@ -25,20 +25,10 @@
 //! # Ok(()) }
 //! ```
 
-use super::feed_cards::segment;
 use crate::{Client, Error};
-use larkfeed_model::message::{
-    GetMessageResponse, Message, PatchMessageRequest, SendMessageRequest,
-};
+use larkfeed_model::endpoint::{GetMessage, PatchMessage, RecallMessage, SendMessage};
+use larkfeed_model::message::{Message, PatchMessageRequest, SendMessageRequest};
 use larkfeed_model::ReceiveIdType;
-use reqwest::Method;
-
-fn path(message_id: &str) -> Result<String, Error> {
-    Ok(format!(
-        "/open-apis/im/v1/messages/{}",
-        segment(message_id)?
-    ))
-}
 
 impl Client {
     /// `POST /open-apis/im/v1/messages`: to a user (the bot's one-to-one chat) or a chat.
@@ -47,17 +37,13 @@ impl Client {
         req: &SendMessageRequest,
         receive_id_type: ReceiveIdType,
     ) -> Result<Message, Error> {
-        req.validate()?;
         let q = [("receive_id_type", receive_id_type.as_str())];
-        self.call(Method::POST, "/open-apis/im/v1/messages", &q, Some(req))
-            .await
+        self.send::<SendMessage>(&[], &q, req).await
     }
 
     /// `GET /open-apis/im/v1/messages/:message_id`.
     pub async fn get_message(&self, message_id: &str) -> Result<Message, Error> {
-        let answer: GetMessageResponse = self
-            .call(Method::GET, &path(message_id)?, &[], None::<&()>)
-            .await?;
+        let answer = self.send::<GetMessage>(&[message_id], &[], &()).await?;
         answer
             .items
             .into_iter()
@@ -71,18 +57,13 @@ impl Client {
         message_id: &str,
         req: &PatchMessageRequest,
     ) -> Result<(), Error> {
-        req.validate()?;
-        let _: serde_json::Value = self
-            .call(Method::PATCH, &path(message_id)?, &[], Some(req))
-            .await?;
+        self.send::<PatchMessage>(&[message_id], &[], req).await?;
         Ok(())
     }
 
     /// `DELETE /open-apis/im/v1/messages/:message_id`: recall a message the app sent.
     pub async fn recall_message(&self, message_id: &str) -> Result<(), Error> {
-        let _: serde_json::Value = self
-            .call(Method::DELETE, &path(message_id)?, &[], None::<&()>)
-            .await?;
+        self.send::<RecallMessage>(&[message_id], &[], &()).await?;
         Ok(())
     }
 }

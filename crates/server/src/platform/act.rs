@@ -13,10 +13,10 @@ use crate::store::{
 };
 use crate::world::{App, User};
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::card::DelayedUpdateRequest;
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
 use larkfeed_model::{ErrorCode, FieldError};
-use serde::Deserialize;
 use std::sync::Arc;
 
 /// A card update token lives this long…
@@ -637,16 +637,13 @@ fn receive_event(
     })
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CardUpdate {
-    pub token: Option<String>,
-    pub card: Option<serde_json::Value>,
-}
-
 /// `POST /open-apis/interactive/v1/card/update`: the delayed update with a callback's token,
 /// 30 minutes and two uses per token. A JSON 1.0 card names the `open_ids` it is for.
-pub async fn delayed_update(state: &AppState, app: &App, req: CardUpdate) -> Result<(), ApiError> {
+pub async fn delayed_update(
+    state: &AppState,
+    app: &App,
+    req: DelayedUpdateRequest,
+) -> Result<(), ApiError> {
     let token = req
         .token
         .filter(|t| !t.is_empty())

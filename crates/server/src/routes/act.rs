@@ -1,14 +1,15 @@
 //! `/_larkfeed/act/…`: what a user does, delivered to the app; and the delayed card update an
 //! app makes with a callback's token.
 
-use super::{success, Answer};
+use super::{success, Body, Reply};
 use crate::error::ApiError;
-use crate::extract::{Caller, JsonBody, Per};
-use crate::platform::act::{self, CardUpdate};
+use crate::extract::{Caller, JsonBody};
+use crate::platform::act;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::endpoint::DelayedCardUpdate;
 use larkfeed_model::Empty;
 
 pub async fn card_action(
@@ -43,15 +44,9 @@ pub async fn send_message(
 pub async fn card_update(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<JsonBody<CardUpdate>, ApiError>,
-) -> Answer<Empty> {
-    caller
-        .limit(
-            &state,
-            "interactive.card_update",
-            &[Per::Second(50), Per::Minute(1000)],
-        )
-        .await?;
+    body: Body<DelayedCardUpdate>,
+) -> Reply<DelayedCardUpdate> {
+    caller.limit::<DelayedCardUpdate>(&state).await?;
     let JsonBody(req) = body?;
     act::delayed_update(&state, &caller.app, req).await?;
     Ok(success(Empty {}))

@@ -11,13 +11,16 @@ pub mod openapi;
 mod ui;
 
 use crate::error::{ApiError, LOG_ID};
+use crate::extract::JsonBody;
 use crate::state::AppState;
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
+use larkfeed_model::endpoint::{self as ep, Endpoint, Method};
 use larkfeed_model::{Envelope, ErrorCode};
 use rand::Rng;
 use serde::Serialize;
@@ -25,52 +28,27 @@ use std::time::Instant;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/open-apis/auth/v3/tenant_access_token/internal",
-            post(auth::tenant_access_token),
-        )
-        .route(
-            "/open-apis/auth/v3/app_access_token/internal",
-            post(auth::app_access_token),
-        )
-        .route("/open-apis/im/v1/chats", post(chats::create))
-        .route(
-            "/open-apis/im/v1/chats/{chat_id}/members",
-            post(chats::add_members).get(chats::list_members),
-        )
-        .route("/open-apis/im/v1/messages", post(messages::send))
-        .route(
-            "/open-apis/im/v1/messages/{message_id}",
-            get(messages::get)
-                .patch(messages::patch)
-                .delete(messages::recall),
-        )
-        .route("/open-apis/im/v2/app_feed_card", post(feed_cards::create))
-        .route(
-            "/open-apis/im/v2/app_feed_card/batch",
-            put(feed_cards::update_batch).delete(feed_cards::delete_batch),
-        )
-        .route(
-            "/open-apis/im/v2/feed_cards/bot_time_sentive",
-            patch(feed_cards::bot_time_sentive),
-        )
-        .route(
-            "/open-apis/im/v2/feed_cards/{feed_card_id}",
-            patch(feed_cards::patch_chat),
-        )
-        .route(
-            "/open-apis/im/v2/chat_button",
-            put(feed_cards::update_chat_buttons),
-        )
+        .serve(ep::TenantAccessToken, auth::tenant_access_token)
+        .serve(ep::AppAccessToken, auth::app_access_token)
+        .serve(ep::CreateAppFeedCard, feed_cards::create)
+        .serve(ep::UpdateAppFeedCards, feed_cards::update_batch)
+        .serve(ep::DeleteAppFeedCards, feed_cards::delete_batch)
+        .serve(ep::BotTimeSentive, feed_cards::bot_time_sentive)
+        .serve(ep::PatchFeedCard, feed_cards::patch_chat)
+        .serve(ep::UpdateChatButton, feed_cards::update_chat_buttons)
+        .serve(ep::SendMessage, messages::send)
+        .serve(ep::GetMessage, messages::get)
+        .serve(ep::PatchMessage, messages::patch)
+        .serve(ep::RecallMessage, messages::recall)
+        .serve(ep::CreateChat, chats::create)
+        .serve(ep::AddChatMembers, chats::add_members)
+        .serve(ep::ListChatMembers, chats::list_members)
+        .serve(ep::DelayedCardUpdate, act::card_update)
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))
         .route("/_larkfeed/stats", get(admin::stats))
         .route("/_larkfeed/users/{id}/feed", get(admin::user_feed))
         .route("/_larkfeed/clock", get(admin::clock).post(admin::set_clock))
-        .route(
-            "/open-apis/interactive/v1/card/update",
-            post(act::card_update),
-        )
         .route("/_larkfeed/act/card_action", post(act::card_action))
         .route(
             "/_larkfeed/act/feed_card_button",
@@ -116,9 +94,37 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Routes an endpoint to its handler at the method and path the model describes.
+trait Serve {
+    fn serve<E: Endpoint, H: Handler<T, AppState>, T: 'static>(
+        self,
+        endpoint: E,
+        handler: H,
+    ) -> Self;
+}
+
+impl Serve for Router<AppState> {
+    fn serve<E: Endpoint, H: Handler<T, AppState>, T: 'static>(self, _: E, handler: H) -> Self {
+        let on = match E::METHOD {
+            Method::Get => get(handler),
+            Method::Post => post(handler),
+            Method::Put => put(handler),
+            Method::Patch => patch(handler),
+            Method::Delete => delete(handler),
+        };
+        self.route(E::PATH, on)
+    }
+}
+
 /// What an Open API handler answers: the model's envelope around `T`, serialised once, or an
 /// error.
 pub(crate) type Answer<T> = Result<Json<Envelope<T>>, ApiError>;
+
+/// The answer of endpoint `E`, as the model describes it.
+pub(crate) type Reply<E> = Answer<<E as Endpoint>::Response>;
+
+/// The body of endpoint `E`, as the model describes it (an error if it cannot be read).
+pub(crate) type Body<E> = Result<JsonBody<<E as Endpoint>::Request>, ApiError>;
 
 /// `{"code":0,"msg":"success","data":…}`.
 pub(crate) fn success<T: Serialize>(data: T) -> Json<Envelope<T>> {

@@ -1,0 +1,467 @@
+//! One description per Open API endpoint: method, path template, query parameters, request and
+//! answer types, scopes and rate limits. The server's router and handlers, the SDK, the CLI and
+//! the OpenAPI document all read these, so an endpoint is described once and cannot drift.
+//!
+//! ```
+//! use larkfeed_model::endpoint::{CreateAppFeedCard, Endpoint, Method};
+//!
+//! assert_eq!(CreateAppFeedCard::METHOD, Method::Post);
+//! assert_eq!(CreateAppFeedCard::PATH, "/open-apis/im/v2/app_feed_card");
+//! assert_eq!(CreateAppFeedCard::SCOPES, ["im:app_feed_card:write"]);
+//! ```
+
+use crate::validate::Checked;
+use crate::{card, chat, feed_card, message, token, Empty};
+use schemars::gen::SchemaGenerator;
+use schemars::schema::Schema;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// An HTTP method an endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// The method as HTTP spells it (`GET`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request limit of one API, per app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    Second(u32),
+    Minute(u32),
+}
+
+impl Per {
+    /// How many calls, in a window of how many milliseconds.
+    pub const fn window(self) -> (u32, i64) {
+        match self {
+            Per::Second(n) => (n, 1000),
+            Per::Minute(n) => (n, 60_000),
+        }
+    }
+}
+
+/// A query parameter an endpoint reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    /// What it takes, for documentation.
+    pub about: &'static str,
+}
+
+/// The rules a request body passes before it is sent (by the SDK) or served.
+pub trait Check {
+    fn check(&self) -> Checked;
+}
+
+/// An endpoint without a body.
+impl Check for () {
+    fn check(&self) -> Checked {
+        Ok(())
+    }
+}
+
+/// One Open API endpoint.
+pub trait Endpoint {
+    /// The endpoint's name in rate-limit keys and logs (`app_feed_card.create`).
+    const NAME: &'static str;
+    const METHOD: Method;
+    /// The path, with `{name}` for each path parameter.
+    const PATH: &'static str;
+    /// One line on what it does.
+    const SUMMARY: &'static str;
+    const QUERY: &'static [Param];
+    /// The app needs one of these scopes (empty: no scope is checked).
+    const SCOPES: &'static [&'static str];
+    /// Calls allowed per app.
+    const LIMITS: &'static [Per];
+    /// Whether a tenant access token is required.
+    const TOKEN: bool = true;
+    /// Whether the request has a JSON body (`Request` is then not `()`).
+    const BODY: bool = true;
+    /// Whether the answer is the `{code, msg, data}` envelope around `Response` (the token
+    /// endpoints answer their fields at the top level).
+    const ENVELOPED: bool = true;
+    /// The JSON body (`()` when there is none).
+    type Request: Serialize + DeserializeOwned + JsonSchema + Check + Send + Sync + 'static;
+    /// The answer's `data` (or the whole answer when not enveloped).
+    type Response: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+}
+
+/// What the OpenAPI document needs of an endpoint, without its types.
+#[derive(Clone, Copy)]
+pub struct Described {
+    pub name: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub query: &'static [Param],
+    pub scopes: &'static [&'static str],
+    pub token: bool,
+    pub enveloped: bool,
+    pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
+    pub response: fn(&mut SchemaGenerator) -> Schema,
+}
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+/// The description of `E`.
+pub const fn describe<E: Endpoint>() -> Described {
+    Described {
+        name: E::NAME,
+        method: E::METHOD,
+        path: E::PATH,
+        summary: E::SUMMARY,
+        query: E::QUERY,
+        scopes: E::SCOPES,
+        token: E::TOKEN,
+        enveloped: E::ENVELOPED,
+        request: if E::BODY {
+            Some(schema::<E::Request>)
+        } else {
+            None
+        },
+        response: schema::<E::Response>,
+    }
+}
+
+const USER_ID_TYPE: Param = Param {
+    name: "user_id_type",
+    required: false,
+    about:
+        "open_id (default), union_id or user_id: the type of user ids in the request and the answer",
+};
+const FEED_CARD_SCOPES: &[&str] = &["im:app_feed_card:write"];
+const TIME_SENSITIVE_SCOPES: &[&str] = &["im:datasync.feed_card.time_sensitive:write"];
+const CHAT_SCOPES: &[&str] = &["im:chat"];
+/// 50 a second and 1000 a minute: the messages and chats APIs.
+const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
+
+macro_rules! endpoints {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident {
+            name: $api:literal,
+            method: $method:ident,
+            path: $path:literal,
+            summary: $summary:literal,
+            query: $query:expr,
+            scopes: $scopes:expr,
+            limits: $limits:expr,
+            request: $req:ty,
+            response: $resp:ty
+            $(, $flag:ident = $value:expr)* $(,)?
+        }
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+            pub struct $name;
+
+            impl Endpoint for $name {
+                const NAME: &'static str = $api;
+                const METHOD: Method = Method::$method;
+                const PATH: &'static str = $path;
+                const SUMMARY: &'static str = $summary;
+                const QUERY: &'static [Param] = $query;
+                const SCOPES: &'static [&'static str] = $scopes;
+                const LIMITS: &'static [Per] = $limits;
+                $(const $flag: bool = $value;)*
+                type Request = $req;
+                type Response = $resp;
+            }
+        )*
+
+        /// Every Open API endpoint larkfeed serves, in the order of the README's API table.
+        pub const ALL: &[Described] = &[$(describe::<$name>()),*];
+    };
+}
+
+endpoints! {
+    /// A tenant access token for a self-built app.
+    TenantAccessToken {
+        name: "auth.tenant_access_token",
+        method: Post,
+        path: "/open-apis/auth/v3/tenant_access_token/internal",
+        summary: "A tenant access token for a self-built app (2 hours; the same token while 30 minutes or more are left)",
+        query: &[],
+        scopes: &[],
+        limits: &[],
+        request: token::TokenRequest,
+        response: token::TokenResponse,
+        TOKEN = false,
+        ENVELOPED = false,
+    }
+    /// An app access token for a self-built app.
+    AppAccessToken {
+        name: "auth.app_access_token",
+        method: Post,
+        path: "/open-apis/auth/v3/app_access_token/internal",
+        summary: "An app access token for a self-built app",
+        query: &[],
+        scopes: &[],
+        limits: &[],
+        request: token::TokenRequest,
+        response: token::TokenResponse,
+        TOKEN = false,
+        ENVELOPED = false,
+    }
+    /// Seed 003: one card for up to 20 users.
+    CreateAppFeedCard {
+        name: "app_feed_card.create",
+        method: Post,
+        path: "/open-apis/im/v2/app_feed_card",
+        summary: "Create an app feed card for up to 20 users",
+        query: &[USER_ID_TYPE],
+        scopes: FEED_CARD_SCOPES,
+        limits: &[Per::Second(10)],
+        request: feed_card::CreateAppFeedCardRequest,
+        response: feed_card::CreateAppFeedCardResponse,
+    }
+    /// Changes the fields each item's `update_fields` names.
+    UpdateAppFeedCards {
+        name: "app_feed_card.batch_update",
+        method: Put,
+        path: "/open-apis/im/v2/app_feed_card/batch",
+        summary: "Update users' app feed cards, only the fields named in update_fields",
+        query: &[USER_ID_TYPE],
+        scopes: FEED_CARD_SCOPES,
+        limits: &[Per::Second(10)],
+        request: feed_card::UpdateAppFeedCardBatchRequest,
+        response: feed_card::AppFeedCardBatchResponse,
+    }
+    /// Removes (card, user) pairs.
+    DeleteAppFeedCards {
+        name: "app_feed_card.batch_delete",
+        method: Delete,
+        path: "/open-apis/im/v2/app_feed_card/batch",
+        summary: "Delete users' app feed cards",
+        query: &[USER_ID_TYPE],
+        scopes: FEED_CARD_SCOPES,
+        limits: &[Per::Second(10)],
+        request: feed_card::DeleteAppFeedCardBatchRequest,
+        response: feed_card::AppFeedCardBatchResponse,
+    }
+    /// Pins or unpins the bot's one-to-one chat (the platform's spelling).
+    BotTimeSentive {
+        name: "feed_cards.bot_time_sentive",
+        method: Patch,
+        path: "/open-apis/im/v2/feed_cards/bot_time_sentive",
+        summary: "Pin or unpin the bot's one-to-one chat at the top of users' feeds",
+        query: &[USER_ID_TYPE],
+        scopes: TIME_SENSITIVE_SCOPES,
+        limits: &[Per::Second(50)],
+        request: feed_card::BotTimeSentiveRequest,
+        response: feed_card::TimeSensitiveResponse,
+    }
+    /// Pins or unpins a group's feed entry; `feed_card_id` is the chat's id.
+    PatchFeedCard {
+        name: "feed_cards.patch",
+        method: Patch,
+        path: "/open-apis/im/v2/feed_cards/{feed_card_id}",
+        summary: "Pin or unpin a group's feed entry for its members (feed_card_id is the chat_id)",
+        query: &[Param {
+            name: "user_id_type",
+            required: true,
+            about: "open_id, union_id or user_id: the type of the user ids",
+        }],
+        scopes: TIME_SENSITIVE_SCOPES,
+        limits: &[Per::Second(50)],
+        request: feed_card::PatchFeedCardRequest,
+        response: feed_card::TimeSensitiveResponse,
+    }
+    /// Seeds 000/001: the quick-action buttons of a chat's feed entry.
+    UpdateChatButton {
+        name: "chat_button",
+        method: Put,
+        path: "/open-apis/im/v2/chat_button",
+        summary: "Set the quick-action buttons of a chat's feed entry for users",
+        query: &[USER_ID_TYPE],
+        scopes: FEED_CARD_SCOPES,
+        limits: &[Per::Second(10)],
+        request: feed_card::UpdateChatButtonRequest,
+        response: feed_card::UpdateChatButtonResponse,
+    }
+    /// To a user (the bot's one-to-one chat), an email or a chat.
+    SendMessage {
+        name: "messages.send",
+        method: Post,
+        path: "/open-apis/im/v1/messages",
+        summary: "Send a message to a user (the bot's one-to-one chat), an email or a chat",
+        query: &[Param {
+            name: "receive_id_type",
+            required: true,
+            about: "open_id, union_id, user_id, email or chat_id: what receive_id is",
+        }],
+        scopes: &["im:message", "im:message:send_as_bot"],
+        limits: IM_LIMITS,
+        request: message::SendMessageRequest,
+        response: message::Message,
+    }
+    GetMessage {
+        name: "messages.get",
+        method: Get,
+        path: "/open-apis/im/v1/messages/{message_id}",
+        summary: "Get a message",
+        query: &[],
+        scopes: &["im:message", "im:message:readonly"],
+        limits: IM_LIMITS,
+        request: (),
+        response: message::GetMessageResponse,
+        BODY = false,
+    }
+    /// Replaces a card the app sent.
+    PatchMessage {
+        name: "messages.patch",
+        method: Patch,
+        path: "/open-apis/im/v1/messages/{message_id}",
+        summary: "Update a card message the app sent",
+        query: &[],
+        scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
+        limits: IM_LIMITS,
+        request: message::PatchMessageRequest,
+        response: Empty,
+    }
+    RecallMessage {
+        name: "messages.recall",
+        method: Delete,
+        path: "/open-apis/im/v1/messages/{message_id}",
+        summary: "Recall a message the app sent",
+        query: &[],
+        scopes: &["im:message", "im:message:send_as_bot"],
+        limits: IM_LIMITS,
+        request: (),
+        response: Empty,
+        BODY = false,
+    }
+    CreateChat {
+        name: "chats.create",
+        method: Post,
+        path: "/open-apis/im/v1/chats",
+        summary: "Create a group chat with the calling bot in it",
+        query: &[USER_ID_TYPE],
+        scopes: CHAT_SCOPES,
+        limits: IM_LIMITS,
+        request: chat::CreateChatRequest,
+        response: chat::Chat,
+    }
+    AddChatMembers {
+        name: "chats.members.add",
+        method: Post,
+        path: "/open-apis/im/v1/chats/{chat_id}/members",
+        summary: "Add members to a chat",
+        query: &[Param {
+            name: "member_id_type",
+            required: false,
+            about: "open_id (default), union_id, user_id or app_id",
+        }],
+        scopes: CHAT_SCOPES,
+        limits: IM_LIMITS,
+        request: chat::AddMembersRequest,
+        response: chat::AddMembersResponse,
+    }
+    ListChatMembers {
+        name: "chats.members.list",
+        method: Get,
+        path: "/open-apis/im/v1/chats/{chat_id}/members",
+        summary: "List a chat's members (bots are not listed)",
+        query: &[
+            Param { name: "member_id_type", required: false, about: "open_id (default), union_id or user_id" },
+            Param { name: "page_size", required: false, about: "1 to 100, default 20" },
+            Param { name: "page_token", required: false, about: "the page_token of the previous page" },
+        ],
+        scopes: CHAT_SCOPES,
+        limits: IM_LIMITS,
+        request: (),
+        response: chat::ListMembersResponse,
+        BODY = false,
+    }
+    /// The delayed update of a card, with the token of its callback.
+    DelayedCardUpdate {
+        name: "interactive.card_update",
+        method: Post,
+        path: "/open-apis/interactive/v1/card/update",
+        summary: "The delayed card update, with the token of a card callback (30 minutes, two uses)",
+        query: &[],
+        scopes: &[],
+        limits: IM_LIMITS,
+        request: card::DelayedUpdateRequest,
+        response: Empty,
+    }
+}
+
+macro_rules! checked_by_validate {
+    ($($t:ty),* $(,)?) => {
+        $(impl Check for $t {
+            fn check(&self) -> Checked {
+                self.validate()
+            }
+        })*
+    };
+}
+
+checked_by_validate!(
+    token::TokenRequest,
+    feed_card::CreateAppFeedCardRequest,
+    feed_card::UpdateAppFeedCardBatchRequest,
+    feed_card::DeleteAppFeedCardBatchRequest,
+    feed_card::BotTimeSentiveRequest,
+    feed_card::PatchFeedCardRequest,
+    feed_card::UpdateChatButtonRequest,
+    message::SendMessageRequest,
+    message::PatchMessageRequest,
+    chat::CreateChatRequest,
+    chat::AddMembersRequest,
+);
+
+/// Checked by the server only: whether a token is live is not known before sending.
+impl Check for card::DelayedUpdateRequest {
+    fn check(&self) -> Checked {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn each_method_and_path_is_described_once_and_names_are_unique() {
+        let mut routes = HashSet::new();
+        let mut names = HashSet::new();
+        for e in ALL {
+            assert!(
+                routes.insert((e.method, e.path)),
+                "{} {} twice",
+                e.method.as_str(),
+                e.path
+            );
+            assert!(names.insert(e.name), "{} twice", e.name);
+            assert!(e.path.starts_with("/open-apis/"), "{}", e.path);
+            if e.method == Method::Get {
+                assert!(e.request.is_none(), "{} has a body", e.name);
+            }
+        }
+    }
+}
