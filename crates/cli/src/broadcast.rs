@@ -7,7 +7,7 @@
 //! journaled when the run stopped is sent again; the server answers `DUPLICATED` for those users
 //! (the `biz_id` is the same), which counts as done.
 
-use crate::commands::{read_json, IdTypeArg};
+use crate::input::{read_json, IdTypeArg};
 use crate::output::{self, Format};
 use crate::Failure;
 use clap::Args;
@@ -19,9 +19,9 @@ use larkfeed_model::UserIdType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
 
 #[derive(Debug, Args)]
 pub struct BroadcastArgs {
@@ -94,16 +94,16 @@ struct Journal {
     settled: HashSet<String>,
     /// (user, reason) of failures recorded by earlier runs.
     failed: Vec<(String, String)>,
-    file: std::fs::File,
+    file: tokio::fs::File,
 }
 
-fn open_journal(path: &Path) -> Result<Journal, Failure> {
+async fn open_journal(path: &Path) -> Result<Journal, Failure> {
     let io = |e: std::io::Error| Failure::Config(format!("journal {}: {e}", path.display()));
     let mut biz_id = None;
     let mut settled = HashSet::new();
     let mut failed_before = Vec::new();
-    if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(io)?;
+    if tokio::fs::try_exists(path).await.map_err(io)? {
+        let text = tokio::fs::read_to_string(path).await.map_err(io)?;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             // A line cut short by a kill is the last one; it was never acknowledged as written.
             let Ok(parsed) = serde_json::from_str::<Line>(line) else {
@@ -124,10 +124,11 @@ fn open_journal(path: &Path) -> Result<Journal, Failure> {
             }
         }
     }
-    let file = std::fs::OpenOptions::new()
+    let file = tokio::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
+        .await
         .map_err(io)?;
     Ok(Journal {
         biz_id,
@@ -138,12 +139,16 @@ fn open_journal(path: &Path) -> Result<Journal, Failure> {
 }
 
 impl Journal {
-    fn write(&mut self, line: &Line) -> Result<(), Failure> {
+    /// Appends one line and waits until it is on disk.
+    async fn write(&mut self, line: &Line) -> Result<(), Failure> {
         let mut text = serde_json::to_string(line).unwrap_or_default();
         text.push('\n');
-        self.file
-            .write_all(text.as_bytes())
-            .and_then(|()| self.file.sync_data())
+        let written = async {
+            self.file.write_all(text.as_bytes()).await?;
+            self.file.sync_data().await
+        };
+        written
+            .await
             .map_err(|e| Failure::Config(format!("cannot write the journal: {e}")))
     }
 }
@@ -155,8 +160,16 @@ pub async fn run(
     format: Format,
 ) -> Result<(), Failure> {
     let id_type: UserIdType = args.ids.user_id_type.parse().map_err(Failure::Usage)?;
-    let mut card: OpenAppFeedCard = read_json(&args.card)?;
-    let users = read_users(&args.users)?;
+    // The card and the users file are read off the runtime's threads.
+    let (card_path, users_path) = (args.card.clone(), args.users.clone());
+    let (mut card, users) = tokio::task::spawn_blocking(move || {
+        Ok::<_, Failure>((
+            read_json::<OpenAppFeedCard>(&card_path)?,
+            read_users(&users_path)?,
+        ))
+    })
+    .await
+    .map_err(|e| Failure::Config(format!("reading the inputs failed: {e}")))??;
     if users.is_empty() {
         return Err(Failure::Usage(format!(
             "no users in {}",
@@ -197,7 +210,7 @@ pub async fn run(
         return Ok(());
     }
 
-    let mut journal = open_journal(&journal_path)?;
+    let mut journal = open_journal(&journal_path).await?;
     let biz_id = match (&journal.biz_id, &card.biz_id) {
         (Some(j), Some(c)) if j != c => {
             return Err(Failure::Config(format!(
@@ -210,7 +223,7 @@ pub async fn run(
             let b = given
                 .clone()
                 .unwrap_or_else(|| format!("broadcast-{}", uuid::Uuid::new_v4()));
-            journal.write(&Line::Header { biz_id: b.clone() })?;
+            journal.write(&Line::Header { biz_id: b.clone() }).await?;
             b
         }
     };
@@ -314,11 +327,13 @@ pub async fn run(
             .collect();
         created += line_created.len();
         duplicated += line_dup.len();
-        journal.write(&Line::Chunk {
-            created: line_created,
-            duplicated: line_dup,
-            failed: line_failed,
-        })?;
+        journal
+            .write(&Line::Chunk {
+                created: line_created,
+                duplicated: line_dup,
+                failed: line_failed,
+            })
+            .await?;
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();

@@ -5,6 +5,7 @@ mod admin;
 mod broadcast;
 mod commands;
 mod conn;
+mod input;
 mod output;
 mod serve;
 

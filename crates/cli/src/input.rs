@@ -1,0 +1,38 @@
+//! What the client commands and the broadcast both read: JSON bodies from files or standard
+//! input, and the user id type flag.
+
+use crate::Failure;
+use clap::Args;
+use larkfeed_model::FieldError;
+use serde::de::DeserializeOwned;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Reads a whole JSON body from a file, or from standard input for `-`.
+pub fn read_json<T: DeserializeOwned>(source: &PathBuf) -> Result<T, Failure> {
+    let text = if source.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(source)
+            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", source.display())))?
+    };
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        Failure::Invalid(FieldError::new(
+            if field == "." { "body".into() } else { field },
+            e.inner().to_string(),
+        ))
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct IdTypeArg {
+    /// How user ids are given and returned: open_id, union_id or user_id.
+    #[arg(long, default_value = "open_id", value_parser = ["open_id", "union_id", "user_id"])]
+    pub user_id_type: String,
+}
