@@ -14,7 +14,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use larkfeed_client::Client;
 use larkfeed_model::endpoint::CreateAppFeedCard;
-use larkfeed_model::feed_card::{reason, CreateAppFeedCardRequest, OpenAppFeedCard, MAX_USERS};
+use larkfeed_model::feed_card::{CreateAppFeedCardRequest, OpenAppFeedCard, Reason, MAX_USERS};
 use larkfeed_model::UserIdType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -310,12 +310,12 @@ pub async fn run(
         let mut bad: HashSet<&str> = HashSet::new();
         for f in &answer.failed_cards {
             bad.insert(f.user_id.as_str());
-            if f.reason == reason::DUPLICATED {
+            if f.reason == Reason::Duplicated {
                 line_dup.push(f.user_id.clone());
             } else {
-                line_failed.push((f.user_id.clone(), f.reason.clone()));
+                line_failed.push((f.user_id.clone(), f.reason.to_string()));
                 failed
-                    .entry(f.reason.clone())
+                    .entry(f.reason.to_string())
                     .or_default()
                     .push(f.user_id.clone());
             }

@@ -53,7 +53,7 @@ async fn every_feed_card_method_works() {
         .await
         .unwrap();
     assert_eq!(created.biz_id, "o-1");
-    assert_eq!(created.failed_cards[0].reason, reason::NO_PERMISSION);
+    assert_eq!(created.failed_cards[0].reason, Reason::NoPermission);
 
     let update = UpdateAppFeedCardBatchRequest {
         feed_cards: Some(vec![UserOpenAppFeedCardUpdater {
@@ -67,7 +67,7 @@ async fn every_feed_card_method_works() {
         }]),
     };
     let updated = c.update_app_feed_cards(&update, OPEN_ID).await.unwrap();
-    assert_eq!(updated.failed_cards[0].reason, reason::NOT_CREATED);
+    assert_eq!(updated.failed_cards[0].reason, Reason::NotCreated);
 
     let delete = DeleteAppFeedCardBatchRequest {
         feed_cards: Some(vec![UserOpenAppFeedCardDeleter {

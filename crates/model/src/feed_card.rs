@@ -191,18 +191,21 @@ impl Button {
     }
 }
 
-fn validate_user_ids(field: &str, ids: &Option<Vec<String>>, max: usize) -> Checked {
-    let ids = validate::required(field, ids)?;
-    validate::list_len(field, ids, 1, max)?;
-    for (i, id) in ids.iter().enumerate() {
-        if id.trim().is_empty() {
-            return Err(FieldError::new(
-                format!("{field}[{i}]"),
-                "must not be empty",
-            ));
-        }
+/// 1 to `max` user ids, none blank.
+fn parse_user_ids(
+    field: &str,
+    ids: Option<Vec<String>>,
+    max: usize,
+) -> Result<Vec<String>, FieldError> {
+    let list = validate::required(field, &ids)?;
+    validate::list_len(field, list, 1, max)?;
+    if let Some(i) = list.iter().position(|id| id.trim().is_empty()) {
+        return Err(FieldError::new(
+            format!("{field}[{i}]"),
+            "must not be empty",
+        ));
     }
-    Ok(())
+    Ok(ids.unwrap_or_default())
 }
 
 /// Body of `POST /open-apis/im/v2/app_feed_card` (seed 003).
@@ -214,28 +217,68 @@ pub struct CreateAppFeedCardRequest {
     pub user_ids: Option<Vec<String>>,
 }
 
+/// A create request that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCard {
+    pub card: OpenAppFeedCard,
+    pub user_ids: Vec<String>,
+}
+
 impl CreateAppFeedCardRequest {
-    pub fn validate(&self) -> Checked {
+    pub fn parse(self) -> Result<NewCard, FieldError> {
         let card = validate::required("app_feed_card", &self.app_feed_card)?;
         card.validate("app_feed_card", true)?;
-        validate_user_ids("user_ids", &self.user_ids, MAX_USERS)
+        let user_ids = parse_user_ids("user_ids", self.user_ids, MAX_USERS)?;
+        Ok(NewCard {
+            card: self.app_feed_card.unwrap_or_default(),
+            user_ids,
+        })
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
     }
 }
 
 /// Why a card could not be written for one user (`failed_cards[].reason`).
-pub mod reason {
-    pub const UNKNOWN: &str = "UNKNOWN";
-    pub const NO_PERMISSION: &str = "NO_PERMISSION";
-    pub const NOT_CREATED: &str = "NOT_CREATED";
-    pub const RATE_LIMITED: &str = "RATE_LIMITED";
-    pub const DUPLICATED: &str = "DUPLICATED";
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    /// The app may not reach the user (unknown, or outside its availability).
+    NoPermission,
+    /// No card with this `biz_id` was created for the user.
+    NotCreated,
+    RateLimited,
+    /// The user already has this card, or was named twice.
+    Duplicated,
+    /// Any other reason (and any the platform adds later).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Reason {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoPermission => "NO_PERMISSION",
+            Reason::NotCreated => "NOT_CREATED",
+            Reason::RateLimited => "RATE_LIMITED",
+            Reason::Duplicated => "DUPLICATED",
+            Reason::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedCard {
     pub biz_id: String,
     pub user_id: String,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -257,19 +300,35 @@ pub struct UpdateChatButtonRequest {
     pub buttons: Option<Buttons>,
 }
 
+/// A chat-button update that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatButtons {
+    pub chat_id: String,
+    /// The users whose entry changes; `None`: every member.
+    pub user_ids: Option<Vec<String>>,
+    /// The new buttons (none: the entry has no buttons).
+    pub buttons: Vec<Button>,
+}
+
 impl UpdateChatButtonRequest {
-    pub fn validate(&self) -> Checked {
-        let chat_id = validate::required("chat_id", &self.chat_id)?;
-        if chat_id.trim().is_empty() {
-            return Err(FieldError::new("chat_id", "must not be empty"));
-        }
-        if self.user_ids.is_some() {
-            validate_user_ids("user_ids", &self.user_ids, MAX_USERS)?;
-        }
+    pub fn parse(self) -> Result<ChatButtons, FieldError> {
+        let chat_id = non_empty("chat_id", &self.chat_id)?;
+        let user_ids = match self.user_ids {
+            Some(ids) => Some(parse_user_ids("user_ids", Some(ids), MAX_USERS)?),
+            None => None,
+        };
         if let Some(buttons) = &self.buttons {
             buttons.validate("buttons")?;
         }
-        Ok(())
+        Ok(ChatButtons {
+            chat_id,
+            user_ids,
+            buttons: self.buttons.and_then(|b| b.buttons).unwrap_or_default(),
+        })
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
     }
 }
 
@@ -286,33 +345,91 @@ pub struct UpdateChatButtonResponse {
     pub failed_user_reasons: Vec<FailedUserReason>,
 }
 
-/// The codes `update_fields` may hold, and what each changes.
-pub mod update_field {
-    pub const TITLE: &str = "1";
-    pub const AVATAR_KEY: &str = "2";
-    pub const PREVIEW: &str = "3";
-    pub const STATUS_LABEL: &str = "10";
-    pub const BUTTONS: &str = "11";
-    pub const LINK: &str = "12";
-    pub const TIME_SENSITIVE: &str = "13";
+/// What one `update_fields` code asks an update to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UpdateField {
+    Title,
+    AvatarKey,
+    Preview,
+    StatusLabel,
+    Buttons,
+    Link,
+    TimeSensitive,
     /// Moves the card's display time to now.
-    pub const DISPLAY_TIME: &str = "101";
+    DisplayTime,
     /// Moves the card's sort time to now (it rises in the feed).
-    pub const SORT_TIME: &str = "102";
+    SortTime,
     /// Notifies the user again.
-    pub const NOTIFY: &str = "103";
-    pub const ALL: &[&str] = &[
-        TITLE,
-        AVATAR_KEY,
-        PREVIEW,
-        STATUS_LABEL,
-        BUTTONS,
-        LINK,
-        TIME_SENSITIVE,
-        DISPLAY_TIME,
-        SORT_TIME,
-        NOTIFY,
+    Notify,
+}
+
+impl UpdateField {
+    pub const ALL: [UpdateField; 10] = [
+        UpdateField::Title,
+        UpdateField::AvatarKey,
+        UpdateField::Preview,
+        UpdateField::StatusLabel,
+        UpdateField::Buttons,
+        UpdateField::Link,
+        UpdateField::TimeSensitive,
+        UpdateField::DisplayTime,
+        UpdateField::SortTime,
+        UpdateField::Notify,
     ];
+
+    /// The code on the wire.
+    pub const fn code(self) -> &'static str {
+        match self {
+            UpdateField::Title => "1",
+            UpdateField::AvatarKey => "2",
+            UpdateField::Preview => "3",
+            UpdateField::StatusLabel => "10",
+            UpdateField::Buttons => "11",
+            UpdateField::Link => "12",
+            UpdateField::TimeSensitive => "13",
+            UpdateField::DisplayTime => "101",
+            UpdateField::SortTime => "102",
+            UpdateField::Notify => "103",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<UpdateField> {
+        UpdateField::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// The card field this code changes, and whether `card` gives it: an update never clears a
+    /// field by omission. `None` for the codes that change no content.
+    fn given_in(self, card: &OpenAppFeedCard) -> Option<(&'static str, bool)> {
+        Some(match self {
+            UpdateField::Title => ("title", card.title.is_some()),
+            UpdateField::AvatarKey => ("avatar_key", card.avatar_key.is_some()),
+            UpdateField::Preview => ("preview", card.preview.is_some()),
+            UpdateField::StatusLabel => ("status_label", card.status_label.is_some()),
+            UpdateField::Buttons => ("buttons", card.buttons.is_some()),
+            UpdateField::Link => (
+                "link.link",
+                card.link.as_ref().is_some_and(|l| l.link.is_some()),
+            ),
+            UpdateField::TimeSensitive => ("time_sensitive", card.time_sensitive.is_some()),
+            UpdateField::DisplayTime | UpdateField::SortTime | UpdateField::Notify => return None,
+        })
+    }
+}
+
+/// The codes `update_fields` may hold, as the wire spells them ([`UpdateField::code`]).
+pub mod update_field {
+    use super::UpdateField;
+
+    pub const TITLE: &str = UpdateField::Title.code();
+    pub const AVATAR_KEY: &str = UpdateField::AvatarKey.code();
+    pub const PREVIEW: &str = UpdateField::Preview.code();
+    pub const STATUS_LABEL: &str = UpdateField::StatusLabel.code();
+    pub const BUTTONS: &str = UpdateField::Buttons.code();
+    pub const LINK: &str = UpdateField::Link.code();
+    pub const TIME_SENSITIVE: &str = UpdateField::TimeSensitive.code();
+    pub const DISPLAY_TIME: &str = UpdateField::DisplayTime.code();
+    pub const SORT_TIME: &str = UpdateField::SortTime.code();
+    pub const NOTIFY: &str = UpdateField::Notify.code();
 }
 
 /// What an update asks beyond the card's content.
@@ -334,64 +451,71 @@ pub struct UserOpenAppFeedCardUpdater {
     pub update_fields: Option<Vec<String>>,
 }
 
+/// One (card, user) update that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardUpdate {
+    pub biz_id: String,
+    pub user_id: String,
+    /// The fields `fields` names are taken from here.
+    pub card: OpenAppFeedCard,
+    pub fields: Vec<UpdateField>,
+}
+
 impl UserOpenAppFeedCardUpdater {
-    pub fn validate(&self, at: &str) -> Checked {
+    pub fn parse(self, at: &str) -> Result<CardUpdate, FieldError> {
         let card_at = path(at, "app_feed_card");
         let card = validate::required(&card_at, &self.app_feed_card)?;
-        non_empty(&path(&card_at, "biz_id"), &card.biz_id)?;
+        let biz_id = non_empty(&path(&card_at, "biz_id"), &card.biz_id)?;
         card.validate(&card_at, false)?;
-        non_empty(&path(at, "user_id"), &self.user_id)?;
+        let user_id = non_empty(&path(at, "user_id"), &self.user_id)?;
         let fields_at = path(at, "update_fields");
-        let fields = validate::required(&fields_at, &self.update_fields)?;
-        validate::list_len(&fields_at, fields, 1, 20)?;
-        for (i, f) in fields.iter().enumerate() {
+        let codes = validate::required(&fields_at, &self.update_fields)?;
+        validate::list_len(&fields_at, codes, 1, 20)?;
+        let mut fields = Vec::with_capacity(codes.len());
+        for (i, code) in codes.iter().enumerate() {
             let f_at = format!("{fields_at}[{i}]");
-            validate::one_of(&f_at, f, update_field::ALL)?;
-            // A named content field must be given: an update never clears a field by omission.
-            let given = match f.as_str() {
-                update_field::TITLE => Some(("title", card.title.is_some())),
-                update_field::AVATAR_KEY => Some(("avatar_key", card.avatar_key.is_some())),
-                update_field::PREVIEW => Some(("preview", card.preview.is_some())),
-                update_field::STATUS_LABEL => Some(("status_label", card.status_label.is_some())),
-                update_field::BUTTONS => Some(("buttons", card.buttons.is_some())),
-                update_field::LINK => Some((
-                    "link.link",
-                    card.link.as_ref().is_some_and(|l| l.link.is_some()),
-                )),
-                update_field::TIME_SENSITIVE => {
-                    Some(("time_sensitive", card.time_sensitive.is_some()))
-                }
-                _ => None,
-            };
-            if let Some((name, false)) = given {
+            let field = UpdateField::from_code(code).ok_or_else(|| {
+                let codes: Vec<&str> = UpdateField::ALL.iter().map(|f| f.code()).collect();
+                validate::not_one_of(&f_at, code, &codes)
+            })?;
+            if let Some((name, false)) = field.given_in(card) {
                 return Err(FieldError::new(
                     path(&card_at, name),
-                    format!("is required because {f_at} is \"{f}\""),
+                    format!("is required because {f_at} is \"{code}\""),
                 ));
             }
+            fields.push(field);
         }
-        Ok(())
+        Ok(CardUpdate {
+            biz_id,
+            user_id,
+            card: self.app_feed_card.unwrap_or_default(),
+            fields,
+        })
     }
 }
 
 impl OpenAppFeedCard {
     /// Copies into `self` the fields of `from` that `update_fields` names, and says which of the
     /// time and notification effects were asked for. Fields not named stay as they are.
-    pub fn apply_update(&mut self, from: &OpenAppFeedCard, fields: &[String]) -> UpdateEffects {
+    pub fn apply_update(
+        &mut self,
+        from: &OpenAppFeedCard,
+        fields: &[UpdateField],
+    ) -> UpdateEffects {
         let mut effects = UpdateEffects::default();
         for f in fields {
-            match f.as_str() {
-                update_field::TITLE => self.title = from.title.clone(),
-                update_field::AVATAR_KEY => self.avatar_key = from.avatar_key.clone(),
-                update_field::PREVIEW => self.preview = from.preview.clone(),
-                update_field::STATUS_LABEL => self.status_label = from.status_label.clone(),
-                update_field::BUTTONS => self.buttons = from.buttons.clone(),
-                update_field::LINK => self.link = from.link.clone(),
-                update_field::TIME_SENSITIVE => self.time_sensitive = from.time_sensitive,
-                update_field::DISPLAY_TIME => effects.display_time = true,
-                update_field::SORT_TIME => effects.sort_time = true,
-                update_field::NOTIFY => effects.notify = true,
-                _ => {}
+            match f {
+                UpdateField::Title => self.title = from.title.clone(),
+                UpdateField::AvatarKey => self.avatar_key = from.avatar_key.clone(),
+                UpdateField::Preview => self.preview = from.preview.clone(),
+                UpdateField::StatusLabel => self.status_label = from.status_label.clone(),
+                UpdateField::Buttons => self.buttons = from.buttons.clone(),
+                UpdateField::Link => self.link = from.link.clone(),
+                UpdateField::TimeSensitive => self.time_sensitive = from.time_sensitive,
+                UpdateField::DisplayTime => effects.display_time = true,
+                UpdateField::SortTime => effects.sort_time = true,
+                UpdateField::Notify => effects.notify = true,
             }
         }
         effects
@@ -407,21 +531,28 @@ impl OpenAppFeedCard {
     }
 }
 
-fn non_empty(field: &str, value: &Option<String>) -> Checked {
+/// A required string that is not blank.
+fn non_empty(field: &str, value: &Option<String>) -> Result<String, FieldError> {
     let value = validate::required(field, value)?;
     if value.trim().is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
-    Ok(())
+    Ok(value.clone())
 }
 
-fn validate_batch<T>(items: &Option<Vec<T>>, each: impl Fn(&T, &str) -> Checked) -> Checked {
-    let list = validate::required("feed_cards", items)?;
+/// `feed_cards`: 1 to 20 items, each parsed by `each` (given its field path).
+fn parse_batch<T, V>(
+    items: Option<Vec<T>>,
+    each: impl Fn(T, &str) -> Result<V, FieldError>,
+) -> Result<Vec<V>, FieldError> {
+    let list = validate::required("feed_cards", &items)?;
     validate::list_len("feed_cards", list, 1, MAX_USERS)?;
-    for (i, item) in list.iter().enumerate() {
-        each(item, &format!("feed_cards[{i}]"))?;
-    }
-    Ok(())
+    items
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, item)| each(item, &format!("feed_cards[{i}]")))
+        .collect()
 }
 
 /// Body of `PUT /open-apis/im/v2/app_feed_card/batch`.
@@ -432,8 +563,12 @@ pub struct UpdateAppFeedCardBatchRequest {
 }
 
 impl UpdateAppFeedCardBatchRequest {
+    pub fn parse(self) -> Result<Vec<CardUpdate>, FieldError> {
+        parse_batch(self.feed_cards, |c, at| c.parse(at))
+    }
+
     pub fn validate(&self) -> Checked {
-        validate_batch(&self.feed_cards, |c, at| c.validate(at))
+        self.clone().parse().map(drop)
     }
 }
 
@@ -460,13 +595,25 @@ pub struct DeleteAppFeedCardBatchRequest {
     pub feed_cards: Option<Vec<UserOpenAppFeedCardDeleter>>,
 }
 
+/// One (card, user) pair to delete, as named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardKey {
+    pub biz_id: String,
+    pub user_id: String,
+}
+
 impl DeleteAppFeedCardBatchRequest {
-    pub fn validate(&self) -> Checked {
-        validate_batch(&self.feed_cards, |c, at| {
-            non_empty(&path(at, "biz_id"), &c.biz_id)?;
-            validate::max_chars(&path(at, "biz_id"), c.biz_id.as_deref().unwrap_or(""), 200)?;
-            non_empty(&path(at, "user_id"), &c.user_id)
+    pub fn parse(self) -> Result<Vec<CardKey>, FieldError> {
+        parse_batch(self.feed_cards, |c, at| {
+            let biz_id = non_empty(&path(at, "biz_id"), &c.biz_id)?;
+            validate::max_chars(&path(at, "biz_id"), &biz_id, 200)?;
+            let user_id = non_empty(&path(at, "user_id"), &c.user_id)?;
+            Ok(CardKey { biz_id, user_id })
         })
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
     }
 }
 
@@ -482,10 +629,29 @@ pub struct PatchFeedCardRequest {
     pub user_ids: Option<Vec<String>>,
 }
 
+/// Pin or unpin, for these users: a time-sensitive request that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pins {
+    pub pinned: bool,
+    pub user_ids: Vec<String>,
+}
+
+fn parse_pins(
+    time_sensitive: Option<bool>,
+    user_ids: Option<Vec<String>>,
+) -> Result<Pins, FieldError> {
+    let pinned = *validate::required("time_sensitive", &time_sensitive)?;
+    let user_ids = parse_user_ids("user_ids", user_ids, MAX_PIN_USERS)?;
+    Ok(Pins { pinned, user_ids })
+}
+
 impl PatchFeedCardRequest {
+    pub fn parse(self) -> Result<Pins, FieldError> {
+        parse_pins(self.time_sensitive, self.user_ids)
+    }
+
     pub fn validate(&self) -> Checked {
-        validate::required("time_sensitive", &self.time_sensitive)?;
-        validate_user_ids("user_ids", &self.user_ids, MAX_PIN_USERS)
+        self.clone().parse().map(drop)
     }
 }
 
@@ -502,9 +668,12 @@ pub struct BotTimeSentiveRequest {
 }
 
 impl BotTimeSentiveRequest {
+    pub fn parse(self) -> Result<Pins, FieldError> {
+        parse_pins(self.time_sensitive, self.user_ids)
+    }
+
     pub fn validate(&self) -> Checked {
-        validate::required("time_sensitive", &self.time_sensitive)?;
-        validate_user_ids("user_ids", &self.user_ids, MAX_PIN_USERS)
+        self.clone().parse().map(drop)
     }
 }
 
@@ -706,7 +875,7 @@ mod tests {
             time_sensitive: Some(true),
             ..Default::default()
         };
-        let fields: Vec<String> = ["1", "13", "102", "103"].map(String::from).to_vec();
+        let fields = ["1", "13", "102", "103"].map(|c| UpdateField::from_code(c).unwrap());
         let effects = stored.apply_update(&from, &fields);
         assert_eq!(
             effects,

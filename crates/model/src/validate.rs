@@ -84,12 +84,17 @@ pub fn list_len<T>(field: &str, list: &[T], min: usize, max: usize) -> Checked {
 
 pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Checked {
     if !allowed.contains(&value) {
-        return Err(FieldError::new(
-            field,
-            format!("must be one of {}, got {value:?}", allowed.join(", ")),
-        ));
+        return Err(not_one_of(field, value, allowed));
     }
     Ok(())
+}
+
+/// The error of a value that is none of `allowed`.
+pub fn not_one_of(field: &str, value: &str, allowed: &[&str]) -> FieldError {
+    FieldError::new(
+        field,
+        format!("must be one of {}, got {value:?}", allowed.join(", ")),
+    )
 }
 
 /// A URL the platform accepts on feed cards: `https://` only, at most `max` characters.

@@ -1,5 +1,5 @@
-use super::{success, Body, Reply};
-use crate::extract::{Caller, JsonBody, Params, PathId};
+use super::{parsed, success, Body, Reply};
+use crate::extract::{Caller, Params, PathId};
 use crate::service::feed_cards;
 use crate::state::AppState;
 use axum::extract::State;
@@ -17,9 +17,9 @@ pub async fn create(
     caller.require(CreateAppFeedCard::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<CreateAppFeedCard>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        feed_cards::create(&state, &caller.app, id_type, &req).await?,
+        feed_cards::create(&state, &caller.app, id_type, req).await?,
     ))
 }
 
@@ -32,9 +32,9 @@ pub async fn update_batch(
     caller.require(UpdateAppFeedCards::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<UpdateAppFeedCards>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        feed_cards::update_batch(&state, &caller.app, id_type, &req).await?,
+        feed_cards::update_batch(&state, &caller.app, id_type, req).await?,
     ))
 }
 
@@ -47,9 +47,9 @@ pub async fn delete_batch(
     caller.require(DeleteAppFeedCards::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<DeleteAppFeedCards>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        feed_cards::delete_batch(&state, &caller.app, id_type, &req).await?,
+        feed_cards::delete_batch(&state, &caller.app, id_type, req).await?,
     ))
 }
 
@@ -62,9 +62,9 @@ pub async fn update_chat_buttons(
     caller.require(UpdateChatButton::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<UpdateChatButton>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        feed_cards::update_chat_buttons(&state, &caller.app, id_type, &req).await?,
+        feed_cards::update_chat_buttons(&state, &caller.app, id_type, req).await?,
     ))
 }
 
@@ -82,9 +82,9 @@ pub async fn patch_chat(
     }
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<PatchFeedCard>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        feed_cards::set_chat_time_sensitive(&state, &caller.app, id_type, &feed_card_id, &req)
+        feed_cards::set_chat_time_sensitive(&state, &caller.app, id_type, &feed_card_id, req)
             .await?,
     ))
 }
@@ -99,8 +99,8 @@ pub async fn bot_time_sentive(
     caller.require(BotTimeSentive::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<BotTimeSentive>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        feed_cards::set_bot_time_sensitive(&state, &caller.app, id_type, &req).await?,
+        feed_cards::set_bot_time_sensitive(&state, &caller.app, id_type, req).await?,
     ))
 }

@@ -126,6 +126,11 @@ pub(crate) type Reply<E> = Answer<<E as Endpoint>::Response>;
 /// The body of endpoint `E`, as the model describes it (an error if it cannot be read).
 pub(crate) type Body<E> = Result<JsonBody<<E as Endpoint>::Request>, ApiError>;
 
+/// A body parsed by the model's rules into its validated type: 230001 naming the broken field.
+pub(crate) fn parsed<T>(result: Result<T, larkfeed_model::FieldError>) -> Result<T, ApiError> {
+    result.map_err(|f| ApiError::field(ErrorCode::ImInvalidParam, f))
+}
+
 /// `{"code":0,"msg":"success","data":…}`.
 pub(crate) fn success<T: Serialize>(data: T) -> Json<Envelope<T>> {
     Json(Envelope::success(data))

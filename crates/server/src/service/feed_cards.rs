@@ -3,25 +3,24 @@
 //! Per-user problems do not fail the call: they come back in `failed_cards` /
 //! `failed_user_reasons`, and every other user is served.
 
-use super::{checked, new_p2p_chat};
+use super::new_p2p_chat;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{FeedCardEdit, MemberKind, NewFeedCards};
 use crate::world::{App, User};
 use larkfeed_model::feed_card::{
-    reason, AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
-    CreateAppFeedCardResponse, DeleteAppFeedCardBatchRequest, FailedCard, FailedUserReason,
-    OpenAppFeedCard, PatchFeedCardRequest, TimeSensitiveResponse, UpdateAppFeedCardBatchRequest,
-    UpdateChatButtonRequest, UpdateChatButtonResponse, UpdateEffects,
+    AppFeedCardBatchResponse, CardKey, CardUpdate, ChatButtons, CreateAppFeedCardResponse,
+    FailedCard, FailedUserReason, NewCard, OpenAppFeedCard, Pins, Reason, TimeSensitiveResponse,
+    UpdateChatButtonResponse, UpdateEffects,
 };
 use larkfeed_model::{ErrorCode, FieldError, UserIdType};
 
 const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 
 /// Unique ids in the order given: a user named twice gets one card.
-fn unique(ids: &[String]) -> Vec<&String> {
+fn unique(ids: Vec<String>) -> impl Iterator<Item = String> {
     let mut seen = std::collections::HashSet::new();
-    ids.iter().filter(|id| seen.insert(id.as_str())).collect()
+    ids.into_iter().filter(move |id| seen.insert(id.clone()))
 }
 
 /// The user an id names, if the app may reach them.
@@ -37,61 +36,117 @@ fn reachable<'w>(
         .filter(|u| state.world.is_available(app, u))
 }
 
-fn failed_card(biz_id: &str, user_id: &str, why: &str) -> FailedCard {
+fn failed_card(biz_id: String, user_id: String, reason: Reason) -> FailedCard {
     FailedCard {
-        biz_id: biz_id.to_string(),
-        user_id: user_id.to_string(),
-        reason: why.to_string(),
+        biz_id,
+        user_id,
+        reason,
     }
+}
+
+/// The users a card operation names, resolved: what goes to the store, for whom (biz_id, the id
+/// as asked), and the failures so far.
+struct Resolved<K> {
+    keys: Vec<K>,
+    asked: Vec<(String, String)>,
+    failed: Vec<FailedCard>,
+}
+
+/// The one skeleton of the per-user card operations, first half: each item is (biz_id, user id
+/// as asked, what to do); a user the app may not reach fails with NO_PERMISSION, and `key` turns
+/// the others into what the store takes (or a reason to fail).
+fn resolve<T, K>(
+    state: &AppState,
+    app: &App,
+    id_type: UserIdType,
+    items: impl IntoIterator<Item = (String, String, T)>,
+    mut key: impl FnMut(&User, T) -> Result<K, Reason>,
+) -> Resolved<K> {
+    let mut resolved = Resolved {
+        keys: Vec::new(),
+        asked: Vec::new(),
+        failed: Vec::new(),
+    };
+    for (biz_id, id, item) in items {
+        let outcome = reachable(state, app, id_type, &id)
+            .ok_or(Reason::NoPermission)
+            .and_then(|user| key(user, item));
+        match outcome {
+            Ok(k) => {
+                resolved.keys.push(k);
+                resolved.asked.push((biz_id, id));
+            }
+            Err(reason) => resolved.failed.push(failed_card(biz_id, id, reason)),
+        }
+    }
+    resolved
+}
+
+/// The second half: the store's answer for each key (`done`), and `not_done` for each it did
+/// not act on, after the failures found while resolving.
+fn settle(
+    mut failed: Vec<FailedCard>,
+    asked: Vec<(String, String)>,
+    done: Vec<bool>,
+    not_done: Reason,
+) -> Vec<FailedCard> {
+    for ((biz_id, id), done) in asked.into_iter().zip(done) {
+        if !done {
+            failed.push(failed_card(biz_id, id, not_done));
+        }
+    }
+    failed
 }
 
 pub async fn create(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &CreateAppFeedCardRequest,
+    req: NewCard,
 ) -> Result<CreateAppFeedCardResponse, ApiError> {
-    checked(INVALID, req.validate())?;
-    let mut card = req.app_feed_card.clone().unwrap_or_default();
+    let NewCard { mut card, user_ids } = req;
     let biz_id = match card.biz_id.as_deref().filter(|b| !b.is_empty()) {
         Some(b) => b.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
     card.biz_id = Some(biz_id.clone());
-    let mut failed = Vec::new();
-    let mut user_ids = Vec::new();
-    let mut asked = Vec::new();
-    for id in unique(req.user_ids.as_deref().unwrap_or_default()) {
-        match reachable(state, app, id_type, id) {
-            Some(user) if !user_ids.contains(&user.user_id) => {
-                user_ids.push(user.user_id.clone());
-                asked.push(id);
+    let mut seen = std::collections::HashSet::new();
+    let Resolved {
+        keys,
+        asked,
+        failed,
+    } = resolve(
+        state,
+        app,
+        id_type,
+        unique(user_ids).map(|id| (biz_id.clone(), id, ())),
+        // The same user named twice (by two kinds of id) gets one card.
+        |user, ()| {
+            if seen.insert(user.user_id.clone()) {
+                Ok(user.user_id.clone())
+            } else {
+                Err(Reason::Duplicated)
             }
-            // The same user named twice (by two kinds of id) gets one card.
-            Some(_) => failed.push(failed_card(&biz_id, id, reason::DUPLICATED)),
-            None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
-        }
-    }
-    let users = user_ids.len();
-    if users > 0 {
+        },
+    );
+    let users = keys.len();
+    let created = if keys.is_empty() {
+        Vec::new()
+    } else {
         let unread = i64::from(card.notifies());
-        let created = state
+        state
             .store
             .create_feed_cards(NewFeedCards {
                 app_id: app.app_id.clone(),
                 biz_id: biz_id.clone(),
                 card,
-                user_ids,
+                user_ids: keys,
                 now_ms: state.clock.now_ms(),
                 unread,
             })
-            .await?;
-        for (id, new) in asked.into_iter().zip(created) {
-            if !new {
-                failed.push(failed_card(&biz_id, id, reason::DUPLICATED));
-            }
-        }
-    }
+            .await?
+    };
+    let failed = settle(failed, asked, created, Reason::Duplicated);
     tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
     Ok(CreateAppFeedCardResponse {
         biz_id,
@@ -109,44 +164,38 @@ pub async fn update_batch(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &UpdateAppFeedCardBatchRequest,
+    updates: Vec<CardUpdate>,
 ) -> Result<AppFeedCardBatchResponse, ApiError> {
-    checked(INVALID, req.validate())?;
-    let mut failed = Vec::new();
-    let mut edits = Vec::new();
-    let mut asked = Vec::new();
-    for item in req.feed_cards.iter().flatten() {
-        let (Some(card), Some(id), Some(fields)) =
-            (&item.app_feed_card, &item.user_id, &item.update_fields)
-        else {
-            continue; // validate() has required all three
-        };
-        let biz_id = card.biz_id.clone().unwrap_or_default();
-        match reachable(state, app, id_type, id) {
-            Some(user) => {
-                edits.push(FeedCardEdit {
-                    user_id: user.user_id.clone(),
-                    biz_id: biz_id.clone(),
-                    patch: card.clone(),
-                    fields: fields.clone(),
-                });
-                asked.push((biz_id, id));
-            }
-            None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
-        }
-    }
-    if !edits.is_empty() {
+    let Resolved {
+        keys,
+        asked,
+        failed,
+    } = resolve(
+        state,
+        app,
+        id_type,
+        updates
+            .into_iter()
+            .map(|u| (u.biz_id.clone(), u.user_id.clone(), u)),
+        |user, u| {
+            Ok(FeedCardEdit {
+                user_id: user.user_id.clone(),
+                biz_id: u.biz_id,
+                patch: u.card,
+                fields: u.fields,
+            })
+        },
+    );
+    let found = if keys.is_empty() {
+        Vec::new()
+    } else {
         let now = state.clock.now_ms();
-        let found = state
+        state
             .store
-            .update_feed_cards(&app.app_id, edits, merge, now)
-            .await?;
-        for ((biz_id, id), found) in asked.into_iter().zip(found) {
-            if !found {
-                failed.push(failed_card(&biz_id, id, reason::NOT_CREATED));
-            }
-        }
-    }
+            .update_feed_cards(&app.app_id, keys, merge, now)
+            .await?
+    };
+    let failed = settle(failed, asked, found, Reason::NotCreated);
     tracing::info!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
     Ok(AppFeedCardBatchResponse {
         failed_cards: failed,
@@ -158,32 +207,28 @@ pub async fn delete_batch(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &DeleteAppFeedCardBatchRequest,
+    cards: Vec<CardKey>,
 ) -> Result<AppFeedCardBatchResponse, ApiError> {
-    checked(INVALID, req.validate())?;
-    let mut failed = Vec::new();
-    let mut keys = Vec::new();
-    let mut asked = Vec::new();
-    for item in req.feed_cards.iter().flatten() {
-        let biz_id = item.biz_id.clone().unwrap_or_default();
-        let id = item.user_id.as_deref().unwrap_or_default();
-        match reachable(state, app, id_type, id) {
-            Some(user) => {
-                keys.push((user.user_id.clone(), biz_id.clone()));
-                asked.push((biz_id, id));
-            }
-            None => failed.push(failed_card(&biz_id, id, reason::NO_PERMISSION)),
-        }
-    }
+    let Resolved {
+        keys,
+        asked,
+        failed,
+    } = resolve(
+        state,
+        app,
+        id_type,
+        cards
+            .into_iter()
+            .map(|c| (c.biz_id.clone(), c.user_id, c.biz_id)),
+        |user, biz_id| Ok((user.user_id.clone(), biz_id)),
+    );
     let cards = keys.len();
-    if !keys.is_empty() {
-        let found = state.store.delete_feed_cards(&app.app_id, keys).await?;
-        for ((biz_id, id), found) in asked.into_iter().zip(found) {
-            if !found {
-                failed.push(failed_card(&biz_id, id, reason::NOT_CREATED));
-            }
-        }
-    }
+    let found = if keys.is_empty() {
+        Vec::new()
+    } else {
+        state.store.delete_feed_cards(&app.app_id, keys).await?
+    };
+    let failed = settle(failed, asked, found, Reason::NotCreated);
     tracing::info!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
     Ok(AppFeedCardBatchResponse {
         failed_cards: failed,
@@ -221,12 +266,11 @@ async fn members_among(
     app: &App,
     id_type: UserIdType,
     chat_id: &str,
-    ids: &[String],
+    ids: Vec<String>,
 ) -> Result<(Vec<String>, Vec<FailedUserReason>), ApiError> {
-    let named: Vec<(&String, Option<String>)> = unique(ids)
-        .into_iter()
+    let named: Vec<(String, Option<String>)> = unique(ids)
         .map(|id| {
-            let user = state.world.resolve(app, id_type, id);
+            let user = state.world.resolve(app, id_type, &id);
             (id, user.map(|u| u.user_id.clone()))
         })
         .collect();
@@ -240,9 +284,9 @@ async fn members_among(
     // Failures keep the order the users were named in.
     for (id, user_id) in named {
         match user_id {
-            None => failed.push(failed_user(id, NO_SUCH_USER)),
+            None => failed.push(failed_user(&id, NO_SUCH_USER)),
             Some(u) if present.next().unwrap_or(false) => members.push(u),
-            Some(_) => failed.push(failed_user(id, NOT_IN_CHAT)),
+            Some(_) => failed.push(failed_user(&id, NOT_IN_CHAT)),
         }
     }
     Ok((members, failed))
@@ -252,12 +296,16 @@ pub async fn update_chat_buttons(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &UpdateChatButtonRequest,
+    req: ChatButtons,
 ) -> Result<UpdateChatButtonResponse, ApiError> {
-    checked(INVALID, req.validate())?;
-    let chat_id = req.chat_id.as_deref().unwrap_or_default();
+    let ChatButtons {
+        chat_id,
+        user_ids,
+        buttons,
+    } = req;
+    let chat_id = chat_id.as_str();
     chat_with_bot(state, app, "chat_id", chat_id).await?;
-    let (targets, failed) = match &req.user_ids {
+    let (targets, failed) = match user_ids {
         Some(ids) => members_among(state, app, id_type, chat_id, ids).await?,
         None => {
             let all = state
@@ -268,11 +316,6 @@ pub async fn update_chat_buttons(
             (all, Vec::new())
         }
     };
-    let buttons = req
-        .buttons
-        .as_ref()
-        .and_then(|b| b.buttons.clone())
-        .unwrap_or_default();
     state
         .store
         .set_chat_buttons(
@@ -295,13 +338,11 @@ pub async fn set_chat_time_sensitive(
     app: &App,
     id_type: UserIdType,
     chat_id: &str,
-    req: &PatchFeedCardRequest,
+    req: Pins,
 ) -> Result<TimeSensitiveResponse, ApiError> {
-    checked(INVALID, req.validate())?;
     chat_with_bot(state, app, "feed_card_id", chat_id).await?;
-    let ids = req.user_ids.as_deref().unwrap_or_default();
-    let (members, failed) = members_among(state, app, id_type, chat_id, ids).await?;
-    let pinned = req.time_sensitive.unwrap_or_default();
+    let Pins { pinned, user_ids } = req;
+    let (members, failed) = members_among(state, app, id_type, chat_id, user_ids).await?;
     let now = state.clock.now_ms();
     state
         .store
@@ -319,23 +360,22 @@ pub async fn set_bot_time_sensitive(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &BotTimeSentiveRequest,
+    req: Pins,
 ) -> Result<TimeSensitiveResponse, ApiError> {
-    checked(INVALID, req.validate())?;
     if !app.bot {
         return Err(ApiError::new(ErrorCode::BotAbilityOff));
     }
-    let pinned = req.time_sensitive.unwrap_or_default();
+    let Pins { pinned, user_ids } = req;
     let now = state.clock.now_ms();
     let mut failed = Vec::new();
     let mut chats = Vec::new();
-    for id in unique(req.user_ids.as_deref().unwrap_or_default()) {
-        let Some(user) = state.world.resolve(app, id_type, id) else {
-            failed.push(failed_user(id, NO_SUCH_USER));
+    for id in unique(user_ids) {
+        let Some(user) = state.world.resolve(app, id_type, &id) else {
+            failed.push(failed_user(&id, NO_SUCH_USER));
             continue;
         };
         if !state.world.is_available(app, user) {
-            failed.push(failed_user(id, NOT_AVAILABLE));
+            failed.push(failed_user(&id, NOT_AVAILABLE));
             continue;
         }
         chats.push(new_p2p_chat(&app.app_id, &user.user_id, now));

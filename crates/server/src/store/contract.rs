@@ -5,7 +5,7 @@
 //! start together, on a multi-threaded runtime.
 
 use super::*;
-use larkfeed_model::feed_card::update_field;
+use larkfeed_model::feed_card::{update_field, UpdateField};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::Barrier;
@@ -401,7 +401,10 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
         user_id: user.into(),
         biz_id: "b1".into(),
         patch: card("new"),
-        fields: fields.iter().map(|f| f.to_string()).collect(),
+        fields: fields
+            .iter()
+            .filter_map(|f| UpdateField::from_code(f))
+            .collect(),
     };
     let found = s
         .update_feed_cards(

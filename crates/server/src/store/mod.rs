@@ -12,7 +12,7 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects};
+use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects, UpdateField};
 
 /// What can go wrong below the services. Backend errors are kept as text: the services only
 /// log them and answer "internal error".
@@ -202,7 +202,7 @@ pub struct FeedCardEdit {
     pub user_id: String,
     pub biz_id: String,
     pub patch: OpenAppFeedCard,
-    pub fields: Vec<String>,
+    pub fields: Vec<UpdateField>,
 }
 
 /// The service's rule for an update: changes the stored card and says what else moves.
