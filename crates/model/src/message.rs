@@ -37,8 +37,18 @@ pub struct SendMessageRequest {
     pub uuid: Option<String>,
 }
 
+/// A send that passed every rule (the content's own rules are checked by [`check_content`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub receive_id: String,
+    pub msg_type: String,
+    pub content: String,
+    /// Not empty when given.
+    pub uuid: Option<String>,
+}
+
 impl SendMessageRequest {
-    pub fn validate(&self) -> Checked {
+    pub fn parse(self) -> Result<Outgoing, FieldError> {
         let receive_id = validate::required("receive_id", &self.receive_id)?;
         if receive_id.trim().is_empty() {
             return Err(FieldError::new("receive_id", "must not be empty"));
@@ -49,7 +59,16 @@ impl SendMessageRequest {
         if let Some(uuid) = &self.uuid {
             validate::max_chars("uuid", uuid, UUID_MAX_CHARS)?;
         }
-        Ok(())
+        Ok(Outgoing {
+            receive_id: self.receive_id.unwrap_or_default(),
+            msg_type: self.msg_type.unwrap_or_default(),
+            content: self.content.unwrap_or_default(),
+            uuid: self.uuid.filter(|u| !u.is_empty()),
+        })
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
     }
 }
 
@@ -61,12 +80,17 @@ pub struct PatchMessageRequest {
 }
 
 impl PatchMessageRequest {
-    pub fn validate(&self) -> Checked {
+    /// The new content (its card rules are checked by [`check_content`]).
+    pub fn parse(self) -> Result<String, FieldError> {
         let content = validate::required("content", &self.content)?;
         if content.is_empty() {
             return Err(FieldError::new("content", "must not be empty"));
         }
-        Ok(())
+        Ok(self.content.unwrap_or_default())
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
     }
 }
 

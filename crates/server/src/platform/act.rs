@@ -620,7 +620,7 @@ fn receive_event(
         "create_time": row.create_time_ms.to_string(),
         "update_time": row.update_time_ms.to_string(),
         "chat_id": row.chat_id,
-        "chat_type": if chat_type == ChatType::P2p { "p2p" } else { "group" },
+        "chat_type": chat_type.mode(),
         "message_type": row.msg_type,
         "content": row.content,
     });

@@ -1,5 +1,5 @@
-use super::{success, Body, Reply};
-use crate::extract::{Caller, JsonBody, Params, PathId};
+use super::{parsed, success, Body, Reply};
+use crate::extract::{Caller, Params, PathId};
 use crate::service::messages;
 use crate::state::AppState;
 use axum::extract::State;
@@ -22,9 +22,9 @@ pub async fn send(
         caller.user_id_type(&params, "receive_id_type")?;
     }
     caller.limit::<endpoint::SendMessage>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed(body?.0.parse())?;
     Ok(success(
-        messages::send(&state, &caller.app, receive_id_type, &req).await?,
+        messages::send(&state, &caller.app, receive_id_type, req).await?,
     ))
 }
 
@@ -49,8 +49,8 @@ pub async fn patch(
 ) -> Reply<PatchMessage> {
     caller.require(PatchMessage::SCOPES)?;
     caller.limit::<PatchMessage>(&state).await?;
-    let JsonBody(req) = body?;
-    messages::patch(&state, &caller.app, &message_id, &req).await?;
+    let req = parsed(body?.0.parse())?;
+    messages::patch(&state, &caller.app, &message_id, req).await?;
     // The platform answers this one with "ok".
     Ok(Json(Envelope {
         msg: "ok".to_string(),

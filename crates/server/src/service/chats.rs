@@ -103,11 +103,7 @@ fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> C
         description: row.description.clone(),
         owner_id,
         owner_id_type,
-        chat_mode: if row.chat_type == ChatType::P2p {
-            "p2p".into()
-        } else {
-            "group".into()
-        },
+        chat_mode: row.chat_type.mode().into(),
         chat_type: row.chat_type.as_str().into(),
         external: false,
         tenant_key: state.world.tenant.tenant_key.clone(),

@@ -85,7 +85,7 @@ pub async fn of_user(
         let mut shown = buttons.remove(&row.chat.chat_id).unwrap_or_default();
         shown.sort_by(|a, b| a.app_id.cmp(&b.app_id));
         let entry = FeedEntry::Chat(ChatEntry {
-            chat_type: if p2p { "p2p" } else { "group" }.into(),
+            chat_type: row.chat.chat_type.mode().into(),
             name,
             app_id: p2p.then(|| row.chat.creator_app.clone()),
             time_sensitive: row.pinned_by.is_some(),

@@ -1,15 +1,14 @@
 //! Messages: send (to a user's one-to-one chat with the bot, or to a chat), get, recall, and the
 //! card update of seed 002 with its rules checked in the platform's order.
 
-use super::{bot_in_chat, checked, existing_p2p_chat, new_id, new_p2p_chat, p2p_key};
+use super::{bot_in_chat, existing_p2p_chat, new_id, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatType, Destination, MentionKind, MessageRow, NewMessage, Sent};
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
 use larkfeed_model::message::{
-    check_content, ContentError, Mention, Message, MessageBody, PatchMessageRequest,
-    SendMessageRequest, Sender, PATCH_WINDOW_MS,
+    check_content, ContentError, Mention, Message, MessageBody, Outgoing, Sender, PATCH_WINDOW_MS,
 };
 use larkfeed_model::{ErrorCode, FieldError, ReceiveIdType};
 
@@ -105,19 +104,15 @@ pub async fn send(
     state: &AppState,
     app: &App,
     receive_id_type: ReceiveIdType,
-    req: &SendMessageRequest,
+    req: Outgoing,
 ) -> Result<Message, ApiError> {
-    checked(INVALID, req.validate())?;
     if !app.bot {
         return Err(ApiError::new(ErrorCode::BotAbilityOff));
     }
-    let (msg_type, content) = (
-        req.msg_type.as_deref().unwrap_or_default(),
-        req.content.as_deref().unwrap_or_default(),
-    );
+    let (msg_type, content) = (req.msg_type.as_str(), req.content.as_str());
     check_content(msg_type, content).map_err(content_error)?;
     let now = state.clock.now_ms();
-    let uuid = req.uuid.as_deref().filter(|u| !u.is_empty());
+    let uuid = req.uuid.as_deref();
     if let Some(uuid) = uuid {
         if let Some(first) = state
             .store
@@ -127,7 +122,7 @@ pub async fn send(
             return Ok(present(state, app, &first));
         }
     }
-    let receive_id = req.receive_id.as_deref().unwrap_or_default();
+    let receive_id = req.receive_id.as_str();
     // Where the message goes, and the chat whose send limit it counts against: a one-to-one
     // chat by its key, so the limit is the same before and after the chat is first opened.
     let (to, limit_key) = match receive_id_type {
@@ -262,10 +257,9 @@ pub async fn patch(
     state: &AppState,
     app: &App,
     message_id: &str,
-    req: &PatchMessageRequest,
+    content: String,
 ) -> Result<(), ApiError> {
-    checked(INVALID, req.validate())?;
-    let content = req.content.as_deref().unwrap_or_default();
+    let content = content.as_str();
     let row = find(state, message_id).await?;
     if row.sender_app != app.app_id {
         return Err(ApiError::with_msg(

@@ -63,6 +63,14 @@ impl ChatType {
         }
     }
 
+    /// The chat's mode as the platform names it in answers and events: `p2p` or `group`.
+    pub fn mode(self) -> &'static str {
+        match self {
+            ChatType::P2p => "p2p",
+            ChatType::Private | ChatType::Public => "group",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<ChatType> {
         match s {
             "private" => Some(ChatType::Private),
