@@ -26,8 +26,47 @@ pub struct CreateChatRequest {
     pub chat_type: Option<String>,
 }
 
+/// Who may find and join a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupType {
+    #[default]
+    Private,
+    Public,
+}
+
+/// A create request that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewChat {
+    pub name: String,
+    pub description: String,
+    /// Not empty when given.
+    pub owner_id: Option<String>,
+    pub user_ids: Vec<String>,
+    pub bot_ids: Vec<String>,
+    pub group_type: GroupType,
+}
+
 impl CreateChatRequest {
+    pub fn parse(self) -> Result<NewChat, FieldError> {
+        self.check()?;
+        Ok(NewChat {
+            name: self.name.unwrap_or_default(),
+            description: self.description.unwrap_or_default(),
+            owner_id: self.owner_id.filter(|s| !s.is_empty()),
+            user_ids: self.user_id_list.unwrap_or_default(),
+            bot_ids: self.bot_id_list.unwrap_or_default(),
+            group_type: match self.chat_type.as_deref() {
+                Some("public") => GroupType::Public,
+                _ => GroupType::Private,
+            },
+        })
+    }
+
     pub fn validate(&self) -> Checked {
+        self.check()
+    }
+
+    fn check(&self) -> Checked {
         if let Some(users) = &self.user_id_list {
             validate::list_len("user_id_list", users, 0, MAX_USERS_ON_CREATE)?;
         }
@@ -76,6 +115,12 @@ pub struct AddMembersRequest {
 }
 
 impl AddMembersRequest {
+    /// The ids to add (1 to 50, none blank).
+    pub fn parse(self) -> Result<Vec<String>, FieldError> {
+        self.validate()?;
+        Ok(self.id_list.unwrap_or_default())
+    }
+
     pub fn validate(&self) -> Checked {
         let ids = validate::required("id_list", &self.id_list)?;
         validate::list_len("id_list", ids, 1, MAX_IDS_PER_ADD)?;

@@ -17,7 +17,22 @@ pub struct TokenRequest {
     pub app_secret: Option<String>,
 }
 
+/// A self-built app's credentials, both present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub app_id: String,
+    pub app_secret: String,
+}
+
 impl TokenRequest {
+    pub fn parse(self) -> Result<Credentials, FieldError> {
+        self.validate()?;
+        Ok(Credentials {
+            app_id: self.app_id.unwrap_or_default(),
+            app_secret: self.app_secret.unwrap_or_default(),
+        })
+    }
+
     pub fn validate(&self) -> Checked {
         for (name, value) in [("app_id", &self.app_id), ("app_secret", &self.app_secret)] {
             let v = validate::required(name, value)?;

@@ -4,34 +4,35 @@ use crate::service::tokens;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use larkfeed_model::endpoint::{AppAccessToken, Endpoint, TenantAccessToken};
 use larkfeed_model::token::{TokenRequest, TokenResponse};
 
 pub async fn tenant_access_token(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    answer(&state, &req, false).await
+    answer::<TenantAccessToken>(&state, req, false).await
 }
 
 pub async fn app_access_token(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    answer(&state, &req, true).await
+    answer::<AppAccessToken>(&state, req, true).await
 }
 
 /// For a self-built app the app token and the tenant token are the same token; the app endpoint
 /// names it under both fields.
-async fn answer(
+async fn answer<E: Endpoint>(
     state: &AppState,
-    req: &TokenRequest,
+    req: TokenRequest,
     app_token: bool,
 ) -> Result<Json<TokenResponse>, ApiError> {
     state
         .stats
         .token_requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let issued = tokens::issue(state, req).await?;
+    let issued = tokens::issue(state, super::parsed::<E, _>(req.parse())?).await?;
     Ok(Json(TokenResponse {
         code: 0,
         msg: "ok".into(),

@@ -1,5 +1,5 @@
-use super::{success, Body, Reply};
-use crate::extract::{Caller, JsonBody, Params, PathId};
+use super::{parsed, success, Body, Reply};
+use crate::extract::{Caller, Params, PathId};
 use crate::service::chats;
 use crate::state::AppState;
 use axum::extract::State;
@@ -16,9 +16,9 @@ pub async fn create(
     caller.require(CreateChat::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<CreateChat>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed::<CreateChat, _>(body?.0.parse())?;
     Ok(success(
-        chats::create(&state, &caller.app, id_type, &req).await?,
+        chats::create(&state, &caller.app, id_type, req).await?,
     ))
 }
 
@@ -37,9 +37,9 @@ pub async fn add_members(
         caller.user_id_type(&params, "member_id_type")?;
     }
     caller.limit::<AddChatMembers>(&state).await?;
-    let JsonBody(req) = body?;
+    let req = parsed::<AddChatMembers, _>(body?.0.parse())?;
     Ok(success(
-        chats::add_members(&state, &caller.app, &chat_id, id_type, &req).await?,
+        chats::add_members(&state, &caller.app, &chat_id, id_type, req).await?,
     ))
 }
 

@@ -17,7 +17,7 @@ pub async fn create(
     caller.require(CreateAppFeedCard::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<CreateAppFeedCard>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<CreateAppFeedCard, _>(body?.0.parse())?;
     Ok(success(
         feed_cards::create(&state, &caller.app, id_type, req).await?,
     ))
@@ -32,7 +32,7 @@ pub async fn update_batch(
     caller.require(UpdateAppFeedCards::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<UpdateAppFeedCards>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<UpdateAppFeedCards, _>(body?.0.parse())?;
     Ok(success(
         feed_cards::update_batch(&state, &caller.app, id_type, req).await?,
     ))
@@ -47,7 +47,7 @@ pub async fn delete_batch(
     caller.require(DeleteAppFeedCards::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<DeleteAppFeedCards>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<DeleteAppFeedCards, _>(body?.0.parse())?;
     Ok(success(
         feed_cards::delete_batch(&state, &caller.app, id_type, req).await?,
     ))
@@ -62,7 +62,7 @@ pub async fn update_chat_buttons(
     caller.require(UpdateChatButton::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<UpdateChatButton>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<UpdateChatButton, _>(body?.0.parse())?;
     Ok(success(
         feed_cards::update_chat_buttons(&state, &caller.app, id_type, req).await?,
     ))
@@ -82,7 +82,7 @@ pub async fn patch_chat(
     }
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<PatchFeedCard>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<PatchFeedCard, _>(body?.0.parse())?;
     Ok(success(
         feed_cards::set_chat_time_sensitive(&state, &caller.app, id_type, &feed_card_id, req)
             .await?,
@@ -99,7 +99,7 @@ pub async fn bot_time_sentive(
     caller.require(BotTimeSentive::SCOPES)?;
     let id_type = caller.user_id_type(&params, "user_id_type")?;
     caller.limit::<BotTimeSentive>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<BotTimeSentive, _>(body?.0.parse())?;
     Ok(success(
         feed_cards::set_bot_time_sensitive(&state, &caller.app, id_type, req).await?,
     ))

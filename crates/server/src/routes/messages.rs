@@ -22,7 +22,7 @@ pub async fn send(
         caller.user_id_type(&params, "receive_id_type")?;
     }
     caller.limit::<endpoint::SendMessage>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<endpoint::SendMessage, _>(body?.0.parse())?;
     Ok(success(
         messages::send(&state, &caller.app, receive_id_type, req).await?,
     ))
@@ -49,7 +49,7 @@ pub async fn patch(
 ) -> Reply<PatchMessage> {
     caller.require(PatchMessage::SCOPES)?;
     caller.limit::<PatchMessage>(&state).await?;
-    let req = parsed(body?.0.parse())?;
+    let req = parsed::<PatchMessage, _>(body?.0.parse())?;
     messages::patch(&state, &caller.app, &message_id, req).await?;
     // The platform answers this one with "ok".
     Ok(Json(Envelope {

@@ -126,9 +126,12 @@ pub(crate) type Reply<E> = Answer<<E as Endpoint>::Response>;
 /// The body of endpoint `E`, as the model describes it (an error if it cannot be read).
 pub(crate) type Body<E> = Result<JsonBody<<E as Endpoint>::Request>, ApiError>;
 
-/// A body parsed by the model's rules into its validated type: 230001 naming the broken field.
-pub(crate) fn parsed<T>(result: Result<T, larkfeed_model::FieldError>) -> Result<T, ApiError> {
-    result.map_err(|f| ApiError::field(ErrorCode::ImInvalidParam, f))
+/// A body of endpoint `E` parsed by the model's rules into its validated type: the invalid-param
+/// code of `E`'s family (230001, 232001, 10003) naming the broken field.
+pub(crate) fn parsed<E: Endpoint, T>(
+    result: Result<T, larkfeed_model::FieldError>,
+) -> Result<T, ApiError> {
+    result.map_err(|f| ApiError::field(crate::error::invalid_param_code(E::PATH), f))
 }
 
 /// `{"code":0,"msg":"success","data":…}`.

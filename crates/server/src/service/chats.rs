@@ -1,12 +1,12 @@
 //! Group chats: create, add members, list members (232xxx codes).
 
-use super::{checked, new_id};
+use super::new_id;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
 use larkfeed_model::chat::{
-    AddMembersRequest, AddMembersResponse, Chat, ChatMember, CreateChatRequest, ListMembersResponse,
+    AddMembersResponse, Chat, ChatMember, GroupType, ListMembersResponse, NewChat,
 };
 use larkfeed_model::{ErrorCode, FieldError, MemberIdType, UserIdType};
 
@@ -35,18 +35,17 @@ pub async fn create(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    req: &CreateChatRequest,
+    req: NewChat,
 ) -> Result<Chat, ApiError> {
-    checked(INVALID, req.validate())?;
     if !app.bot {
         return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
     }
     let mut members = vec![(MemberKind::Bot, app.app_id.clone())];
-    for (i, id) in req.user_id_list.iter().flatten().enumerate() {
+    for (i, id) in req.user_ids.iter().enumerate() {
         let user = resolve_user(state, app, id_type, id, format!("user_id_list[{i}]"))?;
         members.push((MemberKind::User, user));
     }
-    for (i, bot) in req.bot_id_list.iter().flatten().enumerate() {
+    for (i, bot) in req.bot_ids.iter().enumerate() {
         if state.world.app(bot).is_none() {
             return Err(ApiError::field(
                 INVALID,
@@ -55,7 +54,7 @@ pub async fn create(
         }
         members.push((MemberKind::Bot, bot.clone()));
     }
-    let owner_user = match req.owner_id.as_deref().filter(|s| !s.is_empty()) {
+    let owner_user = match req.owner_id.as_deref() {
         Some(id) => {
             let user = resolve_user(state, app, id_type, id, "owner_id".into())?;
             members.push((MemberKind::User, user.clone()));
@@ -65,13 +64,12 @@ pub async fn create(
     };
     let row = ChatRow {
         chat_id: new_id("oc_"),
-        name: req.name.clone().unwrap_or_default(),
-        description: req.description.clone().unwrap_or_default(),
-        chat_type: req
-            .chat_type
-            .as_deref()
-            .and_then(ChatType::parse)
-            .unwrap_or(ChatType::Private),
+        name: req.name,
+        description: req.description,
+        chat_type: match req.group_type {
+            GroupType::Private => ChatType::Private,
+            GroupType::Public => ChatType::Public,
+        },
         owner_app: owner_user.is_none().then(|| app.app_id.clone()),
         owner_user,
         creator_app: app.app_id.clone(),
@@ -130,9 +128,8 @@ pub async fn add_members(
     app: &App,
     chat_id: &str,
     id_type: MemberIdType,
-    req: &AddMembersRequest,
+    ids: Vec<String>,
 ) -> Result<AddMembersResponse, ApiError> {
-    checked(INVALID, req.validate())?;
     let chat = chat_with_bot(state, app, chat_id).await?;
     if chat.chat_type == ChatType::P2p {
         return Err(ApiError::field(
@@ -142,7 +139,7 @@ pub async fn add_members(
     }
     let mut response = AddMembersResponse::default();
     let mut members = Vec::new();
-    for id in req.id_list.iter().flatten() {
+    for id in &ids {
         if !looks_like(id_type, id) {
             response.invalid_id_list.push(id.clone());
             continue;

@@ -1,5 +1,6 @@
 //! The platform's rules, one module per API group. Services take the calling app and a request
-//! that already parsed; they validate, decide, and talk to the store. No HTTP types here.
+//! the handler has already parsed into its validated type; they decide and talk to the store. No
+//! HTTP types here.
 
 pub mod chats;
 pub mod feed;
@@ -11,12 +12,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
-use larkfeed_model::{ErrorCode, FieldError};
-
-/// Maps a failed `validate()` to the endpoint's invalid-parameter code.
-pub(crate) fn checked(code: ErrorCode, result: Result<(), FieldError>) -> Result<(), ApiError> {
-    result.map_err(|f| ApiError::field(code, f))
-}
+use larkfeed_model::ErrorCode;
 
 /// A fresh platform-looking id: `prefix` + 32 hex digits.
 pub(crate) fn new_id(prefix: &str) -> String {

@@ -7,12 +7,11 @@
 //! file, not in the database. Sealing XORs the token with a SHA-256 keystream of the secret and
 //! the digest (unique per token). So the database file alone gives nobody a token that works.
 
-use super::checked;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::TokenRow;
 use crate::world::App;
-use larkfeed_model::token::{TokenRequest, RENEW_WITHIN_SECS, TOKEN_TTL_SECS};
+use larkfeed_model::token::{Credentials, RENEW_WITHIN_SECS, TOKEN_TTL_SECS};
 use larkfeed_model::ErrorCode;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -24,14 +23,13 @@ pub struct Issued {
     pub expire_secs: i64,
 }
 
-pub async fn issue(state: &AppState, req: &TokenRequest) -> Result<Issued, ApiError> {
-    checked(ErrorCode::AuthInvalidParam, req.validate())?;
-    let app_id = req.app_id.as_deref().unwrap_or_default();
+pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiError> {
+    let app_id = req.app_id.as_str();
     let app = state
         .world
         .app(app_id)
         .ok_or_else(|| ApiError::new(ErrorCode::AppUnusable))?;
-    if req.app_secret.as_deref() != Some(app.app_secret.as_str()) {
+    if req.app_secret != app.app_secret {
         return Err(ApiError::new(ErrorCode::AppSecretInvalid));
     }
     let now = state.clock.now_ms();
