@@ -13,7 +13,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConnArgs {
     /// Base URL of the API: a larkfeed server (default: the local one, http://127.0.0.1:8980),
-    /// `feishu` (https://open.feishu.cn), `lark` (https://open.larksuite.com) or any URL.
+    /// `feishu` (<https://open.feishu.cn>), `lark` (<https://open.larksuite.com>) or any URL.
     #[arg(
         long,
         env = "LARKFEED_BASE_URL",

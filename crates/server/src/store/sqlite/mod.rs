@@ -1,12 +1,12 @@
 //! The embedded SQLite store (rusqlite, SQLite compiled in).
 //!
 //! - **Writes** go to one thread that owns the write connection and commits many callers'
-//!   writes in one transaction ([`writer`]); a caller hears back after the commit.
+//!   writes in one transaction (`writer`); a caller hears back after the commit.
 //! - **Reads** run on a small pool of read-only connections, straight on the calling task: WAL
 //!   readers see the last commit and never wait for the writer. Reads are point lookups or
 //!   bounded pages, so they take microseconds.
 //! - **Checkpoints** are copied and synced by a thread of their own, off the write path, which
-//!   also starts the WAL again every [`CHECKPOINT_PAGES`] pages (holding the write lock only to
+//!   also starts the WAL again every `CHECKPOINT_PAGES` pages (holding the write lock only to
 //!   copy the last few frames).
 //! - **Durability:** WAL with `synchronous = NORMAL` by default: an acknowledged write is in the
 //!   WAL file and survives the process being killed; a power loss may lose the writes since the
