@@ -421,3 +421,28 @@ fn headers(resp: &reqwest::Response) -> (Option<String>, Option<Duration>) {
         .map(Duration::from_secs);
     (log_id, reset)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_template_is_filled_in_order_and_each_value_percent_encoded() {
+        assert_eq!(
+            fill("/open-apis/im/v1/chats/{chat_id}/members", &["oc_a/b c"]).unwrap(),
+            "/open-apis/im/v1/chats/oc_a%2Fb%20c/members"
+        );
+        assert_eq!(
+            fill("/open-apis/im/v1/messages", &[]).unwrap(),
+            "/open-apis/im/v1/messages"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_blank_path_value_names_its_parameter() {
+        let missing = fill("/open-apis/im/v1/messages/{message_id}", &[]).unwrap_err();
+        assert!(matches!(&missing, Error::Validation(f) if f.field == "message_id"));
+        let blank = fill("/open-apis/im/v1/messages/{message_id}", &[" "]).unwrap_err();
+        assert!(matches!(&blank, Error::Validation(f) if f.field == "message_id"));
+    }
+}

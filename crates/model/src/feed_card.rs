@@ -866,6 +866,25 @@ mod tests {
     }
 
     #[test]
+    fn reasons_read_as_the_platform_spells_them_and_unknown_ones_as_unknown() {
+        let read = |s: &str| serde_json::from_value::<Reason>(json!(s)).unwrap();
+        assert_eq!(read("NO_PERMISSION"), Reason::NoPermission);
+        assert_eq!(read("DUPLICATED"), Reason::Duplicated);
+        assert_eq!(read("SOMETHING_NEW"), Reason::Unknown);
+        assert_eq!(json!(Reason::NotCreated), json!("NOT_CREATED"));
+        assert_eq!(Reason::RateLimited.to_string(), "RATE_LIMITED");
+    }
+
+    #[test]
+    fn every_update_field_code_round_trips() {
+        for f in UpdateField::ALL {
+            assert_eq!(UpdateField::from_code(f.code()), Some(f));
+        }
+        assert_eq!(UpdateField::from_code("4"), None);
+        assert_eq!(update_field::SORT_TIME, "102");
+    }
+
+    #[test]
     fn an_update_copies_only_the_named_fields() {
         let mut stored: OpenAppFeedCard = serde_json::from_value(seed_card()).unwrap();
         let before = stored.clone();
