@@ -172,7 +172,9 @@ impl Failure {
 }
 
 /// The server allocates a few short-lived buffers per request from two threads at once:
-/// mimalloc's per-thread heaps serve that faster than the system allocator.
+/// mimalloc's per-thread heaps serve that faster than the system allocator. With its `override`
+/// feature it also stands in for libc's `malloc`, which SQLite calls; with `no_thp` an idle
+/// server stays at about 12 MiB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
