@@ -48,7 +48,7 @@ pub struct NewChat {
 
 impl CreateChatRequest {
     pub fn parse(self) -> Result<NewChat, FieldError> {
-        self.check()?;
+        self.validate()?;
         Ok(NewChat {
             name: self.name.unwrap_or_default(),
             description: self.description.unwrap_or_default(),
@@ -63,10 +63,6 @@ impl CreateChatRequest {
     }
 
     pub fn validate(&self) -> Checked {
-        self.check()
-    }
-
-    fn check(&self) -> Checked {
         if let Some(users) = &self.user_id_list {
             validate::list_len("user_id_list", users, 0, MAX_USERS_ON_CREATE)?;
         }

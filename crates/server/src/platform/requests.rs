@@ -157,7 +157,8 @@ fn app_of(state: &AppState, auth: Option<&str>, path: &str, body: &[u8]) -> Opti
         .map(str::to_string)
 }
 
-/// Around each `/open-apis/` call (called by the router's front layer): an injected fault first, then the call, then its record.
+/// Around each `/open-apis/` call (called by the router's front layer): an injected fault first,
+/// then the call within its time limit, then its record.
 pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
@@ -181,24 +182,15 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let query = parts.uri.query().map(str::to_string);
     let request_body = Kept::of(&bytes);
     let app_id = app_of(state, auth.as_deref(), &path, &bytes);
-    let response = match state.platform.faults.hit(&method, &path) {
-        Some(hit) => {
-            if hit.delay_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(hit.delay_ms)).await;
-            }
-            match hit.answer {
-                Some((code, status, msg)) => {
-                    tracing::info!(code, status, "answered with an injected fault");
-                    injected(code, status, msg)
-                }
-                None => {
-                    within(
-                        state,
-                        next.run(Request::from_parts(parts, Body::from(bytes))),
-                    )
-                    .await
-                }
-            }
+    // An injected fault may delay the call, answer in its place, or both.
+    let hit = state.platform.faults.hit(&method, &path);
+    if let Some(delay) = hit.as_ref().map(|h| h.delay_ms).filter(|ms| *ms > 0) {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let response = match hit.and_then(|h| h.answer) {
+        Some((code, status, msg)) => {
+            tracing::info!(code, status, "answered with an injected fault");
+            injected(code, status, msg)
         }
         None => {
             within(

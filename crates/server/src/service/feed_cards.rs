@@ -6,7 +6,7 @@
 use super::new_p2p_chat;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{FeedCardEdit, MemberKind, NewFeedCards};
+use crate::store::{FeedCardEdit, MemberKind, NewFeedCards, StoreResult};
 use crate::world::{App, User};
 use larkfeed_model::feed_card::{
     AppFeedCardBatchResponse, CardKey, CardUpdate, ChatButtons, CreateAppFeedCardResponse,
@@ -82,20 +82,35 @@ fn resolve<T, K>(
     resolved
 }
 
-/// The second half: the store's answer for each key (`done`), and `not_done` for each it did
-/// not act on, after the failures found while resolving.
-fn settle(
-    mut failed: Vec<FailedCard>,
-    asked: Vec<(String, String)>,
-    done: Vec<bool>,
-    not_done: Reason,
-) -> Vec<FailedCard> {
-    for ((biz_id, id), done) in asked.into_iter().zip(done) {
-        if !done {
-            failed.push(failed_card(biz_id, id, not_done));
+impl<K> Resolved<K> {
+    /// The second half: `store` acts on the keys in one call (not made when there are none) and
+    /// says for each whether it did; `not_done` is the reason of each it did not, after the
+    /// failures found while resolving.
+    async fn settle<F>(
+        self,
+        store: impl FnOnce(Vec<K>) -> F,
+        not_done: Reason,
+    ) -> Result<Vec<FailedCard>, ApiError>
+    where
+        F: std::future::Future<Output = StoreResult<Vec<bool>>>,
+    {
+        let Resolved {
+            keys,
+            asked,
+            mut failed,
+        } = self;
+        let done = if keys.is_empty() {
+            Vec::new()
+        } else {
+            store(keys).await?
+        };
+        for ((biz_id, id), done) in asked.into_iter().zip(done) {
+            if !done {
+                failed.push(failed_card(biz_id, id, not_done));
+            }
         }
+        Ok(failed)
     }
-    failed
 }
 
 pub async fn create(
@@ -111,11 +126,7 @@ pub async fn create(
     };
     card.biz_id = Some(biz_id.clone());
     let mut seen = std::collections::HashSet::new();
-    let Resolved {
-        keys,
-        asked,
-        failed,
-    } = resolve(
+    let resolved = resolve(
         state,
         app,
         id_type,
@@ -129,24 +140,22 @@ pub async fn create(
             }
         },
     );
-    let users = keys.len();
-    let created = if keys.is_empty() {
-        Vec::new()
-    } else {
-        let unread = i64::from(card.notifies());
-        state
-            .store
-            .create_feed_cards(NewFeedCards {
-                app_id: app.app_id.clone(),
-                biz_id: biz_id.clone(),
-                card,
-                user_ids: keys,
-                now_ms: state.clock.now_ms(),
-                unread,
-            })
-            .await?
+    let users = resolved.keys.len();
+    let unread = i64::from(card.notifies());
+    let new = |user_ids| NewFeedCards {
+        app_id: app.app_id.clone(),
+        biz_id: biz_id.clone(),
+        card,
+        user_ids,
+        now_ms: state.clock.now_ms(),
+        unread,
     };
-    let failed = settle(failed, asked, created, Reason::Duplicated);
+    let failed = resolved
+        .settle(
+            |keys| state.store.create_feed_cards(new(keys)),
+            Reason::Duplicated,
+        )
+        .await?;
     tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
     Ok(CreateAppFeedCardResponse {
         biz_id,
@@ -166,11 +175,8 @@ pub async fn update_batch(
     id_type: UserIdType,
     updates: Vec<CardUpdate>,
 ) -> Result<AppFeedCardBatchResponse, ApiError> {
-    let Resolved {
-        keys,
-        asked,
-        failed,
-    } = resolve(
+    let now = state.clock.now_ms();
+    let failed = resolve(
         state,
         app,
         id_type,
@@ -185,17 +191,16 @@ pub async fn update_batch(
                 fields: u.fields,
             })
         },
-    );
-    let found = if keys.is_empty() {
-        Vec::new()
-    } else {
-        let now = state.clock.now_ms();
-        state
-            .store
-            .update_feed_cards(&app.app_id, keys, merge, now)
-            .await?
-    };
-    let failed = settle(failed, asked, found, Reason::NotCreated);
+    )
+    .settle(
+        |edits| {
+            state
+                .store
+                .update_feed_cards(&app.app_id, edits, merge, now)
+        },
+        Reason::NotCreated,
+    )
+    .await?;
     tracing::info!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
     Ok(AppFeedCardBatchResponse {
         failed_cards: failed,
@@ -209,11 +214,7 @@ pub async fn delete_batch(
     id_type: UserIdType,
     cards: Vec<CardKey>,
 ) -> Result<AppFeedCardBatchResponse, ApiError> {
-    let Resolved {
-        keys,
-        asked,
-        failed,
-    } = resolve(
+    let resolved = resolve(
         state,
         app,
         id_type,
@@ -222,13 +223,13 @@ pub async fn delete_batch(
             .map(|c| (c.biz_id.clone(), c.user_id, c.biz_id)),
         |user, biz_id| Ok((user.user_id.clone(), biz_id)),
     );
-    let cards = keys.len();
-    let found = if keys.is_empty() {
-        Vec::new()
-    } else {
-        state.store.delete_feed_cards(&app.app_id, keys).await?
-    };
-    let failed = settle(failed, asked, found, Reason::NotCreated);
+    let cards = resolved.keys.len();
+    let failed = resolved
+        .settle(
+            |keys| state.store.delete_feed_cards(&app.app_id, keys),
+            Reason::NotCreated,
+        )
+        .await?;
     tracing::info!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
     Ok(AppFeedCardBatchResponse {
         failed_cards: failed,
