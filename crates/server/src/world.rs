@@ -140,6 +140,10 @@ pub struct World {
     ids: Vec<Vec<(String, String)>>,
 }
 
+fn derive_open_id(app: &App, user_id: &str) -> String {
+    format!("ou_{}", digest_hex(&["open_id", &app.app_id, user_id], 32))
+}
+
 fn digest_hex(parts: &[&str], len: usize) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -315,7 +319,7 @@ impl World {
         for ai in 0..world.apps.len() {
             let mut of_app = Vec::with_capacity(world.users.len());
             for ui in 0..world.users.len() {
-                let open = world.derive_open_id(&world.apps[ai], &world.users[ui]);
+                let open = derive_open_id(&world.apps[ai], &world.users[ui].user_id);
                 world.open_index.insert(open.clone(), (ai, ui));
                 let union = world.derive_union_id(&world.apps[ai], &world.users[ui]);
                 world
@@ -354,11 +358,25 @@ impl World {
         self.ids(app, user).1.clone()
     }
 
-    fn derive_open_id(&self, app: &App, user: &User) -> String {
-        format!(
-            "ou_{}",
-            digest_hex(&["open_id", &app.app_id, &user.user_id], 32)
-        )
+    /// The open_id under which `app` sees the user `user_id`, whether or not the world still lists
+    /// that user (a message stored before the world changed keeps its sender's open_id).
+    pub fn open_id_of(&self, app: &App, user_id: &str) -> String {
+        match self.user(user_id) {
+            Some(user) => self.open_id(app, user),
+            None => derive_open_id(app, user_id),
+        }
+    }
+
+    /// The name the inspector shows for an app: its name, or its id once the world no longer
+    /// lists it.
+    pub fn app_name<'a>(&'a self, app_id: &'a str) -> &'a str {
+        self.app(app_id).map_or(app_id, |a| a.name.as_str())
+    }
+
+    /// The name the inspector shows for a user: their name, or their id once the world no longer
+    /// lists them.
+    pub fn user_name<'a>(&'a self, user_id: &'a str) -> &'a str {
+        self.user(user_id).map_or(user_id, |u| u.name.as_str())
     }
 
     fn derive_union_id(&self, app: &App, user: &User) -> String {
@@ -595,6 +613,21 @@ mod tests {
             "union_id differs across developers"
         );
         assert_eq!(a.open_id(demo, alice), b.open_id(&b.apps[0], &b.users[0]));
+    }
+
+    #[test]
+    fn a_user_or_app_the_world_dropped_keeps_an_open_id_and_shows_under_its_id() {
+        let w = World::default_world();
+        let (app, alice) = (&w.apps[0], &w.users[0]);
+        assert_eq!(w.open_id_of(app, &alice.user_id), w.open_id(app, alice));
+        let gone = w.open_id_of(app, "gone_user");
+        assert!(gone.starts_with("ou_") && gone.len() == 35, "{gone}");
+        assert_eq!(gone, w.open_id_of(app, "gone_user"));
+        assert_ne!(gone, w.open_id_of(&w.apps[1], "gone_user"));
+        assert_eq!(w.user_name(&alice.user_id), alice.name);
+        assert_eq!(w.user_name("gone_user"), "gone_user");
+        assert_eq!(w.app_name(&app.app_id), app.name);
+        assert_eq!(w.app_name("cli_gone"), "cli_gone");
     }
 
     #[test]

@@ -28,7 +28,8 @@ pub fn parse_page_token(token: &str) -> Result<Position, ApiError> {
 }
 
 fn page_token(position: &Position) -> String {
-    hex::encode(serde_json::to_vec(position).unwrap_or_default())
+    // A position is a bool, a number and two strings: nothing in it can fail to serialise.
+    hex::encode(serde_json::to_vec(position).expect("a feed position serialises"))
 }
 
 pub async fn of_user(
@@ -56,11 +57,7 @@ pub async fn of_user(
     }
     let mut entries = Vec::with_capacity(rows.cards.len() + rows.chats.len());
     for row in rows.cards {
-        let app_name = state
-            .world
-            .app(&row.app_id)
-            .map(|a| a.name.clone())
-            .unwrap_or_default();
+        let app_name = state.world.app_name(&row.app_id).to_owned();
         entries.push(FeedEntry::AppFeedCard(CardEntry {
             app_id: row.app_id,
             app_name,
@@ -75,14 +72,15 @@ pub async fn of_user(
     for row in rows.chats {
         let p2p = row.chat.p2p_user.is_some();
         let name = match p2p {
-            true => state
-                .world
-                .app(&row.chat.creator_app)
-                .map(|a| a.name.clone())
-                .unwrap_or_default(),
+            true => state.world.app_name(&row.chat.creator_app).to_owned(),
             false => row.chat.name.clone(),
         };
-        let mut shown = buttons.remove(&row.chat.chat_id).unwrap_or_default();
+        // The chat's buttons of every app that set some; a chat without any shows none.
+        let mut shown: Vec<AppButtons> = buttons
+            .remove(&row.chat.chat_id)
+            .into_iter()
+            .flatten()
+            .collect();
         shown.sort_by(|a, b| a.app_id.cmp(&b.app_id));
         let entry = FeedEntry::Chat(ChatEntry {
             chat_type: row.chat.chat_type.mode().into(),
@@ -139,11 +137,11 @@ pub async fn chat_messages(
             let sender = match &m.sender_user {
                 Some(user_id) => serde_json::json!({
                     "kind": "user", "id": user_id,
-                    "name": world.user(user_id).map(|u| u.name.clone()).unwrap_or_default(),
+                    "name": world.user_name(user_id),
                 }),
                 None => serde_json::json!({
                     "kind": "app", "id": m.sender_app,
-                    "name": world.app(&m.sender_app).map(|a| a.name.clone()).unwrap_or_default(),
+                    "name": world.app_name(&m.sender_app),
                 }),
             };
             let gone = m.recalled || m.deleted;

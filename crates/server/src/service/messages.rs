@@ -40,13 +40,7 @@ fn card_error(card: CardError) -> ApiError {
 pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
     let gone = row.recalled || row.deleted;
     let tenant_key = state.world.tenant.tenant_key.clone();
-    let user_open_id = |user_id: &str| {
-        state
-            .world
-            .user(user_id)
-            .map(|u| state.world.open_id(viewer, u))
-            .unwrap_or_default()
-    };
+    let user_open_id = |user_id: &str| state.world.open_id_of(viewer, user_id);
     let sender = match &row.sender_user {
         Some(user_id) => Sender {
             id: user_open_id(user_id),
