@@ -6,6 +6,7 @@ use crate::output::{self, Format};
 use crate::Failure;
 use larkfeed_client::admin::Admin;
 use larkfeed_model::admin::{CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::{AppId, BizId, ChatId, MessageId};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]
@@ -16,7 +17,7 @@ pub enum Act {
         #[arg(long)]
         user: String,
         #[arg(long)]
-        message_id: String,
+        message_id: MessageId,
         /// The clicked element's `value` (JSON object).
         #[arg(long, default_value = "{}")]
         value: String,
@@ -32,9 +33,9 @@ pub enum Act {
         #[arg(long)]
         user: String,
         #[arg(long = "app")]
-        app_id: String,
+        app_id: AppId,
         #[arg(long)]
-        biz_id: String,
+        biz_id: BizId,
         /// The button's index, from 0.
         #[arg(long, default_value_t = 0)]
         button: usize,
@@ -44,12 +45,12 @@ pub enum Act {
         #[arg(long)]
         user: String,
         #[arg(long)]
-        chat_id: String,
+        chat_id: ChatId,
         #[arg(long, default_value_t = 0)]
         button: usize,
         /// The app whose buttons are meant, when several show buttons on the chat.
         #[arg(long = "app")]
-        app_id: Option<String>,
+        app_id: Option<AppId>,
     },
     /// A user sends a message to a chat or to an app's bot: the apps get im.message.receive_v1.
     SendMessage {
@@ -57,10 +58,10 @@ pub enum Act {
         user: String,
         /// The chat to send to.
         #[arg(long, conflicts_with = "to_app", required_unless_present = "to_app")]
-        chat_id: Option<String>,
+        chat_id: Option<ChatId>,
         /// The app whose bot gets the message one-to-one.
         #[arg(long)]
-        to_app: Option<String>,
+        to_app: Option<AppId>,
         /// A text message (`<at user_id="…">Name</at>` mentions a user or a bot).
         #[arg(long, conflicts_with = "content", required_unless_present = "content")]
         text: Option<String>,

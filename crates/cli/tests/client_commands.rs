@@ -48,7 +48,7 @@ impl Server {
         let mut cmd = Command::cargo_bin("larkfeed").unwrap();
         cmd.env_clear()
             .env("LARKFEED_BASE_URL", &self.base)
-            .env("LARKFEED_APP_ID", &app.app_id)
+            .env("LARKFEED_APP_ID", app.app_id.as_str())
             .env("LARKFEED_APP_SECRET", &app.app_secret)
             .env("LARKFEED_LOG", "warn");
         cmd
@@ -373,7 +373,7 @@ fn a_broadcast_killed_midway_resumes_without_a_second_card() {
     // First run: stopped with SIGKILL after a few chunks.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("larkfeed"))
         .env("LARKFEED_BASE_URL", &s.base)
-        .env("LARKFEED_APP_ID", &app.app_id)
+        .env("LARKFEED_APP_ID", app.app_id.as_str())
         .env("LARKFEED_APP_SECRET", &app.app_secret)
         .args(args)
         .args(["--rate", "4"])

@@ -90,7 +90,7 @@ async fn every_feed_card_method_works() {
         .await
         .unwrap();
     let buttons = UpdateChatButtonRequest {
-        chat_id: Some(chat.chat_id.clone()),
+        chat_id: Some(chat.chat_id.to_string()),
         user_ids: Some(vec![alice.clone(), bob.clone()]),
         buttons: Some(Buttons {
             buttons: Some(vec![]),

@@ -1,6 +1,7 @@
 //! larkfeed's own admin API (`/_larkfeed/`): what a user does (`act`), and the answer each act
 //! gives. The server reads these; the SDK's `admin` feature sends them.
 
+use crate::ids::{AppId, BizId, ChatId, MessageId};
 use serde::{Deserialize, Serialize};
 
 /// What every `/_larkfeed/act/…` call answers.
@@ -24,7 +25,7 @@ pub struct Acted {
 pub struct CardAction {
     /// Any of the user's ids: user_id, an open_id or union_id of any app, or the email.
     pub user: String,
-    pub message_id: String,
+    pub message_id: MessageId,
     /// `tag`, `value`, `name`, `form_value`, `option`, …: sent as the callback's `action`.
     pub action: serde_json::Map<String, serde_json::Value>,
 }
@@ -34,8 +35,8 @@ pub struct CardAction {
 #[serde(deny_unknown_fields)]
 pub struct FeedCardButton {
     pub user: String,
-    pub app_id: String,
-    pub biz_id: String,
+    pub app_id: AppId,
+    pub biz_id: BizId,
     /// The button's index, from 0.
     pub button: usize,
 }
@@ -45,11 +46,11 @@ pub struct FeedCardButton {
 #[serde(deny_unknown_fields)]
 pub struct ChatButton {
     pub user: String,
-    pub chat_id: String,
+    pub chat_id: ChatId,
     pub button: usize,
     /// The app whose buttons are meant, when several apps show buttons on the chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_id: Option<String>,
+    pub app_id: Option<AppId>,
 }
 
 /// `POST /_larkfeed/act/send_message`: the user sends a message to a chat (`chat_id`) or to an
@@ -59,9 +60,9 @@ pub struct ChatButton {
 pub struct SendMessage {
     pub user: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat_id: Option<String>,
+    pub chat_id: Option<ChatId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_app: Option<String>,
+    pub to_app: Option<AppId>,
     pub msg_type: String,
     /// The content as the messages API takes it: a JSON string (an object is accepted too).
     /// In a text, `<at user_id="…">Name</at>` mentions a user (any id) or a bot (its app_id).

@@ -1,5 +1,6 @@
 //! Chats (`/open-apis/im/v1/chats`): create, add members, list members.
 
+use crate::ids::ChatId;
 use crate::validate::{self, Checked, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -82,9 +83,9 @@ impl CreateChatRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Chat {
-    pub chat_id: String,
+    pub chat_id: ChatId,
     #[serde(default)]
     pub name: String,
     #[serde(default)]

@@ -3,6 +3,7 @@
 //! first, then the most recent first.
 
 use crate::feed_card::{Button, OpenAppFeedCard};
+use crate::ids::{AppId, BizId, ChatId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +68,7 @@ impl FeedEntry {
             sort_time: self.sort_time(),
             key: self.key().to_string(),
             app_id: match self {
-                FeedEntry::AppFeedCard(c) => c.app_id.clone(),
+                FeedEntry::AppFeedCard(c) => c.app_id.to_string(),
                 FeedEntry::Chat(_) => String::new(),
             },
         }
@@ -102,9 +103,9 @@ impl PartialOrd for Position {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardEntry {
-    pub app_id: String,
+    pub app_id: AppId,
     pub app_name: String,
-    pub biz_id: String,
+    pub biz_id: BizId,
     pub card: OpenAppFeedCard,
     pub time_sensitive: bool,
     /// Unix milliseconds of the server clock.
@@ -116,17 +117,17 @@ pub struct CardEntry {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatEntry {
-    pub chat_id: String,
+    pub chat_id: ChatId,
     /// `group`, or `p2p` for an app's one-to-one chat with the user.
     pub chat_type: String,
     pub name: String,
     /// For a `p2p` entry: the app on the other side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_id: Option<String>,
+    pub app_id: Option<AppId>,
     pub time_sensitive: bool,
     /// The app that pinned the entry, if it is pinned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pinned_by: Option<String>,
+    pub pinned_by: Option<AppId>,
     /// The last message, or when the user joined.
     pub sort_time: i64,
     /// The quick-action buttons each app shows this user on the entry.
@@ -135,7 +136,7 @@ pub struct ChatEntry {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppButtons {
-    pub app_id: String,
+    pub app_id: AppId,
     pub buttons: Vec<Button>,
 }
 
@@ -150,7 +151,7 @@ mod tests {
 
     fn chat(id: &str, pinned: bool, at: i64) -> FeedEntry {
         FeedEntry::Chat(ChatEntry {
-            chat_id: id.into(),
+            chat_id: ChatId::with_suffix(id),
             chat_type: "group".into(),
             name: id.into(),
             app_id: None,
@@ -171,6 +172,6 @@ mod tests {
         ];
         sort(&mut e);
         let order: Vec<_> = e.iter().map(|x| x.key().to_string()).collect();
-        assert_eq!(order, ["b", "d", "a", "c"]);
+        assert_eq!(order, ["oc_b", "oc_d", "oc_a", "oc_c"]);
     }
 }

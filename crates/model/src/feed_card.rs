@@ -1,6 +1,7 @@
 //! App feed cards (`/open-apis/im/v2/app_feed_card`) and the quick-action buttons of a chat's feed
 //! entry (`/open-apis/im/v2/chat_button`). Both share the button object and its rules.
 
+use crate::ids::{BizId, ChatId};
 use crate::validate::{self, path, Checked, FieldError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -221,6 +222,8 @@ pub struct CreateAppFeedCardRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCard {
     pub card: OpenAppFeedCard,
+    /// The app's key for the card; `None`: the platform makes one.
+    pub biz_id: Option<BizId>,
     pub user_ids: Vec<String>,
 }
 
@@ -229,8 +232,16 @@ impl CreateAppFeedCardRequest {
         let card = validate::required("app_feed_card", &self.app_feed_card)?;
         card.validate("app_feed_card", true)?;
         let user_ids = parse_user_ids("user_ids", self.user_ids, MAX_USERS)?;
+        let biz_id = match card.biz_id.as_deref() {
+            Some(text) if !text.is_empty() => Some(
+                BizId::parse(text)
+                    .map_err(|e| FieldError::new("app_feed_card.biz_id", e.to_string()))?,
+            ),
+            _ => None,
+        };
         Ok(NewCard {
             card: self.app_feed_card.unwrap_or_default(),
+            biz_id,
             user_ids,
         })
     }
@@ -303,7 +314,7 @@ pub struct UpdateChatButtonRequest {
 /// A chat-button update that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatButtons {
-    pub chat_id: String,
+    pub chat_id: ChatId,
     /// The users whose entry changes; `None`: every member.
     pub user_ids: Option<Vec<String>>,
     /// The new buttons (none: the entry has no buttons).
@@ -312,7 +323,7 @@ pub struct ChatButtons {
 
 impl UpdateChatButtonRequest {
     pub fn parse(self) -> Result<ChatButtons, FieldError> {
-        let chat_id = non_empty("chat_id", &self.chat_id)?;
+        let chat_id = validate::id("chat_id", &self.chat_id)?;
         let user_ids = match self.user_ids {
             Some(ids) => Some(parse_user_ids("user_ids", Some(ids), MAX_USERS)?),
             None => None,
@@ -454,7 +465,7 @@ pub struct UserOpenAppFeedCardUpdater {
 /// One (card, user) update that passed every rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CardUpdate {
-    pub biz_id: String,
+    pub biz_id: BizId,
     pub user_id: String,
     /// The fields `fields` names are taken from here.
     pub card: OpenAppFeedCard,
@@ -465,7 +476,7 @@ impl UserOpenAppFeedCardUpdater {
     pub fn parse(self, at: &str) -> Result<CardUpdate, FieldError> {
         let card_at = path(at, "app_feed_card");
         let card = validate::required(&card_at, &self.app_feed_card)?;
-        let biz_id = non_empty(&path(&card_at, "biz_id"), &card.biz_id)?;
+        let biz_id = validate::id(&path(&card_at, "biz_id"), &card.biz_id)?;
         card.validate(&card_at, false)?;
         let user_id = non_empty(&path(at, "user_id"), &self.user_id)?;
         let fields_at = path(at, "update_fields");
@@ -598,14 +609,14 @@ pub struct DeleteAppFeedCardBatchRequest {
 /// One (card, user) pair to delete, as named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardKey {
-    pub biz_id: String,
+    pub biz_id: BizId,
     pub user_id: String,
 }
 
 impl DeleteAppFeedCardBatchRequest {
     pub fn parse(self) -> Result<Vec<CardKey>, FieldError> {
         parse_batch(self.feed_cards, |c, at| {
-            let biz_id = non_empty(&path(at, "biz_id"), &c.biz_id)?;
+            let biz_id: BizId = validate::id(&path(at, "biz_id"), &c.biz_id)?;
             validate::max_chars(&path(at, "biz_id"), &biz_id, 200)?;
             let user_id = non_empty(&path(at, "user_id"), &c.user_id)?;
             Ok(CardKey { biz_id, user_id })

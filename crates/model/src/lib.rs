@@ -7,7 +7,8 @@
 //! - [`error`]: the error-code table ([`ErrorCode`]) and the wire envelope ([`Envelope`]).
 //! - [`validate`]: [`FieldError`] (a field path and the rule it broke) and the small checks the
 //!   request types share.
-//! - [`ids`]: id-type query parameters (`user_id_type`, `receive_id_type`, `member_id_type`).
+//! - [`ids`]: id newtypes that check their prefix once ([`ChatId`], [`MessageId`], …) and the
+//!   id-type query parameters (`user_id_type`, `receive_id_type`, `member_id_type`).
 //! - [`endpoint`]: one description per Open API endpoint (method, path, types, scopes, limits),
 //!   read by the server's router, the SDK, the CLI and the OpenAPI document.
 //! - [`token`], [`chat`], [`message`], [`feed_card`]: one module per endpoint group.
@@ -28,5 +29,8 @@ pub mod token;
 pub mod validate;
 
 pub use error::{Empty, Envelope, ErrorCode};
-pub use ids::{MemberIdType, ReceiveIdType, UserIdType};
+pub use ids::{
+    AppId, BizId, ChatId, MemberIdType, MessageId, OpenId, ReceiveIdType, UnionId, UserId,
+    UserIdType,
+};
 pub use validate::FieldError;

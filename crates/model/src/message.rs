@@ -1,6 +1,7 @@
 //! Messages (`/open-apis/im/v1/messages`): send, get, recall and the card update of seed 002.
 
 use crate::card::{self, CardError, CardInfo};
+use crate::ids::{ChatId, MessageId};
 use crate::validate::{self, Checked, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -169,11 +170,11 @@ pub struct MessageBody {
 /// The message object of the IM v1 API. Times are milliseconds, as strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
-    pub message_id: String,
+    pub message_id: MessageId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_id: Option<String>,
+    pub root_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
+    pub parent_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
     pub msg_type: String,
@@ -181,14 +182,14 @@ pub struct Message {
     pub update_time: String,
     pub deleted: bool,
     pub updated: bool,
-    pub chat_id: String,
+    pub chat_id: ChatId,
     pub sender: Sender,
     pub body: MessageBody,
     /// Whom the message @-mentions (messages users send; the app's own carry none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<Mention>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upper_message_id: Option<String>,
+    pub upper_message_id: Option<MessageId>,
 }
 
 /// One @-mention: the placeholder in the content (`@_user_1`) and whom it names.

@@ -70,6 +70,19 @@ pub fn required<'a, T>(field: &str, value: &'a Option<T>) -> Result<&'a T, Field
         .ok_or_else(|| FieldError::new(field, "is required"))
 }
 
+/// A required id: present, not blank, and of the kind `T` (its prefix checked here, once).
+pub fn id<T>(field: &str, value: &Option<String>) -> Result<T, FieldError>
+where
+    T: std::str::FromStr<Err = crate::ids::IdError>,
+{
+    let text = required(field, value)?;
+    if text.trim().is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    text.parse()
+        .map_err(|e: crate::ids::IdError| FieldError::new(field, e.to_string()))
+}
+
 pub fn list_len<T>(field: &str, list: &[T], min: usize, max: usize) -> Checked {
     if list.len() < min || list.len() > max {
         let rule = if list.len() > max {

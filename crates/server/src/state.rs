@@ -6,6 +6,7 @@ use crate::ratelimit::RateLimiter;
 use crate::store::Store;
 use crate::world::World;
 use dashmap::{DashMap, DashSet};
+use larkfeed_model::ChatId;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -52,7 +53,7 @@ pub struct Caches {
     /// token → (app_id, expires_at_ms).
     pub tokens: DashMap<String, (Arc<str>, i64)>,
     /// One-to-one chat key → chat_id.
-    pub p2p_chats: DashMap<String, String>,
+    pub p2p_chats: DashMap<String, ChatId>,
     /// (chat_id, app_id) of bots known to be in a chat.
     pub bots_in_chats: DashSet<(String, String)>,
 }

@@ -5,7 +5,7 @@
 //! same `app_id`s, `open_id`s and `union_id`s. A user's `open_id` differs per app, the `union_id`
 //! per app developer, the `user_id` is one per tenant.
 
-use larkfeed_model::UserIdType;
+use larkfeed_model::{AppId, UserIdType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -93,7 +93,7 @@ pub struct User {
 #[derive(Debug, Clone, Serialize)]
 pub struct App {
     pub name: String,
-    pub app_id: String,
+    pub app_id: AppId,
     pub app_secret: String,
     pub developer: String,
     pub scopes: BTreeSet<String>,
@@ -129,7 +129,7 @@ pub struct World {
     pub tenant: Tenant,
     pub users: Vec<User>,
     pub apps: Vec<Arc<App>>,
-    app_index: HashMap<String, usize>,
+    app_index: HashMap<AppId, usize>,
     user_id_index: HashMap<String, usize>,
     email_index: HashMap<String, usize>,
     /// open_id → (app index, user index)
@@ -247,15 +247,11 @@ impl World {
         let mut apps = Vec::new();
         let mut app_index = HashMap::new();
         for a in &file.apps {
-            let app_id = a.app_id.clone().unwrap_or_else(|| {
-                format!("cli_{}", digest_hex(&["app", &tenant_key, &a.name], 16))
-            });
-            if !app_id.starts_with("cli_") {
-                return Err(WorldError::Invalid(format!(
-                    "app {:?}: app_id must start with cli_",
-                    a.name
-                )));
-            }
+            let app_id = match &a.app_id {
+                Some(text) => AppId::parse(text.as_str())
+                    .map_err(|e| WorldError::Invalid(format!("app {:?}: app_id {e}", a.name)))?,
+                None => AppId::with_suffix(&digest_hex(&["app", &tenant_key, &a.name], 16)),
+            };
             let app_secret = a
                 .app_secret
                 .clone()
@@ -458,7 +454,7 @@ impl World {
             apps: self
                 .apps
                 .iter()
-                .map(|a| (a.app_id.clone(), a.name.clone()))
+                .map(|a| (a.app_id.to_string(), a.name.clone()))
                 .collect(),
             users: self
                 .users

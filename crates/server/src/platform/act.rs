@@ -180,8 +180,8 @@ pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, Api
         .store
         .insert_card_token(CardTokenRow {
             token: token.clone(),
-            app_id: app.app_id.clone(),
-            message_id: row.message_id.clone(),
+            app_id: app.app_id.to_string(),
+            message_id: row.message_id.to_string(),
             user_id: user.user_id.clone(),
             expires_at_ms: now + CARD_TOKEN_TTL_MS,
             uses: 0,
@@ -348,7 +348,7 @@ pub async fn chat_button(state: &AppState, req: ChatButton) -> Result<Acted, Api
         if req
             .app_id
             .as_deref()
-            .is_some_and(|id| id != candidate.app_id)
+            .is_some_and(|id| id != candidate.app_id.as_str())
         {
             continue;
         }
@@ -417,7 +417,7 @@ fn mentions_of(state: &AppState, text: &str) -> Result<(String, Vec<MentionRow>)
         }
         let key = format!("@_user_{}", mentions.len() + 1);
         let (kind, id, shown) = if let Some(app) = state.world.app(&id) {
-            (MentionKind::App, app.app_id.clone(), app.name.clone())
+            (MentionKind::App, app.app_id.to_string(), app.name.clone())
         } else if let Some(u) = state.world.find_user(&id) {
             (MentionKind::User, u.user_id.clone(), u.name.clone())
         } else {
@@ -498,8 +498,8 @@ pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, A
         Destination::Chat(_) => None,
     };
     let row = MessageRow {
-        message_id: new_id("om_"),
-        chat_id: String::new(),
+        message_id: crate::service::new_message_id(),
+        chat_id: to.chat_id().clone(),
         sender_app: String::new(),
         sender_user: Some(user.user_id.clone()),
         mentions,
@@ -545,7 +545,7 @@ pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, A
         let mentioned = row
             .mentions
             .iter()
-            .any(|m| m.kind == MentionKind::App && m.id == app.app_id);
+            .any(|m| m.kind == MentionKind::App && app.app_id == m.id.as_str());
         let may_read = match chat_type {
             ChatType::P2p => app.scopes.contains(P2P_SCOPE),
             _ => {

@@ -293,7 +293,7 @@ pub async fn endpoint(
         .unwrap_or_else(|e| e.into_inner())
         .insert(
             ticket.clone(),
-            (app.app_id.clone(), std::time::Instant::now()),
+            (app.app_id.to_string(), std::time::Instant::now()),
         );
     let device_id = uuid::Uuid::new_v4().simple().to_string();
     let service_id = rand::thread_rng().gen_range(1..i32::MAX);

@@ -1,6 +1,5 @@
 //! Group chats: create, add members, list members (232xxx codes).
 
-use super::new_id;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
@@ -8,7 +7,9 @@ use crate::world::App;
 use larkfeed_model::chat::{
     AddMembersResponse, Chat, ChatMember, GroupType, ListMembersResponse, NewChat,
 };
-use larkfeed_model::{ErrorCode, FieldError, MemberIdType, UserIdType};
+use larkfeed_model::{
+    AppId, ErrorCode, FieldError, MemberIdType, OpenId, UnionId, UserId, UserIdType,
+};
 
 const INVALID: ErrorCode = ErrorCode::ChatInvalidParam;
 
@@ -40,7 +41,7 @@ pub async fn create(
     if !app.bot {
         return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
     }
-    let mut members = vec![(MemberKind::Bot, app.app_id.clone())];
+    let mut members = vec![(MemberKind::Bot, app.app_id.to_string())];
     for (i, id) in req.user_ids.iter().enumerate() {
         let user = resolve_user(state, app, id_type, id, format!("user_id_list[{i}]"))?;
         members.push((MemberKind::User, user));
@@ -63,7 +64,7 @@ pub async fn create(
         None => None,
     };
     let row = ChatRow {
-        chat_id: new_id("oc_"),
+        chat_id: super::new_chat_id(),
         name: req.name,
         description: req.description,
         chat_type: match req.group_type {
@@ -92,7 +93,7 @@ fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> C
             ),
             None => (String::new(), String::new()),
         },
-        (None, Some(app_id)) => (app_id.clone(), "app_id".to_string()),
+        (None, Some(app_id)) => (app_id.to_string(), "app_id".to_string()),
         (None, None) => (String::new(), String::new()),
     };
     Chat {
@@ -114,12 +115,15 @@ async fn chat_with_bot(state: &AppState, app: &App, chat_id: &str) -> Result<Cha
     super::chat_with_bot(state, app, chat_id, unknown, ErrorCode::OperatorNotInChat).await
 }
 
+/// Whether `id` is of the kind `id_type` names (else it is an invalid id, not an unknown one).
 fn looks_like(id_type: MemberIdType, id: &str) -> bool {
     match id_type {
-        MemberIdType::User(UserIdType::OpenId) => id.starts_with("ou_"),
-        MemberIdType::User(UserIdType::UnionId) => id.starts_with("on_"),
-        MemberIdType::User(UserIdType::UserId) => !id.contains(char::is_whitespace),
-        MemberIdType::AppId => id.starts_with("cli_"),
+        MemberIdType::User(UserIdType::OpenId) => OpenId::parse(id).is_ok(),
+        MemberIdType::User(UserIdType::UnionId) => UnionId::parse(id).is_ok(),
+        MemberIdType::User(UserIdType::UserId) => {
+            UserId::parse(id).is_ok() && !id.contains(char::is_whitespace)
+        }
+        MemberIdType::AppId => AppId::parse(id).is_ok(),
     }
 }
 
@@ -148,7 +152,7 @@ pub async fn add_members(
             MemberIdType::AppId => state
                 .world
                 .app(id)
-                .map(|a| (MemberKind::Bot, a.app_id.clone())),
+                .map(|a| (MemberKind::Bot, a.app_id.to_string())),
             MemberIdType::User(t) => state
                 .world
                 .resolve(app, t, id)

@@ -12,7 +12,7 @@ use crate::world::User;
 use larkfeed_model::feed::{
     self, AppButtons, CardEntry, ChatEntry, FeedEntry, FeedUser, Position, UserFeed,
 };
-use larkfeed_model::{ErrorCode, FieldError};
+use larkfeed_model::{ChatId, ErrorCode, FieldError};
 use std::collections::HashMap;
 
 /// Reads a page token given by [`of_user`].
@@ -48,7 +48,7 @@ pub async fn of_user(
         .store
         .feed_page(&user.user_id, cursor.as_ref(), page_size + 1)
         .await?;
-    let mut buttons: HashMap<String, Vec<AppButtons>> = HashMap::new();
+    let mut buttons: HashMap<ChatId, Vec<AppButtons>> = HashMap::new();
     for (app_id, chat_id, list) in rows.buttons {
         buttons.entry(chat_id).or_default().push(AppButtons {
             app_id,

@@ -13,7 +13,7 @@ use larkfeed_model::feed_card::{
     FailedCard, FailedUserReason, NewCard, OpenAppFeedCard, Pins, Reason, TimeSensitiveResponse,
     UpdateChatButtonResponse, UpdateEffects,
 };
-use larkfeed_model::{ErrorCode, FieldError, UserIdType};
+use larkfeed_model::{BizId, ErrorCode, FieldError, UserIdType};
 
 const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 
@@ -36,9 +36,9 @@ fn reachable<'w>(
         .filter(|u| state.world.is_available(app, u))
 }
 
-fn failed_card(biz_id: String, user_id: String, reason: Reason) -> FailedCard {
+fn failed_card(biz_id: BizId, user_id: String, reason: Reason) -> FailedCard {
     FailedCard {
-        biz_id,
+        biz_id: biz_id.into_string(),
         user_id,
         reason,
     }
@@ -48,7 +48,7 @@ fn failed_card(biz_id: String, user_id: String, reason: Reason) -> FailedCard {
 /// as asked), and the failures so far.
 struct Resolved<K> {
     keys: Vec<K>,
-    asked: Vec<(String, String)>,
+    asked: Vec<(BizId, String)>,
     failed: Vec<FailedCard>,
 }
 
@@ -59,7 +59,7 @@ fn resolve<T, K>(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    items: impl IntoIterator<Item = (String, String, T)>,
+    items: impl IntoIterator<Item = (BizId, String, T)>,
     mut key: impl FnMut(&User, T) -> Result<K, Reason>,
 ) -> Resolved<K> {
     let mut resolved = Resolved {
@@ -119,12 +119,13 @@ pub async fn create(
     id_type: UserIdType,
     req: NewCard,
 ) -> Result<CreateAppFeedCardResponse, ApiError> {
-    let NewCard { mut card, user_ids } = req;
-    let biz_id = match card.biz_id.as_deref().filter(|b| !b.is_empty()) {
-        Some(b) => b.to_string(),
-        None => uuid::Uuid::new_v4().to_string(),
-    };
-    card.biz_id = Some(biz_id.clone());
+    let NewCard {
+        mut card,
+        biz_id,
+        user_ids,
+    } = req;
+    let biz_id = biz_id.unwrap_or_else(|| BizId::with_suffix(&uuid::Uuid::new_v4().to_string()));
+    card.biz_id = Some(biz_id.to_string());
     let mut seen = std::collections::HashSet::new();
     let resolved = resolve(
         state,
@@ -158,7 +159,7 @@ pub async fn create(
         .await?;
     tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
     Ok(CreateAppFeedCardResponse {
-        biz_id,
+        biz_id: biz_id.into_string(),
         failed_cards: failed,
     })
 }
@@ -221,7 +222,7 @@ pub async fn delete_batch(
         cards
             .into_iter()
             .map(|c| (c.biz_id.clone(), c.user_id, c.biz_id)),
-        |user, biz_id| Ok((user.user_id.clone(), biz_id)),
+        |user, biz_id| Ok((user.user_id.clone(), biz_id.into_string())),
     );
     let cards = resolved.keys.len();
     let failed = resolved

@@ -1,7 +1,7 @@
 //! Messages: send (to a user's one-to-one chat with the bot, or to a chat), get, recall, and the
 //! card update of seed 002 with its rules checked in the platform's order.
 
-use super::{bot_in_chat, existing_p2p_chat, new_id, new_p2p_chat, p2p_key};
+use super::{bot_in_chat, existing_p2p_chat, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatType, Destination, MentionKind, MessageRow, NewMessage, Sent};
@@ -133,7 +133,10 @@ pub async fn send(
             if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
                 return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
             }
-            let key = chat.p2p_key.clone().unwrap_or_else(|| chat.chat_id.clone());
+            let key = chat
+                .p2p_key
+                .clone()
+                .unwrap_or_else(|| chat.chat_id.to_string());
             (Destination::Chat(chat.chat_id), key)
         }
         ReceiveIdType::Email | ReceiveIdType::User(_) => {
@@ -173,9 +176,9 @@ pub async fn send(
         .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
     let opening = matches!(to, Destination::P2p(_));
     let row = MessageRow {
-        message_id: new_id("om_"),
-        chat_id: String::new(),
-        sender_app: app.app_id.clone(),
+        message_id: super::new_message_id(),
+        chat_id: to.chat_id().clone(),
+        sender_app: app.app_id.to_string(),
         sender_user: None,
         mentions: Vec::new(),
         msg_type: msg_type.to_string(),
@@ -226,7 +229,7 @@ pub async fn get(state: &AppState, app: &App, message_id: &str) -> Result<Messag
 
 pub async fn recall(state: &AppState, app: &App, message_id: &str) -> Result<(), ApiError> {
     let row = find(state, message_id).await?;
-    if row.sender_app != app.app_id {
+    if row.sender_app != app.app_id.as_str() {
         return Err(ApiError::with_msg(
             ErrorCode::NoPermission,
             "Lack of necessary permissions: only the sender may recall a message.",
@@ -255,7 +258,7 @@ pub async fn patch(
 ) -> Result<(), ApiError> {
     let content = content.as_str();
     let row = find(state, message_id).await?;
-    if row.sender_app != app.app_id {
+    if row.sender_app != app.app_id.as_str() {
         return Err(ApiError::with_msg(
             ErrorCode::NoPermission,
             "Lack of necessary permissions: only the app that sent a message may update it.",

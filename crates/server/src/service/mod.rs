@@ -12,11 +12,24 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
-use larkfeed_model::ErrorCode;
+use larkfeed_model::{AppId, ChatId, ErrorCode, MessageId};
 
 /// A fresh platform-looking id: `prefix` + 32 hex digits.
 pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+    format!("{prefix}{}", fresh_suffix())
+}
+
+/// 32 random hex digits, the part of a minted id after its prefix.
+fn fresh_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+pub(crate) fn new_chat_id() -> ChatId {
+    ChatId::with_suffix(&fresh_suffix())
+}
+
+pub(crate) fn new_message_id() -> MessageId {
+    MessageId::with_suffix(&fresh_suffix())
 }
 
 /// The chat, if it exists, is not dissolved (232009) and has the calling bot in it. The other two
@@ -68,15 +81,15 @@ pub(crate) fn p2p_key(app_id: &str, user_id: &str) -> String {
 }
 
 /// The row a new one-to-one chat of the bot and the user gets (if it does not exist yet).
-pub(crate) fn new_p2p_chat(app_id: &str, user_id: &str, now_ms: i64) -> ChatRow {
+pub(crate) fn new_p2p_chat(app_id: &AppId, user_id: &str, now_ms: i64) -> ChatRow {
     ChatRow {
-        chat_id: new_id("oc_"),
+        chat_id: new_chat_id(),
         name: String::new(),
         description: String::new(),
         chat_type: ChatType::P2p,
         owner_user: None,
         owner_app: None,
-        creator_app: app_id.to_string(),
+        creator_app: app_id.clone(),
         p2p_key: Some(p2p_key(app_id, user_id)),
         p2p_user: Some(user_id.to_string()),
         dissolved: false,
@@ -89,7 +102,7 @@ pub(crate) async fn existing_p2p_chat(
     state: &AppState,
     app_id: &str,
     user_id: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<ChatId>, ApiError> {
     let key = p2p_key(app_id, user_id);
     if let Some(id) = state.caches.p2p_chats.get(&key) {
         return Ok(Some(id.clone()));

@@ -38,7 +38,7 @@ pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiErro
     let fresh = TokenRow {
         sealed: seal(&app.app_secret, &hash, &token),
         token_hash: hash.clone(),
-        app_id: app.app_id.clone(),
+        app_id: app.app_id.to_string(),
         issued_at_ms: now,
         expires_at_ms: now + TOKEN_TTL_SECS * 1000,
     };

@@ -43,15 +43,23 @@ fn token(name: &str, app: &str, now: i64) -> TokenRow {
     }
 }
 
+/// An id written in a test, of the kind the field wants.
+fn id<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("the test writes valid ids")
+}
+
 fn group(chat_id: &str, now: i64) -> ChatRow {
     ChatRow {
-        chat_id: chat_id.into(),
+        chat_id: id(chat_id),
         name: format!("group {chat_id}"),
         description: String::new(),
         chat_type: ChatType::Private,
         owner_user: None,
-        owner_app: Some("cli_a".into()),
-        creator_app: "cli_a".into(),
+        owner_app: Some(id("cli_a")),
+        creator_app: id("cli_a"),
         p2p_key: None,
         p2p_user: None,
         dissolved: false,
@@ -61,13 +69,13 @@ fn group(chat_id: &str, now: i64) -> ChatRow {
 
 fn p2p(chat_id: &str, app: &str, user: &str, now: i64) -> ChatRow {
     ChatRow {
-        chat_id: chat_id.into(),
+        chat_id: id(chat_id),
         name: String::new(),
         description: String::new(),
         chat_type: ChatType::P2p,
         owner_user: None,
         owner_app: None,
-        creator_app: app.into(),
+        creator_app: id(app),
         p2p_key: Some(format!("{app}/{user}")),
         p2p_user: Some(user.into()),
         dissolved: false,
@@ -75,15 +83,16 @@ fn p2p(chat_id: &str, app: &str, user: &str, now: i64) -> ChatRow {
     }
 }
 
-fn message(id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
+fn message(message_id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
     MessageRow {
-        message_id: id.into(),
-        chat_id: String::new(),
+        message_id: id(message_id),
+        // Each test sends it to oc_1, or to a one-to-one chat whose id the store puts here.
+        chat_id: id("oc_1"),
         sender_app: "cli_a".into(),
         sender_user: None,
         mentions: Vec::new(),
         msg_type: "text".into(),
-        content: format!("{{\"text\":\"{id}\"}}"),
+        content: format!("{{\"text\":\"{message_id}\"}}"),
         uuid: uuid.map(Into::into),
         create_time_ms: now,
         update_time_ms: now,
@@ -102,8 +111,8 @@ fn card(title: &str) -> OpenAppFeedCard {
 
 fn cards_for(app: &str, biz: &str, title: &str, users: &[&str], now: i64) -> NewFeedCards {
     NewFeedCards {
-        app_id: app.into(),
-        biz_id: biz.into(),
+        app_id: id(app),
+        biz_id: id(biz),
         card: card(title),
         user_ids: users.iter().map(|u| u.to_string()).collect(),
         now_ms: now,
@@ -254,9 +263,9 @@ pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
     s.insert_chat(&group("oc_1", now), &[(MemberKind::Bot, "cli_a".into())])
         .await
         .unwrap();
-    let send = |id: &str, at: i64| NewMessage {
-        to: Destination::Chat("oc_1".into()),
-        row: message(id, Some("u-1"), at),
+    let send = |message_id: &str, at: i64| NewMessage {
+        to: Destination::Chat(id("oc_1")),
+        row: message(message_id, Some("u-1"), at),
         uuid_since_ms: at - HOUR,
     };
     let first = s.send_message(send("om_1", now)).await.unwrap();
@@ -336,7 +345,7 @@ pub async fn racing_first_sends_to_a_user_open_one_chat(s: Arc<dyn Store>) {
 pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
     s.insert_chat(&group("oc_1", 1), &[]).await.unwrap();
     let msg = NewMessage {
-        to: Destination::Chat("oc_1".into()),
+        to: Destination::Chat(id("oc_1")),
         row: message("om_1", None, 1),
         uuid_since_ms: 0,
     };
@@ -399,7 +408,7 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
         .unwrap();
     let edit = |user: &str, fields: &[&str]| FeedCardEdit {
         user_id: user.into(),
-        biz_id: "b1".into(),
+        biz_id: id("b1"),
         patch: card("new"),
         fields: fields
             .iter()
@@ -494,8 +503,8 @@ pub async fn the_feed_pages_in_order_without_repeats(s: Arc<dyn Store>) {
         after = Some(FeedCursor {
             time_sensitive: last.card.time_sensitive.unwrap_or(false),
             sort_time_ms: last.sort_time_ms,
-            key: last.biz_id.clone(),
-            app_id: last.app_id.clone(),
+            key: last.biz_id.to_string(),
+            app_id: last.app_id.to_string(),
         });
         seen.extend(page.cards);
     }
@@ -558,10 +567,7 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
     );
     assert_eq!(s.chat_buttons("cli_a", "oc_1", "u2").await.unwrap(), None);
     let rows = s.feed_page("u1", None, 10).await.unwrap();
-    assert_eq!(
-        rows.buttons,
-        vec![("cli_a".to_string(), "oc_1".to_string(), buttons)]
-    );
+    assert_eq!(rows.buttons, vec![(id("cli_a"), id("oc_1"), buttons)]);
 }
 
 pub async fn meta_values_are_kept(s: Arc<dyn Store>) {
@@ -646,7 +652,7 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
         name: "bot".into(),
     }];
     s.send_message(NewMessage {
-        to: Destination::Chat("oc_1".into()),
+        to: Destination::Chat(id("oc_1")),
         row: row.clone(),
         uuid_since_ms: 5,
     })
@@ -655,16 +661,16 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
     let got = s.get_message("om_u").await.unwrap().unwrap();
     assert_eq!(got.sender_user.as_deref(), Some("u1"));
     assert_eq!(got.mentions, row.mentions);
-    for (i, id) in ["om_a", "om_b", "om_c"].into_iter().enumerate() {
+    for (i, message_id) in ["om_a", "om_b", "om_c"].into_iter().enumerate() {
         s.send_message(NewMessage {
-            to: Destination::Chat("oc_1".into()),
-            row: message(id, None, 10 + i as i64),
+            to: Destination::Chat(id("oc_1")),
+            row: message(message_id, None, 10 + i as i64),
             uuid_since_ms: 0,
         })
         .await
         .unwrap();
     }
-    let last_two: Vec<String> = s
+    let last_two: Vec<MessageId> = s
         .chat_messages("oc_1", 2)
         .await
         .unwrap()
@@ -680,8 +686,8 @@ pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<
         .await
         .unwrap();
     s.create_feed_cards(NewFeedCards {
-        app_id: "cli_a".into(),
-        biz_id: "b1".into(),
+        app_id: id("cli_a"),
+        biz_id: id("b1"),
         card: card("one"),
         user_ids: vec!["u1".into(), "u2".into()],
         now_ms: 10,

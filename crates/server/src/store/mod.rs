@@ -13,6 +13,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects, UpdateField};
+use larkfeed_model::{AppId, BizId, ChatId, MessageId};
 
 /// What can go wrong below the services. Backend errors are kept as text: the services only
 /// log them and answer "internal error".
@@ -83,13 +84,13 @@ impl ChatType {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatRow {
-    pub chat_id: String,
+    pub chat_id: ChatId,
     pub name: String,
     pub description: String,
     pub chat_type: ChatType,
     pub owner_user: Option<String>,
-    pub owner_app: Option<String>,
-    pub creator_app: String,
+    pub owner_app: Option<AppId>,
+    pub creator_app: AppId,
     /// For a one-to-one chat: the key the service made of its bot and user (unique).
     pub p2p_key: Option<String>,
     /// For a one-to-one chat: the user (tenant user_id).
@@ -132,8 +133,8 @@ pub enum MentionKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRow {
-    pub message_id: String,
-    pub chat_id: String,
+    pub message_id: MessageId,
+    pub chat_id: ChatId,
     /// The app that sent it; empty when a user did.
     pub sender_app: String,
     /// The user (tenant user_id) who sent it, when a user did.
@@ -153,15 +154,27 @@ pub struct MessageRow {
 /// (from the given row) if it does not exist yet.
 #[derive(Debug, Clone)]
 pub enum Destination {
-    Chat(String),
+    Chat(ChatId),
     P2p(ChatRow),
+}
+
+impl Destination {
+    /// The chat the message goes to, as far as the caller knows: a one-to-one chat that already
+    /// exists keeps its own id, which the store puts in the message instead.
+    pub fn chat_id(&self) -> &ChatId {
+        match self {
+            Destination::Chat(id) => id,
+            Destination::P2p(chat) => &chat.chat_id,
+        }
+    }
 }
 
 /// A message to store, atomically with its uuid check and its one-to-one chat.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub to: Destination,
-    /// `chat_id` is filled in by the store from `to`.
+    /// `chat_id` is `to.chat_id()`; the store corrects it if `to` names a one-to-one chat that
+    /// was already opened.
     pub row: MessageRow,
     /// With a uuid: the earliest create time of a message that makes this one a duplicate.
     pub uuid_since_ms: i64,
@@ -178,9 +191,9 @@ pub enum Sent {
 /// One user's app feed card, with the card's content.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedCardRow {
-    pub app_id: String,
+    pub app_id: AppId,
     pub user_id: String,
-    pub biz_id: String,
+    pub biz_id: BizId,
     pub card: OpenAppFeedCard,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
@@ -195,8 +208,8 @@ pub struct FeedCardRow {
 /// One card given to several users: its content is stored once.
 #[derive(Debug, Clone)]
 pub struct NewFeedCards {
-    pub app_id: String,
-    pub biz_id: String,
+    pub app_id: AppId,
+    pub biz_id: BizId,
     pub card: OpenAppFeedCard,
     pub user_ids: Vec<String>,
     pub now_ms: i64,
@@ -208,7 +221,7 @@ pub struct NewFeedCards {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedCardEdit {
     pub user_id: String,
-    pub biz_id: String,
+    pub biz_id: BizId,
     pub patch: OpenAppFeedCard,
     pub fields: Vec<UpdateField>,
 }
@@ -287,7 +300,7 @@ pub struct FeedChatRow {
     /// When the last message that is not recalled arrived.
     pub last_message_ms: Option<i64>,
     /// The app that pinned the entry for this user, if it is pinned.
-    pub pinned_by: Option<String>,
+    pub pinned_by: Option<AppId>,
 }
 
 /// Where a page of a user's feed cards starts: after this entry, in feed order
@@ -307,7 +320,7 @@ pub struct FeedRows {
     pub cards: Vec<FeedCardRow>,
     pub chats: Vec<FeedChatRow>,
     /// The quick-action buttons this user sees: (app_id, chat_id, buttons).
-    pub buttons: Vec<(String, String, Vec<Button>)>,
+    pub buttons: Vec<(AppId, ChatId, Vec<Button>)>,
 }
 
 #[async_trait]

@@ -163,6 +163,8 @@ async fn every_chat_button_rule_is_230001_naming_the_field() {
             Box::new(|b| b["chat_id"] = json!("oc_doesnotexist")),
             "chat_id",
         ),
+        // Not a chat id at all (a message id): refused before any lookup.
+        (Box::new(|b| b["chat_id"] = json!("om_1")), "chat_id"),
         (Box::new(|b| b["user_ids"] = json!([])), "user_ids"),
         (
             Box::new(|b| {

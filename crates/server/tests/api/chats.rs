@@ -68,11 +68,11 @@ async fn adding_members_reports_invalid_and_unknown_ids() {
             0,
             Method::POST,
             &format!("/open-apis/im/v1/chats/{chat}/members?member_id_type=open_id"),
-            Some(json!({"id_list": [t.open_id(0, 1), "not-an-open-id", "ou_unknown"]})),
+            Some(json!({"id_list": [t.open_id(0, 1), "not-an-open-id", "ou_unknown", "ou_"]})),
         )
         .await;
     let d = a.assert_ok();
-    assert_eq!(d["invalid_id_list"], json!(["not-an-open-id"]));
+    assert_eq!(d["invalid_id_list"], json!(["not-an-open-id", "ou_"]));
     assert_eq!(d["not_existed_id_list"], json!(["ou_unknown"]));
     let m = t
         .call(

@@ -228,17 +228,34 @@ const MESSAGE_COLUMNS: &str = "message_id, chat_id, sender_app, msg_type, conten
 const CARD_COLUMNS: &str = "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
      f.display_time, f.sort_time, f.unread";
 
+/// An id column, its kind checked as it is read.
+fn id<T: std::str::FromStr<Err = larkfeed_model::ids::IdError>>(
+    r: &Row,
+    at: usize,
+) -> StoreResult<T> {
+    r.get::<_, &str>(at).parse().map_err(corrupt)
+}
+
+fn opt_id<T: std::str::FromStr<Err = larkfeed_model::ids::IdError>>(
+    r: &Row,
+    at: usize,
+) -> StoreResult<Option<T>> {
+    r.get::<_, Option<&str>>(at)
+        .map(|text| text.parse().map_err(corrupt))
+        .transpose()
+}
+
 fn chat_row(r: &Row, at: usize) -> StoreResult<ChatRow> {
     let chat_type: String = r.get(at + 3);
     Ok(ChatRow {
-        chat_id: r.get(at),
+        chat_id: id(r, at)?,
         name: r.get(at + 1),
         description: r.get(at + 2),
         chat_type: ChatType::parse(&chat_type)
             .ok_or_else(|| corrupt(format!("unknown chat type {chat_type:?}")))?,
         owner_user: r.get(at + 4),
-        owner_app: r.get(at + 5),
-        creator_app: r.get(at + 6),
+        owner_app: opt_id(r, at + 5)?,
+        creator_app: id(r, at + 6)?,
         p2p_key: r.get(at + 7),
         p2p_user: r.get(at + 8),
         dissolved: r.get::<_, i64>(at + 9) != 0,
@@ -249,8 +266,8 @@ fn chat_row(r: &Row, at: usize) -> StoreResult<ChatRow> {
 fn message_row(r: &Row) -> StoreResult<MessageRow> {
     let mentions: String = r.get(12);
     Ok(MessageRow {
-        message_id: r.get(0),
-        chat_id: r.get(1),
+        message_id: id(r, 0)?,
+        chat_id: id(r, 1)?,
         sender_app: r.get(2),
         msg_type: r.get(3),
         content: r.get(4),
@@ -268,9 +285,9 @@ fn message_row(r: &Row) -> StoreResult<MessageRow> {
 fn card_row(r: &Row) -> StoreResult<FeedCardRow> {
     let card: String = r.get(3);
     Ok(FeedCardRow {
-        app_id: r.get(0),
+        app_id: id(r, 0)?,
         user_id: r.get(1),
-        biz_id: r.get(2),
+        biz_id: id(r, 2)?,
         card: serde_json::from_str(&card).map_err(corrupt)?,
         created_at_ms: r.get(4),
         updated_at_ms: r.get(5),
@@ -311,13 +328,13 @@ async fn insert_chat_row(c: &impl GenericClient, chat: &ChatRow) -> StoreResult<
     c.execute(
         &stmt,
         &[
-            &chat.chat_id,
+            &chat.chat_id.as_str(),
             &chat.name,
             &chat.description,
             &chat.chat_type.as_str(),
             &chat.owner_user,
-            &chat.owner_app,
-            &chat.creator_app,
+            &chat.owner_app.as_deref(),
+            &chat.creator_app.as_str(),
             &chat.p2p_key,
             &chat.p2p_user,
             &i64::from(chat.dissolved),
@@ -379,7 +396,7 @@ async fn open_p2p_chat(c: &impl GenericClient, new: &ChatRow) -> StoreResult<Cha
         c,
         &new.chat_id,
         &[
-            (MemberKind::Bot, new.creator_app.clone()),
+            (MemberKind::Bot, new.creator_app.to_string()),
             (MemberKind::User, user),
         ],
         new.created_at_ms,
@@ -650,8 +667,8 @@ impl MessageStore for PgStore {
         tx.execute(
             &stmt,
             &[
-                &row.message_id,
-                &row.chat_id,
+                &row.message_id.as_str(),
+                &row.chat_id.as_str(),
                 &row.sender_app,
                 &row.msg_type,
                 &row.content,
@@ -764,8 +781,8 @@ impl FeedCardStore for PgStore {
             .query(
                 &stmt,
                 &[
-                    &new.app_id,
-                    &new.biz_id,
+                    &new.app_id.as_str(),
+                    &new.biz_id.as_str(),
                     &content_id,
                     &time_sensitive,
                     &new.now_ms,
@@ -853,7 +870,7 @@ impl FeedCardStore for PgStore {
         let mut regrouping = Regrouping::default();
         for edit in &edits {
             let Some(row) = tx
-                .query_opt(&select, &[&edit.user_id, &app_id, &edit.biz_id])
+                .query_opt(&select, &[&edit.user_id, &app_id, &edit.biz_id.as_str()])
                 .await?
             else {
                 found.push(false);
@@ -881,7 +898,7 @@ impl FeedCardStore for PgStore {
                     &i64::from(effects.notify),
                     &edit.user_id,
                     &app_id,
-                    &edit.biz_id,
+                    &edit.biz_id.as_str(),
                 ],
             )
             .await?;
@@ -1025,7 +1042,7 @@ impl FeedStore for PgStore {
                 Ok(FeedChatRow {
                     chat: chat_row(r, 0)?,
                     joined_at_ms: r.get(11),
-                    pinned_by: r.get(12),
+                    pinned_by: opt_id(r, 12)?,
                     last_message_ms: r.get(13),
                 })
             })
@@ -1041,7 +1058,7 @@ impl FeedStore for PgStore {
             .map(|r| {
                 let json: String = r.get(2);
                 let list: Vec<Button> = serde_json::from_str(&json).map_err(corrupt)?;
-                Ok((r.get(0), r.get(1), list))
+                Ok((id(r, 0)?, id(r, 1)?, list))
             })
             .collect::<StoreResult<Vec<_>>>()?;
         tx.commit().await?;

@@ -258,10 +258,31 @@ const MESSAGE_COLUMNS: &str = "message_id, chat_id, sender_app, msg_type, conten
 const CARD_COLUMNS: &str = "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
      f.display_time, f.sort_time, f.unread";
 
+/// An id column, its kind checked as it is read.
+fn id<T: std::str::FromStr<Err = larkfeed_model::ids::IdError>>(
+    r: &Row,
+    at: usize,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(at)?;
+    text.parse().map_err(|e: larkfeed_model::ids::IdError| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn opt_id<T: std::str::FromStr<Err = larkfeed_model::ids::IdError>>(
+    r: &Row,
+    at: usize,
+) -> rusqlite::Result<Option<T>> {
+    match r.get_ref(at)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => id(r, at).map(Some),
+    }
+}
+
 fn chat_row(r: &Row, at: usize) -> rusqlite::Result<ChatRow> {
     let chat_type: String = r.get(at + 3)?;
     Ok(ChatRow {
-        chat_id: r.get(at)?,
+        chat_id: id(r, at)?,
         name: r.get(at + 1)?,
         description: r.get(at + 2)?,
         chat_type: ChatType::parse(&chat_type).ok_or_else(|| {
@@ -272,8 +293,8 @@ fn chat_row(r: &Row, at: usize) -> rusqlite::Result<ChatRow> {
             )
         })?,
         owner_user: r.get(at + 4)?,
-        owner_app: r.get(at + 5)?,
-        creator_app: r.get(at + 6)?,
+        owner_app: opt_id(r, at + 5)?,
+        creator_app: id(r, at + 6)?,
         p2p_key: r.get(at + 7)?,
         p2p_user: r.get(at + 8)?,
         dissolved: r.get::<_, i64>(at + 9)? != 0,
@@ -283,8 +304,8 @@ fn chat_row(r: &Row, at: usize) -> rusqlite::Result<ChatRow> {
 
 fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
     Ok(MessageRow {
-        message_id: r.get(0)?,
-        chat_id: r.get(1)?,
+        message_id: id(r, 0)?,
+        chat_id: id(r, 1)?,
         sender_app: r.get(2)?,
         msg_type: r.get(3)?,
         content: r.get(4)?,
@@ -308,9 +329,9 @@ fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
 fn card_row(r: &Row) -> rusqlite::Result<(FeedCardRow, String)> {
     Ok((
         FeedCardRow {
-            app_id: r.get(0)?,
+            app_id: id(r, 0)?,
             user_id: r.get(1)?,
-            biz_id: r.get(2)?,
+            biz_id: id(r, 2)?,
             card: OpenAppFeedCard::default(),
             created_at_ms: r.get(4)?,
             updated_at_ms: r.get(5)?,
@@ -338,13 +359,13 @@ fn insert_chat_row(conn: &Connection, chat: &ChatRow) -> rusqlite::Result<()> {
         "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))?
     .execute(params![
-        chat.chat_id,
+        chat.chat_id.as_str(),
         chat.name,
         chat.description,
         chat.chat_type.as_str(),
         chat.owner_user,
-        chat.owner_app,
-        chat.creator_app,
+        chat.owner_app.as_deref(),
+        chat.creator_app.as_str(),
         chat.p2p_key,
         chat.p2p_user,
         chat.dissolved as i64,
@@ -397,7 +418,7 @@ fn open_p2p_chat(conn: &Connection, new: &ChatRow) -> StoreResult<ChatRow> {
         conn,
         &new.chat_id,
         &[
-            (MemberKind::Bot, new.creator_app.clone()),
+            (MemberKind::Bot, new.creator_app.to_string()),
             (MemberKind::User, user),
         ],
         new.created_at_ms,
@@ -636,8 +657,8 @@ impl MessageStore for SqliteStore {
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ))?
             .execute(params![
-                row.message_id,
-                row.chat_id,
+                row.message_id.as_str(),
+                row.chat_id.as_str(),
                 row.sender_app,
                 row.msg_type,
                 row.content,
@@ -744,8 +765,8 @@ impl FeedCardStore for SqliteStore {
                      ON CONFLICT DO NOTHING",
                 )?
                 .execute(params![
-                    new.app_id,
-                    new.biz_id,
+                    new.app_id.as_str(),
+                    new.biz_id.as_str(),
                     content_id,
                     time_sensitive,
                     new.now_ms,
@@ -761,7 +782,7 @@ impl FeedCardStore for SqliteStore {
                 .prepare_cached(
                     "SELECT user_id FROM feed_cards WHERE app_id = ? AND biz_id = ? AND content_id = ?",
                 )?
-                .query_map(params![new.app_id, new.biz_id, content_id], |r| r.get(0))?
+                .query_map(params![new.app_id.as_str(), new.biz_id.as_str(), content_id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
         })
@@ -829,7 +850,7 @@ impl FeedCardStore for SqliteStore {
             )?;
             for edit in &edits {
                 let current: Option<(i64, String)> = select
-                    .query_row(params![edit.user_id, app_id, edit.biz_id], |r| {
+                    .query_row(params![edit.user_id, app_id, edit.biz_id.as_str()], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
                     .optional()?;
@@ -858,7 +879,7 @@ impl FeedCardStore for SqliteStore {
                     i64::from(effects.notify),
                     edit.user_id,
                     app_id,
-                    edit.biz_id,
+                    edit.biz_id.as_str(),
                 ])?;
                 found.push(true);
             }
@@ -1032,7 +1053,7 @@ fn feed_cards_where(
 type RawFeed = (
     Vec<(FeedCardRow, String)>,
     Vec<FeedChatRow>,
-    Vec<(String, String, String)>,
+    Vec<(AppId, ChatId, String)>,
 );
 
 fn feed_rows(
@@ -1099,7 +1120,7 @@ fn feed_rows(
             Ok(FeedChatRow {
                 chat: chat_row(r, 0)?,
                 joined_at_ms: r.get(11)?,
-                pinned_by: r.get(12)?,
+                pinned_by: opt_id(r, 12)?,
                 last_message_ms: r.get(13)?,
             })
         })?
@@ -1108,7 +1129,7 @@ fn feed_rows(
         .prepare_cached(
             "SELECT app_id, chat_id, buttons FROM chat_buttons WHERE user_id = ? AND buttons <> '[]'",
         )?
-        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([user_id], |r| Ok((id(r, 0)?, id(r, 1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((cards, chats, buttons))
 }
