@@ -5,7 +5,7 @@ import json
 import urllib.request
 import uuid
 
-from lark_oapi.api.im.v1 import CreateChatRequest, CreateChatRequestBody
+from lark_oapi.api.im.v1 import CreateChatRequest, CreateChatRequestBody, GetChatRequest
 from lark_oapi.api.im.v2 import (
     BotTimeSentiveFeedCardRequest, BotTimeSentiveFeedCardRequestBody,
     DeleteAppFeedCardBatchRequest, DeleteAppFeedCardBatchRequestBody, OpenAppFeedCard,
@@ -115,6 +115,25 @@ def test_feed_cards_patch_pins_a_group_entry(server):
         [(server.open_id(4), "The user is not in the chat")]
     top = feed(server, server.open_id(2))[0]
     assert (top["chat_id"], top["time_sensitive"]) == (chat_id, True)
+
+
+def test_chat_get_reads_the_chat_back(server):
+    client = client_for(server)
+    members = [server.open_id(2), server.open_id(3)]
+    chat = client.im.v1.chat.create(CreateChatRequest.builder().user_id_type("open_id")
+        .request_body(CreateChatRequestBody.builder().name("read back").description("d")
+            .owner_id(server.open_id(2)).user_id_list(members).build()).build())
+    assert chat.success(), chat.msg
+    got = client.im.v1.chat.get(GetChatRequest.builder().chat_id(chat.data.chat_id)
+        .user_id_type("open_id").build())
+    assert got.success(), got.msg
+    d = got.data
+    assert (d.name, d.description, d.owner_id, d.owner_id_type) == \
+        ("read back", "d", server.open_id(2), "open_id")
+    assert (d.chat_mode, d.chat_type, d.external) == ("group", "private", False)
+    assert (d.user_count, d.bot_count) == ("2", "1")
+    missing = client.im.v1.chat.get(GetChatRequest.builder().chat_id("oc_missing").build())
+    assert missing.code == 232006
 
 
 def test_feed_cards_patch_by_a_bot_outside_the_chat_is_230027(server):

@@ -28,6 +28,7 @@ ROUTES = [
     ("POST", "/open-apis/im/v1/chats"),
     ("POST", "/open-apis/im/v1/chats/oc_x/members"),
     ("GET", "/open-apis/im/v1/chats/oc_x/members"),
+    ("GET", "/open-apis/im/v1/chats/oc_x"),
     ("POST", "/_larkfeed/clock"),
     ("GET", "/_larkfeed/users/x/feed"),
 ]

@@ -104,6 +104,37 @@ pub struct Chat {
     pub tenant_key: String,
 }
 
+/// Answer of `GET /open-apis/im/v1/chats/:chat_id`: the chat as the calling app sees it (the
+/// path names it, so its id is not repeated), with how many users and bots are in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChatInfo {
+    #[serde(default)]
+    pub avatar: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub owner_id_type: String,
+    /// `group`, or `p2p` for a bot's one-to-one chat.
+    #[serde(default)]
+    pub chat_mode: String,
+    /// `private`, `public`, or `p2p`.
+    #[serde(default)]
+    pub chat_type: String,
+    #[serde(default)]
+    pub external: bool,
+    #[serde(default)]
+    pub tenant_key: String,
+    /// A count, as a string (the platform's type).
+    #[serde(default)]
+    pub user_count: String,
+    #[serde(default)]
+    pub bot_count: String,
+}
+
 /// Body of `POST /open-apis/im/v1/chats/:chat_id/members`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddMembersRequest {

@@ -365,6 +365,18 @@ endpoints! {
         request: chat::CreateChatRequest,
         response: chat::Chat,
     }
+    GetChat {
+        name: "chats.get",
+        method: Get,
+        path: "/open-apis/im/v1/chats/{chat_id}",
+        summary: "A chat the calling bot is in: name, owner, type, and how many users and bots",
+        query: &[USER_ID_TYPE],
+        scopes: &["im:chat", "im:chat:readonly"],
+        limits: IM_LIMITS,
+        request: (),
+        response: chat::ChatInfo,
+        BODY = false,
+    }
     AddChatMembers {
         name: "chats.members.add",
         method: Post,

@@ -4,7 +4,7 @@ use crate::service::chats;
 use crate::state::AppState;
 use axum::extract::State;
 use larkfeed_model::chat::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use larkfeed_model::endpoint::{AddChatMembers, CreateChat, Endpoint, ListChatMembers};
+use larkfeed_model::endpoint::{AddChatMembers, CreateChat, Endpoint, GetChat, ListChatMembers};
 use larkfeed_model::{MemberIdType, UserIdType};
 
 pub async fn create(
@@ -40,6 +40,20 @@ pub async fn add_members(
     let req = parsed::<AddChatMembers, _>(body?.0.parse())?;
     Ok(success(
         chats::add_members(&state, &caller.app, &chat_id, id_type, req).await?,
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    PathId(chat_id): PathId,
+) -> Reply<GetChat> {
+    caller.require(GetChat::SCOPES)?;
+    let id_type = caller.user_id_type(&params, "user_id_type")?;
+    caller.limit::<GetChat>(&state).await?;
+    Ok(success(
+        chats::get(&state, &caller.app, &chat_id, id_type).await?,
     ))
 }
 

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .serve(ep::CreateChat, chats::create)
         .serve(ep::AddChatMembers, chats::add_members)
         .serve(ep::ListChatMembers, chats::list_members)
+        .serve(ep::GetChat, chats::get)
         .serve(ep::DelayedCardUpdate, act::card_update)
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))

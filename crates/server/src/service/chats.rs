@@ -5,7 +5,7 @@ use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
 use larkfeed_model::chat::{
-    AddMembersResponse, Chat, ChatMember, GroupType, ListMembersResponse, NewChat,
+    AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse, NewChat,
 };
 use larkfeed_model::{
     AppId, ErrorCode, FieldError, MemberIdType, OpenId, UnionId, UserId, UserIdType,
@@ -168,6 +168,38 @@ pub async fn add_members(
         .add_members(chat_id, &members, state.clock.now_ms())
         .await?;
     Ok(response)
+}
+
+/// The chat as the calling app sees it, with its member counts.
+pub async fn get(
+    state: &AppState,
+    app: &App,
+    chat_id: &str,
+    id_type: UserIdType,
+) -> Result<ChatInfo, ApiError> {
+    let row = chat_with_bot(state, app, chat_id).await?;
+    let (_, users) = state
+        .store
+        .list_members(chat_id, MemberKind::User, 0, 0)
+        .await?;
+    let (_, bots) = state
+        .store
+        .list_members(chat_id, MemberKind::Bot, 0, 0)
+        .await?;
+    let chat = present(state, app, &row, id_type);
+    Ok(ChatInfo {
+        avatar: String::new(),
+        name: chat.name,
+        description: chat.description,
+        owner_id: chat.owner_id,
+        owner_id_type: chat.owner_id_type,
+        chat_mode: chat.chat_mode,
+        chat_type: chat.chat_type,
+        external: chat.external,
+        tenant_key: chat.tenant_key,
+        user_count: users.to_string(),
+        bot_count: bots.to_string(),
+    })
 }
 
 pub async fn list_members(

@@ -152,3 +152,59 @@ async fn an_app_without_bot_ability_cannot_create_chats() {
         .await
         .assert_code(400, 232025);
 }
+
+#[tokio::test]
+async fn a_chat_reads_back_with_its_owner_and_member_counts() {
+    let t = spawn_app().await;
+    let created = t
+        .call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/chats?user_id_type=union_id",
+            Some(json!({
+                "name": "ops", "description": "night shift",
+                "owner_id": t.union_id(0, 1),
+                "user_id_list": [t.union_id(0, 0)],
+                "bot_id_list": [t.app(1).app_id.as_str()],
+            })),
+        )
+        .await;
+    let chat = created.assert_ok()["chat_id"].as_str().unwrap().to_string();
+    let path = format!("/open-apis/im/v1/chats/{chat}");
+    let got = t
+        .call(
+            0,
+            Method::GET,
+            &format!("{path}?user_id_type=union_id"),
+            None,
+        )
+        .await;
+    let d = got.assert_ok();
+    assert_eq!(d["name"], "ops");
+    assert_eq!(d["description"], "night shift");
+    assert_eq!(d["owner_id"], json!(t.union_id(0, 1)));
+    assert_eq!(d["owner_id_type"], "union_id");
+    assert_eq!(d["chat_mode"], "group");
+    assert_eq!(d["chat_type"], "private");
+    assert_eq!(d["external"], false);
+    assert_eq!(
+        d["user_count"], "2",
+        "counts are strings, as the platform sends them"
+    );
+    assert_eq!(d["bot_count"], "2");
+    assert_eq!(d["tenant_key"], json!(t.world().tenant.tenant_key));
+    assert!(d.get("chat_id").is_none(), "the path names the chat: {d}");
+    // The other bot in the chat sees the owner under its own open_id (the default id type).
+    let other = t.call(1, Method::GET, &path, None).await;
+    assert_eq!(other.assert_ok()["owner_id"], json!(t.open_id(1, 1)));
+    // Errors are the chat APIs' own: unknown chat, a bot outside it, a bad id type.
+    t.call(0, Method::GET, "/open-apis/im/v1/chats/oc_missing", None)
+        .await
+        .assert_code(400, 232006);
+    t.call(2, Method::GET, &path, None)
+        .await
+        .assert_code(400, 232011);
+    t.call(0, Method::GET, &format!("{path}?user_id_type=email"), None)
+        .await
+        .assert_invalid(232001, "user_id_type");
+}
