@@ -9,8 +9,8 @@ use larkfeed_client::Client;
 use larkfeed_client::PreparedRequest;
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::endpoint::{
-    AddChatMembers, Check, CreateAppFeedCard, CreateChat, DeleteAppFeedCards, Endpoint, GetMessage,
-    ListChatMembers, PatchMessage, RecallMessage, SendMessage, UpdateAppFeedCards,
+    AddChatMembers, Check, CreateAppFeedCard, CreateChat, DeleteAppFeedCards, Endpoint, GetChat,
+    GetMessage, ListChatMembers, PatchMessage, RecallMessage, SendMessage, UpdateAppFeedCards,
     UpdateChatButton,
 };
 use larkfeed_model::feed_card::{
@@ -274,6 +274,13 @@ pub enum ChatCmd {
         #[command(flatten)]
         ids: IdTypeArg,
     },
+    /// Show a chat: name, owner, type and member counts (GET /open-apis/im/v1/chats/:chat_id).
+    Get {
+        /// The chat (oc_…).
+        chat_id: String,
+        #[command(flatten)]
+        ids: IdTypeArg,
+    },
     /// Add members to a chat (POST /open-apis/im/v1/chats/:chat_id/members).
     AddMembers {
         /// The chat (oc_…).
@@ -473,6 +480,9 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
                 },
             };
             Plan::of::<CreateChat>(&[], &[("user_id_type", &ids.user_id_type)], req)
+        }
+        ChatCmd::Get { chat_id, ids } => {
+            Plan::of::<GetChat>(&[chat_id], &[("user_id_type", &ids.user_id_type)], ())
         }
         ChatCmd::AddMembers {
             chat_id,

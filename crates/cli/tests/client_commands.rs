@@ -128,6 +128,11 @@ fn every_command_works_against_the_server() {
     );
     let members = json_out(s.cli().args(["chat", "members", &chat_id]));
     assert_eq!(members["member_total"], 2);
+    let info = json_out(s.cli().args(["chat", "get", &chat_id]));
+    assert_eq!(
+        (&info["name"], &info["user_count"], &info["bot_count"]),
+        (&json!("ops"), &json!("2"), &json!("1"))
+    );
     let table = s
         .cli()
         .args(["chat", "members", &chat_id, "--format", "table"])

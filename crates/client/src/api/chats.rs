@@ -15,14 +15,16 @@
 //! client.add_chat_members(&chat.chat_id, &add, MemberIdType::User(UserIdType::OpenId)).await?;
 //! let page = client.list_chat_members(&chat.chat_id, MemberIdType::User(UserIdType::OpenId), Some(50), None).await?;
 //! assert_eq!(page.member_total, 1);
+//! let info = client.get_chat(&chat.chat_id, UserIdType::OpenId).await?;
+//! assert_eq!((info.user_count.as_str(), info.bot_count.as_str()), ("1", "1"));
 //! # Ok(()) }
 //! ```
 
 use crate::{Client, Error};
 use larkfeed_model::chat::{
-    AddMembersRequest, AddMembersResponse, Chat, CreateChatRequest, ListMembersResponse,
+    AddMembersRequest, AddMembersResponse, Chat, ChatInfo, CreateChatRequest, ListMembersResponse,
 };
-use larkfeed_model::endpoint::{AddChatMembers, CreateChat, ListChatMembers};
+use larkfeed_model::endpoint::{AddChatMembers, CreateChat, GetChat, ListChatMembers};
 use larkfeed_model::{MemberIdType, UserIdType};
 
 impl Client {
@@ -34,6 +36,17 @@ impl Client {
     ) -> Result<Chat, Error> {
         let q = [("user_id_type", user_id_type.as_str())];
         self.send::<CreateChat>(&[], &q, req).await
+    }
+
+    /// `GET /open-apis/im/v1/chats/:chat_id`: the chat, its owner in `user_id_type`, and how many
+    /// users and bots are in it.
+    pub async fn get_chat(
+        &self,
+        chat_id: &str,
+        user_id_type: UserIdType,
+    ) -> Result<ChatInfo, Error> {
+        let q = [("user_id_type", user_id_type.as_str())];
+        self.send::<GetChat>(&[chat_id], &q, &()).await
     }
 
     /// `POST /open-apis/im/v1/chats/:chat_id/members`.
