@@ -124,7 +124,7 @@ pub async fn create(
         biz_id,
         user_ids,
     } = req;
-    let biz_id = biz_id.unwrap_or_else(|| BizId::with_suffix(&uuid::Uuid::new_v4().to_string()));
+    let biz_id = biz_id.unwrap_or_else(super::new_biz_id);
     card.biz_id = Some(biz_id.to_string());
     let mut seen = std::collections::HashSet::new();
     let resolved = resolve(

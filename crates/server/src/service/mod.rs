@@ -12,16 +12,27 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
-use larkfeed_model::{AppId, ChatId, ErrorCode, MessageId};
+use larkfeed_model::{AppId, BizId, ChatId, ErrorCode, MessageId};
 
-/// A fresh platform-looking id: `prefix` + 32 hex digits.
+/// A fresh platform-looking secret: `prefix` + 32 random hex digits.
 pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}{}", fresh_suffix())
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
-/// 32 random hex digits, the part of a minted id after its prefix.
+/// The 32 hex digits of a minted id after its prefix: a UUIDv7, so ids minted later sort later
+/// and a new row lands at the end of its table's key order instead of splitting a page at
+/// random (see [`new_biz_id`]).
 fn fresh_suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// The biz_id the platform makes for a card created without one: a UUID, as the platform's own
+/// are, but a time-ordered one (v7). The cards of a create are keyed by (app, biz_id, user), so
+/// with ordered biz_ids each create appends to the key order; random (v4) ones made SQLite split
+/// pages all over the table and copy each into the rollback journal: creates ran 1.44 × faster
+/// on a file and 1.19 × in memory with v7 (bench/run's create, builds alternating).
+pub(crate) fn new_biz_id() -> BizId {
+    BizId::with_suffix(&uuid::Uuid::now_v7().to_string())
 }
 
 pub(crate) fn new_chat_id() -> ChatId {

@@ -46,7 +46,14 @@ async fn a_biz_id_is_generated_when_absent() {
     let first = a.assert_ok()["biz_id"].as_str().unwrap().to_string();
     assert_eq!(first.len(), 36);
     let b = t.call(0, Method::POST, PATH, Some(body)).await;
-    assert_ne!(b.assert_ok()["biz_id"].as_str().unwrap(), first);
+    let second = b.assert_ok()["biz_id"].as_str().unwrap().to_string();
+    // UUIDs in the platform's text form, time-ordered (v7) so later cards sort later.
+    for id in [&first, &second] {
+        let dashes: Vec<usize> = id.match_indices('-').map(|(i, _)| i).collect();
+        assert_eq!(dashes, [8, 13, 18, 23], "{id}");
+        assert_eq!(&id[14..15], "7", "{id}");
+    }
+    assert!(first < second, "{first} then {second}");
 }
 
 #[tokio::test]
