@@ -83,33 +83,17 @@ impl CreateChatRequest {
     }
 }
 
+/// Answer of `POST /open-apis/im/v1/chats`: the new chat's id and what it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Chat {
     pub chat_id: ChatId,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub owner_id: String,
-    #[serde(default)]
-    pub owner_id_type: String,
-    #[serde(default)]
-    pub chat_mode: String,
-    #[serde(default)]
-    pub chat_type: String,
-    #[serde(default)]
-    pub external: bool,
-    #[serde(default)]
-    pub tenant_key: String,
+    #[serde(flatten)]
+    pub about: AboutChat,
 }
 
-/// Answer of `GET /open-apis/im/v1/chats/:chat_id`: the chat as the calling app sees it (the
-/// path names it, so its id is not repeated), with how many users and bots are in it.
+/// What a chat is, as the calling app sees it: the part both chat answers share.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ChatInfo {
-    #[serde(default)]
-    pub avatar: String,
+pub struct AboutChat {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -128,6 +112,16 @@ pub struct ChatInfo {
     pub external: bool,
     #[serde(default)]
     pub tenant_key: String,
+}
+
+/// Answer of `GET /open-apis/im/v1/chats/:chat_id`: the chat as the calling app sees it (the
+/// path names it, so its id is not repeated), with how many users and bots are in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChatInfo {
+    #[serde(flatten)]
+    pub about: AboutChat,
+    #[serde(default)]
+    pub avatar: String,
     /// A count, as a string (the platform's type).
     #[serde(default)]
     pub user_count: String,

@@ -5,7 +5,8 @@ use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
 use larkfeed_model::chat::{
-    AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse, NewChat,
+    AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse,
+    NewChat,
 };
 use larkfeed_model::{
     AppId, ErrorCode, FieldError, MemberIdType, OpenId, UnionId, UserId, UserIdType,
@@ -81,10 +82,13 @@ pub async fn create(
     };
     state.store.insert_chat(&row, &members).await?;
     tracing::info!(chat_id = %row.chat_id, app_id = %app.app_id, members = members.len(), "created a chat");
-    Ok(present(state, app, &row, id_type))
+    Ok(Chat {
+        chat_id: row.chat_id.clone(),
+        about: present(state, app, &row, id_type),
+    })
 }
 
-fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> Chat {
+fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> AboutChat {
     let (owner_id, owner_id_type) = match (&row.owner_user, &row.owner_app) {
         (Some(user_id), _) => match state.world.user(user_id) {
             Some(user) => (
@@ -96,8 +100,7 @@ fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> C
         (None, Some(app_id)) => (app_id.to_string(), "app_id".to_string()),
         (None, None) => (String::new(), String::new()),
     };
-    Chat {
-        chat_id: row.chat_id.clone(),
+    AboutChat {
         name: row.name.clone(),
         description: row.description.clone(),
         owner_id,
@@ -186,17 +189,9 @@ pub async fn get(
         .store
         .list_members(chat_id, MemberKind::Bot, 0, 0)
         .await?;
-    let chat = present(state, app, &row, id_type);
     Ok(ChatInfo {
+        about: present(state, app, &row, id_type),
         avatar: String::new(),
-        name: chat.name,
-        description: chat.description,
-        owner_id: chat.owner_id,
-        owner_id_type: chat.owner_id_type,
-        chat_mode: chat.chat_mode,
-        chat_type: chat.chat_type,
-        external: chat.external,
-        tenant_key: chat.tenant_key,
         user_count: users.to_string(),
         bot_count: bots.to_string(),
     })
