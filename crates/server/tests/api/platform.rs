@@ -849,57 +849,43 @@ async fn with_an_admin_token_every_admin_call_needs_it() {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run());
     let http = reqwest::Client::new();
-    let without = http
-        .get(format!("{base}/_larkfeed/world"))
-        .send()
-        .await
-        .unwrap();
+    let get = |path: &str, token: Option<&str>| {
+        let req = http.get(format!("{base}{path}"));
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.unwrap() }
+    };
+    let without = get("/_larkfeed/world", None).await;
     assert_eq!(without.status(), 401);
     let body: Value = without.json().await.unwrap();
     assert!(body["msg"].as_str().unwrap().contains("admin token"));
-    let wrong = http
-        .get(format!("{base}/_larkfeed/world"))
-        .bearer_auth("nope")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
-    let with = http
-        .get(format!("{base}/_larkfeed/world"))
-        .bearer_auth("s3cret-admin")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(with.status(), 200);
-    let health = http
-        .get(format!("{base}/_larkfeed/health"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200, "the health check stays open");
-    let ui = http
-        .get(format!("{base}/_larkfeed/ui"))
-        .send()
-        .await
-        .unwrap();
+    let status = |path: &'static str, token: Option<&'static str>| {
+        let answer = get(path, token);
+        async move { answer.await.status() }
+    };
+    assert_eq!(status("/_larkfeed/world", Some("nope")).await, 401);
+    assert_eq!(status("/_larkfeed/world", Some("s3cret-admin")).await, 200);
     assert_eq!(
-        ui.status(),
+        status("/_larkfeed/health", None).await,
+        200,
+        "the health check stays open"
+    );
+    assert_eq!(
+        status("/_larkfeed/ui", None).await,
         200,
         "the inspector's files are open; its data is not"
     );
     // An EventSource cannot send headers: the token may come in the query.
-    let events = http
-        .get(format!("{base}/_larkfeed/events?admin_token=s3cret-admin"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(events.status(), 200);
-    let events = http
-        .get(format!("{base}/_larkfeed/events?admin_token=wrong"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(events.status(), 401);
+    assert_eq!(
+        status("/_larkfeed/events?admin_token=s3cret-admin", None).await,
+        200
+    );
+    assert_eq!(
+        status("/_larkfeed/events?admin_token=wrong", None).await,
+        401
+    );
 }
 
 #[tokio::test]
