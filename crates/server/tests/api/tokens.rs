@@ -3,20 +3,35 @@ use reqwest::Method;
 use serde_json::json;
 
 const TENANT: &str = "/open-apis/auth/v3/tenant_access_token/internal";
+const APP_TOKEN: &str = "/open-apis/auth/v3/app_access_token/internal";
+
+/// A token endpoint asked without a token, as apps ask it.
+async fn ask(t: &TestApp, path: &str, body: serde_json::Value) -> Answer {
+    t.raw(Method::POST, path, None, Some(body)).await
+}
+
+/// Any call that needs a token, made with `token`.
+async fn create_chat_with(t: &TestApp, token: &str) -> Answer {
+    t.raw(
+        Method::POST,
+        "/open-apis/im/v1/chats",
+        Some(token),
+        Some(json!({})),
+    )
+    .await
+}
 const MINUTE: i64 = 60_000;
 
 #[tokio::test]
 async fn a_tenant_token_lives_two_hours_and_has_no_data_wrapper() {
     let t = spawn_app().await;
     let app = t.app(0);
-    let a = t
-        .raw(
-            Method::POST,
-            TENANT,
-            None,
-            Some(json!({"app_id": app.app_id, "app_secret": app.app_secret})),
-        )
-        .await;
+    let a = ask(
+        &t,
+        TENANT,
+        json!({"app_id": app.app_id, "app_secret": app.app_secret}),
+    )
+    .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body["code"], 0);
     assert_eq!(a.body["expire"], 7200);
@@ -34,14 +49,12 @@ async fn the_same_token_comes_back_while_30_minutes_or_more_remain() {
     let first = t.token(0).await;
     t.clock.advance_ms(90 * MINUTE);
     let app = t.app(0);
-    let a = t
-        .raw(
-            Method::POST,
-            TENANT,
-            None,
-            Some(json!({"app_id": app.app_id, "app_secret": app.app_secret})),
-        )
-        .await;
+    let a = ask(
+        &t,
+        TENANT,
+        json!({"app_id": app.app_id, "app_secret": app.app_secret}),
+    )
+    .await;
     assert_eq!(a.body["tenant_access_token"], json!(first));
     assert_eq!(a.body["expire"], 1800);
 }
@@ -54,47 +67,24 @@ async fn a_new_token_comes_with_less_than_30_minutes_left_and_the_old_one_still_
     t.clock.advance_ms(91 * MINUTE);
     let second = t.token(0).await;
     assert_ne!(first, second);
-    let chat = t
-        .raw(
-            Method::POST,
-            "/open-apis/im/v1/chats",
-            Some(&first),
-            Some(json!({})),
-        )
-        .await;
+    let chat = create_chat_with(&t, &first).await;
     chat.assert_ok();
     t.clock.advance_ms(30 * MINUTE);
-    let expired = t
-        .raw(
-            Method::POST,
-            "/open-apis/im/v1/chats",
-            Some(&first),
-            Some(json!({})),
-        )
-        .await;
+    let expired = create_chat_with(&t, &first).await;
     expired.assert_code(400, 99991663);
-    t.raw(
-        Method::POST,
-        "/open-apis/im/v1/chats",
-        Some(&second),
-        Some(json!({})),
-    )
-    .await
-    .assert_ok();
+    create_chat_with(&t, &second).await.assert_ok();
 }
 
 #[tokio::test]
 async fn the_app_token_endpoint_returns_the_app_token() {
     let t = spawn_app().await;
     let app = t.app(0);
-    let a = t
-        .raw(
-            Method::POST,
-            "/open-apis/auth/v3/app_access_token/internal",
-            None,
-            Some(json!({"app_id": app.app_id, "app_secret": app.app_secret})),
-        )
-        .await;
+    let a = ask(
+        &t,
+        APP_TOKEN,
+        json!({"app_id": app.app_id, "app_secret": app.app_secret}),
+    )
+    .await;
     assert_eq!(a.body["code"], 0);
     assert!(a.body["app_access_token"]
         .as_str()
@@ -107,33 +97,17 @@ async fn the_app_token_endpoint_returns_the_app_token() {
 async fn a_wrong_secret_is_10015_and_an_unknown_app_is_10014() {
     let t = spawn_app().await;
     let app = t.app(0);
-    let wrong = t
-        .raw(
-            Method::POST,
-            TENANT,
-            None,
-            Some(json!({"app_id": app.app_id, "app_secret": "nope"})),
-        )
-        .await;
+    let wrong = ask(
+        &t,
+        TENANT,
+        json!({"app_id": app.app_id, "app_secret": "nope"}),
+    )
+    .await;
     wrong.assert_code(400, 10015);
     assert!(wrong.body.get("tenant_access_token").is_none());
-    let unknown = t
-        .raw(
-            Method::POST,
-            TENANT,
-            None,
-            Some(json!({"app_id": "cli_0000", "app_secret": "x"})),
-        )
-        .await;
+    let unknown = ask(&t, TENANT, json!({"app_id": "cli_0000", "app_secret": "x"})).await;
     unknown.assert_code(400, 10014);
-    let missing = t
-        .raw(
-            Method::POST,
-            TENANT,
-            None,
-            Some(json!({"app_id": app.app_id})),
-        )
-        .await;
+    let missing = ask(&t, TENANT, json!({"app_id": app.app_id})).await;
     missing.assert_invalid(10003, "app_secret");
 }
 
