@@ -19,12 +19,7 @@ async fn a_created_chat_holds_the_bot_and_the_users() {
     assert_eq!(data["name"], "ops");
     assert_eq!(data["owner_id_type"], "app_id");
     let m = t
-        .call(
-            0,
-            Method::GET,
-            &format!("/open-apis/im/v1/chats/{chat}/members"),
-            None,
-        )
+        .get(0, &format!("/open-apis/im/v1/chats/{chat}/members"))
         .await;
     let data = m.assert_ok();
     assert_eq!(data["member_total"], 2);
@@ -39,7 +34,7 @@ async fn members_page_and_come_in_the_asked_id_type() {
     let t = spawn_app().await;
     let chat = t.group(0, &[0, 1, 2, 3, 4]).await;
     let path = format!("/open-apis/im/v1/chats/{chat}/members?member_id_type=union_id&page_size=2");
-    let first = t.call(0, Method::GET, &path, None).await;
+    let first = t.get(0, &path).await;
     let d = first.assert_ok();
     assert_eq!(d["items"].as_array().unwrap().len(), 2);
     assert_eq!(d["has_more"], true);
@@ -49,9 +44,7 @@ async fn members_page_and_come_in_the_asked_id_type() {
     let mut seen = 2;
     let mut next = token.to_string();
     while !next.is_empty() {
-        let page = t
-            .call(0, Method::GET, &format!("{path}&page_token={next}"), None)
-            .await;
+        let page = t.get(0, &format!("{path}&page_token={next}")).await;
         let d = page.assert_ok();
         seen += d["items"].as_array().unwrap().len();
         next = d["page_token"].as_str().unwrap().to_string();
@@ -75,12 +68,7 @@ async fn adding_members_reports_invalid_and_unknown_ids() {
     assert_eq!(d["invalid_id_list"], json!(["not-an-open-id", "ou_"]));
     assert_eq!(d["not_existed_id_list"], json!(["ou_unknown"]));
     let m = t
-        .call(
-            0,
-            Method::GET,
-            &format!("/open-apis/im/v1/chats/{chat}/members"),
-            None,
-        )
+        .get(0, &format!("/open-apis/im/v1/chats/{chat}/members"))
         .await;
     assert_eq!(m.assert_ok()["member_total"], 2);
 }
@@ -88,31 +76,17 @@ async fn adding_members_reports_invalid_and_unknown_ids() {
 #[tokio::test]
 async fn chat_errors_use_the_232_range() {
     let t = spawn_app().await;
-    let a = t
-        .call(
-            0,
-            Method::GET,
-            "/open-apis/im/v1/chats/oc_missing/members",
-            None,
-        )
-        .await;
+    let a = t.get(0, "/open-apis/im/v1/chats/oc_missing/members").await;
     a.assert_code(400, 232006);
     let chat = t.group(1, &[0]).await;
     let b = t
-        .call(
-            0,
-            Method::GET,
-            &format!("/open-apis/im/v1/chats/{chat}/members"),
-            None,
-        )
+        .get(0, &format!("/open-apis/im/v1/chats/{chat}/members"))
         .await;
     b.assert_code(400, 232011);
     let c = t
-        .call(
+        .get(
             1,
-            Method::GET,
             &format!("/open-apis/im/v1/chats/{chat}/members?page_size=101"),
-            None,
         )
         .await;
     c.assert_invalid(232001, "page_size");
@@ -171,14 +145,7 @@ async fn a_chat_reads_back_with_its_owner_and_member_counts() {
         .await;
     let chat = created.assert_ok()["chat_id"].as_str().unwrap().to_string();
     let path = format!("/open-apis/im/v1/chats/{chat}");
-    let got = t
-        .call(
-            0,
-            Method::GET,
-            &format!("{path}?user_id_type=union_id"),
-            None,
-        )
-        .await;
+    let got = t.get(0, &format!("{path}?user_id_type=union_id")).await;
     let d = got.assert_ok();
     assert_eq!(d["name"], "ops");
     assert_eq!(d["description"], "night shift");
@@ -195,16 +162,14 @@ async fn a_chat_reads_back_with_its_owner_and_member_counts() {
     assert_eq!(d["tenant_key"], json!(t.world().tenant.tenant_key));
     assert!(d.get("chat_id").is_none(), "the path names the chat: {d}");
     // The other bot in the chat sees the owner under its own open_id (the default id type).
-    let other = t.call(1, Method::GET, &path, None).await;
+    let other = t.get(1, &path).await;
     assert_eq!(other.assert_ok()["owner_id"], json!(t.open_id(1, 1)));
     // Errors are the chat APIs' own: unknown chat, a bot outside it, a bad id type.
-    t.call(0, Method::GET, "/open-apis/im/v1/chats/oc_missing", None)
+    t.get(0, "/open-apis/im/v1/chats/oc_missing")
         .await
         .assert_code(400, 232006);
-    t.call(2, Method::GET, &path, None)
-        .await
-        .assert_code(400, 232011);
-    t.call(0, Method::GET, &format!("{path}?user_id_type=email"), None)
+    t.get(2, &path).await.assert_code(400, 232011);
+    t.get(0, &format!("{path}?user_id_type=email"))
         .await
         .assert_invalid(232001, "user_id_type");
 }

@@ -224,6 +224,11 @@ impl TestApp {
         self.raw(method, path, Some(&token), body).await
     }
 
+    /// A GET as app `a`, with a fresh token.
+    pub async fn get(&self, a: usize, path: &str) -> Answer {
+        self.call(a, Method::GET, path, None).await
+    }
+
     /// A group chat created by app `a` with the given users (indexes into the world's users).
     pub async fn group(&self, a: usize, users: &[usize]) -> String {
         let ids: Vec<String> = users.iter().map(|&u| self.open_id(a, u)).collect();

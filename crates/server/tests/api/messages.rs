@@ -31,13 +31,7 @@ async fn patch(t: &TestApp, a: usize, id: &str, content: &str) -> Answer {
 }
 
 async fn get(t: &TestApp, a: usize, id: &str) -> Answer {
-    t.call(
-        a,
-        Method::GET,
-        &format!("/open-apis/im/v1/messages/{id}"),
-        None,
-    )
-    .await
+    t.get(a, &format!("/open-apis/im/v1/messages/{id}")).await
 }
 
 #[tokio::test]

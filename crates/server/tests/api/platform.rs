@@ -114,12 +114,7 @@ impl TestApp {
     /// The message as app `a` reads it through the messages API.
     async fn message(&self, a: usize, id: &str) -> Value {
         let got = self
-            .call(
-                a,
-                Method::GET,
-                &format!("/open-apis/im/v1/messages/{id}"),
-                None,
-            )
+            .get(a, &format!("/open-apis/im/v1/messages/{id}"))
             .await;
         got.assert_ok()["items"][0].clone()
     }
