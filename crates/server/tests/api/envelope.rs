@@ -55,25 +55,11 @@ async fn a_field_of_the_wrong_type_is_named_by_its_path() {
     let t = spawn_app().await;
     let mut body = seed_feed_card(&[t.open_id(0, 0)]);
     body["app_feed_card"]["title"] = json!(42);
-    let a = t
-        .call(
-            0,
-            Method::POST,
-            "/open-apis/im/v2/app_feed_card",
-            Some(body),
-        )
-        .await;
+    let a = t.post(0, "/open-apis/im/v2/app_feed_card", body).await;
     a.assert_invalid(230001, "app_feed_card.title");
     let mut body = seed_feed_card(&[t.open_id(0, 0)]);
     body["app_feed_card"]["buttons"]["buttons"][0]["text"] = json!("文本");
-    let a = t
-        .call(
-            0,
-            Method::POST,
-            "/open-apis/im/v2/app_feed_card",
-            Some(body),
-        )
-        .await;
+    let a = t.post(0, "/open-apis/im/v2/app_feed_card", body).await;
     a.assert_invalid(230001, "app_feed_card.buttons.buttons[0].text");
     let a = t
         .call(
@@ -292,25 +278,15 @@ async fn an_array_where_an_object_belongs_is_refused_naming_the_field() {
         "app_feed_card": ["arr-1", "array card", null, null, null, null, {"link": "https://x.cn/"}],
         "user_ids": [t.open_id(0, 0)],
     });
-    t.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card",
-        Some(body),
-    )
-    .await
-    .assert_invalid(230001, "app_feed_card");
+    t.post(0, "/open-apis/im/v2/app_feed_card", body)
+        .await
+        .assert_invalid(230001, "app_feed_card");
     let nested = json!({
         "app_feed_card": {"title": "t", "link": ["https://x.cn/"]},
         "user_ids": [t.open_id(0, 0)],
     });
-    t.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card",
-        Some(nested),
-    )
-    .await
-    .assert_invalid(230001, "app_feed_card.link");
+    t.post(0, "/open-apis/im/v2/app_feed_card", nested)
+        .await
+        .assert_invalid(230001, "app_feed_card.link");
     assert!(t.feed(&t.user_id(0)).await.is_empty(), "no card was stored");
 }

@@ -42,10 +42,10 @@ async fn a_biz_id_is_generated_when_absent() {
         .as_object_mut()
         .unwrap()
         .remove("biz_id");
-    let a = t.call(0, Method::POST, PATH, Some(body.clone())).await;
+    let a = t.post(0, PATH, body.clone()).await;
     let first = a.assert_ok()["biz_id"].as_str().unwrap().to_string();
     assert_eq!(first.len(), 36);
-    let b = t.call(0, Method::POST, PATH, Some(body)).await;
+    let b = t.post(0, PATH, body).await;
     let second = b.assert_ok()["biz_id"].as_str().unwrap().to_string();
     // UUIDs in the platform's text form, time-ordered (v7) so later cards sort later.
     for id in [&first, &second] {
@@ -309,7 +309,7 @@ async fn limits_count_characters_so_20_users_and_60_chinese_characters_pass() {
     body["app_feed_card"]["title"] = json!("题".repeat(60));
     body["app_feed_card"]["buttons"]["buttons"] = json!([seed_button(), seed_button()]);
     body["app_feed_card"]["buttons"]["buttons"][1]["action_type"] = json!("webhook");
-    let a = t.call(0, Method::POST, PATH, Some(body)).await;
+    let a = t.post(0, PATH, body).await;
     assert_eq!(a.assert_ok()["failed_cards"].as_array().unwrap().len(), 20);
 }
 

@@ -13,28 +13,18 @@ async fn the_feed_shows_cards_chats_buttons_and_pins_in_order() {
     // A card at +0, a group at +1 s with a message at +3 s, a second card at +2 s.
     let mut first = seed_feed_card(std::slice::from_ref(&user));
     first["app_feed_card"]["biz_id"] = json!("first");
-    t.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card",
-        Some(first),
-    )
-    .await
-    .assert_ok();
+    t.post(0, "/open-apis/im/v2/app_feed_card", first)
+        .await
+        .assert_ok();
     t.clock.advance_ms(1000);
     let chat = t.group(0, &[0, 1]).await;
     t.clock.advance_ms(1000);
     let mut second = seed_feed_card(std::slice::from_ref(&user));
     second["app_feed_card"]["biz_id"] = json!("second");
     second["app_feed_card"]["notify"] = json!({"close_notify": false});
-    t.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card",
-        Some(second),
-    )
-    .await
-    .assert_ok();
+    t.post(0, "/open-apis/im/v2/app_feed_card", second)
+        .await
+        .assert_ok();
     t.clock.advance_ms(1000);
     t.call(
         0,
@@ -183,14 +173,9 @@ async fn the_feed_comes_a_page_at_a_time_newest_first() {
         t.clock.advance_ms(if i % 3 == 0 { 1 } else { 0 }); // ties in sort time, too
         let mut body = seed_feed_card(std::slice::from_ref(&user));
         body["app_feed_card"]["biz_id"] = json!(format!("page-{i:02}"));
-        t.call(
-            0,
-            Method::POST,
-            "/open-apis/im/v2/app_feed_card",
-            Some(body),
-        )
-        .await
-        .assert_ok();
+        t.post(0, "/open-apis/im/v2/app_feed_card", body)
+            .await
+            .assert_ok();
     }
     t.group(0, &[0]).await; // a chat joins the feed, newest of all
     let mut seen: Vec<Value> = Vec::new();

@@ -229,6 +229,11 @@ impl TestApp {
         self.call(a, Method::GET, path, None).await
     }
 
+    /// A POST of `body` as app `a`, with a fresh token.
+    pub async fn post(&self, a: usize, path: &str, body: Value) -> Answer {
+        self.call(a, Method::POST, path, Some(body)).await
+    }
+
     /// A group chat created by app `a` with the given users (indexes into the world's users).
     pub async fn group(&self, a: usize, users: &[usize]) -> String {
         let ids: Vec<String> = users.iter().map(|&u| self.open_id(a, u)).collect();

@@ -13,7 +13,7 @@ fn card(content: &str) -> Value {
 async fn send_card(t: &TestApp, a: usize, u: usize) -> String {
     let mut body = card(SEED_CARD);
     body["receive_id"] = json!(t.open_id(a, u));
-    let answer = t.call(a, Method::POST, SEND, Some(body)).await;
+    let answer = t.post(a, SEND, body).await;
     answer.assert_ok()["message_id"]
         .as_str()
         .unwrap()
@@ -38,7 +38,7 @@ async fn get(t: &TestApp, a: usize, id: &str) -> Answer {
 async fn a_text_message_to_a_user_goes_to_the_bots_one_to_one_chat() {
     let t = spawn_app().await;
     let body = json!({"receive_id": t.open_id(0, 0), "msg_type": "text", "content": "{\"text\":\"hello\"}"});
-    let a = t.call(0, Method::POST, SEND, Some(body.clone())).await;
+    let a = t.post(0, SEND, body.clone()).await;
     let m = a.assert_ok().clone();
     assert!(m["message_id"].as_str().unwrap().starts_with("om_"));
     assert!(m["chat_id"].as_str().unwrap().starts_with("oc_"));
@@ -50,7 +50,7 @@ async fn a_text_message_to_a_user_goes_to_the_bots_one_to_one_chat() {
     assert_eq!(m["body"]["content"], "{\"text\":\"hello\"}");
     assert_eq!(m["deleted"], false);
     assert!(m["create_time"].as_str().unwrap().parse::<i64>().is_ok());
-    let again = t.call(0, Method::POST, SEND, Some(body)).await;
+    let again = t.post(0, SEND, body).await;
     assert_eq!(
         again.assert_ok()["chat_id"],
         m["chat_id"],
@@ -130,19 +130,11 @@ async fn an_app_without_bot_ability_gets_230006() {
 async fn the_same_uuid_within_an_hour_returns_the_first_message() {
     let t = spawn_app().await;
     let body = json!({"receive_id": t.open_id(0, 0), "msg_type": "text", "content": "{\"text\":\"x\"}", "uuid": "order-1"});
-    let first = t
-        .call(0, Method::POST, SEND, Some(body.clone()))
-        .await
-        .assert_ok()["message_id"]
-        .clone();
-    let second = t
-        .call(0, Method::POST, SEND, Some(body.clone()))
-        .await
-        .assert_ok()["message_id"]
-        .clone();
+    let first = t.post(0, SEND, body.clone()).await.assert_ok()["message_id"].clone();
+    let second = t.post(0, SEND, body.clone()).await.assert_ok()["message_id"].clone();
     assert_eq!(first, second);
     t.clock.advance_ms(3600 * 1000 + 1);
-    let third = t.call(0, Method::POST, SEND, Some(body)).await.assert_ok()["message_id"].clone();
+    let third = t.post(0, SEND, body).await.assert_ok()["message_id"].clone();
     assert_ne!(first, third);
 }
 

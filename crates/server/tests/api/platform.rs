@@ -360,11 +360,10 @@ async fn feed_card_buttons_open_their_url_or_send_their_action_map() {
     webhook["action_type"] = json!("webhook");
     webhook["action_map"] = json!({"order": "7"});
     body["app_feed_card"]["buttons"]["buttons"] = json!([seed_button(), webhook]);
-    t.call(
+    t.post(
         0,
-        Method::POST,
         "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
-        Some(body),
+        body,
     )
     .await
     .assert_ok();

@@ -191,11 +191,10 @@ async fn user_id_type_user_id_needs_the_employee_id_scope() {
     let t = spawn_with(world, true).await;
     let body = seed_feed_card(&[t.user_id(0)]);
     let a = t
-        .call(
+        .post(
             0,
-            Method::POST,
             "/open-apis/im/v2/app_feed_card?user_id_type=user_id",
-            Some(body),
+            body,
         )
         .await;
     a.assert_code(400, 99991672);
