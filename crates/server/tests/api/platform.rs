@@ -70,6 +70,12 @@ async fn answer(
 }
 
 impl TestApp {
+    /// Changes app `a`'s settings (callback and event URLs, keys) through the admin API.
+    async fn set_app(&self, a: usize, settings: Value) -> Answer {
+        let path = format!("/_larkfeed/apps/{}", self.app(a).app_id);
+        self.admin(Method::PUT, &path, Some(settings)).await
+    }
+
     async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
         self.raw(method, path, None, body).await
     }
@@ -203,12 +209,7 @@ async fn a_slow_a_failing_and_an_absent_app_each_get_a_clear_record_and_the_serv
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/hook", l.local_addr().unwrap())
     };
-    t.admin(
-        Method::PUT,
-        &format!("/_larkfeed/apps/{}", t.app(0).app_id),
-        Some(json!({"callback_url": null})),
-    )
-    .await;
+    t.set_app(0, json!({"callback_url": null})).await;
     // Set without the URL check: the world-file route, as an operator whose app went down.
     t.state
         .store
@@ -308,13 +309,7 @@ async fn a_url_that_does_not_echo_the_challenge_is_refused_and_nothing_is_stored
         axum::routing::post(|| async { "{\"challenge\":\"no\"}" }),
     );
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let answer = t
-        .admin(
-            Method::PUT,
-            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
-            Some(json!({"event_url": url})),
-        )
-        .await;
+    let answer = t.set_app(0, json!({"event_url": url})).await;
     answer.assert_invalid(230001, "event_url");
     assert!(
         answer.msg().contains("url_verification"),
@@ -329,21 +324,9 @@ async fn a_url_that_does_not_echo_the_challenge_is_refused_and_nothing_is_stored
         )
         .await;
     assert_eq!(now.body["event_url"], Value::Null);
-    let bad = t
-        .admin(
-            Method::PUT,
-            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
-            Some(json!({"event_url": "ftp://x"})),
-        )
-        .await;
+    let bad = t.set_app(0, json!({"event_url": "ftp://x"})).await;
     bad.assert_invalid(230001, "event_url");
-    let bad = t
-        .admin(
-            Method::PUT,
-            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
-            Some(json!({"colour": "red"})),
-        )
-        .await;
+    let bad = t.set_app(0, json!({"colour": "red"})).await;
     bad.assert_invalid(230001, "colour");
 }
 

@@ -10,6 +10,13 @@ async fn ask(t: &TestApp, path: &str, body: serde_json::Value) -> Answer {
     t.raw(Method::POST, path, None, Some(body)).await
 }
 
+/// A token endpoint asked with app `a`'s own credentials.
+async fn ask_as(t: &TestApp, path: &str, a: usize) -> Answer {
+    let app = t.app(a);
+    let credentials = json!({"app_id": app.app_id, "app_secret": app.app_secret});
+    ask(t, path, credentials).await
+}
+
 /// Any call that needs a token, made with `token`.
 async fn create_chat_with(t: &TestApp, token: &str) -> Answer {
     t.raw(
@@ -25,13 +32,7 @@ const MINUTE: i64 = 60_000;
 #[tokio::test]
 async fn a_tenant_token_lives_two_hours_and_has_no_data_wrapper() {
     let t = spawn_app().await;
-    let app = t.app(0);
-    let a = ask(
-        &t,
-        TENANT,
-        json!({"app_id": app.app_id, "app_secret": app.app_secret}),
-    )
-    .await;
+    let a = ask_as(&t, TENANT, 0).await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body["code"], 0);
     assert_eq!(a.body["expire"], 7200);
@@ -48,13 +49,7 @@ async fn the_same_token_comes_back_while_30_minutes_or_more_remain() {
     t.clock.freeze();
     let first = t.token(0).await;
     t.clock.advance_ms(90 * MINUTE);
-    let app = t.app(0);
-    let a = ask(
-        &t,
-        TENANT,
-        json!({"app_id": app.app_id, "app_secret": app.app_secret}),
-    )
-    .await;
+    let a = ask_as(&t, TENANT, 0).await;
     assert_eq!(a.body["tenant_access_token"], json!(first));
     assert_eq!(a.body["expire"], 1800);
 }
@@ -78,13 +73,7 @@ async fn a_new_token_comes_with_less_than_30_minutes_left_and_the_old_one_still_
 #[tokio::test]
 async fn the_app_token_endpoint_returns_the_app_token() {
     let t = spawn_app().await;
-    let app = t.app(0);
-    let a = ask(
-        &t,
-        APP_TOKEN,
-        json!({"app_id": app.app_id, "app_secret": app.app_secret}),
-    )
-    .await;
+    let a = ask_as(&t, APP_TOKEN, 0).await;
     assert_eq!(a.body["code"], 0);
     assert!(a.body["app_access_token"]
         .as_str()
