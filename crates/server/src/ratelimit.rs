@@ -108,7 +108,7 @@ impl RateLimiter {
         }
     }
 
-    /// As [`RateLimiter::check`], shared when there are several instances.
+    /// Counts one request against `key` (as [`RateLimiter::check_all`]), shared when there are several instances.
     pub async fn count(
         &self,
         key: &str,
@@ -131,17 +131,6 @@ impl RateLimiter {
 
     pub fn enabled(&self) -> bool {
         self.enabled
-    }
-
-    /// Counts one request against `key`, allowing `limit` per `window_ms`.
-    pub fn check(
-        &self,
-        key: &str,
-        limit: u32,
-        window_ms: i64,
-        now_ms: i64,
-    ) -> Result<(), Exceeded> {
-        self.check_all(&[(key, limit, window_ms)], now_ms)
     }
 
     /// Counts one request against every `(key, limit, window_ms)`, or against none of them if
@@ -217,17 +206,17 @@ mod tests {
         let l = RateLimiter::new(true);
         let t = 10_000;
         for _ in 0..10 {
-            l.check("a", 10, 1000, t).unwrap();
+            l.check_all(&[("a", 10, 1000)], t).unwrap();
         }
         assert_eq!(
-            l.check("a", 10, 1000, t + 500),
+            l.check_all(&[("a", 10, 1000)], t + 500),
             Err(Exceeded {
                 limit: 10,
                 reset_secs: 1
             })
         );
-        l.check("b", 10, 1000, t).unwrap();
-        l.check("a", 10, 1000, t + 1000).unwrap();
+        l.check_all(&[("b", 10, 1000)], t).unwrap();
+        l.check_all(&[("a", 10, 1000)], t + 1000).unwrap();
     }
 
     #[test]
@@ -255,8 +244,8 @@ mod tests {
     #[test]
     fn purging_forgets_only_windows_that_have_passed() {
         let l = RateLimiter::new(true);
-        l.check("second", 10, 1000, 10_000).unwrap();
-        l.check("minute", 10, 60_000, 10_000).unwrap();
+        l.check_all(&[("second", 10, 1000)], 10_000).unwrap();
+        l.check_all(&[("minute", 10, 60_000)], 10_000).unwrap();
         l.purge(12_000);
         assert_eq!(l.len(), 1);
         l.purge(61_000);
@@ -290,7 +279,7 @@ mod tests {
     fn off_means_off() {
         let l = RateLimiter::new(false);
         for _ in 0..100 {
-            l.check("a", 1, 1000, 0).unwrap();
+            l.check_all(&[("a", 1, 1000)], 0).unwrap();
         }
     }
 }

@@ -133,42 +133,7 @@ pub async fn post(
         } else {
             format!("posting to {url} failed: {e}")
         }),
-        Ok(answer) => {
-            let status = answer.status().as_u16();
-            let text = match answer.text().await {
-                Ok(text) => text,
-                Err(e) if e.is_timeout() => {
-                    return record(
-                        state,
-                        app_id,
-                        kind,
-                        ("http", url),
-                        attempt,
-                        ends,
-                        body,
-                        started,
-                        Outcome {
-                            status: Some(status),
-                            ..Outcome::not_sent(format!(
-                                "the app did not finish its answer within {} s",
-                                ANSWER_WITHIN.as_secs()
-                            ))
-                        },
-                    );
-                }
-                Err(e) => format!("(unreadable answer: {e})"),
-            };
-            let response = match text.trim() {
-                "" => None,
-                t => Some(serde_json::from_str(t).unwrap_or(serde_json::Value::String(text))),
-            };
-            Outcome {
-                delivered: status == 200,
-                status: Some(status),
-                error: (status != 200).then(|| format!("the app answered HTTP {status}")),
-                response,
-            }
-        }
+        Ok(answer) => outcome_of(answer).await,
     };
     record(
         state,
@@ -181,6 +146,35 @@ pub async fn post(
         started,
         outcome,
     )
+}
+
+/// What the app's HTTP answer says: delivered on a 200, its body parsed when it is JSON (kept as
+/// text when not); not delivered when it did not finish within the time limit.
+async fn outcome_of(answer: reqwest::Response) -> Outcome {
+    let status = answer.status().as_u16();
+    let text = match answer.text().await {
+        Ok(text) => text,
+        Err(e) if e.is_timeout() => {
+            return Outcome {
+                status: Some(status),
+                ..Outcome::not_sent(format!(
+                    "the app did not finish its answer within {} s",
+                    ANSWER_WITHIN.as_secs()
+                ))
+            };
+        }
+        Err(e) => format!("(unreadable answer: {e})"),
+    };
+    let response = match text.trim() {
+        "" => None,
+        t => Some(serde_json::from_str(t).unwrap_or(serde_json::Value::String(text))),
+    };
+    Outcome {
+        delivered: status == 200,
+        status: Some(status),
+        error: (status != 200).then(|| format!("the app answered HTTP {status}")),
+        response,
+    }
 }
 
 /// Delivers `body` the way the app listens: over one of its long connections if it holds any
