@@ -4,7 +4,6 @@
 
 use crate::helpers::*;
 use larkfeed_server::startup::ConnectionLimits;
-use reqwest::Method;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -69,14 +68,7 @@ async fn a_request_over_the_time_limit_is_answered_1500() {
     let token = t.token(0).await;
     // Another client holds the database's write lock, so the write cannot finish in time.
     let other = t.block_writes().await;
-    let a = t
-        .raw(
-            Method::POST,
-            "/open-apis/im/v2/app_feed_card",
-            Some(&token),
-            Some(seed_feed_card(&[t.open_id(0, 0)])),
-        )
-        .await;
+    let a = t.seed_card_with(&token, 0).await;
     other.release().await;
     a.assert_code(500, 1500);
     assert!(a.msg().contains("timed out"), "{}", a.body);

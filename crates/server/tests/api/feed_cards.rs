@@ -89,15 +89,7 @@ async fn users_outside_availability_or_unknown_are_no_permission_and_the_rest_ar
         ]
     );
     assert_eq!(failed[0]["biz_id"], "096e2927-40a6-41a3-9562-314d641d09ae");
-    assert_eq!(
-        t.state
-            .store
-            .feed_cards_of_user(&t.app(0).app_id, &t.user_id(0))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(t.stored_cards(0, 0).await, 1);
 }
 
 #[tokio::test]

@@ -234,6 +234,41 @@ impl TestApp {
         self.call(a, Method::POST, path, Some(body)).await
     }
 
+    /// Seed 003's card, created by app `a` for user `u` (by open_id).
+    pub async fn seed_card_for(&self, a: usize, u: usize) -> Answer {
+        let body = seed_feed_card(&[self.open_id(a, u)]);
+        self.post(
+            a,
+            "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
+            body,
+        )
+        .await
+    }
+
+    /// Seed 003's card for user `u` (by app 0's open_id), sent with `token`.
+    pub async fn seed_card_with(&self, token: &str, u: usize) -> Answer {
+        let body = seed_feed_card(&[self.open_id(0, u)]);
+        let path = "/open-apis/im/v2/app_feed_card";
+        self.raw(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// How many cards of app `a` the store holds for user `u`.
+    pub async fn stored_cards(&self, a: usize, u: usize) -> usize {
+        let (app, user) = (&self.app(a).app_id, self.user_id(u));
+        self.state
+            .store
+            .feed_cards_of_user(app, &user)
+            .await
+            .unwrap()
+            .len()
+    }
+
+    /// The server's change feed (`/_larkfeed/events`), open.
+    pub async fn change_feed(&self) -> reqwest::Response {
+        let url = format!("{}/_larkfeed/events", self.base);
+        self.http.get(url).send().await.unwrap()
+    }
+
     /// A group chat created by app `a` with the given users (indexes into the world's users).
     pub async fn group(&self, a: usize, users: &[usize]) -> String {
         let ids: Vec<String> = users.iter().map(|&u| self.open_id(a, u)).collect();
@@ -400,4 +435,19 @@ impl TestApp {
             }
         }
     }
+}
+
+/// Reads a server-sent event stream until an event named `name` has come (within 5 s); the text
+/// read so far.
+pub async fn until_event(stream: &mut reqwest::Response, name: &str) -> String {
+    let mut text = String::new();
+    while !text.contains(&format!("event: {name}")) {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{name} within 5 s; read so far: {text}"))
+            .unwrap()
+            .expect("the stream stays open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
 }

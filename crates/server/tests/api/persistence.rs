@@ -6,14 +6,7 @@ use serde_json::json;
 async fn cards_chats_messages_and_tokens_survive_a_restart() {
     let t = spawn_app().await;
     let token = t.token(0).await;
-    t.raw(
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card",
-        Some(&token),
-        Some(seed_feed_card(&[t.open_id(0, 0)])),
-    )
-    .await
-    .assert_ok();
+    t.seed_card_with(&token, 0).await.assert_ok();
     let chat = t.group(0, &[0, 1]).await;
     let sent = t
         .raw(
@@ -91,13 +84,5 @@ async fn concurrent_creates_of_one_card_store_it_once() {
         }
     }
     assert_eq!(created, 1);
-    assert_eq!(
-        t.state
-            .store
-            .feed_cards_of_user(&t.app(0).app_id, &t.user_id(0))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(t.stored_cards(0, 0).await, 1);
 }

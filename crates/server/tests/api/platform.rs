@@ -776,33 +776,13 @@ async fn reset_empties_the_state_and_a_saved_state_comes_back_identical() {
 #[tokio::test]
 async fn the_change_feed_streams_one_event_per_change() {
     let t = spawn_app().await;
-    let mut stream = t
-        .http
-        .get(format!("{}/_larkfeed/events", t.base))
-        .send()
-        .await
-        .unwrap();
+    let mut stream = t.change_feed().await;
     assert!(stream.headers()["content-type"]
         .to_str()
         .unwrap()
         .starts_with("text/event-stream"));
-    t.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
-        Some(seed_feed_card(&[t.open_id(0, 0)])),
-    )
-    .await
-    .assert_ok();
-    let mut text = String::new();
-    while !text.contains("event: feed_card.created") {
-        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
-            .await
-            .expect("an event within 5 s")
-            .unwrap()
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    t.seed_card_for(0, 0).await.assert_ok();
+    let text = until_event(&mut stream, "feed_card.created").await;
     assert!(
         text.contains("096e2927-40a6-41a3-9562-314d641d09ae"),
         "{text}"

@@ -178,29 +178,9 @@ async fn postgres_fifty_sends_with_one_uuid_through_two_instances_store_one_mess
 async fn postgres_a_change_through_one_instance_reaches_the_event_stream_of_another() {
     let nodes = instances(2, true).await;
     let (a, b) = (&nodes[0], &nodes[1]);
-    let mut stream = b
-        .http
-        .get(format!("{}/_larkfeed/events", b.base))
-        .send()
-        .await
-        .unwrap();
-    a.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
-        Some(seed_feed_card(&[a.open_id(0, 0)])),
-    )
-    .await
-    .assert_ok();
-    let mut text = String::new();
-    while !text.contains("event: feed_card.created") {
-        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
-            .await
-            .expect("the change within 5 s")
-            .unwrap()
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    let mut stream = b.change_feed().await;
+    a.seed_card_for(0, 0).await.assert_ok();
+    until_event(&mut stream, "feed_card.created").await;
 }
 
 #[tokio::test]
