@@ -11,6 +11,12 @@ fn text(to: &str) -> serde_json::Value {
     json!({"receive_id": to, "msg_type": "text", "content": "{\"text\":\"hi\"}"})
 }
 
+/// A text sent with `token` to the user with open_id `to`.
+async fn send_text(t: &TestApp, token: &str, to: &str) -> Answer {
+    t.raw(Method::POST, SEND_TO_USER, Some(token), Some(text(to)))
+        .await
+}
+
 #[tokio::test]
 async fn message_apis_take_50_a_second_and_1000_a_minute() {
     let t = spawn_app().await;
@@ -41,14 +47,7 @@ async fn message_apis_take_50_a_second_and_1000_a_minute() {
     assert_eq!(a.headers["x-ogw-ratelimit-limit"], "1000");
     assert_eq!(a.headers["x-ogw-ratelimit-reset"], "40");
     // Sending is another API with its own budget.
-    t.raw(
-        Method::POST,
-        SEND_TO_USER,
-        Some(&token),
-        Some(text(&t.open_id(0, 1))),
-    )
-    .await
-    .assert_ok();
+    send_text(&t, &token, &t.open_id(0, 1)).await.assert_ok();
     t.clock.advance_ms(40_000);
     t.raw(Method::GET, &path, Some(&token), None)
         .await
@@ -82,9 +81,7 @@ async fn five_sends_a_second_to_one_user_and_to_one_chat() {
     t.freeze_at_a_minute();
     let alice = t.open_id(0, 0);
     for i in 0..6 {
-        let a = t
-            .raw(Method::POST, SEND_TO_USER, Some(&token), Some(text(&alice)))
-            .await;
+        let a = send_text(&t, &token, &alice).await;
         if i < 5 {
             a.assert_ok();
         } else {
@@ -93,14 +90,7 @@ async fn five_sends_a_second_to_one_user_and_to_one_chat() {
         }
     }
     // Another user is another budget; so is the group.
-    t.raw(
-        Method::POST,
-        SEND_TO_USER,
-        Some(&token),
-        Some(text(&t.open_id(0, 1))),
-    )
-    .await
-    .assert_ok();
+    send_text(&t, &token, &t.open_id(0, 1)).await.assert_ok();
     let to_chat = "/open-apis/im/v1/messages?receive_id_type=chat_id";
     for i in 0..6 {
         let a = t
@@ -123,7 +113,5 @@ async fn five_sends_a_second_to_one_user_and_to_one_chat() {
     .await
     .assert_code(400, 230020);
     t.clock.advance_ms(1000);
-    t.raw(Method::POST, SEND_TO_USER, Some(&token), Some(text(&alice)))
-        .await
-        .assert_ok();
+    send_text(&t, &token, &alice).await.assert_ok();
 }
