@@ -65,6 +65,12 @@ impl Server {
     }
 }
 
+/// The JSON summary a command prints when some users failed (exit code 5).
+fn partial_summary(cmd: &mut Command) -> Value {
+    let out = cmd.assert().code(5).get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 fn json_out(cmd: &mut Command) -> Value {
     let out = cmd.assert().success().get_output().stdout.clone();
     serde_json::from_slice(&out)
@@ -398,16 +404,8 @@ fn a_broadcast_killed_midway_resumes_without_a_second_card() {
     );
 
     // Second run: resumes from the journal, unpaced.
-    let out = s
-        .cli()
-        .args(args)
-        .args(["--rate", "0"])
-        .assert()
-        .code(5)
-        .get_output()
-        .stdout
-        .clone();
-    let summary: Value = serde_json::from_slice(&out).unwrap();
+    // (Exit code 5: one user failed, ou_nobody.)
+    let summary = partial_summary(s.cli().args(args).args(["--rate", "0"]));
     assert_eq!(summary["users"], 301);
     let earlier = summary["done_in_an_earlier_run"].as_u64().unwrap();
     let (created, dup) = (
@@ -432,15 +430,7 @@ fn a_broadcast_killed_midway_resumes_without_a_second_card() {
         assert_eq!(cards[0].biz_id, biz_id);
     }
     // A third run finds nothing left to do.
-    let out = s
-        .cli()
-        .args(args)
-        .assert()
-        .code(5)
-        .get_output()
-        .stdout
-        .clone();
-    let again: Value = serde_json::from_slice(&out).unwrap();
+    let again = partial_summary(s.cli().args(args));
     assert_eq!(again["done_in_an_earlier_run"], 301);
     assert_eq!(again["created"], 0);
 }

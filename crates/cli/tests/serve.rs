@@ -39,6 +39,21 @@ fn start_with(db: &std::ffi::OsStr, extra: &[&str]) -> Server {
     }
 }
 
+/// `larkfeed serve` on a memory database logging at `level`, both outputs piped; its banner (the
+/// first seven lines) read.
+fn serve_logging(level: &str) -> (Child, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory"])
+        .env("LARKFEED_LOG", level)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = out.take(7).map(Result::unwrap).collect();
+    (child, banner)
+}
+
 async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
     let mut req = reqwest::Client::new()
         .post(format!("{base}{path}"))
@@ -251,15 +266,7 @@ async fn a_memory_database_leaves_nothing_behind() {
 /// Logs written to a pipe carry no colour codes, and SIGTERM is logged as a clean shutdown.
 #[test]
 fn logs_to_a_pipe_are_plain_text() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
-        .args(["serve", "--port", "0", "--database", "memory"])
-        .env("LARKFEED_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let _banner: Vec<String> = (&mut out).take(7).map(Result::unwrap).collect();
+    let (child, _banner) = serve_logging("info");
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -371,15 +378,7 @@ fn reopening_a_database_with_another_world_says_what_changed() {
 /// secret or an encrypt key.
 #[tokio::test]
 async fn logs_hold_no_token_secret_or_key() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
-        .args(["serve", "--port", "0", "--database", "memory"])
-        .env("LARKFEED_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner: Vec<String> = (&mut out).take(7).map(Result::unwrap).collect();
+    let (child, banner) = serve_logging("debug");
     let base = banner[0]
         .strip_prefix("larkfeed listening on ")
         .unwrap()
