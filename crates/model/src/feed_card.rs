@@ -232,13 +232,11 @@ impl CreateAppFeedCardRequest {
         let card = validate::required("app_feed_card", &self.app_feed_card)?;
         card.validate("app_feed_card", true)?;
         let user_ids = parse_user_ids("user_ids", self.user_ids, MAX_USERS)?;
-        let biz_id = match card.biz_id.as_deref() {
-            Some(text) if !text.is_empty() => Some(
-                BizId::parse(text)
-                    .map_err(|e| FieldError::new("app_feed_card.biz_id", e.to_string()))?,
-            ),
-            _ => None,
-        };
+        // An empty biz_id, like none, asks the platform to make one.
+        let biz_id = card
+            .biz_id
+            .as_deref()
+            .and_then(|text| BizId::parse(text).ok());
         Ok(NewCard {
             card: self.app_feed_card.unwrap_or_default(),
             biz_id,
@@ -324,10 +322,10 @@ pub struct ChatButtons {
 impl UpdateChatButtonRequest {
     pub fn parse(self) -> Result<ChatButtons, FieldError> {
         let chat_id = validate::id("chat_id", &self.chat_id)?;
-        let user_ids = match self.user_ids {
-            Some(ids) => Some(parse_user_ids("user_ids", Some(ids), MAX_USERS)?),
-            None => None,
-        };
+        let user_ids = self
+            .user_ids
+            .map(|ids| parse_user_ids("user_ids", Some(ids), MAX_USERS))
+            .transpose()?;
         if let Some(buttons) = &self.buttons {
             buttons.validate("buttons")?;
         }
@@ -840,6 +838,21 @@ mod tests {
             let err = create_with(edit).unwrap_err();
             assert_eq!(err.field, field, "{err}");
         }
+    }
+
+    #[test]
+    fn a_create_keeps_the_apps_biz_id_and_leaves_an_empty_one_to_the_platform() {
+        let with = |biz_id: &str| {
+            let body = json!({"app_feed_card": {"biz_id": biz_id, "title": "t",
+                              "link": {"link": "https://x.cn/"}}, "user_ids": ["ou_1"]});
+            serde_json::from_value::<CreateAppFeedCardRequest>(body)
+                .unwrap()
+                .parse()
+                .unwrap()
+                .biz_id
+        };
+        assert_eq!(with("order-7").as_deref(), Some("order-7"));
+        assert_eq!(with(""), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use larkfeed_server::store::contract;
 use larkfeed_server::store::sqlite::{Durability, Location, SqliteStore};
-use larkfeed_server::store::Store;
+use larkfeed_server::store::{ChatStore, Store, StoreError};
 use std::sync::Arc;
 
 fn file_store(durability: Durability) -> (Arc<dyn Store>, tempfile::TempDir) {
@@ -92,3 +92,25 @@ contract_tests!(
     app_settings_and_user_messages_are_kept,
     a_snapshot_comes_back_identical_and_reset_empties_the_state,
 );
+
+/// A stored id of the wrong kind (a chat id without `oc_`) is read back as corrupt data, not
+/// handed on as a chat id.
+#[tokio::test]
+async fn a_stored_id_of_the_wrong_kind_is_corrupt_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.db");
+    let store = SqliteStore::open(&Location::File(path.clone()), Durability::Normal).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO chats (chat_id, name, description, chat_type, owner_user, owner_app, \
+         creator_app, p2p_key, p2p_user, dissolved, created_at) \
+         VALUES ('om_not_a_chat', '', '', 'private', NULL, NULL, 'cli_a', NULL, NULL, 0, 1)",
+        [],
+    )
+    .unwrap();
+    let read = store.get_chat("om_not_a_chat").await;
+    assert!(
+        matches!(&read, Err(StoreError::Corrupt(why)) if why.contains("must be a chat_id")),
+        "{read:?}"
+    );
+}

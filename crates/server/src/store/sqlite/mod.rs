@@ -88,8 +88,13 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl From<rusqlite::Error> for StoreError {
+    /// A value that could not be read back as its type (an id of the wrong kind, an unknown chat
+    /// type, broken JSON) is corrupt data; anything else is the database's own failure.
     fn from(e: rusqlite::Error) -> Self {
-        backend(e)
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(..) => corrupt(e),
+            e => backend(e),
+        }
     }
 }
 
