@@ -34,8 +34,11 @@ pub const MAX_CHUNK: usize = 32 * 1024;
 pub const PING_INTERVAL_SECS: u64 = 5;
 const RECONNECT_INTERVAL_SECS: u64 = 1;
 const RECONNECT_NONCE_SECS: u64 = 1;
-/// A connection that sends nothing (not even a ping) for this long is dropped.
+/// A connection that sends no frame of the protocol (not even a ping) for this long is dropped.
+/// WebSocket-level pings do not count: the SDKs ping in frames of their own.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(3 * PING_INTERVAL_SECS);
+/// A frame the client has not taken within this long (it stopped reading) drops the connection.
+const SEND_WITHIN: Duration = Duration::from_secs(5);
 /// How long a connection URL's ticket may wait to be used.
 const TICKET_TTL: Duration = Duration::from_secs(300);
 
@@ -376,6 +379,11 @@ async fn serve(
     let mut last_heard = tokio::time::Instant::now();
     let why = loop {
         tokio::select! {
+            // First, so that neither a stream of frames to send nor one arriving can put it off.
+            biased;
+            () = tokio::time::sleep_until(last_heard + SILENCE_LIMIT) => {
+                break "the client stopped pinging";
+            }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Binary(bytes))) => {
                     last_heard = tokio::time::Instant::now();
@@ -394,7 +402,7 @@ async fn serve(
                                 payload: Some(client_config().to_string().into_bytes()),
                                 ..Frame::default()
                             };
-                            if socket.send(Message::Binary(pong.encode_to_vec().into())).await.is_err() {
+                            if !send_within(&mut socket, Message::Binary(pong.encode_to_vec().into())).await {
                                 break "the pong could not be sent";
                             }
                         }
@@ -403,30 +411,36 @@ async fn serve(
                     }
                 }
                 Some(Ok(Message::Close(_))) | None => break "the client closed it",
-                Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
+                // WebSocket pings (answered by the socket itself), pongs and text frames.
+                Some(Ok(_)) => {}
                 Some(Err(_)) => break "the connection failed",
             },
             outgoing = rx.recv() => match outgoing {
                 Some(bytes) => {
-                    if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                    if !send_within(&mut socket, Message::Binary(bytes.into())).await {
                         break "a frame could not be sent";
                     }
                 }
                 None => break "the server is stopping",
             },
-            () = tokio::time::sleep_until(last_heard + SILENCE_LIMIT) => {
-                break "the client stopped pinging";
-            }
         }
     };
     hub.remove(&conn);
-    let _ = socket.send(Message::Close(None)).await;
+    send_within(&mut socket, Message::Close(None)).await;
     tracing::info!(%app_id, connection = %id, why, "long connection closed");
     state.platform.publish(
         "connection.closed",
         state.clock.now_ms(),
         serde_json::json!({"app_id": app_id, "connection": id, "why": why}),
     );
+}
+
+/// Sends one frame; false if it failed or the client did not take it within [`SEND_WITHIN`].
+async fn send_within(socket: &mut WebSocket, frame: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_WITHIN, socket.send(frame)).await,
+        Ok(Ok(()))
+    )
 }
 
 #[cfg(test)]
