@@ -11,7 +11,7 @@
 //! ```
 
 use crate::validate::Checked;
-use crate::{card, chat, feed_card, message, token, Empty};
+use crate::{card, chat, feed_card, message, token, Empty, FieldError};
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
 use schemars::JsonSchema;
@@ -79,6 +79,21 @@ impl Check for () {
     }
 }
 
+/// A request body read by the model's rules into the type the server's services take, whose
+/// required fields are not `Option`s: or the first broken field.
+pub trait Parse {
+    type Valid;
+    fn parse(self) -> Result<Self::Valid, FieldError>;
+}
+
+/// An endpoint without a body.
+impl Parse for () {
+    type Valid = ();
+    fn parse(self) -> Result<(), FieldError> {
+        Ok(())
+    }
+}
+
 /// One Open API endpoint.
 pub trait Endpoint {
     /// The endpoint's name in rate-limit keys and logs (`app_feed_card.create`).
@@ -100,8 +115,10 @@ pub trait Endpoint {
     /// Whether the answer is the `{code, msg, data}` envelope around `Response` (the token
     /// endpoints answer their fields at the top level).
     const ENVELOPED: bool = true;
+    /// The `msg` of a successful answer.
+    const MSG: &'static str = "success";
     /// The JSON body (`()` when there is none).
-    type Request: Serialize + DeserializeOwned + JsonSchema + Check + Send + Sync + 'static;
+    type Request: Serialize + DeserializeOwned + JsonSchema + Check + Parse + Send + Sync + 'static;
     /// The answer's `data` (or the whole answer when not enveloped).
     type Response: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
 }
@@ -158,7 +175,7 @@ const CHAT_SCOPES: &[&str] = &["im:chat"];
 const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
 macro_rules! endpoints {
-    ($(
+    ($d:tt $(
         $(#[$doc:meta])*
         $name:ident {
             name: $api:literal,
@@ -170,7 +187,7 @@ macro_rules! endpoints {
             limits: $limits:expr,
             request: $req:ty,
             response: $resp:ty
-            $(, $flag:ident = $value:expr)* $(,)?
+            $(, $flag:ident: $flag_type:ty = $value:expr)* $(,)?
         }
     )*) => {
         $(
@@ -186,7 +203,7 @@ macro_rules! endpoints {
                 const QUERY: &'static [Param] = $query;
                 const SCOPES: &'static [&'static str] = $scopes;
                 const LIMITS: &'static [Per] = $limits;
-                $(const $flag: bool = $value;)*
+                $(const $flag: $flag_type = $value;)*
                 type Request = $req;
                 type Response = $resp;
             }
@@ -194,10 +211,21 @@ macro_rules! endpoints {
 
         /// Every Open API endpoint larkfeed serves, in the order of the README's API table.
         pub const ALL: &[Described] = &[$(describe::<$name>()),*];
+
+        /// Calls the macro named with the path of every endpoint, in the order of [`ALL`]:
+        /// `every_endpoint!(m)` is `m!(larkfeed_model::endpoint::TenantAccessToken, …)`. The
+        /// server's router is built this way, so an endpoint described here is routed.
+        #[macro_export]
+        macro_rules! every_endpoint {
+            ($d m:ident) => {
+                $d m! { $($d crate::endpoint::$name),* }
+            };
+        }
     };
 }
 
 endpoints! {
+    $
     /// A tenant access token for a self-built app.
     TenantAccessToken {
         name: "auth.tenant_access_token",
@@ -209,8 +237,8 @@ endpoints! {
         limits: &[],
         request: token::TokenRequest,
         response: token::TokenResponse,
-        TOKEN = false,
-        ENVELOPED = false,
+        TOKEN: bool = false,
+        ENVELOPED: bool = false,
     }
     /// An app access token for a self-built app.
     AppAccessToken {
@@ -223,8 +251,8 @@ endpoints! {
         limits: &[],
         request: token::TokenRequest,
         response: token::TokenResponse,
-        TOKEN = false,
-        ENVELOPED = false,
+        TOKEN: bool = false,
+        ENVELOPED: bool = false,
     }
     /// Seed 003: one card for up to 20 users.
     CreateAppFeedCard {
@@ -328,7 +356,7 @@ endpoints! {
         limits: IM_LIMITS,
         request: (),
         response: message::GetMessageResponse,
-        BODY = false,
+        BODY: bool = false,
     }
     /// Replaces a card the app sent.
     PatchMessage {
@@ -341,6 +369,7 @@ endpoints! {
         limits: IM_LIMITS,
         request: message::PatchMessageRequest,
         response: Empty,
+        MSG: &'static str = "ok",
     }
     RecallMessage {
         name: "messages.recall",
@@ -352,7 +381,7 @@ endpoints! {
         limits: IM_LIMITS,
         request: (),
         response: Empty,
-        BODY = false,
+        BODY: bool = false,
     }
     CreateChat {
         name: "chats.create",
@@ -375,7 +404,7 @@ endpoints! {
         limits: IM_LIMITS,
         request: (),
         response: chat::ChatInfo,
-        BODY = false,
+        BODY: bool = false,
     }
     AddChatMembers {
         name: "chats.members.add",
@@ -406,7 +435,7 @@ endpoints! {
         limits: IM_LIMITS,
         request: (),
         response: chat::ListMembersResponse,
-        BODY = false,
+        BODY: bool = false,
     }
     /// The delayed update of a card, with the token of its callback.
     DelayedCardUpdate {
@@ -450,6 +479,39 @@ checked_by_validate!(
 impl Check for card::DelayedUpdateRequest {
     fn check(&self) -> Checked {
         Ok(())
+    }
+}
+
+macro_rules! parsed_into {
+    ($($t:ty => $valid:ty),* $(,)?) => {
+        $(impl Parse for $t {
+            type Valid = $valid;
+            fn parse(self) -> Result<$valid, FieldError> {
+                <$t>::parse(self)
+            }
+        })*
+    };
+}
+
+parsed_into!(
+    token::TokenRequest => token::Credentials,
+    feed_card::CreateAppFeedCardRequest => feed_card::NewCard,
+    feed_card::UpdateAppFeedCardBatchRequest => Vec<feed_card::CardUpdate>,
+    feed_card::DeleteAppFeedCardBatchRequest => Vec<feed_card::CardKey>,
+    feed_card::BotTimeSentiveRequest => feed_card::Pins,
+    feed_card::PatchFeedCardRequest => feed_card::Pins,
+    feed_card::UpdateChatButtonRequest => feed_card::ChatButtons,
+    message::SendMessageRequest => message::Outgoing,
+    message::PatchMessageRequest => String,
+    chat::CreateChatRequest => chat::NewChat,
+    chat::AddMembersRequest => Vec<String>,
+);
+
+/// Taken as it comes: whether the token is live is the server's to check.
+impl Parse for card::DelayedUpdateRequest {
+    type Valid = card::DelayedUpdateRequest;
+    fn parse(self) -> Result<Self, FieldError> {
+        Ok(self)
     }
 }
 

@@ -82,6 +82,13 @@ impl ApiError {
     }
 }
 
+/// What cannot fail (the `()` path of a route without parameters).
+impl From<std::convert::Infallible> for ApiError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(err: crate::store::StoreError) -> Self {
         ApiError::internal(err)

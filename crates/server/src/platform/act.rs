@@ -5,6 +5,7 @@
 use super::delivery::{self, Outcome};
 use super::endpoints::{self, Endpoints};
 use crate::error::ApiError;
+use crate::service::call::Serve;
 use crate::service::{existing_p2p_chat, new_id, new_p2p_chat};
 use crate::state::AppState;
 use crate::store::{
@@ -14,9 +15,10 @@ use crate::store::{
 use crate::world::{App, User};
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 use larkfeed_model::card::DelayedUpdateRequest;
+use larkfeed_model::endpoint as ep;
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
-use larkfeed_model::{ErrorCode, FieldError};
+use larkfeed_model::{Empty, ErrorCode, FieldError};
 use std::sync::Arc;
 
 /// A card update token lives this long…
@@ -639,57 +641,65 @@ fn receive_event(
 
 /// `POST /open-apis/interactive/v1/card/update`: the delayed update with a callback's token,
 /// 30 minutes and two uses per token. A JSON 1.0 card names the `open_ids` it is for.
-pub async fn delayed_update(
-    state: &AppState,
-    app: &App,
-    req: DelayedUpdateRequest,
-) -> Result<(), ApiError> {
-    let token = req
-        .token
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| invalid("token", "required: the token of a card callback"))?;
-    let mut card = match req.card {
-        Some(serde_json::Value::Object(card)) => card,
-        Some(_) => return Err(invalid("card", "must be a card JSON object")),
-        None => return Err(invalid("card", "required")),
-    };
-    let v2 = card.get("schema").and_then(|s| s.as_str()) == Some("2.0");
-    let open_ids = card.remove("open_ids");
-    if !v2 {
-        let named = open_ids
-            .as_ref()
-            .and_then(|o| o.as_array())
-            .is_some_and(|ids| !ids.is_empty());
-        if !named {
-            return Err(ApiError::new(ErrorCode::CardOpenIdsEmpty));
+impl Serve for ep::DelayedCardUpdate {
+    type Path = ();
+    type Query = ();
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        (): (),
+        req: DelayedUpdateRequest,
+    ) -> Result<Empty, ApiError> {
+        let token = req
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| invalid("token", "required: the token of a card callback"))?;
+        let mut card = match req.card {
+            Some(serde_json::Value::Object(card)) => card,
+            Some(_) => return Err(invalid("card", "must be a card JSON object")),
+            None => return Err(invalid("card", "required")),
+        };
+        let v2 = card.get("schema").and_then(|s| s.as_str()) == Some("2.0");
+        let open_ids = card.remove("open_ids");
+        if !v2 {
+            let named = open_ids
+                .as_ref()
+                .and_then(|o| o.as_array())
+                .is_some_and(|ids| !ids.is_empty());
+            if !named {
+                return Err(ApiError::new(ErrorCode::CardOpenIdsEmpty));
+            }
         }
+        let content = serde_json::Value::Object(card).to_string();
+        check_content("interactive", &content).map_err(crate::service::messages::content_error)?;
+        let used = state
+            .store
+            .use_card_token(&token, &app.app_id, state.clock.now_ms(), CARD_TOKEN_USES)
+            .await?;
+        let row = match used {
+            crate::store::CardTokenUse::Used(row) => row,
+            crate::store::CardTokenUse::Unknown => {
+                return Err(ApiError::with_detail(
+                    ErrorCode::CardTokenInvalid,
+                    "no callback of this app handed out this token",
+                ))
+            }
+            crate::store::CardTokenUse::Expired => {
+                return Err(ApiError::with_detail(
+                    ErrorCode::CardTokenInvalid,
+                    "the token is older than 30 minutes",
+                ))
+            }
+            crate::store::CardTokenUse::UsedUp => {
+                return Err(ApiError::with_detail(
+                    ErrorCode::CardTokenInvalid,
+                    "the token was already used twice",
+                ))
+            }
+        };
+        replace_card(state, &row.message_id, &content).await?;
+        Ok(Empty {})
     }
-    let content = serde_json::Value::Object(card).to_string();
-    check_content("interactive", &content).map_err(crate::service::messages::content_error)?;
-    let used = state
-        .store
-        .use_card_token(&token, &app.app_id, state.clock.now_ms(), CARD_TOKEN_USES)
-        .await?;
-    let row = match used {
-        crate::store::CardTokenUse::Used(row) => row,
-        crate::store::CardTokenUse::Unknown => {
-            return Err(ApiError::with_detail(
-                ErrorCode::CardTokenInvalid,
-                "no callback of this app handed out this token",
-            ))
-        }
-        crate::store::CardTokenUse::Expired => {
-            return Err(ApiError::with_detail(
-                ErrorCode::CardTokenInvalid,
-                "the token is older than 30 minutes",
-            ))
-        }
-        crate::store::CardTokenUse::UsedUp => {
-            return Err(ApiError::with_detail(
-                ErrorCode::CardTokenInvalid,
-                "the token was already used twice",
-            ))
-        }
-    };
-    replace_card(state, &row.message_id, &content).await
 }

@@ -1,16 +1,12 @@
-//! `/_larkfeed/act/…`: what a user does, delivered to the app; and the delayed card update an
-//! app makes with a callback's token.
+//! `/_larkfeed/act/…`: what a user does, delivered to the app.
 
-use super::{success, Body, Reply};
 use crate::error::ApiError;
-use crate::extract::{Caller, JsonBody};
+use crate::extract::JsonBody;
 use crate::platform::act;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
-use larkfeed_model::endpoint::DelayedCardUpdate;
-use larkfeed_model::Empty;
 
 pub async fn card_action(
     State(state): State<AppState>,
@@ -38,16 +34,4 @@ pub async fn send_message(
     JsonBody(req): JsonBody<SendMessage>,
 ) -> Result<Json<Acted>, ApiError> {
     Ok(Json(act::send_message(&state, req).await?))
-}
-
-/// `POST /open-apis/interactive/v1/card/update`.
-pub async fn card_update(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Body<DelayedCardUpdate>,
-) -> Reply<DelayedCardUpdate> {
-    caller.limit::<DelayedCardUpdate>(&state).await?;
-    let JsonBody(req) = body?;
-    act::delayed_update(&state, &caller.app, req).await?;
-    Ok(success(Empty {}))
 }

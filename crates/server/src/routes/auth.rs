@@ -32,7 +32,7 @@ async fn answer<E: Endpoint>(
         .stats
         .token_requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let issued = tokens::issue(state, super::parsed::<E, _>(req.parse())?).await?;
+    let issued = tokens::issue(state, req.parse().map_err(super::invalid::<E>)?).await?;
     Ok(Json(TokenResponse {
         code: 0,
         msg: "ok".into(),

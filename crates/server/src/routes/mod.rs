@@ -1,50 +1,45 @@
-//! The router: one thin handler per endpoint (extract, call a service, wrap the answer), the
-//! log-id middleware, and the envelope answers for unknown paths, wrong methods and panics.
+//! The router: every Open API endpoint the model describes, each served by its service's
+//! [`Serve`] through one handler ([`open_api`]); the admin routes; the log-id middleware; and the
+//! envelope answers for unknown paths, wrong methods and panics.
 
 mod act;
 mod admin;
 mod auth;
-mod chats;
-mod feed_cards;
-mod messages;
 pub mod openapi;
 mod ui;
 
 use crate::error::{ApiError, LOG_ID};
-use crate::extract::JsonBody;
+use crate::extract::{parse_json, Caller, Params};
+use crate::service::call::{FromQuery, Serve};
 use crate::state::AppState;
-use axum::extract::Request;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
-use larkfeed_model::endpoint::{self as ep, Endpoint, Method};
-use larkfeed_model::{Envelope, ErrorCode};
+use larkfeed_model::endpoint::{self as ep, Endpoint, Method, Parse};
+use larkfeed_model::{Envelope, ErrorCode, FieldError};
 use rand::Rng;
 use serde::Serialize;
 use std::time::Instant;
 
+/// Routes every endpoint the model lists (`every_endpoint!`) at its method and path: an endpoint
+/// without a route, or without a service, does not compile.
+macro_rules! route_every {
+    ($($endpoint:path),*) => {
+        fn open_apis(router: Router<AppState>) -> Router<AppState> {
+            router $(.route(<$endpoint as Endpoint>::PATH, <$endpoint as Route>::route()))*
+        }
+    };
+}
+larkfeed_model::every_endpoint!(route_every);
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .serve(ep::TenantAccessToken, auth::tenant_access_token)
-        .serve(ep::AppAccessToken, auth::app_access_token)
-        .serve(ep::CreateAppFeedCard, feed_cards::create)
-        .serve(ep::UpdateAppFeedCards, feed_cards::update_batch)
-        .serve(ep::DeleteAppFeedCards, feed_cards::delete_batch)
-        .serve(ep::BotTimeSentive, feed_cards::bot_time_sentive)
-        .serve(ep::PatchFeedCard, feed_cards::patch_chat)
-        .serve(ep::UpdateChatButton, feed_cards::update_chat_buttons)
-        .serve(ep::SendMessage, messages::send)
-        .serve(ep::GetMessage, messages::get)
-        .serve(ep::PatchMessage, messages::patch)
-        .serve(ep::RecallMessage, messages::recall)
-        .serve(ep::CreateChat, chats::create)
-        .serve(ep::AddChatMembers, chats::add_members)
-        .serve(ep::ListChatMembers, chats::list_members)
-        .serve(ep::GetChat, chats::get)
-        .serve(ep::DelayedCardUpdate, act::card_update)
+    open_apis(Router::new())
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))
         .route("/_larkfeed/stats", get(admin::stats))
@@ -95,45 +90,80 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Routes an endpoint to its handler at the method and path the model describes.
-trait Serve {
-    fn serve<E: Endpoint, H: Handler<T, AppState>, T: 'static>(
-        self,
-        endpoint: E,
-        handler: H,
-    ) -> Self;
+/// How an endpoint is routed: through [`open_api`] to its service, but for the two token
+/// endpoints, which take no token and answer outside the envelope.
+trait Route {
+    fn route() -> MethodRouter<AppState>;
 }
 
-impl Serve for Router<AppState> {
-    fn serve<E: Endpoint, H: Handler<T, AppState>, T: 'static>(self, _: E, handler: H) -> Self {
-        let on = match E::METHOD {
-            Method::Get => get(handler),
-            Method::Post => post(handler),
-            Method::Put => put(handler),
-            Method::Patch => patch(handler),
-            Method::Delete => delete(handler),
-        };
-        self.route(E::PATH, on)
+impl<E: Serve> Route for E {
+    fn route() -> MethodRouter<AppState> {
+        on::<E, _, _>(open_api::<E>)
     }
+}
+
+impl Route for ep::TenantAccessToken {
+    fn route() -> MethodRouter<AppState> {
+        on::<Self, _, _>(auth::tenant_access_token)
+    }
+}
+
+impl Route for ep::AppAccessToken {
+    fn route() -> MethodRouter<AppState> {
+        on::<Self, _, _>(auth::app_access_token)
+    }
+}
+
+/// `handler` at `E`'s method.
+fn on<E: Endpoint, H: Handler<T, AppState>, T: 'static>(handler: H) -> MethodRouter<AppState> {
+    match E::METHOD {
+        Method::Get => get(handler),
+        Method::Post => post(handler),
+        Method::Put => put(handler),
+        Method::Patch => patch(handler),
+        Method::Delete => delete(handler),
+    }
+}
+
+/// An Open API call, in the platform's order: the token (the [`Caller`] extractor), a query
+/// string that parses, the endpoint's scopes, its query parameters, its rate limits, then its
+/// body by the model's rules; the service's answer in the envelope, serialised once.
+async fn open_api<E: Serve>(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+    path: E::Path,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer<E::Response> {
+    if !E::SCOPES.is_empty() {
+        caller.require(E::SCOPES)?;
+    }
+    let query = E::Query::read(&caller, &params)?;
+    caller.limit::<E>(&state).await?;
+    let request: E::Request = if E::BODY {
+        let bytes = body.map_err(|e| invalid::<E>(FieldError::new("body", e.body_text())))?;
+        parse_json(&bytes).map_err(invalid::<E>)?
+    } else {
+        // `()`, which JSON's null is.
+        serde_json::from_value(serde_json::Value::Null)
+            .map_err(|e| invalid::<E>(FieldError::new("body", e.to_string())))?
+    };
+    let valid = request.parse().map_err(invalid::<E>)?;
+    let data = E::serve(&state, &caller.app, path, query, valid).await?;
+    Ok(Json(Envelope {
+        msg: E::MSG.to_string(),
+        ..Envelope::success(data)
+    }))
+}
+
+/// The invalid-param code of `E`'s family (230001, 232001, 10003) naming the broken field.
+fn invalid<E: Endpoint>(field: FieldError) -> ApiError {
+    ApiError::field(crate::error::invalid_param_code(E::PATH), field)
 }
 
 /// What an Open API handler answers: the model's envelope around `T`, serialised once, or an
 /// error.
 pub(crate) type Answer<T> = Result<Json<Envelope<T>>, ApiError>;
-
-/// The answer of endpoint `E`, as the model describes it.
-pub(crate) type Reply<E> = Answer<<E as Endpoint>::Response>;
-
-/// The body of endpoint `E`, as the model describes it (an error if it cannot be read).
-pub(crate) type Body<E> = Result<JsonBody<<E as Endpoint>::Request>, ApiError>;
-
-/// A body of endpoint `E` parsed by the model's rules into its validated type: the invalid-param
-/// code of `E`'s family (230001, 232001, 10003) naming the broken field.
-pub(crate) fn parsed<E: Endpoint, T>(
-    result: Result<T, larkfeed_model::FieldError>,
-) -> Result<T, ApiError> {
-    result.map_err(|f| ApiError::field(crate::error::invalid_param_code(E::PATH), f))
-}
 
 /// `{"code":0,"msg":"success","data":…}`.
 pub(crate) fn success<T: Serialize>(data: T) -> Json<Envelope<T>> {

@@ -1,6 +1,8 @@
 //! Group chats: create, add members, list members (232xxx codes).
 
+use super::call::{MemberIds, MemberPage, Serve, UserIds};
 use crate::error::ApiError;
+use crate::extract::PathId;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
@@ -8,6 +10,7 @@ use larkfeed_model::chat::{
     AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse,
     NewChat,
 };
+use larkfeed_model::endpoint as ep;
 use larkfeed_model::{
     AppId, ErrorCode, FieldError, MemberIdType, OpenId, UnionId, UserId, UserIdType,
 };
@@ -33,59 +36,65 @@ fn resolve_user(
         })
 }
 
-pub async fn create(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    req: NewChat,
-) -> Result<Chat, ApiError> {
-    if !app.bot {
-        return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
-    }
-    let mut members = vec![(MemberKind::Bot, app.app_id.to_string())];
-    for (i, id) in req.user_ids.iter().enumerate() {
-        let user = resolve_user(state, app, id_type, id, format!("user_id_list[{i}]"))?;
-        members.push((MemberKind::User, user));
-    }
-    for (i, bot) in req.bot_ids.iter().enumerate() {
-        if state.world.app(bot).is_none() {
-            return Err(ApiError::field(
-                INVALID,
-                FieldError::new(format!("bot_id_list[{i}]"), format!("no app {bot:?}")),
-            ));
+impl Serve for ep::CreateChat {
+    type Path = ();
+    type Query = UserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        UserIds(id_type): UserIds,
+        req: NewChat,
+    ) -> Result<Chat, ApiError> {
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
         }
-        members.push((MemberKind::Bot, bot.clone()));
-    }
-    let owner_user = match req.owner_id.as_deref() {
-        Some(id) => {
-            let user = resolve_user(state, app, id_type, id, "owner_id".into())?;
-            members.push((MemberKind::User, user.clone()));
-            Some(user)
+        let mut members = vec![(MemberKind::Bot, app.app_id.to_string())];
+        for (i, id) in req.user_ids.iter().enumerate() {
+            let user = resolve_user(state, app, id_type, id, format!("user_id_list[{i}]"))?;
+            members.push((MemberKind::User, user));
         }
-        None => None,
-    };
-    let row = ChatRow {
-        chat_id: super::new_chat_id(),
-        name: req.name,
-        description: req.description,
-        chat_type: match req.group_type {
-            GroupType::Private => ChatType::Private,
-            GroupType::Public => ChatType::Public,
-        },
-        owner_app: owner_user.is_none().then(|| app.app_id.clone()),
-        owner_user,
-        creator_app: app.app_id.clone(),
-        p2p_key: None,
-        p2p_user: None,
-        dissolved: false,
-        created_at_ms: state.clock.now_ms(),
-    };
-    state.store.insert_chat(&row, &members).await?;
-    tracing::info!(chat_id = %row.chat_id, app_id = %app.app_id, members = members.len(), "created a chat");
-    Ok(Chat {
-        chat_id: row.chat_id.clone(),
-        about: present(state, app, &row, id_type),
-    })
+        for (i, bot) in req.bot_ids.iter().enumerate() {
+            if state.world.app(bot).is_none() {
+                return Err(ApiError::field(
+                    INVALID,
+                    FieldError::new(format!("bot_id_list[{i}]"), format!("no app {bot:?}")),
+                ));
+            }
+            members.push((MemberKind::Bot, bot.clone()));
+        }
+        let owner_user = match req.owner_id.as_deref() {
+            Some(id) => {
+                let user = resolve_user(state, app, id_type, id, "owner_id".into())?;
+                members.push((MemberKind::User, user.clone()));
+                Some(user)
+            }
+            None => None,
+        };
+        let row = ChatRow {
+            chat_id: super::new_chat_id(),
+            name: req.name,
+            description: req.description,
+            chat_type: match req.group_type {
+                GroupType::Private => ChatType::Private,
+                GroupType::Public => ChatType::Public,
+            },
+            owner_app: owner_user.is_none().then(|| app.app_id.clone()),
+            owner_user,
+            creator_app: app.app_id.clone(),
+            p2p_key: None,
+            p2p_user: None,
+            dissolved: false,
+            created_at_ms: state.clock.now_ms(),
+        };
+        state.store.insert_chat(&row, &members).await?;
+        tracing::info!(chat_id = %row.chat_id, app_id = %app.app_id, members = members.len(), "created a chat");
+        Ok(Chat {
+            chat_id: row.chat_id.clone(),
+            about: present(state, app, &row, id_type),
+        })
+    }
 }
 
 fn present(state: &AppState, app: &App, row: &ChatRow, id_type: UserIdType) -> AboutChat {
@@ -130,115 +139,137 @@ fn looks_like(id_type: MemberIdType, id: &str) -> bool {
     }
 }
 
-pub async fn add_members(
-    state: &AppState,
-    app: &App,
-    chat_id: &str,
-    id_type: MemberIdType,
-    ids: Vec<String>,
-) -> Result<AddMembersResponse, ApiError> {
-    let chat = chat_with_bot(state, app, chat_id).await?;
-    if chat.chat_type == ChatType::P2p {
-        return Err(ApiError::field(
-            INVALID,
-            FieldError::new("chat_id", "members cannot be added to a one-to-one chat"),
-        ));
-    }
-    let mut response = AddMembersResponse::default();
-    let mut members = Vec::new();
-    for id in &ids {
-        if !looks_like(id_type, id) {
-            response.invalid_id_list.push(id.clone());
-            continue;
+impl Serve for ep::AddChatMembers {
+    type Path = PathId;
+    type Query = MemberIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(chat_id): PathId,
+        MemberIds(id_type): MemberIds,
+        ids: Vec<String>,
+    ) -> Result<AddMembersResponse, ApiError> {
+        let chat_id = chat_id.as_str();
+        let chat = chat_with_bot(state, app, chat_id).await?;
+        if chat.chat_type == ChatType::P2p {
+            return Err(ApiError::field(
+                INVALID,
+                FieldError::new("chat_id", "members cannot be added to a one-to-one chat"),
+            ));
         }
-        let member = match id_type {
-            MemberIdType::AppId => state
-                .world
-                .app(id)
-                .map(|a| (MemberKind::Bot, a.app_id.to_string())),
-            MemberIdType::User(t) => state
-                .world
-                .resolve(app, t, id)
-                .map(|u| (MemberKind::User, u.user_id.clone())),
-        };
-        match member {
-            Some(m) => members.push(m),
-            None => response.not_existed_id_list.push(id.clone()),
+        let mut response = AddMembersResponse::default();
+        let mut members = Vec::new();
+        for id in &ids {
+            if !looks_like(id_type, id) {
+                response.invalid_id_list.push(id.clone());
+                continue;
+            }
+            let member = match id_type {
+                MemberIdType::AppId => state
+                    .world
+                    .app(id)
+                    .map(|a| (MemberKind::Bot, a.app_id.to_string())),
+                MemberIdType::User(t) => state
+                    .world
+                    .resolve(app, t, id)
+                    .map(|u| (MemberKind::User, u.user_id.clone())),
+            };
+            match member {
+                Some(m) => members.push(m),
+                None => response.not_existed_id_list.push(id.clone()),
+            }
         }
+        state
+            .store
+            .add_members(chat_id, &members, state.clock.now_ms())
+            .await?;
+        Ok(response)
     }
-    state
-        .store
-        .add_members(chat_id, &members, state.clock.now_ms())
-        .await?;
-    Ok(response)
 }
 
 /// The chat as the calling app sees it, with its member counts.
-pub async fn get(
-    state: &AppState,
-    app: &App,
-    chat_id: &str,
-    id_type: UserIdType,
-) -> Result<ChatInfo, ApiError> {
-    let row = chat_with_bot(state, app, chat_id).await?;
-    let (_, users) = state
-        .store
-        .list_members(chat_id, MemberKind::User, 0, 0)
-        .await?;
-    let (_, bots) = state
-        .store
-        .list_members(chat_id, MemberKind::Bot, 0, 0)
-        .await?;
-    Ok(ChatInfo {
-        about: present(state, app, &row, id_type),
-        avatar: String::new(),
-        user_count: users.to_string(),
-        bot_count: bots.to_string(),
-    })
+impl Serve for ep::GetChat {
+    type Path = PathId;
+    type Query = UserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(chat_id): PathId,
+        UserIds(id_type): UserIds,
+        (): (),
+    ) -> Result<ChatInfo, ApiError> {
+        let chat_id = chat_id.as_str();
+        let row = chat_with_bot(state, app, chat_id).await?;
+        let (_, users) = state
+            .store
+            .list_members(chat_id, MemberKind::User, 0, 0)
+            .await?;
+        let (_, bots) = state
+            .store
+            .list_members(chat_id, MemberKind::Bot, 0, 0)
+            .await?;
+        Ok(ChatInfo {
+            about: present(state, app, &row, id_type),
+            avatar: String::new(),
+            user_count: users.to_string(),
+            bot_count: bots.to_string(),
+        })
+    }
 }
 
-pub async fn list_members(
-    state: &AppState,
-    app: &App,
-    chat_id: &str,
-    id_type: UserIdType,
-    page_size: u32,
-    page_token: Option<&str>,
-) -> Result<ListMembersResponse, ApiError> {
-    chat_with_bot(state, app, chat_id).await?;
-    let offset = match page_token {
-        None => 0,
-        Some(t) => t.parse::<u32>().map_err(|_| {
-            ApiError::field(
-                INVALID,
-                FieldError::new("page_token", "is not a token this endpoint gave"),
-            )
-        })?,
-    };
-    let (ids, total) = state
-        .store
-        .list_members(chat_id, MemberKind::User, offset, page_size)
-        .await?;
-    let next = offset as i64 + ids.len() as i64;
-    let items = ids
-        .iter()
-        .filter_map(|id| state.world.user(id))
-        .map(|u| ChatMember {
-            member_id_type: id_type.as_str().into(),
-            member_id: state.world.id_of(app, u, id_type),
-            name: u.name.clone(),
-            tenant_key: state.world.tenant.tenant_key.clone(),
+impl Serve for ep::ListChatMembers {
+    type Path = PathId;
+    type Query = MemberPage;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(chat_id): PathId,
+        MemberPage {
+            id_type,
+            page_size,
+            page_token,
+        }: MemberPage,
+        (): (),
+    ) -> Result<ListMembersResponse, ApiError> {
+        let (chat_id, page_token) = (chat_id.as_str(), page_token.as_deref());
+        chat_with_bot(state, app, chat_id).await?;
+        let offset = match page_token {
+            None => 0,
+            Some(t) => t.parse::<u32>().map_err(|_| {
+                ApiError::field(
+                    INVALID,
+                    FieldError::new("page_token", "is not a token this endpoint gave"),
+                )
+            })?,
+        };
+        let (ids, total) = state
+            .store
+            .list_members(chat_id, MemberKind::User, offset, page_size)
+            .await?;
+        let next = offset as i64 + ids.len() as i64;
+        let items = ids
+            .iter()
+            .filter_map(|id| state.world.user(id))
+            .map(|u| ChatMember {
+                member_id_type: id_type.as_str().into(),
+                member_id: state.world.id_of(app, u, id_type),
+                name: u.name.clone(),
+                tenant_key: state.world.tenant.tenant_key.clone(),
+            })
+            .collect();
+        let has_more = next < total;
+        Ok(ListMembersResponse {
+            items,
+            page_token: if has_more {
+                next.to_string()
+            } else {
+                String::new()
+            },
+            has_more,
+            member_total: total,
         })
-        .collect();
-    let has_more = next < total;
-    Ok(ListMembersResponse {
-        items,
-        page_token: if has_more {
-            next.to_string()
-        } else {
-            String::new()
-        },
-        has_more,
-        member_total: total,
-    })
+    }
 }

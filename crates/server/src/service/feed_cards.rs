@@ -3,11 +3,14 @@
 //! Per-user problems do not fail the call: they come back in `failed_cards` /
 //! `failed_user_reasons`, and every other user is served.
 
+use super::call::{RequiredUserIds, Serve, UserIds};
 use super::new_p2p_chat;
 use crate::error::ApiError;
+use crate::extract::PathId;
 use crate::state::AppState;
 use crate::store::{FeedCardEdit, MemberKind, NewFeedCards, StoreResult};
 use crate::world::{App, User};
+use larkfeed_model::endpoint as ep;
 use larkfeed_model::feed_card::{
     AppFeedCardBatchResponse, CardKey, CardUpdate, ChatButtons, CreateAppFeedCardResponse,
     FailedCard, FailedUserReason, NewCard, OpenAppFeedCard, Pins, Reason, TimeSensitiveResponse,
@@ -113,55 +116,61 @@ impl<K> Resolved<K> {
     }
 }
 
-pub async fn create(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    req: NewCard,
-) -> Result<CreateAppFeedCardResponse, ApiError> {
-    let NewCard {
-        mut card,
-        biz_id,
-        user_ids,
-    } = req;
-    let biz_id = biz_id.unwrap_or_else(super::new_biz_id);
-    card.biz_id = Some(biz_id.to_string());
-    let mut seen = std::collections::HashSet::new();
-    let resolved = resolve(
-        state,
-        app,
-        id_type,
-        unique(user_ids).map(|id| (biz_id.clone(), id, ())),
-        // The same user named twice (by two kinds of id) gets one card.
-        |user, ()| {
-            if seen.insert(user.user_id.clone()) {
-                Ok(user.user_id.clone())
-            } else {
-                Err(Reason::Duplicated)
-            }
-        },
-    );
-    let users = resolved.keys.len();
-    let unread = i64::from(card.notifies());
-    let new = |user_ids| NewFeedCards {
-        app_id: app.app_id.clone(),
-        biz_id: biz_id.clone(),
-        card,
-        user_ids,
-        now_ms: state.clock.now_ms(),
-        unread,
-    };
-    let failed = resolved
-        .settle(
-            |keys| state.store.create_feed_cards(new(keys)),
-            Reason::Duplicated,
-        )
-        .await?;
-    tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
-    Ok(CreateAppFeedCardResponse {
-        biz_id: biz_id.into_string(),
-        failed_cards: failed,
-    })
+impl Serve for ep::CreateAppFeedCard {
+    type Path = ();
+    type Query = UserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        UserIds(id_type): UserIds,
+        req: NewCard,
+    ) -> Result<CreateAppFeedCardResponse, ApiError> {
+        let NewCard {
+            mut card,
+            biz_id,
+            user_ids,
+        } = req;
+        let biz_id = biz_id.unwrap_or_else(super::new_biz_id);
+        card.biz_id = Some(biz_id.to_string());
+        let mut seen = std::collections::HashSet::new();
+        let resolved = resolve(
+            state,
+            app,
+            id_type,
+            unique(user_ids).map(|id| (biz_id.clone(), id, ())),
+            // The same user named twice (by two kinds of id) gets one card.
+            |user, ()| {
+                if seen.insert(user.user_id.clone()) {
+                    Ok(user.user_id.clone())
+                } else {
+                    Err(Reason::Duplicated)
+                }
+            },
+        );
+        let users = resolved.keys.len();
+        let unread = i64::from(card.notifies());
+        let new = |user_ids| NewFeedCards {
+            app_id: app.app_id.clone(),
+            biz_id: biz_id.clone(),
+            card,
+            user_ids,
+            now_ms: state.clock.now_ms(),
+            unread,
+        };
+        let failed = resolved
+            .settle(
+                |keys| state.store.create_feed_cards(new(keys)),
+                Reason::Duplicated,
+            )
+            .await?;
+        tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
+        Ok(CreateAppFeedCardResponse {
+            biz_id: biz_id.into_string(),
+            failed_cards: failed,
+        })
+    }
 }
 
 /// The platform's update rule, applied by the store to each stored card inside its transaction.
@@ -170,71 +179,83 @@ fn merge(stored: &mut OpenAppFeedCard, edit: &FeedCardEdit) -> UpdateEffects {
 }
 
 /// `PUT app_feed_card/batch`: only the fields each card's `update_fields` names change.
-pub async fn update_batch(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    updates: Vec<CardUpdate>,
-) -> Result<AppFeedCardBatchResponse, ApiError> {
-    let now = state.clock.now_ms();
-    let failed = resolve(
-        state,
-        app,
-        id_type,
-        updates
-            .into_iter()
-            .map(|u| (u.biz_id.clone(), u.user_id.clone(), u)),
-        |user, u| {
-            Ok(FeedCardEdit {
-                user_id: user.user_id.clone(),
-                biz_id: u.biz_id,
-                patch: u.card,
-                fields: u.fields,
-            })
-        },
-    )
-    .settle(
-        |edits| {
-            state
-                .store
-                .update_feed_cards(&app.app_id, edits, merge, now)
-        },
-        Reason::NotCreated,
-    )
-    .await?;
-    tracing::info!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
-    Ok(AppFeedCardBatchResponse {
-        failed_cards: failed,
-    })
-}
+impl Serve for ep::UpdateAppFeedCards {
+    type Path = ();
+    type Query = UserIds;
 
-/// `DELETE app_feed_card/batch`.
-pub async fn delete_batch(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    cards: Vec<CardKey>,
-) -> Result<AppFeedCardBatchResponse, ApiError> {
-    let resolved = resolve(
-        state,
-        app,
-        id_type,
-        cards
-            .into_iter()
-            .map(|c| (c.biz_id.clone(), c.user_id, c.biz_id)),
-        |user, biz_id| Ok((user.user_id.clone(), biz_id.into_string())),
-    );
-    let cards = resolved.keys.len();
-    let failed = resolved
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        UserIds(id_type): UserIds,
+        updates: Vec<CardUpdate>,
+    ) -> Result<AppFeedCardBatchResponse, ApiError> {
+        let now = state.clock.now_ms();
+        let failed = resolve(
+            state,
+            app,
+            id_type,
+            updates
+                .into_iter()
+                .map(|u| (u.biz_id.clone(), u.user_id.clone(), u)),
+            |user, u| {
+                Ok(FeedCardEdit {
+                    user_id: user.user_id.clone(),
+                    biz_id: u.biz_id,
+                    patch: u.card,
+                    fields: u.fields,
+                })
+            },
+        )
         .settle(
-            |keys| state.store.delete_feed_cards(&app.app_id, keys),
+            |edits| {
+                state
+                    .store
+                    .update_feed_cards(&app.app_id, edits, merge, now)
+            },
             Reason::NotCreated,
         )
         .await?;
-    tracing::info!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
-    Ok(AppFeedCardBatchResponse {
-        failed_cards: failed,
-    })
+        tracing::info!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
+        Ok(AppFeedCardBatchResponse {
+            failed_cards: failed,
+        })
+    }
+}
+
+/// `DELETE app_feed_card/batch`.
+impl Serve for ep::DeleteAppFeedCards {
+    type Path = ();
+    type Query = UserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        UserIds(id_type): UserIds,
+        cards: Vec<CardKey>,
+    ) -> Result<AppFeedCardBatchResponse, ApiError> {
+        let resolved = resolve(
+            state,
+            app,
+            id_type,
+            cards
+                .into_iter()
+                .map(|c| (c.biz_id.clone(), c.user_id, c.biz_id)),
+            |user, biz_id| Ok((user.user_id.clone(), biz_id.into_string())),
+        );
+        let cards = resolved.keys.len();
+        let failed = resolved
+            .settle(
+                |keys| state.store.delete_feed_cards(&app.app_id, keys),
+                Reason::NotCreated,
+            )
+            .await?;
+        tracing::info!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
+        Ok(AppFeedCardBatchResponse {
+            failed_cards: failed,
+        })
+    }
 }
 
 pub const NOT_IN_CHAT: &str = "The user is not in the chat";
@@ -294,103 +315,121 @@ async fn members_among(
     Ok((members, failed))
 }
 
-pub async fn update_chat_buttons(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    req: ChatButtons,
-) -> Result<UpdateChatButtonResponse, ApiError> {
-    let ChatButtons {
-        chat_id,
-        user_ids,
-        buttons,
-    } = req;
-    let chat_id = chat_id.as_str();
-    chat_with_bot(state, app, "chat_id", chat_id).await?;
-    let (targets, failed) = match user_ids {
-        Some(ids) => members_among(state, app, id_type, chat_id, ids).await?,
-        None => {
-            let all = state
-                .store
-                .list_members(chat_id, MemberKind::User, 0, u32::MAX)
-                .await?
-                .0;
-            (all, Vec::new())
-        }
-    };
-    state
-        .store
-        .set_chat_buttons(
-            &app.app_id,
+impl Serve for ep::UpdateChatButton {
+    type Path = ();
+    type Query = UserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        UserIds(id_type): UserIds,
+        req: ChatButtons,
+    ) -> Result<UpdateChatButtonResponse, ApiError> {
+        let ChatButtons {
             chat_id,
-            &targets,
-            &buttons,
-            state.clock.now_ms(),
-        )
-        .await?;
-    tracing::info!(app_id = %app.app_id, %chat_id, users = targets.len(), buttons = buttons.len(), "replaced chat buttons");
-    Ok(UpdateChatButtonResponse {
-        failed_user_reasons: failed,
-    })
+            user_ids,
+            buttons,
+        } = req;
+        let chat_id = chat_id.as_str();
+        chat_with_bot(state, app, "chat_id", chat_id).await?;
+        let (targets, failed) = match user_ids {
+            Some(ids) => members_among(state, app, id_type, chat_id, ids).await?,
+            None => {
+                let all = state
+                    .store
+                    .list_members(chat_id, MemberKind::User, 0, u32::MAX)
+                    .await?
+                    .0;
+                (all, Vec::new())
+            }
+        };
+        state
+            .store
+            .set_chat_buttons(
+                &app.app_id,
+                chat_id,
+                &targets,
+                &buttons,
+                state.clock.now_ms(),
+            )
+            .await?;
+        tracing::info!(app_id = %app.app_id, %chat_id, users = targets.len(), buttons = buttons.len(), "replaced chat buttons");
+        Ok(UpdateChatButtonResponse {
+            failed_user_reasons: failed,
+        })
+    }
 }
 
 /// `PATCH feed_cards/:feed_card_id`: pins (or unpins) a group's feed entry for some of its members.
-pub async fn set_chat_time_sensitive(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    chat_id: &str,
-    req: Pins,
-) -> Result<TimeSensitiveResponse, ApiError> {
-    chat_with_bot(state, app, "feed_card_id", chat_id).await?;
-    let Pins { pinned, user_ids } = req;
-    let (members, failed) = members_among(state, app, id_type, chat_id, user_ids).await?;
-    let now = state.clock.now_ms();
-    state
-        .store
-        .set_pins(&app.app_id, chat_id, &members, pinned, now)
-        .await?;
-    tracing::info!(app_id = %app.app_id, %chat_id, users = members.len(), pinned, "set a chat's time-sensitive state");
-    Ok(TimeSensitiveResponse {
-        failed_user_reasons: failed,
-    })
+impl Serve for ep::PatchFeedCard {
+    type Path = PathId;
+    type Query = RequiredUserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(chat_id): PathId,
+        RequiredUserIds(id_type): RequiredUserIds,
+        req: Pins,
+    ) -> Result<TimeSensitiveResponse, ApiError> {
+        let chat_id = chat_id.as_str();
+        chat_with_bot(state, app, "feed_card_id", chat_id).await?;
+        let Pins { pinned, user_ids } = req;
+        let (members, failed) = members_among(state, app, id_type, chat_id, user_ids).await?;
+        let now = state.clock.now_ms();
+        state
+            .store
+            .set_pins(&app.app_id, chat_id, &members, pinned, now)
+            .await?;
+        tracing::info!(app_id = %app.app_id, %chat_id, users = members.len(), pinned, "set a chat's time-sensitive state");
+        Ok(TimeSensitiveResponse {
+            failed_user_reasons: failed,
+        })
+    }
 }
 
 /// `PATCH feed_cards/bot_time_sentive`: pins (or unpins) the bot's one-to-one chat with each user,
 /// opening the chat if it did not exist yet.
-pub async fn set_bot_time_sensitive(
-    state: &AppState,
-    app: &App,
-    id_type: UserIdType,
-    req: Pins,
-) -> Result<TimeSensitiveResponse, ApiError> {
-    if !app.bot {
-        return Err(ApiError::new(ErrorCode::BotAbilityOff));
-    }
-    let Pins { pinned, user_ids } = req;
-    let now = state.clock.now_ms();
-    let mut failed = Vec::new();
-    let mut chats = Vec::new();
-    for id in unique(user_ids) {
-        let Some(user) = state.world.resolve(app, id_type, &id) else {
-            failed.push(failed_user(&id, NO_SUCH_USER));
-            continue;
-        };
-        if !state.world.is_available(app, user) {
-            failed.push(failed_user(&id, NOT_AVAILABLE));
-            continue;
+impl Serve for ep::BotTimeSentive {
+    type Path = ();
+    type Query = UserIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        UserIds(id_type): UserIds,
+        req: Pins,
+    ) -> Result<TimeSensitiveResponse, ApiError> {
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
         }
-        chats.push(new_p2p_chat(&app.app_id, &user.user_id, now));
+        let Pins { pinned, user_ids } = req;
+        let now = state.clock.now_ms();
+        let mut failed = Vec::new();
+        let mut chats = Vec::new();
+        for id in unique(user_ids) {
+            let Some(user) = state.world.resolve(app, id_type, &id) else {
+                failed.push(failed_user(&id, NO_SUCH_USER));
+                continue;
+            };
+            if !state.world.is_available(app, user) {
+                failed.push(failed_user(&id, NOT_AVAILABLE));
+                continue;
+            }
+            chats.push(new_p2p_chat(&app.app_id, &user.user_id, now));
+        }
+        let served = chats.len();
+        if served > 0 {
+            state
+                .store
+                .pin_p2p_chats(&app.app_id, chats, pinned, now)
+                .await?;
+        }
+        tracing::info!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
+        Ok(TimeSensitiveResponse {
+            failed_user_reasons: failed,
+        })
     }
-    let served = chats.len();
-    if served > 0 {
-        state
-            .store
-            .pin_p2p_chats(&app.app_id, chats, pinned, now)
-            .await?;
-    }
-    tracing::info!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
-    Ok(TimeSensitiveResponse {
-        failed_user_reasons: failed,
-    })
 }

@@ -1,16 +1,20 @@
 //! Messages: send (to a user's one-to-one chat with the bot, or to a chat), get, recall, and the
 //! card update of seed 002 with its rules checked in the platform's order.
 
+use super::call::{ReceiveIds, Serve};
 use super::{bot_in_chat, existing_p2p_chat, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
+use crate::extract::PathId;
 use crate::state::AppState;
 use crate::store::{ChatType, Destination, MentionKind, MessageRow, NewMessage, Sent};
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
+use larkfeed_model::endpoint as ep;
 use larkfeed_model::message::{
-    check_content, ContentError, Mention, Message, MessageBody, Outgoing, Sender, PATCH_WINDOW_MS,
+    check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, Outgoing,
+    Sender, PATCH_WINDOW_MS,
 };
-use larkfeed_model::{ErrorCode, FieldError, ReceiveIdType};
+use larkfeed_model::{Empty, ErrorCode, FieldError, ReceiveIdType};
 
 const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 /// A uuid sends at most one message within this window.
@@ -94,120 +98,126 @@ pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
     }
 }
 
-pub async fn send(
-    state: &AppState,
-    app: &App,
-    receive_id_type: ReceiveIdType,
-    req: Outgoing,
-) -> Result<Message, ApiError> {
-    if !app.bot {
-        return Err(ApiError::new(ErrorCode::BotAbilityOff));
-    }
-    let (msg_type, content) = (req.msg_type.as_str(), req.content.as_str());
-    check_content(msg_type, content).map_err(content_error)?;
-    let now = state.clock.now_ms();
-    let uuid = req.uuid.as_deref();
-    if let Some(uuid) = uuid {
-        if let Some(first) = state
-            .store
-            .message_by_uuid(&app.app_id, uuid, now - UUID_WINDOW_MS)
-            .await?
-        {
-            return Ok(present(state, app, &first));
+impl Serve for ep::SendMessage {
+    type Path = ();
+    type Query = ReceiveIds;
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        (): (),
+        ReceiveIds(receive_id_type): ReceiveIds,
+        req: Outgoing,
+    ) -> Result<Message, ApiError> {
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
         }
-    }
-    let receive_id = req.receive_id.as_str();
-    // Where the message goes, and the chat whose send limit it counts against: a one-to-one
-    // chat by its key, so the limit is the same before and after the chat is first opened.
-    let (to, limit_key) = match receive_id_type {
-        ReceiveIdType::ChatId => {
-            let chat = state.store.get_chat(receive_id).await?.ok_or_else(|| {
-                ApiError::field(
-                    INVALID,
-                    FieldError::new("receive_id", "no chat has this chat_id"),
-                )
-            })?;
-            if chat.dissolved {
-                return Err(ApiError::new(ErrorCode::ChatDissolved));
+        let (msg_type, content) = (req.msg_type.as_str(), req.content.as_str());
+        check_content(msg_type, content).map_err(content_error)?;
+        let now = state.clock.now_ms();
+        let uuid = req.uuid.as_deref();
+        if let Some(uuid) = uuid {
+            if let Some(first) = state
+                .store
+                .message_by_uuid(&app.app_id, uuid, now - UUID_WINDOW_MS)
+                .await?
+            {
+                return Ok(present(state, app, &first));
             }
-            if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
-                return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
-            }
-            let key = chat
-                .p2p_key
-                .clone()
-                .unwrap_or_else(|| chat.chat_id.to_string());
-            (Destination::Chat(chat.chat_id), key)
         }
-        ReceiveIdType::Email | ReceiveIdType::User(_) => {
-            let user = match receive_id_type {
-                ReceiveIdType::User(t) => state.world.resolve(app, t, receive_id),
-                _ => state.world.resolve_email(receive_id),
-            };
-            let user = user.ok_or_else(|| {
-                ApiError::field(
-                    INVALID,
-                    FieldError::new(
-                        "receive_id",
-                        format!(
-                            "no user has the {} {receive_id:?}",
-                            receive_id_type.as_str()
+        let receive_id = req.receive_id.as_str();
+        // Where the message goes, and the chat whose send limit it counts against: a one-to-one
+        // chat by its key, so the limit is the same before and after the chat is first opened.
+        let (to, limit_key) = match receive_id_type {
+            ReceiveIdType::ChatId => {
+                let chat = state.store.get_chat(receive_id).await?.ok_or_else(|| {
+                    ApiError::field(
+                        INVALID,
+                        FieldError::new("receive_id", "no chat has this chat_id"),
+                    )
+                })?;
+                if chat.dissolved {
+                    return Err(ApiError::new(ErrorCode::ChatDissolved));
+                }
+                if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
+                    return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+                }
+                let key = chat
+                    .p2p_key
+                    .clone()
+                    .unwrap_or_else(|| chat.chat_id.to_string());
+                (Destination::Chat(chat.chat_id), key)
+            }
+            ReceiveIdType::Email | ReceiveIdType::User(_) => {
+                let user = match receive_id_type {
+                    ReceiveIdType::User(t) => state.world.resolve(app, t, receive_id),
+                    _ => state.world.resolve_email(receive_id),
+                };
+                let user = user.ok_or_else(|| {
+                    ApiError::field(
+                        INVALID,
+                        FieldError::new(
+                            "receive_id",
+                            format!(
+                                "no user has the {} {receive_id:?}",
+                                receive_id_type.as_str()
+                            ),
                         ),
-                    ),
-                )
-            })?;
-            if !state.world.is_available(app, user) {
-                return Err(ApiError::new(ErrorCode::NoAvailability));
+                    )
+                })?;
+                if !state.world.is_available(app, user) {
+                    return Err(ApiError::new(ErrorCode::NoAvailability));
+                }
+                let to = match existing_p2p_chat(state, &app.app_id, &user.user_id).await? {
+                    Some(chat_id) => Destination::Chat(chat_id),
+                    None => Destination::P2p(new_p2p_chat(&app.app_id, &user.user_id, now)),
+                };
+                (to, p2p_key(&app.app_id, &user.user_id))
             }
-            let to = match existing_p2p_chat(state, &app.app_id, &user.user_id).await? {
-                Some(chat_id) => Destination::Chat(chat_id),
-                None => Destination::P2p(new_p2p_chat(&app.app_id, &user.user_id, now)),
-            };
-            (to, p2p_key(&app.app_id, &user.user_id))
-        }
-    };
-    // 5 sends a second to one chat, shared by every bot in it. A user's messages from this app
-    // all go to the one-to-one chat, so this is also the 5-a-second limit per user. Checked
-    // before anything is stored: a refused send leaves nothing behind.
-    state
-        .limits
-        .count(&format!("send|{limit_key}"), SENDS_PER_SECOND, 1000, now)
-        .await
-        .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
-    let opening = matches!(to, Destination::P2p(_));
-    let row = MessageRow {
-        message_id: super::new_message_id(),
-        chat_id: to.chat_id().clone(),
-        sender_app: app.app_id.to_string(),
-        sender_user: None,
-        mentions: Vec::new(),
-        msg_type: msg_type.to_string(),
-        content: content.to_string(),
-        uuid: uuid.map(str::to_string),
-        create_time_ms: now,
-        update_time_ms: now,
-        updated: false,
-        recalled: false,
-        deleted: false,
-    };
-    let sent = state
-        .store
-        .send_message(NewMessage {
-            to,
-            row,
-            uuid_since_ms: now - UUID_WINDOW_MS,
-        })
-        .await?;
-    let row = match sent {
-        Sent::New(row) | Sent::Duplicate(row) => row,
-    };
-    if opening {
+        };
+        // 5 sends a second to one chat, shared by every bot in it. A user's messages from this app
+        // all go to the one-to-one chat, so this is also the 5-a-second limit per user. Checked
+        // before anything is stored: a refused send leaves nothing behind.
         state
-            .caches
-            .p2p_chats
-            .insert(limit_key, row.chat_id.clone());
+            .limits
+            .count(&format!("send|{limit_key}"), SENDS_PER_SECOND, 1000, now)
+            .await
+            .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
+        let opening = matches!(to, Destination::P2p(_));
+        let row = MessageRow {
+            message_id: super::new_message_id(),
+            chat_id: to.chat_id().clone(),
+            sender_app: app.app_id.to_string(),
+            sender_user: None,
+            mentions: Vec::new(),
+            msg_type: msg_type.to_string(),
+            content: content.to_string(),
+            uuid: uuid.map(str::to_string),
+            create_time_ms: now,
+            update_time_ms: now,
+            updated: false,
+            recalled: false,
+            deleted: false,
+        };
+        let sent = state
+            .store
+            .send_message(NewMessage {
+                to,
+                row,
+                uuid_since_ms: now - UUID_WINDOW_MS,
+            })
+            .await?;
+        let row = match sent {
+            Sent::New(row) | Sent::Duplicate(row) => row,
+        };
+        if opening {
+            state
+                .caches
+                .p2p_chats
+                .insert(limit_key, row.chat_id.clone());
+        }
+        Ok(present(state, app, &row))
     }
-    Ok(present(state, app, &row))
 }
 
 async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError> {
@@ -219,121 +229,154 @@ async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError
     })
 }
 
-pub async fn get(state: &AppState, app: &App, message_id: &str) -> Result<Message, ApiError> {
-    let row = find(state, message_id).await?;
-    if !bot_in_chat(state, &row.chat_id, &app.app_id).await? {
-        return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+impl Serve for ep::GetMessage {
+    type Path = PathId;
+    type Query = ();
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(message_id): PathId,
+        (): (),
+        (): (),
+    ) -> Result<GetMessageResponse, ApiError> {
+        let row = find(state, &message_id).await?;
+        if !bot_in_chat(state, &row.chat_id, &app.app_id).await? {
+            return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+        }
+        Ok(GetMessageResponse {
+            items: vec![present(state, app, &row)],
+        })
     }
-    Ok(present(state, app, &row))
 }
 
-pub async fn recall(state: &AppState, app: &App, message_id: &str) -> Result<(), ApiError> {
-    let row = find(state, message_id).await?;
-    if row.sender_app != app.app_id.as_str() {
-        return Err(ApiError::with_msg(
-            ErrorCode::NoPermission,
-            "Lack of necessary permissions: only the sender may recall a message.",
-        ));
+impl Serve for ep::RecallMessage {
+    type Path = PathId;
+    type Query = ();
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(message_id): PathId,
+        (): (),
+        (): (),
+    ) -> Result<Empty, ApiError> {
+        let message_id = message_id.as_str();
+        let row = find(state, message_id).await?;
+        if row.sender_app != app.app_id.as_str() {
+            return Err(ApiError::with_msg(
+                ErrorCode::NoPermission,
+                "Lack of necessary permissions: only the sender may recall a message.",
+            ));
+        }
+        if row.deleted {
+            return Err(ApiError::new(ErrorCode::MessageDeleted));
+        }
+        if !state
+            .store
+            .recall_message(message_id, state.clock.now_ms())
+            .await?
+        {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        Ok(Empty {})
     }
-    if row.deleted {
-        return Err(ApiError::new(ErrorCode::MessageDeleted));
-    }
-    if !state
-        .store
-        .recall_message(message_id, state.clock.now_ms())
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::MessageRecalled));
-    }
-    Ok(())
 }
 
 /// Seed 002: only the sending app, only `interactive`, not recalled, within 14 days, at most
 /// 30 KB, a buildable card, shared (`update_multi`) when the chat is a group, 5 updates/s.
-pub async fn patch(
-    state: &AppState,
-    app: &App,
-    message_id: &str,
-    content: String,
-) -> Result<(), ApiError> {
-    let content = content.as_str();
-    let row = find(state, message_id).await?;
-    if row.sender_app != app.app_id.as_str() {
-        return Err(ApiError::with_msg(
-            ErrorCode::NoPermission,
-            "Lack of necessary permissions: only the app that sent a message may update it.",
-        ));
-    }
-    if !app.bot {
-        return Err(ApiError::new(ErrorCode::BotAbilityOff));
-    }
-    if row.recalled {
-        return Err(ApiError::new(ErrorCode::MessageRecalled));
-    }
-    if row.deleted {
-        return Err(ApiError::new(ErrorCode::MessageDeleted));
-    }
-    if row.msg_type != "interactive" {
-        return Err(ApiError::field(
-            INVALID,
-            FieldError::new(
-                "message_id",
-                format!(
-                    "only interactive messages can be updated, this one is {}",
-                    row.msg_type
+impl Serve for ep::PatchMessage {
+    type Path = PathId;
+    type Query = ();
+
+    async fn serve(
+        state: &AppState,
+        app: &App,
+        PathId(message_id): PathId,
+        (): (),
+        content: String,
+    ) -> Result<Empty, ApiError> {
+        let message_id = message_id.as_str();
+        let content = content.as_str();
+        let row = find(state, message_id).await?;
+        if row.sender_app != app.app_id.as_str() {
+            return Err(ApiError::with_msg(
+                ErrorCode::NoPermission,
+                "Lack of necessary permissions: only the app that sent a message may update it.",
+            ));
+        }
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
+        }
+        if row.recalled {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        if row.deleted {
+            return Err(ApiError::new(ErrorCode::MessageDeleted));
+        }
+        if row.msg_type != "interactive" {
+            return Err(ApiError::field(
+                INVALID,
+                FieldError::new(
+                    "message_id",
+                    format!(
+                        "only interactive messages can be updated, this one is {}",
+                        row.msg_type
+                    ),
                 ),
-            ),
-        ));
-    }
-    let now = state.clock.now_ms();
-    if now - row.create_time_ms > PATCH_WINDOW_MS {
-        return Err(ApiError::new(ErrorCode::MessageTooOld));
-    }
-    let card = check_content("interactive", content)
-        .map_err(content_error)?
-        .unwrap_or(larkfeed_model::card::CardInfo {
-            v2: false,
-            template: false,
-            update_multi: false,
-        });
-    let chat = state.store.get_chat(&row.chat_id).await?;
-    if let Some(chat) = &chat {
-        if chat.dissolved {
-            return Err(ApiError::new(ErrorCode::ChatDissolved));
+            ));
         }
-        if chat.chat_type != ChatType::P2p && !card.update_multi {
-            return Err(card_error(CardError {
-                sub_code: sub_code::UPDATE_MULTI,
-                detail: "a card in a group chat must set config.update_multi to true to be updated"
-                    .into(),
-            }));
+        let now = state.clock.now_ms();
+        if now - row.create_time_ms > PATCH_WINDOW_MS {
+            return Err(ApiError::new(ErrorCode::MessageTooOld));
         }
-        if let Some(user_id) = chat.p2p_user.as_deref() {
-            let available = state
-                .world
-                .user(user_id)
-                .is_some_and(|u| state.world.is_available(app, u));
-            if !available {
-                return Err(ApiError::new(ErrorCode::NoAvailability));
+        let card = check_content("interactive", content)
+            .map_err(content_error)?
+            .unwrap_or(larkfeed_model::card::CardInfo {
+                v2: false,
+                template: false,
+                update_multi: false,
+            });
+        let chat = state.store.get_chat(&row.chat_id).await?;
+        if let Some(chat) = &chat {
+            if chat.dissolved {
+                return Err(ApiError::new(ErrorCode::ChatDissolved));
+            }
+            if chat.chat_type != ChatType::P2p && !card.update_multi {
+                return Err(card_error(CardError {
+                    sub_code: sub_code::UPDATE_MULTI,
+                    detail:
+                        "a card in a group chat must set config.update_multi to true to be updated"
+                            .into(),
+                }));
+            }
+            if let Some(user_id) = chat.p2p_user.as_deref() {
+                let available = state
+                    .world
+                    .user(user_id)
+                    .is_some_and(|u| state.world.is_available(app, u));
+                if !available {
+                    return Err(ApiError::new(ErrorCode::NoAvailability));
+                }
             }
         }
+        state
+            .limits
+            .count(
+                &format!("patch|{message_id}"),
+                UPDATES_PER_SECOND,
+                1000,
+                now,
+            )
+            .await
+            .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
+        if !state
+            .store
+            .update_message_content(message_id, content, now)
+            .await?
+        {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        Ok(Empty {})
     }
-    state
-        .limits
-        .count(
-            &format!("patch|{message_id}"),
-            UPDATES_PER_SECOND,
-            1000,
-            now,
-        )
-        .await
-        .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
-    if !state
-        .store
-        .update_message_content(message_id, content, now)
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::MessageRecalled));
-    }
-    Ok(())
 }

@@ -1,7 +1,8 @@
-//! The platform's rules, one module per API group. Services take the calling app and a request
-//! the handler has already parsed into its validated type; they decide and talk to the store. No
-//! HTTP types here.
+//! The platform's rules, one module per API group. An endpoint's service is its
+//! [`call::Serve`]: it takes the calling app, the path's id, the query and the body already
+//! parsed into their types; it decides and talks to the store.
 
+pub mod call;
 pub mod chats;
 pub mod feed;
 pub mod feed_cards;
