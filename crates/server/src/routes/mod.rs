@@ -1,5 +1,5 @@
 //! The router: every Open API endpoint the model describes, each served by its service's
-//! [`Serve`] through one handler ([`open_api`]); the admin routes; the log-id middleware; and the
+//! [`Serve`] through one handler (`open_api`); the admin routes; the log-id middleware; and the
 //! envelope answers for unknown paths, wrong methods and panics.
 
 mod act;
