@@ -12,6 +12,7 @@
 
 use crate::validate::Checked;
 use crate::{card, chat, feed_card, message, token, Empty, FieldError};
+use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
 use schemars::JsonSchema;
@@ -67,6 +68,93 @@ pub struct Param {
     pub about: &'static str,
 }
 
+impl Param {
+    pub const fn required(name: &'static str, about: &'static str) -> Param {
+        Param {
+            name,
+            required: true,
+            about,
+        }
+    }
+
+    pub const fn optional(name: &'static str, about: &'static str) -> Param {
+        Param {
+            name,
+            required: false,
+            about,
+        }
+    }
+}
+
+/// The query parameters of an endpoint as one type: what the server reads from the query string
+/// and hands the service, and the parameters the documentation lists.
+pub trait Query {
+    const PARAMS: &'static [Param];
+}
+
+/// `user_id_type`: the type of user ids in the request and the answer (`open_id` when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserIds(pub UserIdType);
+
+/// `user_id_type`, which the endpoint requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredUserIds(pub UserIdType);
+
+/// `receive_id_type`, required: what a message's `receive_id` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiveIds(pub ReceiveIdType);
+
+/// `member_id_type` of the members to add (`open_id` when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberIds(pub MemberIdType);
+
+/// One page of a chat's members: their id type, the page size and the previous page's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberPage {
+    pub id_type: UserIdType,
+    pub page_size: u32,
+    pub page_token: Option<String>,
+}
+
+macro_rules! query_params {
+    ($($t:ty => $params:expr),* $(,)?) => {
+        $(impl Query for $t {
+            const PARAMS: &'static [Param] = $params;
+        })*
+    };
+}
+
+query_params!(
+    () => &[],
+    UserIds => &[USER_ID_TYPE],
+    RequiredUserIds => &[Param::required("user_id_type", "open_id, union_id or user_id: the type of the user ids")],
+    ReceiveIds => &[Param::required("receive_id_type", "open_id, union_id, user_id, email or chat_id: what receive_id is")],
+    MemberIds => &[Param::optional("member_id_type", "open_id (default), union_id, user_id or app_id")],
+    MemberPage => &[
+        Param::optional("member_id_type", "open_id (default), union_id or user_id"),
+        Param::optional("page_size", "1 to 100, default 20"),
+        Param::optional("page_token", "the page_token of the previous page"),
+    ],
+);
+
+/// The one parameter of a path (`{message_id}`, `{chat_id}`, …) as the caller wrote it: whether
+/// it names anything is the service's answer, in the endpoint's own code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathParam(pub String);
+
+/// How many `{…}` parameters a path type stands for.
+pub trait PathParams {
+    const COUNT: usize;
+}
+
+impl PathParams for () {
+    const COUNT: usize = 0;
+}
+
+impl PathParams for PathParam {
+    const COUNT: usize = 1;
+}
+
 /// The rules a request body passes before it is sent (by the SDK) or served.
 pub trait Check {
     fn check(&self) -> Checked;
@@ -103,7 +191,6 @@ pub trait Endpoint {
     const PATH: &'static str;
     /// One line on what it does.
     const SUMMARY: &'static str;
-    const QUERY: &'static [Param];
     /// The app needs one of these scopes (empty: no scope is checked).
     const SCOPES: &'static [&'static str];
     /// Calls allowed per app.
@@ -121,6 +208,10 @@ pub trait Endpoint {
     type Request: Serialize + DeserializeOwned + JsonSchema + Check + Parse + Send + Sync + 'static;
     /// The answer's `data` (or the whole answer when not enveloped).
     type Response: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+    /// The path's parameter: [`PathParam`], or `()` when the path has none.
+    type Path: PathParams + Send + 'static;
+    /// The query parameters ([`Query`]).
+    type Query: Query + Send + 'static;
 }
 
 /// What the OpenAPI document needs of an endpoint, without its types.
@@ -131,6 +222,8 @@ pub struct Described {
     pub path: &'static str,
     pub summary: &'static str,
     pub query: &'static [Param],
+    /// How many parameters the path type takes (each `{…}` of `path` needs one).
+    pub path_params: usize,
     pub scopes: &'static [&'static str],
     pub token: bool,
     pub enveloped: bool,
@@ -149,7 +242,8 @@ pub const fn describe<E: Endpoint>() -> Described {
         method: E::METHOD,
         path: E::PATH,
         summary: E::SUMMARY,
-        query: E::QUERY,
+        query: <E::Query as Query>::PARAMS,
+        path_params: <E::Path as PathParams>::COUNT,
         scopes: E::SCOPES,
         token: E::TOKEN,
         enveloped: E::ENVELOPED,
@@ -162,12 +256,10 @@ pub const fn describe<E: Endpoint>() -> Described {
     }
 }
 
-const USER_ID_TYPE: Param = Param {
-    name: "user_id_type",
-    required: false,
-    about:
-        "open_id (default), union_id or user_id: the type of user ids in the request and the answer",
-};
+const USER_ID_TYPE: Param = Param::optional(
+    "user_id_type",
+    "open_id (default), union_id or user_id: the type of user ids in the request and the answer",
+);
 const FEED_CARD_SCOPES: &[&str] = &["im:app_feed_card:write"];
 const TIME_SENSITIVE_SCOPES: &[&str] = &["im:datasync.feed_card.time_sensitive:write"];
 const CHAT_SCOPES: &[&str] = &["im:chat"];
@@ -182,7 +274,8 @@ macro_rules! endpoints {
             method: $method:ident,
             path: $path:literal,
             summary: $summary:literal,
-            query: $query:expr,
+            path_param: $path_param:ty,
+            query: $query:ty,
             scopes: $scopes:expr,
             limits: $limits:expr,
             request: $req:ty,
@@ -200,12 +293,13 @@ macro_rules! endpoints {
                 const METHOD: Method = Method::$method;
                 const PATH: &'static str = $path;
                 const SUMMARY: &'static str = $summary;
-                const QUERY: &'static [Param] = $query;
                 const SCOPES: &'static [&'static str] = $scopes;
                 const LIMITS: &'static [Per] = $limits;
                 $(const $flag: $flag_type = $value;)*
                 type Request = $req;
                 type Response = $resp;
+                type Path = $path_param;
+                type Query = $query;
             }
         )*
 
@@ -232,7 +326,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/auth/v3/tenant_access_token/internal",
         summary: "A tenant access token for a self-built app (2 hours; the same token while 30 minutes or more are left)",
-        query: &[],
+        path_param: (),
+        query: (),
         scopes: &[],
         limits: &[],
         request: token::TokenRequest,
@@ -246,7 +341,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/auth/v3/app_access_token/internal",
         summary: "An app access token for a self-built app",
-        query: &[],
+        path_param: (),
+        query: (),
         scopes: &[],
         limits: &[],
         request: token::TokenRequest,
@@ -260,7 +356,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v2/app_feed_card",
         summary: "Create an app feed card for up to 20 users",
-        query: &[USER_ID_TYPE],
+        path_param: (),
+        query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
         request: feed_card::CreateAppFeedCardRequest,
@@ -272,7 +369,8 @@ endpoints! {
         method: Put,
         path: "/open-apis/im/v2/app_feed_card/batch",
         summary: "Update users' app feed cards, only the fields named in update_fields",
-        query: &[USER_ID_TYPE],
+        path_param: (),
+        query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
         request: feed_card::UpdateAppFeedCardBatchRequest,
@@ -284,7 +382,8 @@ endpoints! {
         method: Delete,
         path: "/open-apis/im/v2/app_feed_card/batch",
         summary: "Delete users' app feed cards",
-        query: &[USER_ID_TYPE],
+        path_param: (),
+        query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
         request: feed_card::DeleteAppFeedCardBatchRequest,
@@ -296,7 +395,8 @@ endpoints! {
         method: Patch,
         path: "/open-apis/im/v2/feed_cards/bot_time_sentive",
         summary: "Pin or unpin the bot's one-to-one chat at the top of users' feeds",
-        query: &[USER_ID_TYPE],
+        path_param: (),
+        query: UserIds,
         scopes: TIME_SENSITIVE_SCOPES,
         limits: &[Per::Second(50)],
         request: feed_card::BotTimeSentiveRequest,
@@ -308,11 +408,8 @@ endpoints! {
         method: Patch,
         path: "/open-apis/im/v2/feed_cards/{feed_card_id}",
         summary: "Pin or unpin a group's feed entry for its members (feed_card_id is the chat_id)",
-        query: &[Param {
-            name: "user_id_type",
-            required: true,
-            about: "open_id, union_id or user_id: the type of the user ids",
-        }],
+        path_param: PathParam,
+        query: RequiredUserIds,
         scopes: TIME_SENSITIVE_SCOPES,
         limits: &[Per::Second(50)],
         request: feed_card::PatchFeedCardRequest,
@@ -324,7 +421,8 @@ endpoints! {
         method: Put,
         path: "/open-apis/im/v2/chat_button",
         summary: "Set the quick-action buttons of a chat's feed entry for users",
-        query: &[USER_ID_TYPE],
+        path_param: (),
+        query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
         request: feed_card::UpdateChatButtonRequest,
@@ -336,11 +434,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v1/messages",
         summary: "Send a message to a user (the bot's one-to-one chat), an email or a chat",
-        query: &[Param {
-            name: "receive_id_type",
-            required: true,
-            about: "open_id, union_id, user_id, email or chat_id: what receive_id is",
-        }],
+        path_param: (),
+        query: ReceiveIds,
         scopes: &["im:message", "im:message:send_as_bot"],
         limits: IM_LIMITS,
         request: message::SendMessageRequest,
@@ -351,7 +446,8 @@ endpoints! {
         method: Get,
         path: "/open-apis/im/v1/messages/{message_id}",
         summary: "Get a message",
-        query: &[],
+        path_param: PathParam,
+        query: (),
         scopes: &["im:message", "im:message:readonly"],
         limits: IM_LIMITS,
         request: (),
@@ -364,7 +460,8 @@ endpoints! {
         method: Patch,
         path: "/open-apis/im/v1/messages/{message_id}",
         summary: "Update a card message the app sent",
-        query: &[],
+        path_param: PathParam,
+        query: (),
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
         limits: IM_LIMITS,
         request: message::PatchMessageRequest,
@@ -376,7 +473,8 @@ endpoints! {
         method: Delete,
         path: "/open-apis/im/v1/messages/{message_id}",
         summary: "Recall a message the app sent",
-        query: &[],
+        path_param: PathParam,
+        query: (),
         scopes: &["im:message", "im:message:send_as_bot"],
         limits: IM_LIMITS,
         request: (),
@@ -388,7 +486,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v1/chats",
         summary: "Create a group chat with the calling bot in it",
-        query: &[USER_ID_TYPE],
+        path_param: (),
+        query: UserIds,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
         request: chat::CreateChatRequest,
@@ -399,7 +498,8 @@ endpoints! {
         method: Get,
         path: "/open-apis/im/v1/chats/{chat_id}",
         summary: "A chat the calling bot is in: name, owner, type, and how many users and bots",
-        query: &[USER_ID_TYPE],
+        path_param: PathParam,
+        query: UserIds,
         scopes: &["im:chat", "im:chat:readonly"],
         limits: IM_LIMITS,
         request: (),
@@ -411,11 +511,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v1/chats/{chat_id}/members",
         summary: "Add members to a chat",
-        query: &[Param {
-            name: "member_id_type",
-            required: false,
-            about: "open_id (default), union_id, user_id or app_id",
-        }],
+        path_param: PathParam,
+        query: MemberIds,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
         request: chat::AddMembersRequest,
@@ -426,11 +523,8 @@ endpoints! {
         method: Get,
         path: "/open-apis/im/v1/chats/{chat_id}/members",
         summary: "List a chat's members (bots are not listed)",
-        query: &[
-            Param { name: "member_id_type", required: false, about: "open_id (default), union_id or user_id" },
-            Param { name: "page_size", required: false, about: "1 to 100, default 20" },
-            Param { name: "page_token", required: false, about: "the page_token of the previous page" },
-        ],
+        path_param: PathParam,
+        query: MemberPage,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
         request: (),
@@ -443,7 +537,8 @@ endpoints! {
         method: Post,
         path: "/open-apis/interactive/v1/card/update",
         summary: "The delayed card update, with the token of a card callback (30 minutes, two uses)",
-        query: &[],
+        path_param: (),
+        query: (),
         scopes: &[],
         limits: IM_LIMITS,
         request: card::DelayedUpdateRequest,
@@ -533,6 +628,7 @@ mod tests {
             );
             assert!(names.insert(e.name), "{} twice", e.name);
             assert!(e.path.starts_with("/open-apis/"), "{}", e.path);
+            assert_eq!(e.path.matches('{').count(), e.path_params, "{}", e.path);
             if e.method == Method::Get {
                 assert!(e.request.is_none(), "{} has a body", e.name);
             }

@@ -5,7 +5,7 @@
 use super::delivery::{self, Outcome};
 use super::endpoints::{self, Endpoints};
 use crate::error::ApiError;
-use crate::service::call::Serve;
+use crate::service::call::{Call, Reply, Serve};
 use crate::service::{existing_p2p_chat, new_id, new_p2p_chat};
 use crate::state::AppState;
 use crate::store::{
@@ -14,7 +14,6 @@ use crate::store::{
 };
 use crate::world::{App, User};
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
-use larkfeed_model::card::DelayedUpdateRequest;
 use larkfeed_model::endpoint as ep;
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
@@ -642,16 +641,8 @@ fn receive_event(
 /// `POST /open-apis/interactive/v1/card/update`: the delayed update with a callback's token,
 /// 30 minutes and two uses per token. A JSON 1.0 card names the `open_ids` it is for.
 impl Serve for ep::DelayedCardUpdate {
-    type Path = ();
-    type Query = ();
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        (): (),
-        req: DelayedUpdateRequest,
-    ) -> Result<Empty, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let req = call.body;
         let token = req
             .token
             .filter(|t| !t.is_empty())

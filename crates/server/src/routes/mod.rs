@@ -10,12 +10,13 @@ mod ui;
 
 use crate::error::{ApiError, LOG_ID};
 use crate::extract::{parse_json, Caller, Params};
-use crate::service::call::{FromQuery, Serve};
+use crate::service::call::{Call, FromPath, FromQuery, Serve};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::handler::Handler;
+use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -132,7 +133,7 @@ async fn open_api<E: Serve>(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-    path: E::Path,
+    PathOf(path): PathOf<E>,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer<E::Response> {
     if !E::SCOPES.is_empty() {
@@ -149,11 +150,27 @@ async fn open_api<E: Serve>(
             .map_err(|e| invalid::<E>(FieldError::new("body", e.to_string())))?
     };
     let valid = request.parse().map_err(invalid::<E>)?;
-    let data = E::serve(&state, &caller.app, path, query, valid).await?;
+    let call = Call {
+        path,
+        query,
+        body: valid,
+    };
+    let data = E::serve(&state, &caller.app, call).await?;
     Ok(Json(Envelope {
         msg: E::MSG.to_string(),
         ..Envelope::success(data)
     }))
+}
+
+/// The path's parameter of endpoint `E`, as its service takes it.
+struct PathOf<E: Endpoint + ?Sized>(E::Path);
+
+impl<E: Serve> FromRequestParts<AppState> for PathOf<E> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        E::Path::read(parts, state).await.map(PathOf)
+    }
 }
 
 /// The invalid-param code of `E`'s family (230001, 232001, 10003) naming the broken field.

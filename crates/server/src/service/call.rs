@@ -5,32 +5,61 @@
 //! `Serve` here: nothing in the router.
 
 use crate::error::ApiError;
-use crate::extract::{Caller, Params, USER_ID_SCOPE};
+use crate::extract::{Caller, Params, PathId, USER_ID_SCOPE};
 use crate::state::AppState;
 use crate::world::App;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use larkfeed_model::chat::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use larkfeed_model::endpoint::{Endpoint, Parse};
+use larkfeed_model::endpoint::{
+    Endpoint, MemberIds, MemberPage, Parse, PathParam, ReceiveIds, RequiredUserIds, UserIds,
+};
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
 
 /// The body of endpoint `E` once the model's rules have read it.
 pub type Valid<E> = <<E as Endpoint>::Request as Parse>::Valid;
 
-/// The service of endpoint `Self`: what it does once the call is known to be allowed and its
-/// parts are read.
-pub trait Serve: Endpoint + Send + 'static {
-    /// The path's one parameter ([`crate::extract::PathId`]), or `()` when it has none.
-    type Path: axum::extract::FromRequestParts<AppState> + Send + 'static;
-    /// What the query says; read after the scope check, before the rate limit.
-    type Query: FromQuery + Send + 'static;
+/// What a service answers: endpoint `E`'s `data`, or an error.
+pub type Reply<E> = Result<<E as Endpoint>::Response, ApiError>;
 
+/// One call of endpoint `E`, read: the path's parameter, the query and the body, each as the
+/// model types it.
+pub struct Call<E: Endpoint + ?Sized> {
+    pub path: E::Path,
+    pub query: E::Query,
+    pub body: Valid<E>,
+}
+
+/// The service of endpoint `Self`: what it does once the call is known to be allowed and read.
+pub trait Serve: Endpoint<Path: FromPath, Query: FromQuery> + Send + 'static {
     fn serve(
         state: &AppState,
         app: &App,
-        path: Self::Path,
-        query: Self::Query,
-        body: Valid<Self>,
-    ) -> impl Future<Output = Result<Self::Response, ApiError>> + Send;
+        call: Call<Self>,
+    ) -> impl Future<Output = Reply<Self>> + Send;
+}
+
+/// A path's parameter read from the request.
+pub trait FromPath: Sized {
+    fn read(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> impl Future<Output = Result<Self, ApiError>> + Send;
+}
+
+/// A path without parameters.
+impl FromPath for () {
+    async fn read(_: &mut Parts, _: &AppState) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+impl FromPath for PathParam {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let PathId(id) = PathId::from_request_parts(parts, state).await?;
+        Ok(PathParam(id))
+    }
 }
 
 /// A query read for one endpoint: a value it does not take is its invalid-param code naming the
@@ -46,19 +75,12 @@ impl FromQuery for () {
     }
 }
 
-/// `user_id_type`: `open_id` when absent; `user_id` needs its field scope.
-#[derive(Debug, Clone, Copy)]
-pub struct UserIds(pub UserIdType);
-
+/// `user_id` needs its field scope.
 impl FromQuery for UserIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         caller.user_id_type(params, "user_id_type").map(UserIds)
     }
 }
-
-/// `user_id_type`, which this endpoint requires.
-#[derive(Debug, Clone, Copy)]
-pub struct RequiredUserIds(pub UserIdType);
 
 impl FromQuery for RequiredUserIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
@@ -71,10 +93,7 @@ impl FromQuery for RequiredUserIds {
     }
 }
 
-/// `receive_id_type`, required; `user_id` needs its field scope.
-#[derive(Debug, Clone, Copy)]
-pub struct ReceiveIds(pub ReceiveIdType);
-
+/// `user_id` needs its field scope.
 impl FromQuery for ReceiveIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         let id_type = params
@@ -87,11 +106,7 @@ impl FromQuery for ReceiveIds {
     }
 }
 
-/// `member_id_type` of the members to add: `open_id` when absent, or `app_id`; `user_id` needs
-/// its field scope.
-#[derive(Debug, Clone, Copy)]
-pub struct MemberIds(pub MemberIdType);
-
+/// `user_id` needs its field scope.
 impl FromQuery for MemberIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         let id_type = params
@@ -102,15 +117,6 @@ impl FromQuery for MemberIds {
         }
         Ok(MemberIds(id_type))
     }
-}
-
-/// A page of members: `member_id_type` (users only), `page_size` (1 to 100, default 20) and the
-/// previous page's `page_token`.
-#[derive(Debug, Clone)]
-pub struct MemberPage {
-    pub id_type: UserIdType,
-    pub page_size: u32,
-    pub page_token: Option<String>,
 }
 
 impl FromQuery for MemberPage {

@@ -1,16 +1,14 @@
 //! Group chats: create, add members, list members (232xxx codes).
 
-use super::call::{MemberIds, MemberPage, Serve, UserIds};
+use super::call::{Call, Reply, Serve};
 use crate::error::ApiError;
-use crate::extract::PathId;
 use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind};
 use crate::world::App;
 use larkfeed_model::chat::{
     AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse,
-    NewChat,
 };
-use larkfeed_model::endpoint as ep;
+use larkfeed_model::endpoint::{self as ep, MemberIds, MemberPage, PathParam, UserIds};
 use larkfeed_model::{
     AppId, ErrorCode, FieldError, MemberIdType, OpenId, UnionId, UserId, UserIdType,
 };
@@ -37,16 +35,9 @@ fn resolve_user(
 }
 
 impl Serve for ep::CreateChat {
-    type Path = ();
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        UserIds(id_type): UserIds,
-        req: NewChat,
-    ) -> Result<Chat, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let UserIds(id_type) = call.query;
+        let req = call.body;
         if !app.bot {
             return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
         }
@@ -140,16 +131,10 @@ fn looks_like(id_type: MemberIdType, id: &str) -> bool {
 }
 
 impl Serve for ep::AddChatMembers {
-    type Path = PathId;
-    type Query = MemberIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(chat_id): PathId,
-        MemberIds(id_type): MemberIds,
-        ids: Vec<String>,
-    ) -> Result<AddMembersResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(chat_id) = call.path;
+        let MemberIds(id_type) = call.query;
+        let ids = call.body;
         let chat_id = chat_id.as_str();
         let chat = chat_with_bot(state, app, chat_id).await?;
         if chat.chat_type == ChatType::P2p {
@@ -190,16 +175,9 @@ impl Serve for ep::AddChatMembers {
 
 /// The chat as the calling app sees it, with its member counts.
 impl Serve for ep::GetChat {
-    type Path = PathId;
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(chat_id): PathId,
-        UserIds(id_type): UserIds,
-        (): (),
-    ) -> Result<ChatInfo, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(chat_id) = call.path;
+        let UserIds(id_type) = call.query;
         let chat_id = chat_id.as_str();
         let row = chat_with_bot(state, app, chat_id).await?;
         let (_, users) = state
@@ -220,20 +198,13 @@ impl Serve for ep::GetChat {
 }
 
 impl Serve for ep::ListChatMembers {
-    type Path = PathId;
-    type Query = MemberPage;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(chat_id): PathId,
-        MemberPage {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(chat_id) = call.path;
+        let MemberPage {
             id_type,
             page_size,
             page_token,
-        }: MemberPage,
-        (): (),
-    ) -> Result<ListMembersResponse, ApiError> {
+        } = call.query;
         let (chat_id, page_token) = (chat_id.as_str(), page_token.as_deref());
         chat_with_bot(state, app, chat_id).await?;
         let offset = match page_token {

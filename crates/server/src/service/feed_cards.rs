@@ -3,18 +3,17 @@
 //! Per-user problems do not fail the call: they come back in `failed_cards` /
 //! `failed_user_reasons`, and every other user is served.
 
-use super::call::{RequiredUserIds, Serve, UserIds};
+use super::call::{Call, Reply, Serve};
 use super::new_p2p_chat;
 use crate::error::ApiError;
-use crate::extract::PathId;
 use crate::state::AppState;
 use crate::store::{FeedCardEdit, MemberKind, NewFeedCards, StoreResult};
 use crate::world::{App, User};
-use larkfeed_model::endpoint as ep;
+use larkfeed_model::endpoint::{self as ep, PathParam, RequiredUserIds, UserIds};
 use larkfeed_model::feed_card::{
-    AppFeedCardBatchResponse, CardKey, CardUpdate, ChatButtons, CreateAppFeedCardResponse,
-    FailedCard, FailedUserReason, NewCard, OpenAppFeedCard, Pins, Reason, TimeSensitiveResponse,
-    UpdateChatButtonResponse, UpdateEffects,
+    AppFeedCardBatchResponse, ChatButtons, CreateAppFeedCardResponse, FailedCard, FailedUserReason,
+    NewCard, OpenAppFeedCard, Pins, Reason, TimeSensitiveResponse, UpdateChatButtonResponse,
+    UpdateEffects,
 };
 use larkfeed_model::{BizId, ErrorCode, FieldError, UserIdType};
 
@@ -117,16 +116,9 @@ impl<K> Resolved<K> {
 }
 
 impl Serve for ep::CreateAppFeedCard {
-    type Path = ();
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        UserIds(id_type): UserIds,
-        req: NewCard,
-    ) -> Result<CreateAppFeedCardResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let UserIds(id_type) = call.query;
+        let req = call.body;
         let NewCard {
             mut card,
             biz_id,
@@ -180,16 +172,9 @@ fn merge(stored: &mut OpenAppFeedCard, edit: &FeedCardEdit) -> UpdateEffects {
 
 /// `PUT app_feed_card/batch`: only the fields each card's `update_fields` names change.
 impl Serve for ep::UpdateAppFeedCards {
-    type Path = ();
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        UserIds(id_type): UserIds,
-        updates: Vec<CardUpdate>,
-    ) -> Result<AppFeedCardBatchResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let UserIds(id_type) = call.query;
+        let updates = call.body;
         let now = state.clock.now_ms();
         let failed = resolve(
             state,
@@ -225,16 +210,9 @@ impl Serve for ep::UpdateAppFeedCards {
 
 /// `DELETE app_feed_card/batch`.
 impl Serve for ep::DeleteAppFeedCards {
-    type Path = ();
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        UserIds(id_type): UserIds,
-        cards: Vec<CardKey>,
-    ) -> Result<AppFeedCardBatchResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let UserIds(id_type) = call.query;
+        let cards = call.body;
         let resolved = resolve(
             state,
             app,
@@ -316,16 +294,9 @@ async fn members_among(
 }
 
 impl Serve for ep::UpdateChatButton {
-    type Path = ();
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        UserIds(id_type): UserIds,
-        req: ChatButtons,
-    ) -> Result<UpdateChatButtonResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let UserIds(id_type) = call.query;
+        let req = call.body;
         let ChatButtons {
             chat_id,
             user_ids,
@@ -363,16 +334,10 @@ impl Serve for ep::UpdateChatButton {
 
 /// `PATCH feed_cards/:feed_card_id`: pins (or unpins) a group's feed entry for some of its members.
 impl Serve for ep::PatchFeedCard {
-    type Path = PathId;
-    type Query = RequiredUserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(chat_id): PathId,
-        RequiredUserIds(id_type): RequiredUserIds,
-        req: Pins,
-    ) -> Result<TimeSensitiveResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(chat_id) = call.path;
+        let RequiredUserIds(id_type) = call.query;
+        let req = call.body;
         let chat_id = chat_id.as_str();
         chat_with_bot(state, app, "feed_card_id", chat_id).await?;
         let Pins { pinned, user_ids } = req;
@@ -392,16 +357,9 @@ impl Serve for ep::PatchFeedCard {
 /// `PATCH feed_cards/bot_time_sentive`: pins (or unpins) the bot's one-to-one chat with each user,
 /// opening the chat if it did not exist yet.
 impl Serve for ep::BotTimeSentive {
-    type Path = ();
-    type Query = UserIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        UserIds(id_type): UserIds,
-        req: Pins,
-    ) -> Result<TimeSensitiveResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let UserIds(id_type) = call.query;
+        let req = call.body;
         if !app.bot {
             return Err(ApiError::new(ErrorCode::BotAbilityOff));
         }

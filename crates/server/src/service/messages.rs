@@ -1,18 +1,17 @@
 //! Messages: send (to a user's one-to-one chat with the bot, or to a chat), get, recall, and the
 //! card update of seed 002 with its rules checked in the platform's order.
 
-use super::call::{ReceiveIds, Serve};
+use super::call::{Call, Reply, Serve};
 use super::{bot_in_chat, existing_p2p_chat, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
-use crate::extract::PathId;
 use crate::state::AppState;
 use crate::store::{ChatType, Destination, MentionKind, MessageRow, NewMessage, Sent};
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
-use larkfeed_model::endpoint as ep;
+use larkfeed_model::endpoint::{self as ep, PathParam, ReceiveIds};
 use larkfeed_model::message::{
-    check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, Outgoing,
-    Sender, PATCH_WINDOW_MS,
+    check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, Sender,
+    PATCH_WINDOW_MS,
 };
 use larkfeed_model::{Empty, ErrorCode, FieldError, ReceiveIdType};
 
@@ -99,16 +98,9 @@ pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
 }
 
 impl Serve for ep::SendMessage {
-    type Path = ();
-    type Query = ReceiveIds;
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        (): (),
-        ReceiveIds(receive_id_type): ReceiveIds,
-        req: Outgoing,
-    ) -> Result<Message, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let ReceiveIds(receive_id_type) = call.query;
+        let req = call.body;
         if !app.bot {
             return Err(ApiError::new(ErrorCode::BotAbilityOff));
         }
@@ -230,16 +222,8 @@ async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError
 }
 
 impl Serve for ep::GetMessage {
-    type Path = PathId;
-    type Query = ();
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(message_id): PathId,
-        (): (),
-        (): (),
-    ) -> Result<GetMessageResponse, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
         let row = find(state, &message_id).await?;
         if !bot_in_chat(state, &row.chat_id, &app.app_id).await? {
             return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
@@ -251,16 +235,8 @@ impl Serve for ep::GetMessage {
 }
 
 impl Serve for ep::RecallMessage {
-    type Path = PathId;
-    type Query = ();
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(message_id): PathId,
-        (): (),
-        (): (),
-    ) -> Result<Empty, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
         let message_id = message_id.as_str();
         let row = find(state, message_id).await?;
         if row.sender_app != app.app_id.as_str() {
@@ -286,16 +262,9 @@ impl Serve for ep::RecallMessage {
 /// Seed 002: only the sending app, only `interactive`, not recalled, within 14 days, at most
 /// 30 KB, a buildable card, shared (`update_multi`) when the chat is a group, 5 updates/s.
 impl Serve for ep::PatchMessage {
-    type Path = PathId;
-    type Query = ();
-
-    async fn serve(
-        state: &AppState,
-        app: &App,
-        PathId(message_id): PathId,
-        (): (),
-        content: String,
-    ) -> Result<Empty, ApiError> {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
+        let content = call.body;
         let message_id = message_id.as_str();
         let content = content.as_str();
         let row = find(state, message_id).await?;
