@@ -266,6 +266,28 @@ const CHAT_SCOPES: &[&str] = &["im:chat"];
 /// 50 a second and 1000 a minute: the messages and chats APIs.
 const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
+/// The value given, or the default: for the description's optional fields.
+macro_rules! given_or {
+    ($given:expr ; $default:expr) => {
+        $given
+    };
+    ( ; $default:expr) => {
+        $default
+    };
+}
+
+/// The type given, or the default.
+macro_rules! given_type_or {
+    ($given:ty ; $default:ty) => {
+        $given
+    };
+    ( ; $default:ty) => {
+        $default
+    };
+}
+
+// In a description, `path_param`, `query`, `scopes` and `limits` may be left out: no path
+// parameter, no query parameters, no scope checked, no limit.
 macro_rules! endpoints {
     ($d:tt $(
         $(#[$doc:meta])*
@@ -274,10 +296,10 @@ macro_rules! endpoints {
             method: $method:ident,
             path: $path:literal,
             summary: $summary:literal,
-            path_param: $path_param:ty,
-            query: $query:ty,
-            scopes: $scopes:expr,
-            limits: $limits:expr,
+            $(path_param: $path_param:ty,)?
+            $(query: $query:ty,)?
+            $(scopes: $scopes:expr,)?
+            $(limits: $limits:expr,)?
             request: $req:ty,
             response: $resp:ty
             $(, $flag:ident: $flag_type:ty = $value:expr)* $(,)?
@@ -293,13 +315,13 @@ macro_rules! endpoints {
                 const METHOD: Method = Method::$method;
                 const PATH: &'static str = $path;
                 const SUMMARY: &'static str = $summary;
-                const SCOPES: &'static [&'static str] = $scopes;
-                const LIMITS: &'static [Per] = $limits;
+                const SCOPES: &'static [&'static str] = given_or!($($scopes)? ; &[]);
+                const LIMITS: &'static [Per] = given_or!($($limits)? ; &[]);
                 $(const $flag: $flag_type = $value;)*
                 type Request = $req;
                 type Response = $resp;
-                type Path = $path_param;
-                type Query = $query;
+                type Path = given_type_or!($($path_param)? ; ());
+                type Query = given_type_or!($($query)? ; ());
             }
         )*
 
@@ -326,10 +348,6 @@ endpoints! {
         method: Post,
         path: "/open-apis/auth/v3/tenant_access_token/internal",
         summary: "A tenant access token for a self-built app (2 hours; the same token while 30 minutes or more are left)",
-        path_param: (),
-        query: (),
-        scopes: &[],
-        limits: &[],
         request: token::TokenRequest,
         response: token::TokenResponse,
         TOKEN: bool = false,
@@ -341,10 +359,6 @@ endpoints! {
         method: Post,
         path: "/open-apis/auth/v3/app_access_token/internal",
         summary: "An app access token for a self-built app",
-        path_param: (),
-        query: (),
-        scopes: &[],
-        limits: &[],
         request: token::TokenRequest,
         response: token::TokenResponse,
         TOKEN: bool = false,
@@ -356,7 +370,6 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v2/app_feed_card",
         summary: "Create an app feed card for up to 20 users",
-        path_param: (),
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
@@ -369,7 +382,6 @@ endpoints! {
         method: Put,
         path: "/open-apis/im/v2/app_feed_card/batch",
         summary: "Update users' app feed cards, only the fields named in update_fields",
-        path_param: (),
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
@@ -382,7 +394,6 @@ endpoints! {
         method: Delete,
         path: "/open-apis/im/v2/app_feed_card/batch",
         summary: "Delete users' app feed cards",
-        path_param: (),
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
@@ -395,7 +406,6 @@ endpoints! {
         method: Patch,
         path: "/open-apis/im/v2/feed_cards/bot_time_sentive",
         summary: "Pin or unpin the bot's one-to-one chat at the top of users' feeds",
-        path_param: (),
         query: UserIds,
         scopes: TIME_SENSITIVE_SCOPES,
         limits: &[Per::Second(50)],
@@ -421,7 +431,6 @@ endpoints! {
         method: Put,
         path: "/open-apis/im/v2/chat_button",
         summary: "Set the quick-action buttons of a chat's feed entry for users",
-        path_param: (),
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
@@ -434,7 +443,6 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v1/messages",
         summary: "Send a message to a user (the bot's one-to-one chat), an email or a chat",
-        path_param: (),
         query: ReceiveIds,
         scopes: &["im:message", "im:message:send_as_bot"],
         limits: IM_LIMITS,
@@ -447,7 +455,6 @@ endpoints! {
         path: "/open-apis/im/v1/messages/{message_id}",
         summary: "Get a message",
         path_param: PathParam,
-        query: (),
         scopes: &["im:message", "im:message:readonly"],
         limits: IM_LIMITS,
         request: (),
@@ -461,7 +468,6 @@ endpoints! {
         path: "/open-apis/im/v1/messages/{message_id}",
         summary: "Update a card message the app sent",
         path_param: PathParam,
-        query: (),
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
         limits: IM_LIMITS,
         request: message::PatchMessageRequest,
@@ -474,7 +480,6 @@ endpoints! {
         path: "/open-apis/im/v1/messages/{message_id}",
         summary: "Recall a message the app sent",
         path_param: PathParam,
-        query: (),
         scopes: &["im:message", "im:message:send_as_bot"],
         limits: IM_LIMITS,
         request: (),
@@ -486,7 +491,6 @@ endpoints! {
         method: Post,
         path: "/open-apis/im/v1/chats",
         summary: "Create a group chat with the calling bot in it",
-        path_param: (),
         query: UserIds,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
@@ -537,9 +541,6 @@ endpoints! {
         method: Post,
         path: "/open-apis/interactive/v1/card/update",
         summary: "The delayed card update, with the token of a card callback (30 minutes, two uses)",
-        path_param: (),
-        query: (),
-        scopes: &[],
         limits: IM_LIMITS,
         request: card::DelayedUpdateRequest,
         response: Empty,
