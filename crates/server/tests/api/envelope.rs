@@ -86,21 +86,14 @@ async fn an_oversized_body_is_answered_in_the_envelope() {
     let t = spawn_app().await;
     let token = t.token(0).await;
     let big = format!("{{\"content\":\"{}\"}}", "a".repeat(3 * 1024 * 1024));
-    let resp = t
-        .http
-        .post(format!(
-            "{}/open-apis/im/v1/messages?receive_id_type=open_id",
-            t.base
-        ))
-        .bearer_auth(&token)
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    let v: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(v["code"], 230001);
-    assert!(v["msg"].as_str().unwrap().contains("body"), "{v}");
+    let a = t
+        .post_text(
+            "/open-apis/im/v1/messages?receive_id_type=open_id",
+            Some(&token),
+            big,
+        )
+        .await;
+    a.assert_invalid(230001, "body");
 }
 
 #[tokio::test]
@@ -239,35 +232,21 @@ async fn bytes_after_the_json_body_are_refused_everywhere() {
         app.app_id, app.app_secret
     );
     let a = t
-        .http
-        .post(format!(
-            "{}/open-apis/auth/v3/tenant_access_token/internal",
-            t.base
-        ))
-        .body(token_body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(a.status(), 400);
-    let body: serde_json::Value = a.json().await.unwrap();
-    assert_eq!(body["code"], 10003, "{body}");
-    assert!(body["msg"].as_str().unwrap().contains("body"), "{body}");
+        .post_text(
+            "/open-apis/auth/v3/tenant_access_token/internal",
+            None,
+            token_body,
+        )
+        .await;
+    a.assert_invalid(10003, "body");
 
     let token = t.token(0).await;
     let mut card = seed_feed_card(&[t.open_id(0, 0)]).to_string();
     card.push_str("}}}} not json");
     let a = t
-        .http
-        .post(format!("{}/open-apis/im/v2/app_feed_card", t.base))
-        .bearer_auth(&token)
-        .body(card)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(a.status(), 400);
-    let body: serde_json::Value = a.json().await.unwrap();
-    assert_eq!(body["code"], 230001, "{body}");
-    assert_eq!(body["error"]["field_violations"][0]["field"], "body");
+        .post_text("/open-apis/im/v2/app_feed_card", Some(&token), card)
+        .await;
+    a.assert_invalid(230001, "body");
     assert!(t.feed(&t.user_id(0)).await.is_empty(), "no card was stored");
 }
 

@@ -25,6 +25,20 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Sends the request and reads its answer, which must be JSON.
+    pub async fn of(req: reqwest::RequestBuilder) -> Answer {
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub fn code(&self) -> i64 {
         self.body["code"]
             .as_i64()
@@ -189,16 +203,17 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.expect("request reaches the server");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
-        Answer {
-            status,
-            headers,
-            body,
+        Answer::of(req).await
+    }
+
+    /// A POST of `body` as it is, with no Content-Type (as the Python SDK sends its token
+    /// request), and the token when given.
+    pub async fn post_text(&self, path: &str, token: Option<&str>, body: String) -> Answer {
+        let mut req = self.http.post(format!("{}{path}", self.base)).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
         }
+        Answer::of(req).await
     }
 
     pub async fn token(&self, a: usize) -> String {

@@ -106,15 +106,7 @@ async fn a_token_request_without_content_type_is_accepted() {
     let t = spawn_app().await;
     let app = t.app(0);
     let body = json!({"app_id": app.app_id, "app_secret": app.app_secret}).to_string();
-    let resp = t
-        .http
-        .post(format!("{}{TENANT}", t.base))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let v: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(v["code"], 0);
+    assert_eq!(t.post_text(TENANT, None, body).await.code(), 0);
 }
 
 #[tokio::test]
