@@ -217,6 +217,12 @@ pub async fn set_app_endpoints(
 const LOG_PAGE: u32 = 100;
 const LOG_PAGE_MAX: u32 = 1_000;
 
+/// What both logs are read by: how many entries (`limit`), and of which app (`app_id`).
+fn log_filter(params: &Params) -> Result<(usize, Option<&str>), ApiError> {
+    let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE);
+    Ok((limit as usize, params.get("app_id")))
+}
+
 /// `GET /_larkfeed/deliveries?app_id=&event_type=&kind=&limit=`: callbacks, events and URL checks
 /// sent, newest first. `kind` takes a comma-separated list of `callback`, `event`,
 /// `url_verification`.
@@ -224,8 +230,7 @@ pub async fn deliveries(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE) as usize;
-    let app_id = params.get("app_id");
+    let (limit, app_id) = log_filter(&params)?;
     let event_type = params.get("event_type");
     let kinds: Option<Vec<&str>> = params.get("kind").map(|k| k.split(',').collect());
     let items = state.platform.deliveries.newest(limit, |d| {
@@ -242,8 +247,7 @@ pub async fn requests(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE) as usize;
-    let app_id = params.get("app_id");
+    let (limit, app_id) = log_filter(&params)?;
     let path = params.get("path");
     let code = params
         .get("code")

@@ -5,9 +5,7 @@ use serde_json::json;
 #[tokio::test]
 async fn an_unknown_path_is_99991201_in_the_envelope_with_a_log_id() {
     let t = spawn_app().await;
-    let a = t
-        .raw(Method::GET, "/open-apis/im/v9/nothing", None, None)
-        .await;
+    let a = t.admin_get("/open-apis/im/v9/nothing").await;
     a.assert_code(404, 99991201);
     let header = a.headers.get("x-tt-logid").unwrap().to_str().unwrap();
     assert_eq!(a.body["error"]["log_id"], json!(header));
@@ -19,7 +17,7 @@ async fn a_wrong_method_is_99991301() {
     t.raw(Method::DELETE, "/open-apis/im/v2/app_feed_card", None, None)
         .await
         .assert_code(405, 99991301);
-    t.raw(Method::GET, "/open-apis/im/v2/chat_button", None, None)
+    t.admin_get("/open-apis/im/v2/chat_button")
         .await
         .assert_code(405, 99991301);
 }
@@ -27,7 +25,7 @@ async fn a_wrong_method_is_99991301() {
 #[tokio::test]
 async fn every_success_carries_a_log_id_too() {
     let t = spawn_app().await;
-    let a = t.raw(Method::GET, "/_larkfeed/world", None, None).await;
+    let a = t.admin_get("/_larkfeed/world").await;
     assert!(a.headers.get("x-tt-logid").is_some());
 }
 
@@ -113,7 +111,7 @@ async fn a_bad_user_id_type_is_230001_naming_the_parameter() {
 #[tokio::test]
 async fn the_world_lists_apps_with_credentials_and_each_apps_view_of_users() {
     let t = spawn_app().await;
-    let a = t.raw(Method::GET, "/_larkfeed/world", None, None).await;
+    let a = t.admin_get("/_larkfeed/world").await;
     let apps = a.body["apps"].as_array().unwrap();
     assert!(apps.len() >= 2);
     assert_eq!(apps[0]["app_id"], json!(t.app(0).app_id));
@@ -135,10 +133,7 @@ async fn the_world_lists_apps_with_credentials_and_each_apps_view_of_users() {
 #[tokio::test]
 async fn the_admin_clock_reads_advances_and_freezes_server_time() {
     let t = spawn_app().await;
-    let before = t
-        .raw(Method::GET, "/_larkfeed/clock", None, None)
-        .await
-        .body["now_ms"]
+    let before = t.admin_get("/_larkfeed/clock").await.body["now_ms"]
         .as_i64()
         .unwrap();
     let day = 24 * 3600 * 1000;

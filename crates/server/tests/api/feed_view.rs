@@ -116,23 +116,13 @@ async fn a_user_is_found_by_any_of_their_ids() {
         t.user_id(0),
         email,
     ] {
-        let answer = t
-            .raw(
-                Method::GET,
-                &format!("/_larkfeed/users/{id}/feed"),
-                None,
-                None,
-            )
-            .await;
+        let answer = t.admin_get(&format!("/_larkfeed/users/{id}/feed")).await;
         let data = answer.assert_ok();
         assert_eq!(data["user"]["user_id"], json!(t.user_id(0)), "{id}");
         assert_eq!(data["entries"].as_array().unwrap().len(), 1, "{id}");
     }
-    let answer = t
-        .raw(Method::GET, "/_larkfeed/users/ou_nobody/feed", None, None)
-        .await;
-    answer.assert_code(404, 99991201);
-    assert!(answer.msg().contains("ou_nobody"), "{}", answer.msg());
+    let answer = t.admin_get("/_larkfeed/users/ou_nobody/feed").await;
+    answer.assert_error(404, 99991201, "ou_nobody");
 }
 
 #[tokio::test]
@@ -186,7 +176,7 @@ async fn the_feed_comes_a_page_at_a_time_newest_first() {
             "" => format!("/_larkfeed/users/{user}/feed?page_size=20"),
             t => format!("/_larkfeed/users/{user}/feed?page_size=20&page_token={t}"),
         };
-        let a = t.raw(Method::GET, &path, None, None).await;
+        let a = t.admin_get(&path).await;
         let data = a.assert_ok().clone();
         pages += 1;
         let entries = data["entries"].as_array().unwrap();
@@ -218,21 +208,11 @@ async fn feed_paging_parameters_are_checked() {
     let t = spawn_app().await;
     let user = t.user_id(0);
     for bad in ["page_size=0", "page_size=101", "page_size=x"] {
-        t.raw(
-            Method::GET,
-            &format!("/_larkfeed/users/{user}/feed?{bad}"),
-            None,
-            None,
-        )
-        .await
-        .assert_invalid(230001, "page_size");
+        t.admin_get(&format!("/_larkfeed/users/{user}/feed?{bad}"))
+            .await
+            .assert_invalid(230001, "page_size");
     }
-    t.raw(
-        Method::GET,
-        &format!("/_larkfeed/users/{user}/feed?page_token=zz"),
-        None,
-        None,
-    )
-    .await
-    .assert_invalid(230001, "page_token");
+    t.admin_get(&format!("/_larkfeed/users/{user}/feed?page_token=zz"))
+        .await
+        .assert_invalid(230001, "page_token");
 }

@@ -72,6 +72,17 @@ impl Answer {
     pub fn assert_code(&self, status: u16, code: i64) {
         assert_eq!((self.status, self.code()), (status, code), "{}", self.body);
     }
+
+    /// The answer is this error, and its message mentions `what`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: i64, what: &str) {
+        self.assert_code(status, code);
+        assert!(
+            self.msg().contains(what),
+            "{what:?} not in {:?}",
+            self.msg()
+        );
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -204,6 +215,11 @@ impl TestApp {
             req = req.json(&b);
         }
         Answer::of(req).await
+    }
+
+    /// A GET with no token, as larkfeed's own `/_larkfeed/` routes take it.
+    pub async fn admin_get(&self, path: &str) -> Answer {
+        self.raw(Method::GET, path, None, None).await
     }
 
     /// A POST of `body` as it is, with no Content-Type (as the Python SDK sends its token
@@ -359,14 +375,7 @@ bot = false
 impl TestApp {
     /// The entries of a user's feed (`GET /_larkfeed/users/:id/feed`).
     pub async fn feed(&self, id: &str) -> Vec<Value> {
-        let answer = self
-            .raw(
-                Method::GET,
-                &format!("/_larkfeed/users/{id}/feed"),
-                None,
-                None,
-            )
-            .await;
+        let answer = self.admin_get(&format!("/_larkfeed/users/{id}/feed")).await;
         answer.assert_ok()["entries"].as_array().unwrap().clone()
     }
 

@@ -565,8 +565,7 @@ async fn the_delayed_update_takes_a_live_token_twice_and_a_v1_card_names_open_id
     let used_up = t
         .call(0, Method::POST, path, Some(update(v1.clone(), &token)))
         .await;
-    used_up.assert_code(400, 300040);
-    assert!(used_up.msg().contains("twice"), "{}", used_up.msg());
+    used_up.assert_error(400, 300040, "twice");
     t.click(0, &message_id).await;
     let token = app.seen()[1]["event"]["token"]
         .as_str()
@@ -576,8 +575,7 @@ async fn the_delayed_update_takes_a_live_token_twice_and_a_v1_card_names_open_id
     let expired = t
         .call(0, Method::POST, path, Some(update(v1.clone(), &token)))
         .await;
-    expired.assert_code(400, 300040);
-    assert!(expired.msg().contains("30 minutes"), "{}", expired.msg());
+    expired.assert_error(400, 300040, "30 minutes");
     t.call(0, Method::POST, path, Some(json!({"card": v1})))
         .await
         .assert_invalid(230001, "token");

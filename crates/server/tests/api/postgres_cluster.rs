@@ -198,9 +198,7 @@ async fn postgres_faults_and_reset_on_one_instance_hold_on_the_other() {
     )
     .await;
     eventually("the fault reaching the other instance", || async {
-        a.raw(Method::GET, "/_larkfeed/faults", None, None)
-            .await
-            .body["items"]
+        a.admin_get("/_larkfeed/faults").await.body["items"]
             .as_array()
             .is_some_and(|f| f.len() == 1)
     })
@@ -392,12 +390,12 @@ async fn postgres_instances_starting_together_apply_the_schema_once() {
 async fn postgres_health_reports_the_database_and_answers_503_without_it() {
     let nodes = instances(1, true).await;
     let t = &nodes[0];
-    let ok = t.raw(Method::GET, "/_larkfeed/health", None, None).await;
+    let ok = t.admin_get("/_larkfeed/health").await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.body["database"]["status"], "ok");
     // The pool closed: every database call fails, as with the database gone.
     t.state.store.close().await.unwrap();
-    let down = t.raw(Method::GET, "/_larkfeed/health", None, None).await;
+    let down = t.admin_get("/_larkfeed/health").await;
     assert_eq!((down.status, down.code()), (503, 1500), "{}", down.body);
     assert_eq!(down.body["database"]["status"], "unavailable");
     assert!(down.headers.contains_key("x-tt-logid"));
