@@ -26,14 +26,9 @@ async fn the_feed_shows_cards_chats_buttons_and_pins_in_order() {
         .await
         .assert_ok();
     t.clock.advance_ms(1000);
-    t.call(
-        0,
-        Method::POST,
-        "/open-apis/im/v1/messages?receive_id_type=chat_id",
-        Some(json!({"receive_id": chat, "msg_type": "text", "content": "{\"text\":\"hi\"}"})),
-    )
-    .await
-    .assert_ok();
+    t.send_to_chat(0, &chat, "text", r#"{"text":"hi"}"#)
+        .await
+        .assert_ok();
     t.call(
         0,
         Method::PUT,
@@ -133,14 +128,7 @@ async fn a_deleted_card_and_a_recalled_message_leave_the_feed_as_it_was() {
     let user = t.open_id(0, 0);
     let chat = t.group(0, &[0]).await;
     t.clock.advance_ms(1000);
-    let sent = t
-        .call(
-            0,
-            Method::POST,
-            "/open-apis/im/v1/messages?receive_id_type=chat_id",
-            Some(json!({"receive_id": chat, "msg_type": "text", "content": "{\"text\":\"hi\"}"})),
-        )
-        .await;
+    let sent = t.send_to_chat(0, &chat, "text", r#"{"text":"hi"}"#).await;
     let id = sent.assert_ok()["message_id"].as_str().unwrap().to_string();
     assert_eq!(t.feed(&user).await[0]["sort_time"], start + 1000);
     t.call(

@@ -217,6 +217,19 @@ impl TestApp {
         Answer::of(req).await
     }
 
+    /// App `a` sends a message of `msg_type` to a chat.
+    pub async fn send_to_chat(
+        &self,
+        a: usize,
+        chat: &str,
+        msg_type: &str,
+        content: &str,
+    ) -> Answer {
+        let body = json!({"receive_id": chat, "msg_type": msg_type, "content": content});
+        self.post(a, "/open-apis/im/v1/messages?receive_id_type=chat_id", body)
+            .await
+    }
+
     /// A GET with no token, as larkfeed's own `/_larkfeed/` routes take it.
     pub async fn admin_get(&self, path: &str) -> Answer {
         self.raw(Method::GET, path, None, None).await

@@ -104,14 +104,7 @@ async fn sending_follows_the_platform_rules() {
     g.assert_error(400, 230099, "ErrCode: 200631");
     // A chat the bot is not in.
     let chat = t.group(1, &[0]).await;
-    let h = t
-        .call(
-            0,
-            Method::POST,
-            "/open-apis/im/v1/messages?receive_id_type=chat_id",
-            Some(json!({"receive_id": chat, "msg_type": "text", "content": "{\"text\":\"x\"}"})),
-        )
-        .await;
+    let h = t.send_to_chat(0, &chat, "text", r#"{"text":"x"}"#).await;
     h.assert_code(400, 230002);
     // uuid longer than 50.
     let i = t.call(0, Method::POST, SEND, Some(json!({"receive_id": t.open_id(0, 0), "msg_type": "text", "content": "{\"text\":\"x\"}", "uuid": "u".repeat(51)}))).await;
@@ -142,14 +135,7 @@ async fn messages_can_be_sent_to_a_chat_and_read_back() {
     let t = spawn_app().await;
     let chat = t.group(0, &[0, 1]).await;
     let a = t
-        .call(
-            0,
-            Method::POST,
-            "/open-apis/im/v1/messages?receive_id_type=chat_id",
-            Some(
-                json!({"receive_id": chat, "msg_type": "text", "content": "{\"text\":\"hi all\"}"}),
-            ),
-        )
+        .send_to_chat(0, &chat, "text", r#"{"text":"hi all"}"#)
         .await;
     let id = a.assert_ok()["message_id"].as_str().unwrap().to_string();
     let g = get(&t, 0, &id).await;
@@ -291,14 +277,7 @@ async fn a_card_in_a_group_must_be_shared_to_be_patched() {
     let chat = t.group(0, &[0, 1]).await;
     let shared =
         r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"v1"}]}"#;
-    let a = t
-        .call(
-            0,
-            Method::POST,
-            "/open-apis/im/v1/messages?receive_id_type=chat_id",
-            Some(json!({"receive_id": chat, "msg_type": "interactive", "content": shared})),
-        )
-        .await;
+    let a = t.send_to_chat(0, &chat, "interactive", &shared).await;
     let id = a.assert_ok()["message_id"].as_str().unwrap().to_string();
     let not_shared = patch(&t, 0, &id, SEED_CARD).await;
     not_shared.assert_code(400, 230099);

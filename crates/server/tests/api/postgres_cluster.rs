@@ -188,9 +188,14 @@ async fn postgres_faults_and_reset_on_one_instance_hold_on_the_other() {
     let nodes = instances(2, false).await;
     let (a, b) = (&nodes[0], &nodes[1]);
     let token = a.token(0).await;
-    let send =
-        |to: String| json!({"receive_id": to, "msg_type": "text", "content": "{\"text\":\"hi\"}"});
     let path = "/open-apis/im/v1/messages?receive_id_type=open_id";
+    let to = a.open_id(0, 0);
+    let body = json!({"receive_id": to, "msg_type": "text", "content": "{\"text\":\"hi\"}"});
+    // a sends "hi" to its first user.
+    let send_hi = async || {
+        a.raw(Method::POST, path, Some(&token), Some(body.clone()))
+            .await
+    };
     // A fault added on b fails a call on a.
     b.admin_post(
         "/_larkfeed/faults",
@@ -203,34 +208,13 @@ async fn postgres_faults_and_reset_on_one_instance_hold_on_the_other() {
             .is_some_and(|f| f.len() == 1)
     })
     .await;
-    a.raw(
-        Method::POST,
-        path,
-        Some(&token),
-        Some(send(a.open_id(0, 0))),
-    )
-    .await
-    .assert_code(400, 230020);
+    send_hi().await.assert_code(400, 230020);
     // a remembers the one-to-one chat it opens; a reset on b makes it forget.
-    let first = a
-        .raw(
-            Method::POST,
-            path,
-            Some(&token),
-            Some(send(a.open_id(0, 0))),
-        )
-        .await;
+    let first = send_hi().await;
     let old_chat = first.assert_ok()["chat_id"].as_str().unwrap().to_string();
     b.admin_post("/_larkfeed/reset", Value::Null).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let again = a
-        .raw(
-            Method::POST,
-            path,
-            Some(&token),
-            Some(send(a.open_id(0, 0))),
-        )
-        .await;
+    let again = send_hi().await;
     let new_chat = again.assert_ok()["chat_id"].as_str().unwrap().to_string();
     assert_ne!(new_chat, old_chat, "the old chat is gone with the reset");
     let feed = a.feed(&a.user_id(0)).await;
