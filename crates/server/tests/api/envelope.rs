@@ -179,14 +179,7 @@ async fn a_message_becomes_unpatchable_after_the_admin_clock_moves_14_days() {
         Some(json!({"advance_ms": 14 * 24 * 3600 * 1000 + 1000})),
     )
     .await;
-    let a = t
-        .call(
-            0,
-            Method::PATCH,
-            &format!("/open-apis/im/v1/messages/{id}"),
-            Some(json!({"content": SEED_CARD})),
-        )
-        .await;
+    let a = t.patch_message(0, &id, SEED_CARD).await;
     a.assert_code(400, 230031);
 }
 

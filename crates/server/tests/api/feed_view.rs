@@ -131,14 +131,7 @@ async fn a_deleted_card_and_a_recalled_message_leave_the_feed_as_it_was() {
     let sent = t.send_to_chat(0, &chat, "text", r#"{"text":"hi"}"#).await;
     let id = sent.assert_ok()["message_id"].as_str().unwrap().to_string();
     assert_eq!(t.feed(&user).await[0]["sort_time"], start + 1000);
-    t.call(
-        0,
-        Method::DELETE,
-        &format!("/open-apis/im/v1/messages/{id}"),
-        None,
-    )
-    .await
-    .assert_ok();
+    t.recall_message(0, &id).await.assert_ok();
     assert_eq!(t.feed(&user).await[0]["sort_time"], start);
 }
 

@@ -230,6 +230,31 @@ impl TestApp {
             .await
     }
 
+    /// App `a` reads a message.
+    pub async fn get_message(&self, a: usize, id: &str) -> Answer {
+        self.get(a, &format!("/open-apis/im/v1/messages/{id}"))
+            .await
+    }
+
+    /// A message read with this token (one kept from before a restart or a reset).
+    pub async fn get_message_with(&self, token: &str, id: &str) -> Answer {
+        let path = format!("/open-apis/im/v1/messages/{id}");
+        self.raw(Method::GET, &path, Some(token), None).await
+    }
+
+    /// App `a` replaces a card message's content.
+    pub async fn patch_message(&self, a: usize, id: &str, content: &str) -> Answer {
+        let body = json!({"content": content});
+        let path = format!("/open-apis/im/v1/messages/{id}");
+        self.call(a, Method::PATCH, &path, Some(body)).await
+    }
+
+    /// App `a` recalls a message.
+    pub async fn recall_message(&self, a: usize, id: &str) -> Answer {
+        let path = format!("/open-apis/im/v1/messages/{id}");
+        self.call(a, Method::DELETE, &path, None).await
+    }
+
     /// A GET with no token, as larkfeed's own `/_larkfeed/` routes take it.
     pub async fn admin_get(&self, path: &str) -> Answer {
         self.raw(Method::GET, path, None, None).await

@@ -20,20 +20,6 @@ async fn send_card(t: &TestApp, a: usize, u: usize) -> String {
         .to_string()
 }
 
-async fn patch(t: &TestApp, a: usize, id: &str, content: &str) -> Answer {
-    t.call(
-        a,
-        Method::PATCH,
-        &format!("/open-apis/im/v1/messages/{id}"),
-        Some(json!({"content": content})),
-    )
-    .await
-}
-
-async fn get(t: &TestApp, a: usize, id: &str) -> Answer {
-    t.get(a, &format!("/open-apis/im/v1/messages/{id}")).await
-}
-
 #[tokio::test]
 async fn a_text_message_to_a_user_goes_to_the_bots_one_to_one_chat() {
     let t = spawn_app().await;
@@ -138,13 +124,13 @@ async fn messages_can_be_sent_to_a_chat_and_read_back() {
         .send_to_chat(0, &chat, "text", r#"{"text":"hi all"}"#)
         .await;
     let id = a.assert_ok()["message_id"].as_str().unwrap().to_string();
-    let g = get(&t, 0, &id).await;
+    let g = t.get_message(0, &id).await;
     let items = g.assert_ok()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["chat_id"], json!(chat));
     assert_eq!(items[0]["body"]["content"], "{\"text\":\"hi all\"}");
-    get(&t, 1, &id).await.assert_code(400, 230002);
-    get(&t, 0, "om_missing")
+    t.get_message(1, &id).await.assert_code(400, 230002);
+    t.get_message(0, "om_missing")
         .await
         .assert_invalid(230001, "message_id");
 }
@@ -153,28 +139,14 @@ async fn messages_can_be_sent_to_a_chat_and_read_back() {
 async fn a_recalled_message_reads_as_deleted_and_cannot_be_recalled_again() {
     let t = spawn_app().await;
     let id = send_card(&t, 0, 0).await;
-    let r = t
-        .call(
-            0,
-            Method::DELETE,
-            &format!("/open-apis/im/v1/messages/{id}"),
-            None,
-        )
-        .await;
+    let r = t.recall_message(0, &id).await;
     r.assert_ok();
     assert_eq!(r.msg(), "success");
-    let g = get(&t, 0, &id).await;
+    let g = t.get_message(0, &id).await;
     let item = &g.assert_ok()["items"][0];
     assert_eq!(item["deleted"], true);
     assert_eq!(item["body"]["content"], "");
-    t.call(
-        0,
-        Method::DELETE,
-        &format!("/open-apis/im/v1/messages/{id}"),
-        None,
-    )
-    .await
-    .assert_code(400, 230011);
+    t.recall_message(0, &id).await.assert_code(400, 230011);
 }
 
 #[tokio::test]
@@ -182,9 +154,9 @@ async fn the_seed_patch_updates_the_card() {
     let t = spawn_app().await;
     let id = send_card(&t, 0, 0).await;
     let new_card = r#"{"elements":[{"tag":"div","text":{"content":"Updated","tag":"plain_text"}}],"header":{"template":"green","title":{"content":"Done","tag":"plain_text"}}}"#;
-    let a = patch(&t, 0, &id, new_card).await;
+    let a = t.patch_message(0, &id, new_card).await;
     assert_eq!(a.body, json!({"code": 0, "data": {}, "msg": "ok"}));
-    let item = get(&t, 0, &id).await.body["data"]["items"][0].clone();
+    let item = t.get_message(0, &id).await.body["data"]["items"][0].clone();
     assert_eq!(item["body"]["content"], new_card);
     assert_eq!(item["updated"], true);
 }
@@ -193,13 +165,15 @@ async fn the_seed_patch_updates_the_card() {
 async fn only_the_sending_app_may_patch_and_only_cards() {
     let t = spawn_app().await;
     let id = send_card(&t, 0, 0).await;
-    patch(&t, 1, &id, SEED_CARD).await.assert_code(400, 230027);
+    t.patch_message(1, &id, SEED_CARD)
+        .await
+        .assert_code(400, 230027);
     let text = t.call(0, Method::POST, SEND, Some(json!({"receive_id": t.open_id(0, 0), "msg_type": "text", "content": "{\"text\":\"x\"}"}))).await;
     let text_id = text.assert_ok()["message_id"].as_str().unwrap().to_string();
-    patch(&t, 0, &text_id, SEED_CARD)
+    t.patch_message(0, &text_id, SEED_CARD)
         .await
         .assert_invalid(230001, "message_id");
-    patch(&t, 0, "om_missing", SEED_CARD)
+    t.patch_message(0, "om_missing", SEED_CARD)
         .await
         .assert_invalid(230001, "message_id");
     let empty = t
@@ -217,15 +191,10 @@ async fn only_the_sending_app_may_patch_and_only_cards() {
 async fn a_recalled_message_cannot_be_patched() {
     let t = spawn_app().await;
     let id = send_card(&t, 0, 0).await;
-    t.call(
-        0,
-        Method::DELETE,
-        &format!("/open-apis/im/v1/messages/{id}"),
-        None,
-    )
-    .await
-    .assert_ok();
-    patch(&t, 0, &id, SEED_CARD).await.assert_code(400, 230011);
+    t.recall_message(0, &id).await.assert_ok();
+    t.patch_message(0, &id, SEED_CARD)
+        .await
+        .assert_code(400, 230011);
 }
 
 #[tokio::test]
@@ -234,10 +203,12 @@ async fn a_card_can_be_patched_for_14_days_and_not_after() {
     t.clock.freeze();
     let id = send_card(&t, 0, 0).await;
     t.clock.advance_ms(14 * DAY);
-    patch(&t, 0, &id, SEED_CARD).await.assert_ok();
+    t.patch_message(0, &id, SEED_CARD).await.assert_ok();
     t.clock.advance_ms(1);
     // A fresh token: the first one expired long ago.
-    patch(&t, 0, &id, SEED_CARD).await.assert_code(400, 230031);
+    t.patch_message(0, &id, SEED_CARD)
+        .await
+        .assert_code(400, 230031);
 }
 
 #[tokio::test]
@@ -246,28 +217,28 @@ async fn a_patch_over_30_kb_is_230025() {
     let id = send_card(&t, 0, 0).await;
     let text = "a".repeat(30 * 1024);
     let big = json!({"elements": [{"tag": "markdown", "content": text}]}).to_string();
-    patch(&t, 0, &id, &big).await.assert_code(400, 230025);
+    t.patch_message(0, &id, &big).await.assert_code(400, 230025);
     let fits = json!({"elements": [{"tag": "markdown", "content": "a".repeat(30 * 1024 - 60)}]})
         .to_string();
     assert!(fits.len() <= 30 * 1024);
-    patch(&t, 0, &id, &fits).await.assert_ok();
+    t.patch_message(0, &id, &fits).await.assert_ok();
 }
 
 #[tokio::test]
 async fn content_that_is_not_a_card_is_230099_with_a_sub_code() {
     let t = spawn_app().await;
     let id = send_card(&t, 0, 0).await;
-    let a = patch(&t, 0, &id, "this is not json").await;
+    let a = t.patch_message(0, &id, "this is not json").await;
     a.assert_error(400, 230099, "200621");
-    let b = patch(&t, 0, &id, "{\"text\":\"plain\"}").await;
+    let b = t.patch_message(0, &id, "{\"text\":\"plain\"}").await;
     b.assert_code(400, 230099);
-    let c = patch(
-        &t,
-        0,
-        &id,
-        r#"{"schema":"2.0","body":{"elements":[]},"unknown":1}"#,
-    )
-    .await;
+    let c = t
+        .patch_message(
+            0,
+            &id,
+            r#"{"schema":"2.0","body":{"elements":[]},"unknown":1}"#,
+        )
+        .await;
     c.assert_error(400, 230099, "unknown");
 }
 
@@ -279,12 +250,11 @@ async fn a_card_in_a_group_must_be_shared_to_be_patched() {
         r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"v1"}]}"#;
     let a = t.send_to_chat(0, &chat, "interactive", &shared).await;
     let id = a.assert_ok()["message_id"].as_str().unwrap().to_string();
-    let not_shared = patch(&t, 0, &id, SEED_CARD).await;
+    let not_shared = t.patch_message(0, &id, SEED_CARD).await;
     not_shared.assert_code(400, 230099);
     assert!(not_shared.msg().contains("update_multi"));
-    patch(&t, 0, &id, shared).await.assert_ok();
-    patch(
-        &t,
+    t.patch_message(0, &id, shared).await.assert_ok();
+    t.patch_message(
         0,
         &id,
         r#"{"schema":"2.0","body":{"elements":[{"tag":"markdown","content":"v2"}]}}"#,

@@ -33,14 +33,7 @@ async fn cards_chats_messages_and_tokens_survive_a_restart() {
         "DUPLICATED",
         "the token and the card survived"
     );
-    let got = again
-        .raw(
-            Method::GET,
-            &format!("/open-apis/im/v1/messages/{message_id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let got = again.get_message_with(&token, &message_id).await;
     assert_eq!(
         got.assert_ok()["items"][0]["body"]["content"],
         "{\"text\":\"kept\"}"

@@ -119,9 +119,7 @@ impl TestApp {
 
     /// The message as app `a` reads it through the messages API.
     async fn message(&self, a: usize, id: &str) -> Value {
-        let got = self
-            .get(a, &format!("/open-apis/im/v1/messages/{id}"))
-            .await;
+        let got = self.get_message(a, &id).await;
         got.assert_ok()["items"][0].clone()
     }
 
@@ -720,14 +718,7 @@ async fn reset_empties_the_state_and_a_saved_state_comes_back_identical() {
 
     t.admin(Method::POST, "/_larkfeed/reset", None).await;
     assert!(t.feed(&t.user_id(0)).await.is_empty());
-    let gone = t
-        .raw(
-            Method::GET,
-            &format!("/open-apis/im/v1/messages/{message_id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let gone = t.get_message_with(&token, &message_id).await;
     gone.assert_invalid(230001, "message_id");
     let empty = t.admin(Method::GET, "/_larkfeed/state", None).await.body;
     assert!(empty["tables"]
@@ -746,14 +737,7 @@ async fn reset_empties_the_state_and_a_saved_state_comes_back_identical() {
     );
     assert_eq!(t.feed(&t.user_id(0)).await, feed_before);
     // The token issued before the reset still works, and the message is back.
-    t.raw(
-        Method::GET,
-        &format!("/open-apis/im/v1/messages/{message_id}"),
-        Some(&token),
-        None,
-    )
-    .await
-    .assert_ok();
+    t.get_message_with(&token, &message_id).await.assert_ok();
     // A document naming a table larkfeed does not have changes nothing.
     let mut bad = saved.clone();
     bad["tables"]["nope"] = json!([]);
