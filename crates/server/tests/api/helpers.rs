@@ -207,6 +207,17 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
+        Answer::of(self.request(method, path, token, body)).await
+    }
+
+    /// A request to this server, not sent yet.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::RequestBuilder {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -214,7 +225,7 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        Answer::of(req).await
+        req
     }
 
     /// App `a` sends a message of `msg_type` to a chat.
@@ -501,6 +512,26 @@ impl TestApp {
 
 /// Reads a server-sent event stream until an event named `name` has come (within 5 s); the text
 /// read so far.
+/// Sends the requests at once (a barrier releases them together) and answers in their order.
+pub async fn race(requests: Vec<reqwest::RequestBuilder>) -> Vec<Answer> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|req| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                Answer::of(req).await
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
 pub async fn until_event(stream: &mut reqwest::Response, name: &str) -> String {
     let mut text = String::new();
     while !text.contains(&format!("event: {name}")) {

@@ -112,29 +112,16 @@ async fn postgres_rate_limits_hold_across_three_instances() {
     })
     .await;
     let token = nodes[0].token(0).await;
-    let barrier = Arc::new(Barrier::new(50));
-    let mut tasks = Vec::new();
-    for i in 0..50 {
-        let (nodes, barrier, token) = (nodes.clone(), barrier.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
+    let path = "/open-apis/im/v2/app_feed_card?user_id_type=open_id";
+    let requests = (0..50)
+        .map(|i| {
             let node = &nodes[i % 3];
             let mut body = seed_feed_card(&[node.open_id(0, 0)]);
             body["app_feed_card"]["biz_id"] = json!(format!("limit-{i}"));
-            barrier.wait().await;
-            node.raw(
-                Method::POST,
-                "/open-apis/im/v2/app_feed_card?user_id_type=open_id",
-                Some(&token),
-                Some(body),
-            )
-            .await
-            .status
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+            node.request(Method::POST, path, Some(&token), Some(body))
+        })
+        .collect();
+    let statuses: Vec<u16> = race(requests).await.iter().map(|a| a.status).collect();
     let passed = statuses.iter().filter(|s| **s == 200).count();
     assert_eq!(
         passed, 10,
@@ -147,30 +134,20 @@ async fn postgres_rate_limits_hold_across_three_instances() {
 async fn postgres_fifty_sends_with_one_uuid_through_two_instances_store_one_message() {
     let nodes = Arc::new(instances(2, false).await);
     let token = nodes[0].token(0).await;
-    let barrier = Arc::new(Barrier::new(50));
-    let mut tasks = Vec::new();
-    for i in 0..50 {
-        let (nodes, barrier, token) = (nodes.clone(), barrier.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
+    let path = "/open-apis/im/v1/messages?receive_id_type=open_id";
+    let requests = (0..50)
+        .map(|i| {
             let node = &nodes[i % 2];
             let body = json!({"receive_id": node.open_id(0, 0), "msg_type": "text",
                               "content": "{\"text\":\"once\"}", "uuid": "one-uuid"});
-            barrier.wait().await;
-            let a = node
-                .raw(
-                    Method::POST,
-                    "/open-apis/im/v1/messages?receive_id_type=open_id",
-                    Some(&token),
-                    Some(body),
-                )
-                .await;
-            a.assert_ok()["message_id"].as_str().unwrap().to_string()
-        }));
-    }
-    let mut ids = std::collections::HashSet::new();
-    for t in tasks {
-        ids.insert(t.await.unwrap());
-    }
+            node.request(Method::POST, path, Some(&token), Some(body))
+        })
+        .collect();
+    let ids: std::collections::HashSet<String> = race(requests)
+        .await
+        .iter()
+        .map(|a| a.assert_ok()["message_id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
 }
 

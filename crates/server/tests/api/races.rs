@@ -5,8 +5,6 @@ use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::sync::Arc;
-use tokio::sync::Barrier;
 
 /// Sends `n` requests at once (released together) and returns their answers.
 async fn race(
@@ -14,33 +12,13 @@ async fn race(
     n: usize,
     req: impl Fn(usize) -> (Method, String, Option<String>, Value),
 ) -> Vec<Answer> {
-    let barrier = Arc::new(Barrier::new(n));
-    let tasks: Vec<_> = (0..n)
+    let requests = (0..n)
         .map(|i| {
             let (method, path, token, body) = req(i);
-            let (barrier, base, http) = (barrier.clone(), t.base.clone(), t.http.clone());
-            tokio::spawn(async move {
-                let mut r = http.request(method, format!("{base}{path}")).json(&body);
-                if let Some(token) = token {
-                    r = r.bearer_auth(token);
-                }
-                barrier.wait().await;
-                let resp = r.send().await.unwrap();
-                let status = resp.status().as_u16();
-                let headers = resp.headers().clone();
-                Answer {
-                    status,
-                    headers,
-                    body: resp.json().await.unwrap(),
-                }
-            })
+            t.request(method, &path, token.as_deref(), Some(body))
         })
         .collect();
-    let mut out = Vec::new();
-    for task in tasks {
-        out.push(task.await.unwrap());
-    }
-    out
+    crate::helpers::race(requests).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
