@@ -7,7 +7,7 @@ use super::call::{Call, Reply, Serve};
 use super::new_p2p_chat;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{FeedCardEdit, MemberKind, NewFeedCards, StoreResult};
+use crate::store::{ChatUsers, FeedCardEdit, MemberKind, NewFeedCards, StoreResult};
 use crate::world::{App, User};
 use larkfeed_model::endpoint::{self as ep, PathParam, RequiredUserIds, UserIds};
 use larkfeed_model::feed_card::{
@@ -315,17 +315,15 @@ impl Serve for ep::UpdateChatButton {
                 (all, Vec::new())
             }
         };
-        state
-            .store
-            .set_chat_buttons(
-                &app.app_id,
-                chat_id,
-                &targets,
-                &buttons,
-                state.clock.now_ms(),
-            )
-            .await?;
-        tracing::info!(app_id = %app.app_id, %chat_id, users = targets.len(), buttons = buttons.len(), "replaced chat buttons");
+        let users = targets.len();
+        let at = ChatUsers {
+            app_id: app.app_id.to_string(),
+            chat_id: chat_id.to_string(),
+            user_ids: targets,
+        };
+        let now = state.clock.now_ms();
+        state.store.set_chat_buttons(at, &buttons, now).await?;
+        tracing::info!(app_id = %app.app_id, %chat_id, users, buttons = buttons.len(), "replaced chat buttons");
         Ok(UpdateChatButtonResponse {
             failed_user_reasons: failed,
         })
@@ -343,11 +341,14 @@ impl Serve for ep::PatchFeedCard {
         let Pins { pinned, user_ids } = req;
         let (members, failed) = members_among(state, app, id_type, chat_id, user_ids).await?;
         let now = state.clock.now_ms();
-        state
-            .store
-            .set_pins(&app.app_id, chat_id, &members, pinned, now)
-            .await?;
-        tracing::info!(app_id = %app.app_id, %chat_id, users = members.len(), pinned, "set a chat's time-sensitive state");
+        let users = members.len();
+        let at = ChatUsers {
+            app_id: app.app_id.to_string(),
+            chat_id: chat_id.to_string(),
+            user_ids: members,
+        };
+        state.store.set_pins(at, pinned, now).await?;
+        tracing::info!(app_id = %app.app_id, %chat_id, users, pinned, "set a chat's time-sensitive state");
         Ok(TimeSensitiveResponse {
             failed_user_reasons: failed,
         })

@@ -528,18 +528,19 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
         (MemberKind::User, "u2".to_string()),
     ];
     s.insert_chat(&group("oc_1", 5), &members).await.unwrap();
-    s.set_pins("cli_a", "oc_1", &["u1".to_string()], true, 6)
-        .await
-        .unwrap();
+    let u1_in_oc_1 = ChatUsers {
+        app_id: "cli_a".into(),
+        chat_id: "oc_1".into(),
+        user_ids: vec!["u1".into()],
+    };
+    s.set_pins(u1_in_oc_1.clone(), true, 6).await.unwrap();
     let chat_of = |rows: FeedRows, id: &str| rows.chats.into_iter().find(|c| c.chat.chat_id == id);
     let u1 = chat_of(s.feed_page("u1", None, 10).await.unwrap(), "oc_1").unwrap();
     assert_eq!(u1.pinned_by.as_deref(), Some("cli_a"));
     assert_eq!(u1.joined_at_ms, 5);
     let u2 = chat_of(s.feed_page("u2", None, 10).await.unwrap(), "oc_1").unwrap();
     assert_eq!(u2.pinned_by, None);
-    s.set_pins("cli_a", "oc_1", &["u1".to_string()], false, 7)
-        .await
-        .unwrap();
+    s.set_pins(u1_in_oc_1.clone(), false, 7).await.unwrap();
     let u1 = chat_of(s.feed_page("u1", None, 10).await.unwrap(), "oc_1").unwrap();
     assert_eq!(u1.pinned_by, None);
 
@@ -558,9 +559,7 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
         {"action_type": "url_page", "text": {"text": "Open"}, "multi_url": {"url": "https://x.cn/"}}
     ]))
     .unwrap();
-    s.set_chat_buttons("cli_a", "oc_1", &["u1".to_string()], &buttons, 10)
-        .await
-        .unwrap();
+    s.set_chat_buttons(u1_in_oc_1, &buttons, 10).await.unwrap();
     assert_eq!(
         s.chat_buttons("cli_a", "oc_1", "u1").await.unwrap(),
         Some(buttons.clone())

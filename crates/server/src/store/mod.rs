@@ -432,17 +432,19 @@ pub trait FeedCardStore: Send + Sync {
     ) -> StoreResult<Vec<bool>>;
 }
 
+/// Whose feed entry of one chat an app's pin or buttons change: named fields, so the app's and
+/// the chat's ids cannot trade places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatUsers {
+    pub app_id: String,
+    pub chat_id: String,
+    pub user_ids: Vec<String>,
+}
+
 #[async_trait]
 pub trait FeedStore: Send + Sync {
     /// Pins (`pinned`) or unpins a chat's feed entry for each user.
-    async fn set_pins(
-        &self,
-        app_id: &str,
-        chat_id: &str,
-        user_ids: &[String],
-        pinned: bool,
-        now_ms: i64,
-    ) -> StoreResult<()>;
+    async fn set_pins(&self, at: ChatUsers, pinned: bool, now_ms: i64) -> StoreResult<()>;
     /// Pins or unpins each user's one-to-one chat with the bot, opening it from the given row
     /// where it does not exist yet, in one atomic step.
     async fn pin_p2p_chats(
@@ -459,12 +461,10 @@ pub trait FeedStore: Send + Sync {
         after: Option<&FeedCursor>,
         limit: u32,
     ) -> StoreResult<FeedRows>;
-    /// Replaces, for each user, the buttons `app_id` shows on the chat's feed entry.
+    /// Replaces, for each user, the buttons the app shows on the chat's feed entry.
     async fn set_chat_buttons(
         &self,
-        app_id: &str,
-        chat_id: &str,
-        user_ids: &[String],
+        at: ChatUsers,
         buttons: &[Button],
         now_ms: i64,
     ) -> StoreResult<()>;

@@ -939,16 +939,9 @@ impl FeedCardStore for PgStore {
 
 #[async_trait]
 impl FeedStore for PgStore {
-    async fn set_pins(
-        &self,
-        app_id: &str,
-        chat_id: &str,
-        user_ids: &[String],
-        pinned: bool,
-        now_ms: i64,
-    ) -> StoreResult<()> {
+    async fn set_pins(&self, at: ChatUsers, pinned: bool, now_ms: i64) -> StoreResult<()> {
         let c = self.client().await?;
-        set_pin(&c, app_id, chat_id, user_ids, pinned, now_ms).await
+        set_pin(&c, &at.app_id, &at.chat_id, &at.user_ids, pinned, now_ms).await
     }
 
     async fn pin_p2p_chats(
@@ -1071,13 +1064,16 @@ impl FeedStore for PgStore {
 
     async fn set_chat_buttons(
         &self,
-        app_id: &str,
-        chat_id: &str,
-        user_ids: &[String],
+        at: ChatUsers,
         buttons: &[Button],
         now_ms: i64,
     ) -> StoreResult<()> {
         let json = to_json(&buttons)?;
+        let ChatUsers {
+            app_id,
+            chat_id,
+            user_ids,
+        } = at;
         let c = self.client().await?;
         let stmt = c
             .prepare_cached(

@@ -926,19 +926,10 @@ impl FeedCardStore for SqliteStore {
 
 #[async_trait]
 impl FeedStore for SqliteStore {
-    async fn set_pins(
-        &self,
-        app_id: &str,
-        chat_id: &str,
-        user_ids: &[String],
-        pinned: bool,
-        now_ms: i64,
-    ) -> StoreResult<()> {
-        let (app_id, chat_id, user_ids) =
-            (app_id.to_string(), chat_id.to_string(), user_ids.to_vec());
+    async fn set_pins(&self, at: ChatUsers, pinned: bool, now_ms: i64) -> StoreResult<()> {
         self.write(move |conn| {
-            for user_id in &user_ids {
-                set_pin(conn, &app_id, &chat_id, user_id, pinned, now_ms)?;
+            for user_id in &at.user_ids {
+                set_pin(conn, &at.app_id, &at.chat_id, user_id, pinned, now_ms)?;
             }
             Ok(())
         })
@@ -998,15 +989,16 @@ impl FeedStore for SqliteStore {
 
     async fn set_chat_buttons(
         &self,
-        app_id: &str,
-        chat_id: &str,
-        user_ids: &[String],
+        at: ChatUsers,
         buttons: &[Button],
         now_ms: i64,
     ) -> StoreResult<()> {
         let json = to_json(&buttons)?;
-        let (app_id, chat_id, user_ids) =
-            (app_id.to_string(), chat_id.to_string(), user_ids.to_vec());
+        let ChatUsers {
+            app_id,
+            chat_id,
+            user_ids,
+        } = at;
         self.write(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
