@@ -248,7 +248,7 @@ async fn a_card_in_a_group_must_be_shared_to_be_patched() {
     let chat = t.group(0, &[0, 1]).await;
     let shared =
         r#"{"config":{"update_multi":true},"elements":[{"tag":"markdown","content":"v1"}]}"#;
-    let a = t.send_to_chat(0, &chat, "interactive", &shared).await;
+    let a = t.send_to_chat(0, &chat, "interactive", shared).await;
     let id = a.assert_ok()["message_id"].as_str().unwrap().to_string();
     let not_shared = t.patch_message(0, &id, SEED_CARD).await;
     not_shared.assert_code(400, 230099);

@@ -119,7 +119,7 @@ impl TestApp {
 
     /// The message as app `a` reads it through the messages API.
     async fn message(&self, a: usize, id: &str) -> Value {
-        let got = self.get_message(a, &id).await;
+        let got = self.get_message(a, id).await;
         got.assert_ok()["items"][0].clone()
     }
 
