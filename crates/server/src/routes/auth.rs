@@ -1,23 +1,22 @@
-use crate::error::ApiError;
+use crate::error::{ApiError, JsonAnswer};
 use crate::extract::JsonBody;
 use crate::service::tokens;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::Json;
 use larkfeed_model::endpoint::{AppAccessToken, Endpoint, TenantAccessToken};
 use larkfeed_model::token::{TokenRequest, TokenResponse};
 
 pub async fn tenant_access_token(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<TokenRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<JsonAnswer<TokenResponse>, ApiError> {
     answer::<TenantAccessToken>(&state, req, false).await
 }
 
 pub async fn app_access_token(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<TokenRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<JsonAnswer<TokenResponse>, ApiError> {
     answer::<AppAccessToken>(&state, req, true).await
 }
 
@@ -27,13 +26,13 @@ async fn answer<E: Endpoint>(
     state: &AppState,
     req: TokenRequest,
     app_token: bool,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<JsonAnswer<TokenResponse>, ApiError> {
     state
         .stats
         .token_requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let issued = tokens::issue(state, req.parse().map_err(super::invalid::<E>)?).await?;
-    Ok(Json(TokenResponse {
+    Ok(JsonAnswer(TokenResponse {
         code: 0,
         msg: "ok".into(),
         app_access_token: app_token.then(|| issued.token.clone()),

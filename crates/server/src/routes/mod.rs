@@ -8,7 +8,7 @@ mod auth;
 pub mod openapi;
 mod ui;
 
-use crate::error::{ApiError, LOG_ID};
+use crate::error::{ApiError, JsonAnswer, LOG_ID};
 use crate::extract::{parse_json, Caller, Params};
 use crate::service::call::{Call, FromPath, FromQuery, Serve};
 use crate::state::AppState;
@@ -156,7 +156,7 @@ async fn open_api<E: Serve>(
         body: valid,
     };
     let data = E::serve(&state, &caller.app, call).await?;
-    Ok(Json(Envelope {
+    Ok(JsonAnswer(Envelope {
         msg: E::MSG.to_string(),
         ..Envelope::success(data)
     }))
@@ -180,11 +180,11 @@ fn invalid<E: Endpoint>(field: FieldError) -> ApiError {
 
 /// What an Open API handler answers: the model's envelope around `T`, serialised once, or an
 /// error.
-pub(crate) type Answer<T> = Result<Json<Envelope<T>>, ApiError>;
+pub(crate) type Answer<T> = Result<JsonAnswer<Envelope<T>>, ApiError>;
 
 /// `{"code":0,"msg":"success","data":…}`.
-pub(crate) fn success<T: Serialize>(data: T) -> Json<Envelope<T>> {
-    Json(Envelope::success(data))
+pub(crate) fn success<T: Serialize>(data: T) -> JsonAnswer<Envelope<T>> {
+    JsonAnswer(Envelope::success(data))
 }
 
 async fn not_found() -> ApiError {
@@ -208,7 +208,7 @@ pub(crate) fn new_log_id() -> String {
     format!(
         "{:013}{}",
         now.as_millis(),
-        hex::encode(rand::thread_rng().gen::<[u8; 8]>()).to_uppercase()
+        hex::encode_upper(rand::thread_rng().gen::<[u8; 8]>())
     )
 }
 
