@@ -256,12 +256,27 @@ impl Readers {
 
 // ---- rows ----
 
-const CHAT_COLUMNS: &str = "chat_id, name, description, chat_type, owner_user, owner_app, \
-     creator_app, p2p_key, p2p_user, dissolved, created_at";
-const MESSAGE_COLUMNS: &str = "message_id, chat_id, sender_app, msg_type, content, uuid, \
-     create_time, update_time, updated, recalled, deleted, sender_user, mentions";
-const CARD_COLUMNS: &str = "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
-     f.display_time, f.sort_time, f.unread";
+// The columns a row type is read from, as literals, so that a statement is one `concat!` at
+// compile time (a `format!` per call cost a string and its hashing in the statement cache).
+macro_rules! chat_columns {
+    () => {
+        "chat_id, name, description, chat_type, owner_user, owner_app, creator_app, p2p_key, \
+         p2p_user, dissolved, created_at"
+    };
+}
+macro_rules! message_columns {
+    () => {
+        "message_id, chat_id, sender_app, msg_type, content, uuid, create_time, update_time, \
+         updated, recalled, deleted, sender_user, mentions"
+    };
+}
+macro_rules! card_columns {
+    () => {
+        "f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, f.display_time, \
+         f.sort_time, f.unread"
+    };
+}
+const CHAT_COLUMNS: &str = chat_columns!();
 
 /// An id column, its kind checked as it is read.
 fn id<T: std::str::FromStr<Err = larkfeed_model::ids::IdError>>(
@@ -360,8 +375,10 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 // ---- writes shared by several operations (run inside the writer's transaction) ----
 
 fn insert_chat_row(conn: &Connection, chat: &ChatRow) -> rusqlite::Result<()> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO chats ({CHAT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    conn.prepare_cached(concat!(
+        "INSERT INTO chats (",
+        chat_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))?
     .execute(params![
         chat.chat_id.as_str(),
@@ -397,8 +414,10 @@ fn insert_members(
 }
 
 fn p2p_chat_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<ChatRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {CHAT_COLUMNS} FROM chats WHERE p2p_key = ?"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        chat_columns!(),
+        " FROM chats WHERE p2p_key = ?"
     ))?
     .query_row([key], |r| chat_row(r, 0))
     .optional()
@@ -556,8 +575,10 @@ impl ChatStore for SqliteStore {
     async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>> {
         self.read(|conn| {
             Ok(conn
-                .prepare_cached(&format!(
-                    "SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = ?"
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    chat_columns!(),
+                    " FROM chats WHERE chat_id = ?"
                 ))?
                 .query_row([chat_id], |r| chat_row(r, 0))
                 .optional()?)
@@ -631,8 +652,10 @@ fn message_by_uuid(
     uuid: &str,
     since_ms: i64,
 ) -> rusqlite::Result<Option<MessageRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_app = ? AND uuid = ? \
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages WHERE sender_app = ? AND uuid = ? \
          AND create_time >= ? ORDER BY create_time LIMIT 1"
     ))?
     .query_row(params![app_id, uuid, since_ms], message_row)
@@ -657,8 +680,10 @@ impl MessageStore for SqliteStore {
             };
             let mentions = serde_json::to_string(&row.mentions)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
-            conn.prepare_cached(&format!(
-                "INSERT INTO messages ({MESSAGE_COLUMNS}) \
+            conn.prepare_cached(concat!(
+                "INSERT INTO messages (",
+                message_columns!(),
+                ") \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ))?
             .execute(params![
@@ -684,8 +709,10 @@ impl MessageStore for SqliteStore {
     async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>> {
         self.read(|conn| {
             Ok(conn
-                .prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = ?"
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE message_id = ?"
                 ))?
                 .query_row([message_id], message_row)
                 .optional()?)
@@ -723,8 +750,10 @@ impl MessageStore for SqliteStore {
     async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>> {
         self.read(|conn| {
             let mut rows = conn
-                .prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? \
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE chat_id = ? \
                      ORDER BY create_time DESC, message_id DESC LIMIT ?"
                 ))?
                 .query_map(params![chat_id, i64::from(limit)], message_row)?
@@ -802,8 +831,10 @@ impl FeedCardStore for SqliteStore {
     ) -> StoreResult<Option<FeedCardRow>> {
         let row = self.read(|conn| {
             Ok(conn
-                .prepare_cached(&format!(
-                    "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    card_columns!(),
+                    " FROM feed_cards f \
                      JOIN feed_card_contents c ON c.content_id = f.content_id \
                      WHERE f.user_id = ? AND f.app_id = ? AND f.biz_id = ?"
                 ))?
@@ -820,8 +851,10 @@ impl FeedCardStore for SqliteStore {
     ) -> StoreResult<Vec<FeedCardRow>> {
         let rows = self.read(|conn| {
             Ok(conn
-                .prepare_cached(&format!(
-                    "SELECT {CARD_COLUMNS} FROM feed_cards f \
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    card_columns!(),
+                    " FROM feed_cards f \
                      JOIN feed_card_contents c ON c.content_id = f.content_id \
                      WHERE f.user_id = ? AND f.app_id = ? ORDER BY f.sort_time DESC, f.biz_id"
                 ))?
@@ -1039,9 +1072,10 @@ fn feed_cards_where(
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<(FeedCardRow, String)>> {
     conn.prepare_cached(&format!(
-        "SELECT {CARD_COLUMNS} FROM feed_cards f \
+        "SELECT {} FROM feed_cards f \
          JOIN feed_card_contents c ON c.content_id = f.content_id WHERE f.user_id = ?1 {filter} \
-         ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?2"
+         ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT ?2",
+        card_columns!()
     ))?
     .query_map(params, card_row)?
     .collect()
