@@ -2,9 +2,10 @@
 //! entry (`/open-apis/im/v2/chat_button`). Both share the button object and its rules.
 
 use crate::ids::{BizId, ChatId};
-use crate::validate::{self, path, Checked, FieldError};
+use crate::validate::{self, path, At, Checked, FieldError, Nth};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 pub const MAX_USERS: usize = 20;
 pub const MAX_BUTTONS: usize = 2;
@@ -103,43 +104,47 @@ impl OpenAppFeedCard {
     /// Checks every field that is present. `creating` adds the rules of creation (a link is required).
     pub fn validate(&self, at: &str, creating: bool) -> Checked {
         if let Some(biz_id) = &self.biz_id {
-            validate::max_chars(&path(at, "biz_id"), biz_id, 200)?;
+            validate::max_chars(At(at, "biz_id"), biz_id, 200)?;
         }
         if let Some(title) = &self.title {
-            validate::max_chars(&path(at, "title"), title, 60)?;
+            validate::max_chars(At(at, "title"), title, 60)?;
         }
         if let Some(avatar) = &self.avatar_key {
-            validate::max_chars(&path(at, "avatar_key"), avatar, 100)?;
+            validate::max_chars(At(at, "avatar_key"), avatar, 100)?;
         }
         if let Some(preview) = &self.preview {
-            validate::max_chars(&path(at, "preview"), preview, 120)?;
+            validate::max_chars(At(at, "preview"), preview, 120)?;
         }
         if let Some(label) = &self.status_label {
-            let at = path(at, "status_label");
-            let text = validate::required(&path(&at, "text"), &label.text)?;
-            validate::char_range(&path(&at, "text"), text, 1, 20)?;
-            let kind = validate::required(&path(&at, "type"), &label.kind)?;
-            validate::one_of(&path(&at, "type"), kind, STATUS_LABEL_TYPES)?;
+            let at = At(at, "status_label");
+            let text = validate::required(At(at, "text"), &label.text)?;
+            validate::char_range(At(at, "text"), text, 1, 20)?;
+            let kind = validate::required(At(at, "type"), &label.kind)?;
+            validate::one_of(At(at, "type"), kind, STATUS_LABEL_TYPES)?;
         }
         if let Some(buttons) = &self.buttons {
-            buttons.validate(&path(at, "buttons"))?;
+            buttons.validate(At(at, "buttons"))?;
         }
         match &self.link {
             Some(link) => {
-                let at = path(at, "link");
+                let at = At(at, "link");
                 let url = match (&link.link, creating) {
                     (Some(url), _) => url,
-                    (None, true) => return Err(FieldError::new(path(&at, "link"), "is required")),
+                    (None, true) => {
+                        return Err(FieldError::new(At(at, "link").to_string(), "is required"))
+                    }
                     (None, false) => return Ok(()),
                 };
-                validate::https_url(&path(&at, "link"), url, MAX_URL)?;
+                validate::https_url(At(at, "link"), url, MAX_URL)?;
             }
-            None if creating => return Err(FieldError::new(path(at, "link"), "is required")),
+            None if creating => {
+                return Err(FieldError::new(At(at, "link").to_string(), "is required"))
+            }
             None => {}
         }
         if let Some(notify) = &self.notify {
             if let Some(sound) = &notify.custom_sound_text {
-                validate::max_chars(&path(at, "notify.custom_sound_text"), sound, 20)?;
+                validate::max_chars(At(at, "notify.custom_sound_text"), sound, 20)?;
             }
         }
         Ok(())
@@ -148,9 +153,9 @@ impl OpenAppFeedCard {
 
 impl Buttons {
     /// `buttons` is required inside the object and holds 0–2 buttons.
-    pub fn validate(&self, at: &str) -> Checked {
-        let list_at = path(at, "buttons");
-        let list = validate::required(&list_at, &self.buttons)?;
+    pub fn validate(&self, at: impl fmt::Display + Copy) -> Checked {
+        let list_at = At(at, "buttons");
+        let list = validate::required(list_at, &self.buttons)?;
         if list.len() > MAX_BUTTONS {
             return Err(FieldError::new(
                 format!("{list_at}[{MAX_BUTTONS}]"),
@@ -158,16 +163,16 @@ impl Buttons {
             ));
         }
         for (i, b) in list.iter().enumerate() {
-            b.validate(&format!("{list_at}[{i}]"))?;
+            b.validate(Nth(list_at, i))?;
         }
         Ok(())
     }
 }
 
 impl Button {
-    pub fn validate(&self, at: &str) -> Checked {
+    pub fn validate(&self, at: impl fmt::Display + Copy) -> Checked {
         if let Some(urls) = &self.multi_url {
-            let at = path(at, "multi_url");
+            let at = At(at, "multi_url");
             for (name, value) in [
                 ("url", &urls.url),
                 ("android_url", &urls.android_url),
@@ -175,18 +180,18 @@ impl Button {
                 ("pc_url", &urls.pc_url),
             ] {
                 if let Some(v) = value {
-                    validate::https_url(&path(&at, name), v, MAX_URL)?;
+                    validate::https_url(At(at, name), v, MAX_URL)?;
                 }
             }
         }
-        let action = validate::required(&path(at, "action_type"), &self.action_type)?;
-        validate::one_of(&path(at, "action_type"), action, ACTION_TYPES)?;
-        let text_at = path(at, "text.text");
+        let action = validate::required(At(at, "action_type"), &self.action_type)?;
+        validate::one_of(At(at, "action_type"), action, ACTION_TYPES)?;
+        let text_at = At(at, "text.text");
         let text = self.text.as_ref().and_then(|t| t.text.as_ref());
-        let text = text.ok_or_else(|| FieldError::new(&text_at, "is required"))?;
-        validate::char_range(&text_at, text, 1, 30)?;
+        let text = text.ok_or_else(|| FieldError::new(text_at.to_string(), "is required"))?;
+        validate::char_range(text_at, text, 1, 30)?;
         if let Some(kind) = &self.button_type {
-            validate::one_of(&path(at, "button_type"), kind, BUTTON_TYPES)?;
+            validate::one_of(At(at, "button_type"), kind, BUTTON_TYPES)?;
         }
         Ok(())
     }
@@ -615,7 +620,7 @@ impl DeleteAppFeedCardBatchRequest {
     pub fn parse(self) -> Result<Vec<CardKey>, FieldError> {
         parse_batch(self.feed_cards, |c, at| {
             let biz_id: BizId = validate::id(&path(at, "biz_id"), &c.biz_id)?;
-            validate::max_chars(&path(at, "biz_id"), &biz_id, 200)?;
+            validate::max_chars(path(at, "biz_id"), &biz_id, 200)?;
             let user_id = non_empty(&path(at, "user_id"), &c.user_id)?;
             Ok(CardKey { biz_id, user_id })
         })
