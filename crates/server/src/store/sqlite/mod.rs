@@ -276,6 +276,17 @@ macro_rules! card_columns {
          f.sort_time, f.unread"
     };
 }
+/// `SELECT` of card rows (a card joined to its content), then `$rest` (`WHERE …`).
+macro_rules! select_cards {
+    ($rest:literal) => {
+        concat!(
+            "SELECT ",
+            card_columns!(),
+            " FROM feed_cards f JOIN feed_card_contents c ON c.content_id = f.content_id ",
+            $rest
+        )
+    };
+}
 const CHAT_COLUMNS: &str = chat_columns!();
 
 /// An id column, its kind checked as it is read.
@@ -831,12 +842,8 @@ impl FeedCardStore for SqliteStore {
     ) -> StoreResult<Option<FeedCardRow>> {
         let row = self.read(|conn| {
             Ok(conn
-                .prepare_cached(concat!(
-                    "SELECT ",
-                    card_columns!(),
-                    " FROM feed_cards f \
-                     JOIN feed_card_contents c ON c.content_id = f.content_id \
-                     WHERE f.user_id = ? AND f.app_id = ? AND f.biz_id = ?"
+                .prepare_cached(select_cards!(
+                    "WHERE f.user_id = ? AND f.app_id = ? AND f.biz_id = ?"
                 ))?
                 .query_row(params![user_id, app_id, biz_id], card_row)
                 .optional()?)
@@ -851,12 +858,8 @@ impl FeedCardStore for SqliteStore {
     ) -> StoreResult<Vec<FeedCardRow>> {
         let rows = self.read(|conn| {
             Ok(conn
-                .prepare_cached(concat!(
-                    "SELECT ",
-                    card_columns!(),
-                    " FROM feed_cards f \
-                     JOIN feed_card_contents c ON c.content_id = f.content_id \
-                     WHERE f.user_id = ? AND f.app_id = ? ORDER BY f.sort_time DESC, f.biz_id"
+                .prepare_cached(select_cards!(
+                    "WHERE f.user_id = ? AND f.app_id = ? ORDER BY f.sort_time DESC, f.biz_id"
                 ))?
                 .query_map(params![user_id, app_id], card_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?)
