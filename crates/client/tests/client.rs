@@ -262,7 +262,10 @@ async fn an_expired_token_is_dropped_and_the_call_made_again() {
 async fn a_rate_limited_call_is_retried_after_the_reset() {
     let s = TestServer::start().await;
     let alice = s.open_id(0, 0);
-    // Without retries, a burst of 15 meets 99991400, which is retryable.
+    // Without retries, a burst of 15 meets 99991400, which is retryable. The server's clock
+    // stands still meanwhile: 15 calls one after another on a loaded machine could otherwise
+    // straddle two one-second windows and meet no limit.
+    s.clock().freeze();
     let plain = s.client_for(0, RetryPolicy::none());
     let mut limited = None;
     for i in 0..15 {
@@ -276,6 +279,7 @@ async fn a_rate_limited_call_is_retried_after_the_reset() {
     let err = limited.expect("the 10/s limit was met");
     assert_eq!(err.code(), Some(99991400));
     assert!(err.is_retryable());
+    s.clock().resume();
     // With retries, every call of a burst lands, waiting as the reset header says.
     let patient = s.client_for(
         0,
