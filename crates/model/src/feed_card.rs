@@ -2,7 +2,7 @@
 //! entry (`/open-apis/im/v2/chat_button`). Both share the button object and its rules.
 
 use crate::ids::{BizId, ChatId};
-use crate::validate::{self, path, At, Checked, FieldError, Nth};
+use crate::validate::{self, At, Checked, FieldError, Nth};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -102,7 +102,7 @@ pub const BUTTON_TYPES: &[&str] = &["default", "primary", "success"];
 
 impl OpenAppFeedCard {
     /// Checks every field that is present. `creating` adds the rules of creation (a link is required).
-    pub fn validate(&self, at: &str, creating: bool) -> Checked {
+    pub fn validate(&self, at: impl fmt::Display + Copy, creating: bool) -> Checked {
         if let Some(biz_id) = &self.biz_id {
             validate::max_chars(At(at, "biz_id"), biz_id, 200)?;
         }
@@ -476,25 +476,25 @@ pub struct CardUpdate {
 }
 
 impl UserOpenAppFeedCardUpdater {
-    pub fn parse(self, at: &str) -> Result<CardUpdate, FieldError> {
-        let card_at = path(at, "app_feed_card");
-        let card = validate::required(&card_at, &self.app_feed_card)?;
-        let biz_id = validate::id(&path(&card_at, "biz_id"), &card.biz_id)?;
-        card.validate(&card_at, false)?;
-        let user_id = non_empty(&path(at, "user_id"), &self.user_id)?;
-        let fields_at = path(at, "update_fields");
-        let codes = validate::required(&fields_at, &self.update_fields)?;
-        validate::list_len(&fields_at, codes, 1, 20)?;
+    pub fn parse(self, at: impl fmt::Display + Copy) -> Result<CardUpdate, FieldError> {
+        let card_at = At(at, "app_feed_card");
+        let card = validate::required(card_at, &self.app_feed_card)?;
+        let biz_id = validate::id(At(card_at, "biz_id"), &card.biz_id)?;
+        card.validate(card_at, false)?;
+        let user_id = non_empty(At(at, "user_id"), &self.user_id)?;
+        let fields_at = At(at, "update_fields");
+        let codes = validate::required(fields_at, &self.update_fields)?;
+        validate::list_len(fields_at, codes, 1, 20)?;
         let mut fields = Vec::with_capacity(codes.len());
         for (i, code) in codes.iter().enumerate() {
-            let f_at = format!("{fields_at}[{i}]");
+            let f_at = Nth(fields_at, i);
             let field = UpdateField::from_code(code).ok_or_else(|| {
                 let codes: Vec<&str> = UpdateField::ALL.iter().map(|f| f.code()).collect();
-                validate::not_one_of(&f_at, code, &codes)
+                validate::not_one_of(f_at, code, &codes)
             })?;
             if let Some((name, false)) = field.given_in(card) {
                 return Err(FieldError::new(
-                    path(&card_at, name),
+                    At(card_at, name).to_string(),
                     format!("is required because {f_at} is \"{code}\""),
                 ));
             }
@@ -546,10 +546,10 @@ impl OpenAppFeedCard {
 }
 
 /// A required string that is not blank.
-fn non_empty(field: &str, value: &Option<String>) -> Result<String, FieldError> {
-    let value = validate::required(field, value)?;
+fn non_empty(field: impl fmt::Display, value: &Option<String>) -> Result<String, FieldError> {
+    let value = validate::required(&field, value)?;
     if value.trim().is_empty() {
-        return Err(FieldError::new(field, "must not be empty"));
+        return Err(FieldError::new(field.to_string(), "must not be empty"));
     }
     Ok(value.clone())
 }
@@ -557,7 +557,7 @@ fn non_empty(field: &str, value: &Option<String>) -> Result<String, FieldError> 
 /// `feed_cards`: 1 to 20 items, each parsed by `each` (given its field path).
 fn parse_batch<T, V>(
     items: Option<Vec<T>>,
-    each: impl Fn(T, &str) -> Result<V, FieldError>,
+    each: impl Fn(T, Nth<&str>) -> Result<V, FieldError>,
 ) -> Result<Vec<V>, FieldError> {
     let list = validate::required("feed_cards", &items)?;
     validate::list_len("feed_cards", list, 1, MAX_USERS)?;
@@ -565,7 +565,7 @@ fn parse_batch<T, V>(
         .into_iter()
         .flatten()
         .enumerate()
-        .map(|(i, item)| each(item, &format!("feed_cards[{i}]")))
+        .map(|(i, item)| each(item, Nth("feed_cards", i)))
         .collect()
 }
 
@@ -619,9 +619,9 @@ pub struct CardKey {
 impl DeleteAppFeedCardBatchRequest {
     pub fn parse(self) -> Result<Vec<CardKey>, FieldError> {
         parse_batch(self.feed_cards, |c, at| {
-            let biz_id: BizId = validate::id(&path(at, "biz_id"), &c.biz_id)?;
-            validate::max_chars(path(at, "biz_id"), &biz_id, 200)?;
-            let user_id = non_empty(&path(at, "user_id"), &c.user_id)?;
+            let biz_id: BizId = validate::id(At(at, "biz_id"), &c.biz_id)?;
+            validate::max_chars(At(at, "biz_id"), &biz_id, 200)?;
+            let user_id = non_empty(At(at, "user_id"), &c.user_id)?;
             Ok(CardKey { biz_id, user_id })
         })
     }

@@ -56,15 +56,6 @@ impl<P: fmt::Display> fmt::Display for Nth<P> {
     }
 }
 
-/// Joins a parent path and a child name (`a` + `b` = `a.b`; `` + `b` = `b`).
-pub fn path(parent: &str, child: &str) -> String {
-    if parent.is_empty() {
-        child.to_string()
-    } else {
-        format!("{parent}.{child}")
-    }
-}
-
 /// Length in characters (Unicode scalar values), as the platform counts: `"文本"` is 2.
 pub fn chars(s: &str) -> usize {
     s.chars().count()
@@ -98,11 +89,11 @@ pub fn required<T>(field: impl fmt::Display, value: &Option<T>) -> Result<&T, Fi
 }
 
 /// A required id: present, not blank, and of the kind `T` (its prefix checked here, once).
-pub fn id<T>(field: &str, value: &Option<String>) -> Result<T, FieldError>
+pub fn id<T>(field: impl fmt::Display, value: &Option<String>) -> Result<T, FieldError>
 where
     T: std::str::FromStr<Err = crate::ids::IdError>,
 {
-    let text = required(field, value)?;
+    let text = required(&field, value)?;
     if text.trim().is_empty() {
         return Err(FieldError::new(field.to_string(), "must not be empty"));
     }
@@ -110,7 +101,7 @@ where
         .map_err(|e: crate::ids::IdError| FieldError::new(field.to_string(), e.to_string()))
 }
 
-pub fn list_len<T>(field: &str, list: &[T], min: usize, max: usize) -> Checked {
+pub fn list_len<T>(field: impl fmt::Display, list: &[T], min: usize, max: usize) -> Checked {
     if list.len() < min || list.len() > max {
         let rule = if list.len() > max {
             format!("at most {max} items, got {}", list.len())
