@@ -1,6 +1,7 @@
 //! The client commands: each builds the request it means (checked with the model's rules), then
 //! prints it (`--dry-run`) or sends it through the SDK and prints the answer.
 
+use crate::input::json_or;
 pub use crate::input::{read_json, IdTypeArg};
 use crate::output::{self, Format};
 use crate::Failure;
@@ -316,13 +317,12 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
             json,
             ids,
         } => {
-            let req = match json {
-                Some(src) => read_json(src)?,
-                None => larkfeed_model::feed_card::CreateAppFeedCardRequest {
+            let req = json_or(json, || {
+                Ok(larkfeed_model::feed_card::CreateAppFeedCardRequest {
                     app_feed_card: Some(card.card()),
                     user_ids: Some(users.clone()),
-                },
-            };
+                })
+            })?;
             Plan::of::<CreateAppFeedCard>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         FeedCard::Update {
@@ -333,33 +333,30 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
             json,
             ids,
         } => {
-            let req = match json {
-                Some(src) => read_json(src)?,
-                None => {
-                    let fields = [
-                        (update_field::TITLE, card.title.is_some()),
-                        (update_field::AVATAR_KEY, card.avatar_key.is_some()),
-                        (update_field::PREVIEW, card.preview.is_some()),
-                        (update_field::STATUS_LABEL, card.status.is_some()),
-                        (update_field::LINK, card.link.is_some()),
-                        (update_field::TIME_SENSITIVE, card.time_sensitive),
-                        (update_field::SORT_TIME, *bump),
-                        (update_field::NOTIFY, *notify),
-                    ];
-                    let fields: Vec<String> = fields
-                        .iter()
-                        .filter(|(_, on)| *on)
-                        .map(|(f, _)| f.to_string())
-                        .collect();
-                    UpdateAppFeedCardBatchRequest {
-                        feed_cards: Some(vec![UserOpenAppFeedCardUpdater {
-                            app_feed_card: Some(card.card()),
-                            user_id: user.clone(),
-                            update_fields: Some(fields),
-                        }]),
-                    }
-                }
-            };
+            let req = json_or(json, || {
+                let fields = [
+                    (update_field::TITLE, card.title.is_some()),
+                    (update_field::AVATAR_KEY, card.avatar_key.is_some()),
+                    (update_field::PREVIEW, card.preview.is_some()),
+                    (update_field::STATUS_LABEL, card.status.is_some()),
+                    (update_field::LINK, card.link.is_some()),
+                    (update_field::TIME_SENSITIVE, card.time_sensitive),
+                    (update_field::SORT_TIME, *bump),
+                    (update_field::NOTIFY, *notify),
+                ];
+                let fields: Vec<String> = fields
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(f, _)| f.to_string())
+                    .collect();
+                Ok(UpdateAppFeedCardBatchRequest {
+                    feed_cards: Some(vec![UserOpenAppFeedCardUpdater {
+                        app_feed_card: Some(card.card()),
+                        user_id: user.clone(),
+                        update_fields: Some(fields),
+                    }]),
+                })
+            })?;
             Plan::of::<UpdateAppFeedCards>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         FeedCard::Delete {
@@ -368,9 +365,8 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
             json,
             ids,
         } => {
-            let req = match json {
-                Some(src) => read_json(src)?,
-                None => DeleteAppFeedCardBatchRequest {
+            let req = json_or(json, || {
+                Ok(DeleteAppFeedCardBatchRequest {
                     feed_cards: Some(
                         users
                             .iter()
@@ -380,8 +376,8 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                             })
                             .collect(),
                     ),
-                },
-            };
+                })
+            })?;
             Plan::of::<DeleteAppFeedCards>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         FeedCard::Broadcast(_) => unreachable!("broadcast is not a single request"),
@@ -396,9 +392,8 @@ pub fn chat_button_plan(cmd: &ChatButton) -> Result<Plan, Failure> {
         json,
         ids,
     } = cmd;
-    let req = match json {
-        Some(src) => read_json(src)?,
-        None => UpdateChatButtonRequest {
+    let req = json_or(json, || {
+        Ok(UpdateChatButtonRequest {
             chat_id: chat.clone(),
             user_ids: (!users.is_empty()).then(|| users.clone()),
             buttons: Some(Buttons {
@@ -407,8 +402,8 @@ pub fn chat_button_plan(cmd: &ChatButton) -> Result<Plan, Failure> {
                     None => Vec::new(),
                 }),
             }),
-        },
-    };
+        })
+    })?;
     Plan::of::<UpdateChatButton>(&[], &[("user_id_type", &ids.user_id_type)], req)
 }
 
@@ -422,24 +417,21 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
             uuid,
             json,
         } => {
-            let req = match json {
-                Some(src) => read_json(src)?,
-                None => {
-                    let (msg_type, content) = match (text, card) {
-                        (Some(t), _) => ("text", serde_json::json!({ "text": t }).to_string()),
-                        (None, Some(src)) => ("interactive", read_json::<Value>(src)?.to_string()),
-                        (None, None) => {
-                            return Err(Failure::Usage("give --text, --card or --json".into()))
-                        }
-                    };
-                    SendMessageRequest {
-                        receive_id: to.clone(),
-                        msg_type: Some(msg_type.into()),
-                        content: Some(content),
-                        uuid: uuid.clone(),
+            let req = json_or(json, || {
+                let (msg_type, content) = match (text, card) {
+                    (Some(t), _) => ("text", serde_json::json!({ "text": t }).to_string()),
+                    (None, Some(src)) => ("interactive", read_json::<Value>(src)?.to_string()),
+                    (None, None) => {
+                        return Err(Failure::Usage("give --text, --card or --json".into()))
                     }
-                }
-            };
+                };
+                Ok(SendMessageRequest {
+                    receive_id: to.clone(),
+                    msg_type: Some(msg_type.into()),
+                    content: Some(content),
+                    uuid: uuid.clone(),
+                })
+            })?;
             Plan::of::<SendMessage>(&[], &[("receive_id_type", to_type)], req)
         }
         MessageCmd::Get { message_id } => Plan::of::<GetMessage>(&[message_id], &[], ()),
@@ -470,15 +462,14 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             json,
             ids,
         } => {
-            let req = match json {
-                Some(src) => read_json(src)?,
-                None => CreateChatRequest {
+            let req = json_or(json, || {
+                Ok(CreateChatRequest {
                     name: name.clone(),
                     description: description.clone(),
                     user_id_list: (!users.is_empty()).then(|| users.clone()),
                     ..Default::default()
-                },
-            };
+                })
+            })?;
             Plan::of::<CreateChat>(&[], &[("user_id_type", &ids.user_id_type)], req)
         }
         ChatCmd::Get { chat_id, ids } => {

@@ -11,31 +11,21 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Connection (client commands)")]
 pub struct ConnArgs {
     /// Base URL of the API: a larkfeed server (default: the local one, http://127.0.0.1:8980),
     /// `feishu` (<https://open.feishu.cn>), `lark` (<https://open.larksuite.com>) or any URL.
-    #[arg(
-        long,
-        env = "LARKFEED_BASE_URL",
-        global = true,
-        help_heading = "Connection (client commands)"
-    )]
+    #[arg(long, env = "LARKFEED_BASE_URL", global = true)]
     pub base_url: Option<String>,
     /// The app's app_id (cli_…).
-    #[arg(
-        long,
-        env = "LARKFEED_APP_ID",
-        global = true,
-        help_heading = "Connection (client commands)"
-    )]
+    #[arg(long, env = "LARKFEED_APP_ID", global = true)]
     pub app_id: Option<String>,
     /// The app's app_secret.
     #[arg(
         long,
         env = "LARKFEED_APP_SECRET",
         global = true,
-        hide_env_values = true,
-        help_heading = "Connection (client commands)"
+        hide_env_values = true
     )]
     pub app_secret: Option<String>,
     /// Profile to read from the profile file for whatever the flags and environment leave out.
@@ -43,26 +33,15 @@ pub struct ConnArgs {
         long,
         env = "LARKFEED_PROFILE",
         global = true,
-        default_value = "default",
-        help_heading = "Connection (client commands)"
+        default_value = "default"
     )]
     pub profile: String,
     /// Profile file (TOML: one table per profile with base_url, app_id, app_secret).
     /// Default: $XDG_CONFIG_HOME/larkfeed/profiles.toml or ~/.config/larkfeed/profiles.toml.
-    #[arg(
-        long,
-        env = "LARKFEED_PROFILES",
-        global = true,
-        help_heading = "Connection (client commands)"
-    )]
+    #[arg(long, env = "LARKFEED_PROFILES", global = true)]
     pub profiles: Option<PathBuf>,
     /// How many times a call that may pass (rate limit, server fault, network) is retried.
-    #[arg(
-        long,
-        global = true,
-        default_value_t = 3,
-        help_heading = "Connection (client commands)"
-    )]
+    #[arg(long, global = true, default_value_t = 3)]
     pub retries: u32,
 }
 

@@ -30,6 +30,17 @@ pub fn read_json<T: DeserializeOwned>(source: &PathBuf) -> Result<T, Failure> {
     })
 }
 
+/// The request body: the `--json` file if one was given, else what the flags build.
+pub fn json_or<T: DeserializeOwned>(
+    json: &Option<PathBuf>,
+    flags: impl FnOnce() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    match json {
+        Some(src) => read_json(src),
+        None => flags(),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct IdTypeArg {
     /// How user ids are given and returned: open_id, union_id or user_id.

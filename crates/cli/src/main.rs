@@ -238,12 +238,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let answer = if dry_run {
                 let body = serde_json::json!({"app_id": client.app_id(), "app_secret": "(hidden)"});
                 let path = "/open-apis/auth/v3/tenant_access_token/internal";
-                serde_json::to_value(client.prepare(
-                    reqwest::Method::POST,
+                serde_json::to_value(client.prepare(&larkfeed_client::RawCall {
+                    method: reqwest::Method::POST,
                     path,
-                    &[],
-                    Some(&body),
-                )?)
+                    query: &[],
+                    body: Some(&body),
+                })?)
                 .unwrap_or_default()
             } else {
                 serde_json::to_value(client.fetch_token().await?).unwrap_or_default()

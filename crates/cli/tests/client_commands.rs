@@ -54,6 +54,15 @@ impl Server {
         cmd
     }
 
+    /// `larkfeed` with the arguments of a command line, quoted as a shell would quote them;
+    /// `{user}` stands for the first user's open_id.
+    fn line(&self, line: &str) -> Command {
+        let line = line.replace("{user}", &self.open_id(0));
+        let mut cmd = self.cli();
+        cmd.args(shlex::split(&line).expect("a well-quoted command line"));
+        cmd
+    }
+
     fn file(&self, name: &str, text: &str) -> String {
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
@@ -77,6 +86,18 @@ fn json_out(cmd: &mut Command) -> Value {
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out)))
 }
 
+/// `feed-card broadcast` of a card to the users in a file.
+fn broadcast<'a>(users_file: &'a str, card: &'a str) -> [&'a str; 6] {
+    [
+        "feed-card",
+        "broadcast",
+        "--users",
+        users_file,
+        "--card",
+        card,
+    ]
+}
+
 const CARD: &str = r#"{"elements":[{"tag":"markdown","content":"v1"}]}"#;
 
 #[test]
@@ -88,30 +109,14 @@ fn every_command_works_against_the_server() {
         .unwrap()
         .starts_with("t-"));
 
-    let created = json_out(s.cli().args([
-        "feed-card",
-        "create",
-        "--user",
-        &s.open_id(0),
-        "--title",
-        "Order 42",
-        "--link",
-        "https://example.com/42",
-        "--biz-id",
-        "o-42",
-    ]));
+    let created = json_out(&mut s.line(
+        "feed-card create --user {user} --title 'Order 42' --link https://example.com/42 \
+         --biz-id o-42",
+    ));
     assert_eq!(created, json!({"biz_id": "o-42", "failed_cards": []}));
-    let updated = json_out(s.cli().args([
-        "feed-card",
-        "update",
-        "--user",
-        &s.open_id(0),
-        "--biz-id",
-        "o-42",
-        "--title",
-        "Shipped",
-        "--bump",
-    ]));
+    let updated = json_out(
+        &mut s.line("feed-card update --user {user} --biz-id o-42 --title Shipped --bump"),
+    );
     assert_eq!(updated, json!({"failed_cards": []}));
     let deleted = json_out(s.cli().args([
         "feed-card",
@@ -374,14 +379,7 @@ fn a_broadcast_killed_midway_resumes_without_a_second_card() {
         r#"{"title":"Maintenance tonight","link":{"link":"https://example.com/m"}}"#,
     );
     let app = &s.state.world.apps[0];
-    let args = [
-        "feed-card",
-        "broadcast",
-        "--users",
-        &users_file,
-        "--card",
-        &card,
-    ];
+    let args = broadcast(&users_file, &card);
 
     // First run: stopped with SIGKILL after a few chunks.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("larkfeed"))
@@ -446,14 +444,7 @@ fn a_broadcast_with_requests_in_parallel_gives_everyone_one_card() {
     );
     let out = s
         .cli()
-        .args([
-            "feed-card",
-            "broadcast",
-            "--users",
-            &users_file,
-            "--card",
-            &card,
-        ])
+        .args(broadcast(&users_file, &card))
         .args(["--rate", "0", "--concurrency", "8"])
         .assert()
         .success()
@@ -541,16 +532,9 @@ fn the_cli_talks_to_the_local_server_unless_told_otherwise() {
 fn the_admin_commands_act_log_fault_save_load_and_reset() {
     let s = Server::start(World::default_world());
     let app_id = s.state.world.apps[0].app_id.clone();
-    let sent = json_out(s.cli().args([
-        "act",
-        "send-message",
-        "--user",
-        &s.open_id(0),
-        "--to-app",
-        &app_id,
-        "--text",
-        "hello",
-    ]));
+    let sent = json_out(&mut s.line(&format!(
+        "act send-message --user {{user}} --to-app {app_id} --text hello"
+    )));
     // No event_url: stored, nothing delivered.
     assert_eq!(sent["delivered"], false, "{sent}");
     let message_id = sent["applied"]["message_id"].as_str().unwrap().to_string();

@@ -114,22 +114,24 @@ async fn acknowledged_writes_survive_kill_9() {
     second.child.wait().unwrap();
 }
 
+/// The server's world, as `GET /_larkfeed/world` shows it.
+async fn world(base: &str) -> Value {
+    let answer = reqwest::get(format!("{base}/_larkfeed/world")).await;
+    answer.unwrap().json().await.unwrap()
+}
+
+/// The answer to a tenant token request with these credentials.
+async fn token_answer(base: &str, app_id: &Value, app_secret: &Value) -> Value {
+    let creds = json!({"app_id": app_id, "app_secret": app_secret});
+    post(base, TOKEN_PATH, None, creds).await
+}
+
+const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
+
 async fn first_app(base: &str) -> (String, Vec<String>) {
-    let world: Value = reqwest::get(format!("{base}/_larkfeed/world"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let world = world(base).await;
     let app = &world["apps"][0];
-    let creds = json!({"app_id": app["app_id"], "app_secret": app["app_secret"]});
-    let answer = post(
-        base,
-        "/open-apis/auth/v3/tenant_access_token/internal",
-        None,
-        creds,
-    )
-    .await;
+    let answer = token_answer(base, &app["app_id"], &app["app_secret"]).await;
     let users = (0..5)
         .map(|i| app["users"][i]["open_id"].as_str().unwrap().to_string())
         .collect();
@@ -383,32 +385,15 @@ async fn logs_hold_no_token_secret_or_key() {
         .strip_prefix("larkfeed listening on ")
         .unwrap()
         .to_string();
-    let world: Value = reqwest::get(format!("{base}/_larkfeed/world"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let world = world(&base).await;
     let app = &world["apps"][0];
     let (app_id, secret) = (
         app["app_id"].as_str().unwrap(),
         app["app_secret"].as_str().unwrap(),
     );
-    let answer = post(
-        &base,
-        "/open-apis/auth/v3/tenant_access_token/internal",
-        None,
-        json!({"app_id": app_id, "app_secret": secret}),
-    )
-    .await;
+    let answer = token_answer(&base, &app["app_id"], &app["app_secret"]).await;
     let token = answer["tenant_access_token"].as_str().unwrap().to_string();
-    post(
-        &base,
-        "/open-apis/auth/v3/tenant_access_token/internal",
-        None,
-        json!({"app_id": app_id, "app_secret": "wrong"}),
-    )
-    .await;
+    token_answer(&base, &app["app_id"], &json!("wrong")).await;
     post(
         &base,
         "/open-apis/im/v2/app_feed_card",

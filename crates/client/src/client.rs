@@ -221,8 +221,13 @@ impl Client {
     ) -> Result<E::Response, Error> {
         body.check()?;
         let path = fill(E::PATH, path)?;
-        self.call(method(E::METHOD), &path, query, E::BODY.then_some(body))
-            .await
+        self.call(RawCall {
+            method: method(E::METHOD),
+            path: &path,
+            query,
+            body: E::BODY.then_some(body),
+        })
+        .await
     }
 
     /// What [`Client::send`] would send, without sending it (no token is fetched).
@@ -234,21 +239,26 @@ impl Client {
     ) -> Result<PreparedRequest, Error> {
         body.check()?;
         let path = fill(E::PATH, path)?;
-        self.prepare(method(E::METHOD), &path, query, E::BODY.then_some(body))
+        self.prepare(&RawCall {
+            method: method(E::METHOD),
+            path: &path,
+            query,
+            body: E::BODY.then_some(body),
+        })
     }
 
     /// What a call would send, without sending it (no token is fetched).
-    pub fn prepare<B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&B>,
-    ) -> Result<PreparedRequest, Error> {
+    pub fn prepare<B: Serialize>(&self, call: &RawCall<'_, B>) -> Result<PreparedRequest, Error> {
+        let RawCall {
+            method,
+            path,
+            query,
+            body,
+        } = call;
         let mut url = reqwest::Url::parse(&format!("{}{path}", self.inner.base_url))
             .map_err(|e| Error::Config(e.to_string()))?;
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+            url.query_pairs_mut().extend_pairs(*query);
         }
         let body = body
             .map(serde_json::to_value)
@@ -265,15 +275,12 @@ impl Client {
     /// with a new one; retryable failures are retried by the client's [`RetryPolicy`].
     pub async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&B>,
+        call: RawCall<'_, B>,
     ) -> Result<T, Error> {
         let mut retries = 0;
         let mut renewed = false;
         loop {
-            let err = match self.attempt(method.clone(), path, query, body).await {
+            let err = match self.attempt(&call).await {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
@@ -296,19 +303,17 @@ impl Client {
 
     async fn attempt<B: Serialize, T: DeserializeOwned>(
         &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&B>,
+        call: &RawCall<'_, B>,
     ) -> Result<T, Error> {
         let token = self.tenant_access_token().await?;
+        let url = format!("{}{}", self.inner.base_url, call.path);
         let mut req = self
             .inner
             .http
-            .request(method, format!("{}{path}", self.inner.base_url))
+            .request(call.method.clone(), url)
             .bearer_auth(token)
-            .query(query);
-        if let Some(b) = body {
+            .query(call.query);
+        if let Some(b) = call.body {
             req = req.json(b);
         }
         // The envelope first, with `data` left as JSON: an error's `data` is `{}`, which is not
@@ -328,6 +333,16 @@ impl Client {
             .ok_or_else(|| Error::Decode(format!("no data in {text}")))?;
         serde_json::from_value(data).map_err(|e| Error::Decode(format!("{e}: {text}")))
     }
+}
+
+/// One call as it goes on the wire: the method, the path with its parameters filled in, the
+/// query and the JSON body, if any.
+#[derive(Debug, Clone)]
+pub struct RawCall<'a, B> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a B>,
 }
 
 fn method(m: larkfeed_model::endpoint::Method) -> Method {

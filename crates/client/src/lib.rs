@@ -59,7 +59,7 @@ mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use client::{Client, ClientBuilder, PreparedRequest, FEISHU, LARK, RENEW_EARLY};
+pub use client::{Client, ClientBuilder, PreparedRequest, RawCall, FEISHU, LARK, RENEW_EARLY};
 pub use error::Error;
 pub use larkfeed_model as model;
 pub use retry::RetryPolicy;

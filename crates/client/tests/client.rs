@@ -337,12 +337,12 @@ async fn a_dry_run_shows_the_request_without_sending_it() {
     let c = s.client();
     let req = create("d-1", vec![s.open_id(0, 0)]);
     let prepared = c
-        .prepare(
-            reqwest::Method::POST,
-            "/open-apis/im/v2/app_feed_card",
-            &[("user_id_type", "open_id")],
-            Some(&req),
-        )
+        .prepare(&larkfeed_client::RawCall {
+            method: reqwest::Method::POST,
+            path: "/open-apis/im/v2/app_feed_card",
+            query: &[("user_id_type", "open_id")],
+            body: Some(&req),
+        })
         .unwrap();
     assert_eq!(prepared.method, "POST");
     assert_eq!(

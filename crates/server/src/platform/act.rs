@@ -9,8 +9,8 @@ use crate::service::call::{Call, Reply, Serve};
 use crate::service::{existing_p2p_chat, new_id, new_p2p_chat};
 use crate::state::AppState;
 use crate::store::{
-    CardTokenRow, ChatType, Destination, MemberKind, MentionKind, MentionRow, MessageRow,
-    NewMessage, Sent,
+    CardKey, CardTokenRow, CardTokenSpend, ChatType, ChatUser, ContentEdit, Destination, Members,
+    MentionKind, MentionRow, MessageRow, NewMessage, Sent,
 };
 use crate::world::{App, User};
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
@@ -66,11 +66,7 @@ fn app<'a>(state: &'a AppState, app_id: &str) -> Result<&'a Arc<App>, ApiError> 
 async fn must_be_in_chat(state: &AppState, user: &User, chat_id: &str) -> Result<(), ApiError> {
     let member = state
         .store
-        .are_members(
-            chat_id,
-            MemberKind::User,
-            std::slice::from_ref(&user.user_id),
-        )
+        .are_members(Members::users(chat_id), std::slice::from_ref(&user.user_id))
         .await?;
     if member.first().copied().unwrap_or(false) {
         Ok(())
@@ -239,13 +235,12 @@ fn card_content(card: &serde_json::Value) -> Result<String, String> {
 
 async fn replace_card(state: &AppState, message_id: &str, content: &str) -> Result<(), ApiError> {
     let now = state.clock.now_ms();
-    if !state
-        .store
-        .update_message_content(message_id, content, now)
-        .await?
-    {
-        return Err(ApiError::new(ErrorCode::MessageRecalled));
-    }
+    let edit = ContentEdit {
+        message_id,
+        content,
+        now_ms: now,
+    };
+    crate::service::messages::store_content(state, edit).await?;
     state.platform.publish(
         "message.updated",
         now,
@@ -317,7 +312,11 @@ pub async fn feed_card_button(state: &AppState, req: FeedCardButton) -> Result<A
     let app = app(state, &req.app_id)?.clone();
     let card = state
         .store
-        .feed_card(&app.app_id, &user.user_id, &req.biz_id)
+        .feed_card(CardKey {
+            app_id: &app.app_id,
+            user_id: &user.user_id,
+            biz_id: &req.biz_id,
+        })
         .await?
         .ok_or_else(|| {
             invalid(
@@ -355,7 +354,11 @@ pub async fn chat_button(state: &AppState, req: ChatButton) -> Result<Acted, Api
         }
         if let Some(buttons) = state
             .store
-            .chat_buttons(&candidate.app_id, &req.chat_id, &user.user_id)
+            .chat_buttons(ChatUser {
+                app_id: &candidate.app_id,
+                chat_id: &req.chat_id,
+                user_id: &user.user_id,
+            })
             .await?
         {
             found.push((candidate.clone(), buttons));
@@ -535,7 +538,7 @@ pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, A
     // Every bot in the chat that may read this message hears of it.
     let (bots, _) = state
         .store
-        .list_members(&row.chat_id, MemberKind::Bot, 0, 1_000)
+        .list_members(Members::bots(&row.chat_id).page(0, 1_000))
         .await?;
     let mut events = Vec::new();
     let mut first: Option<Outcome> = None;
@@ -667,7 +670,12 @@ impl Serve for ep::DelayedCardUpdate {
         check_content("interactive", &content).map_err(crate::service::messages::content_error)?;
         let used = state
             .store
-            .use_card_token(&token, &app.app_id, state.clock.now_ms(), CARD_TOKEN_USES)
+            .use_card_token(CardTokenSpend {
+                token: &token,
+                app_id: &app.app_id,
+                now_ms: state.clock.now_ms(),
+                max_uses: CARD_TOKEN_USES,
+            })
             .await?;
         let row = match used {
             crate::store::CardTokenUse::Used(row) => row,

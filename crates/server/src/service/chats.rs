@@ -3,7 +3,7 @@
 use super::call::{Call, Reply, Serve};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatRow, ChatType, MemberKind};
+use crate::store::{ChatRow, ChatType, MemberKind, Members};
 use crate::world::App;
 use larkfeed_model::chat::{
     AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse,
@@ -182,11 +182,11 @@ impl Serve for ep::GetChat {
         let row = chat_with_bot(state, app, chat_id).await?;
         let (_, users) = state
             .store
-            .list_members(chat_id, MemberKind::User, 0, 0)
+            .list_members(Members::users(chat_id).count())
             .await?;
         let (_, bots) = state
             .store
-            .list_members(chat_id, MemberKind::Bot, 0, 0)
+            .list_members(Members::bots(chat_id).count())
             .await?;
         Ok(ChatInfo {
             about: present(state, app, &row, id_type),
@@ -218,7 +218,7 @@ impl Serve for ep::ListChatMembers {
         };
         let (ids, total) = state
             .store
-            .list_members(chat_id, MemberKind::User, offset, page_size)
+            .list_members(Members::users(chat_id).page(offset, page_size))
             .await?;
         let next = offset as i64 + ids.len() as i64;
         let items = ids

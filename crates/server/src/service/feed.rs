@@ -7,7 +7,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::FeedCursor;
+use crate::store::{FeedCursor, FeedSlice};
 use crate::world::User;
 use larkfeed_model::feed::{
     self, AppButtons, CardEntry, ChatEntry, FeedEntry, FeedUser, Position, UserFeed,
@@ -46,7 +46,11 @@ pub async fn of_user(
     });
     let rows = state
         .store
-        .feed_page(&user.user_id, cursor.as_ref(), page_size + 1)
+        .feed_page(FeedSlice {
+            user_id: &user.user_id,
+            after: cursor.as_ref(),
+            limit: page_size + 1,
+        })
         .await?;
     let mut buttons: HashMap<ChatId, Vec<AppButtons>> = HashMap::new();
     for (app_id, chat_id, list) in rows.buttons {

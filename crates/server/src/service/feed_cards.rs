@@ -7,7 +7,9 @@ use super::call::{Call, Reply, Serve};
 use super::new_p2p_chat;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatUsers, FeedCardEdit, MemberKind, NewFeedCards, StoreResult};
+use crate::store::{
+    ChatUsers, FeedCardEdit, FeedCardEdits, Members, NewFeedCards, P2pPins, StoreResult,
+};
 use crate::world::{App, User};
 use larkfeed_model::endpoint::{self as ep, PathParam, RequiredUserIds, UserIds};
 use larkfeed_model::feed_card::{
@@ -194,9 +196,12 @@ impl Serve for ep::UpdateAppFeedCards {
         )
         .settle(
             |edits| {
-                state
-                    .store
-                    .update_feed_cards(&app.app_id, edits, merge, now)
+                state.store.update_feed_cards(FeedCardEdits {
+                    app_id: app.app_id.to_string(),
+                    edits,
+                    merge,
+                    now_ms: now,
+                })
             },
             Reason::NotCreated,
         )
@@ -278,7 +283,7 @@ async fn members_among(
     let user_ids: Vec<String> = named.iter().filter_map(|(_, u)| u.clone()).collect();
     let mut present = state
         .store
-        .are_members(chat_id, MemberKind::User, &user_ids)
+        .are_members(Members::users(chat_id), &user_ids)
         .await?
         .into_iter();
     let (mut members, mut failed) = (Vec::new(), Vec::new());
@@ -309,7 +314,7 @@ impl Serve for ep::UpdateChatButton {
             None => {
                 let all = state
                     .store
-                    .list_members(chat_id, MemberKind::User, 0, u32::MAX)
+                    .list_members(Members::users(chat_id).all())
                     .await?
                     .0;
                 (all, Vec::new())
@@ -320,9 +325,9 @@ impl Serve for ep::UpdateChatButton {
             app_id: app.app_id.to_string(),
             chat_id: chat_id.to_string(),
             user_ids: targets,
+            now_ms: state.clock.now_ms(),
         };
-        let now = state.clock.now_ms();
-        state.store.set_chat_buttons(at, &buttons, now).await?;
+        state.store.set_chat_buttons(at, &buttons).await?;
         tracing::info!(app_id = %app.app_id, %chat_id, users, buttons = buttons.len(), "replaced chat buttons");
         Ok(UpdateChatButtonResponse {
             failed_user_reasons: failed,
@@ -340,14 +345,14 @@ impl Serve for ep::PatchFeedCard {
         chat_with_bot(state, app, "feed_card_id", chat_id).await?;
         let Pins { pinned, user_ids } = req;
         let (members, failed) = members_among(state, app, id_type, chat_id, user_ids).await?;
-        let now = state.clock.now_ms();
         let users = members.len();
         let at = ChatUsers {
             app_id: app.app_id.to_string(),
             chat_id: chat_id.to_string(),
             user_ids: members,
+            now_ms: state.clock.now_ms(),
         };
-        state.store.set_pins(at, pinned, now).await?;
+        state.store.set_pins(at, pinned).await?;
         tracing::info!(app_id = %app.app_id, %chat_id, users, pinned, "set a chat's time-sensitive state");
         Ok(TimeSensitiveResponse {
             failed_user_reasons: failed,
@@ -381,10 +386,13 @@ impl Serve for ep::BotTimeSentive {
         }
         let served = chats.len();
         if served > 0 {
-            state
-                .store
-                .pin_p2p_chats(&app.app_id, chats, pinned, now)
-                .await?;
+            let pins = P2pPins {
+                app_id: app.app_id.to_string(),
+                chats,
+                pinned,
+                now_ms: now,
+            };
+            state.store.pin_p2p_chats(pins).await?;
         }
         tracing::info!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
         Ok(TimeSensitiveResponse {

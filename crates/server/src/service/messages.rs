@@ -5,7 +5,9 @@ use super::call::{Call, Reply, Serve};
 use super::{bot_in_chat, existing_p2p_chat, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatType, Destination, MentionKind, MessageRow, NewMessage, Sent};
+use crate::store::{
+    ChatType, ContentEdit, Destination, MentionKind, MessageRow, NewMessage, Sent, UuidKey,
+};
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
 use larkfeed_model::endpoint::{self as ep, PathParam, ReceiveIds};
@@ -111,7 +113,11 @@ impl Serve for ep::SendMessage {
         if let Some(uuid) = uuid {
             if let Some(first) = state
                 .store
-                .message_by_uuid(&app.app_id, uuid, now - UUID_WINDOW_MS)
+                .message_by_uuid(UuidKey {
+                    app_id: &app.app_id,
+                    uuid,
+                    since_ms: now - UUID_WINDOW_MS,
+                })
                 .await?
             {
                 return Ok(present(state, app, &first));
@@ -339,13 +345,21 @@ impl Serve for ep::PatchMessage {
             )
             .await
             .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
-        if !state
-            .store
-            .update_message_content(message_id, content, now)
-            .await?
-        {
-            return Err(ApiError::new(ErrorCode::MessageRecalled));
-        }
+        let edit = ContentEdit {
+            message_id,
+            content,
+            now_ms: now,
+        };
+        store_content(state, edit).await?;
         Ok(Empty {})
+    }
+}
+
+/// Stores a message's new content; 230011 if it was recalled meanwhile.
+pub(crate) async fn store_content(state: &AppState, edit: ContentEdit<'_>) -> Result<(), ApiError> {
+    if state.store.update_message_content(edit).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::MessageRecalled))
     }
 }

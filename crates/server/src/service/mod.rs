@@ -11,7 +11,7 @@ pub mod tokens;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatRow, ChatType, MemberKind};
+use crate::store::{ChatRow, ChatType, Members};
 use crate::world::App;
 use larkfeed_model::{AppId, BizId, ChatId, ErrorCode, MessageId};
 
@@ -76,7 +76,7 @@ pub(crate) async fn bot_in_chat(
     let ids = [key.1.clone()];
     let found = state
         .store
-        .are_members(chat_id, MemberKind::Bot, &ids)
+        .are_members(Members::bots(chat_id), &ids)
         .await?
         .first()
         .copied()

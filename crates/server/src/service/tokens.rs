@@ -44,7 +44,7 @@ pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiErro
     };
     let mut row = state
         .store
-        .issue_token(fresh.clone(), now, RENEW_WITHIN_SECS * 1000)
+        .issue_token(fresh.clone(), RENEW_WITHIN_SECS * 1000)
         .await?;
     let mut issued = (row.token_hash == hash).then(|| token.clone());
     if issued.is_none() {
@@ -55,7 +55,7 @@ pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiErro
         // The live token cannot be handed out again (made before tokens were sealed, or under
         // another secret): a new one, which stays valid beside it.
         None => {
-            row = state.store.issue_token(fresh, now, i64::MAX).await?;
+            row = state.store.issue_token(fresh, i64::MAX).await?;
             token
         }
     };

@@ -43,6 +43,43 @@ fn token(name: &str, app: &str, now: i64) -> TokenRow {
     }
 }
 
+/// A message's new content.
+fn edit_of<'a>(message_id: &'a str, content: &'a str, now_ms: i64) -> ContentEdit<'a> {
+    ContentEdit {
+        message_id,
+        content,
+        now_ms,
+    }
+}
+
+/// The app's card for the user.
+fn card_of<'a>(app_id: &'a str, user_id: &'a str, biz_id: &'a str) -> CardKey<'a> {
+    CardKey {
+        app_id,
+        user_id,
+        biz_id,
+    }
+}
+
+/// A page of a user's feed.
+fn feed<'a>(user_id: &'a str, after: Option<&'a FeedCursor>, limit: u32) -> FeedSlice<'a> {
+    FeedSlice {
+        user_id,
+        after,
+        limit,
+    }
+}
+
+/// A use of a card token that allows two.
+fn spend<'a>(token: &'a str, app_id: &'a str, now_ms: i64) -> CardTokenSpend<'a> {
+    CardTokenSpend {
+        token,
+        app_id,
+        now_ms,
+        max_uses: 2,
+    }
+}
+
 /// An id written in a test, of the kind the field wants.
 fn id<T: std::str::FromStr>(text: &str) -> T
 where
@@ -152,19 +189,19 @@ where
 pub async fn tokens_are_reused_under_the_30_minute_rule(s: Arc<dyn Store>) {
     let t0 = 1_000_000;
     let first = s
-        .issue_token(token("a", "cli_a", t0), t0, HOUR / 2)
+        .issue_token(token("a", "cli_a", t0), HOUR / 2)
         .await
         .unwrap();
     assert_eq!(first.token_hash, "t-a");
     let later = t0 + HOUR;
     let again = s
-        .issue_token(token("b", "cli_a", later), later, HOUR / 2)
+        .issue_token(token("b", "cli_a", later), HOUR / 2)
         .await
         .unwrap();
     assert_eq!(again, first, "an hour left: the same token");
     let late = t0 + 2 * HOUR - HOUR / 4;
     let renewed = s
-        .issue_token(token("c", "cli_a", late), late, HOUR / 2)
+        .issue_token(token("c", "cli_a", late), HOUR / 2)
         .await
         .unwrap();
     assert_eq!(renewed.token_hash, "t-c", "15 minutes left: a new token");
@@ -174,7 +211,7 @@ pub async fn tokens_are_reused_under_the_30_minute_rule(s: Arc<dyn Store>) {
         "the old one stays"
     );
     let other = s
-        .issue_token(token("d", "cli_b", late), late, HOUR / 2)
+        .issue_token(token("d", "cli_b", late), HOUR / 2)
         .await
         .unwrap();
     assert_eq!(other.token_hash, "t-d", "apps do not share tokens");
@@ -186,7 +223,7 @@ pub async fn racing_token_requests_give_one_live_token(s: Arc<dyn Store>) {
     let issued = race(50, |i| {
         let s = s.clone();
         async move {
-            s.issue_token(token(&format!("race{i}"), "cli_a", now), now, HOUR / 2)
+            s.issue_token(token(&format!("race{i}"), "cli_a", now), HOUR / 2)
                 .await
                 .unwrap()
                 .token_hash
@@ -221,17 +258,17 @@ pub async fn chats_and_members(s: Arc<dyn Store>) {
     assert_eq!(added, 1, "u2 was already in");
     let ids = ["u3", "u9", "u1"].map(String::from);
     assert_eq!(
-        s.are_members("oc_1", MemberKind::User, &ids).await.unwrap(),
+        s.are_members(Members::users("oc_1"), &ids).await.unwrap(),
         [true, false, true]
     );
     assert_eq!(
-        s.are_members("oc_1", MemberKind::Bot, &["cli_a".to_string()])
+        s.are_members(Members::bots("oc_1"), &["cli_a".to_string()])
             .await
             .unwrap(),
         [true]
     );
     let (page, total) = s
-        .list_members("oc_1", MemberKind::User, 1, 5)
+        .list_members(Members::users("oc_1").page(1, 5))
         .await
         .unwrap();
     assert_eq!((page, total), (vec!["u2".to_string(), "u3".to_string()], 3));
@@ -252,7 +289,7 @@ pub async fn racing_chat_creates_with_one_id_store_one_and_fail_the_rest(s: Arc<
     // The failures undid only their own work: the winner's chat and member are there.
     assert!(s.get_chat("oc_same").await.unwrap().is_some());
     let (_, total) = s
-        .list_members("oc_same", MemberKind::User, 0, 10)
+        .list_members(Members::users("oc_same").page(0, 10))
         .await
         .unwrap();
     assert_eq!(total, 1);
@@ -279,7 +316,13 @@ pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
     let later = s.send_message(send("om_3", now + HOUR + 1)).await.unwrap();
     assert!(matches!(later, Sent::New(m) if m.message_id == "om_3"));
     assert_eq!(
-        s.message_by_uuid("cli_a", "u-1", now).await.unwrap(),
+        s.message_by_uuid(UuidKey {
+            app_id: "cli_a",
+            uuid: "u-1",
+            since_ms: now,
+        })
+        .await
+        .unwrap(),
         Some(first)
     );
 }
@@ -329,13 +372,13 @@ pub async fn racing_first_sends_to_a_user_open_one_chat(s: Arc<dyn Store>) {
     assert_eq!(&chat.chat_id, chats[0].as_str());
     let both = ["cli_a".to_string()];
     assert_eq!(
-        s.are_members(&chat.chat_id, MemberKind::Bot, &both)
+        s.are_members(Members::bots(&chat.chat_id), &both)
             .await
             .unwrap(),
         [true]
     );
     assert_eq!(
-        s.list_members(&chat.chat_id, MemberKind::User, 0, 5)
+        s.list_members(Members::users(&chat.chat_id).page(0, 5))
             .await
             .unwrap(),
         (vec!["u7".to_string()], 1)
@@ -350,7 +393,10 @@ pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
         uuid_since_ms: 0,
     };
     s.send_message(msg).await.unwrap();
-    assert!(s.update_message_content("om_1", "{}", 5).await.unwrap());
+    assert!(s
+        .update_message_content(edit_of("om_1", "{}", 5))
+        .await
+        .unwrap());
     let m = s.get_message("om_1").await.unwrap().unwrap();
     assert_eq!(
         (m.content.as_str(), m.update_time_ms, m.updated),
@@ -362,11 +408,14 @@ pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
         "already recalled"
     );
     assert!(!s
-        .update_message_content("om_1", "{\"x\":1}", 8)
+        .update_message_content(edit_of("om_1", "{\"x\":1}", 8))
         .await
         .unwrap());
     assert!(s.get_message("om_1").await.unwrap().unwrap().recalled);
-    assert!(!s.update_message_content("om_none", "{}", 9).await.unwrap());
+    assert!(!s
+        .update_message_content(edit_of("om_none", "{}", 9))
+        .await
+        .unwrap());
 }
 
 pub async fn a_card_is_given_once_per_user(s: Arc<dyn Store>) {
@@ -380,7 +429,11 @@ pub async fn a_card_is_given_once_per_user(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(again, [false, true], "u2 keeps the card it had");
-    let u2 = s.feed_card("cli_a", "u2", "b1").await.unwrap().unwrap();
+    let u2 = s
+        .feed_card(card_of("cli_a", "u2", "b1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u2.card.title.as_deref(), Some("one"));
     assert_eq!((u2.created_at_ms, u2.sort_time_ms, u2.unread), (10, 10, 1));
     let other_app = s
@@ -389,7 +442,10 @@ pub async fn a_card_is_given_once_per_user(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(other_app, [true], "biz_ids are per app");
     assert_eq!(s.feed_cards_of_user("cli_a", "u2").await.unwrap().len(), 1);
-    assert_eq!(s.feed_card("cli_a", "u9", "b1").await.unwrap(), None);
+    assert_eq!(
+        s.feed_card(card_of("cli_a", "u9", "b1")).await.unwrap(),
+        None
+    );
     let racing = race(20, |i| {
         let s = s.clone();
         async move {
@@ -416,33 +472,50 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
             .collect(),
     };
     let found = s
-        .update_feed_cards(
-            "cli_a",
-            vec![
+        .update_feed_cards(FeedCardEdits {
+            app_id: "cli_a".into(),
+            edits: vec![
                 edit("u1", &[update_field::TITLE, update_field::SORT_TIME]),
                 edit("u2", &[update_field::NOTIFY]),
                 edit("u9", &[update_field::TITLE]),
             ],
             merge,
-            50,
-        )
+            now_ms: 50,
+        })
         .await
         .unwrap();
     assert_eq!(found, [true, true, false]);
-    let u1 = s.feed_card("cli_a", "u1", "b1").await.unwrap().unwrap();
+    let u1 = s
+        .feed_card(card_of("cli_a", "u1", "b1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u1.card.title.as_deref(), Some("new"));
     assert_eq!(
         (u1.sort_time_ms, u1.display_time_ms, u1.updated_at_ms),
         (50, 10, 50)
     );
-    let u2 = s.feed_card("cli_a", "u2", "b1").await.unwrap().unwrap();
+    let u2 = s
+        .feed_card(card_of("cli_a", "u2", "b1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u2.card.title.as_deref(), Some("old"));
     assert_eq!(u2.unread, 2);
-    let u3 = s.feed_card("cli_a", "u3", "b1").await.unwrap().unwrap();
+    let u3 = s
+        .feed_card(card_of("cli_a", "u3", "b1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u3.card.title.as_deref(), Some("old"), "u3 was not named");
     assert_eq!(u3.updated_at_ms, 10);
     let other_app = s
-        .update_feed_cards("cli_b", vec![edit("u1", &[update_field::TITLE])], merge, 60)
+        .update_feed_cards(FeedCardEdits {
+            app_id: "cli_b".into(),
+            edits: vec![edit("u1", &[update_field::TITLE])],
+            merge,
+            now_ms: 60,
+        })
         .await
         .unwrap();
     assert_eq!(other_app, [false]);
@@ -464,8 +537,15 @@ pub async fn deletes_report_what_existed(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(gone, [true, false, false]);
-    assert_eq!(s.feed_card("cli_a", "u1", "b1").await.unwrap(), None);
-    assert!(s.feed_card("cli_a", "u2", "b1").await.unwrap().is_some());
+    assert_eq!(
+        s.feed_card(card_of("cli_a", "u1", "b1")).await.unwrap(),
+        None
+    );
+    assert!(s
+        .feed_card(card_of("cli_a", "u2", "b1"))
+        .await
+        .unwrap()
+        .is_some());
     // The content u2 still shares survived u1's delete; a new card under the same biz_id works.
     s.delete_feed_cards("cli_a", vec![("u2".into(), "b1".into())])
         .await
@@ -494,7 +574,7 @@ pub async fn the_feed_pages_in_order_without_repeats(s: Arc<dyn Store>) {
     let mut seen = Vec::new();
     let mut after: Option<FeedCursor> = None;
     loop {
-        let page = s.feed_page("u1", after.as_ref(), 4).await.unwrap();
+        let page = s.feed_page(feed("u1", after.as_ref(), 4)).await.unwrap();
         if page.cards.is_empty() {
             break;
         }
@@ -532,25 +612,40 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
         app_id: "cli_a".into(),
         chat_id: "oc_1".into(),
         user_ids: vec!["u1".into()],
+        now_ms: 6,
     };
-    s.set_pins(u1_in_oc_1.clone(), true, 6).await.unwrap();
+    s.set_pins(u1_in_oc_1.clone(), true).await.unwrap();
     let chat_of = |rows: FeedRows, id: &str| rows.chats.into_iter().find(|c| c.chat.chat_id == id);
-    let u1 = chat_of(s.feed_page("u1", None, 10).await.unwrap(), "oc_1").unwrap();
+    let u1 = chat_of(s.feed_page(feed("u1", None, 10)).await.unwrap(), "oc_1").unwrap();
     assert_eq!(u1.pinned_by.as_deref(), Some("cli_a"));
     assert_eq!(u1.joined_at_ms, 5);
-    let u2 = chat_of(s.feed_page("u2", None, 10).await.unwrap(), "oc_1").unwrap();
+    let u2 = chat_of(s.feed_page(feed("u2", None, 10)).await.unwrap(), "oc_1").unwrap();
     assert_eq!(u2.pinned_by, None);
-    s.set_pins(u1_in_oc_1.clone(), false, 7).await.unwrap();
-    let u1 = chat_of(s.feed_page("u1", None, 10).await.unwrap(), "oc_1").unwrap();
+    let later = |now_ms| ChatUsers {
+        now_ms,
+        ..u1_in_oc_1.clone()
+    };
+    s.set_pins(later(7), false).await.unwrap();
+    let u1 = chat_of(s.feed_page(feed("u1", None, 10)).await.unwrap(), "oc_1").unwrap();
     assert_eq!(u1.pinned_by, None);
 
-    s.pin_p2p_chats("cli_a", vec![p2p("oc_p", "cli_a", "u3", 8)], true, 8)
-        .await
-        .unwrap();
-    s.pin_p2p_chats("cli_a", vec![p2p("oc_q", "cli_a", "u3", 9)], true, 9)
-        .await
-        .unwrap();
-    let rows = s.feed_page("u3", None, 10).await.unwrap();
+    s.pin_p2p_chats(P2pPins {
+        app_id: "cli_a".into(),
+        chats: vec![p2p("oc_p", "cli_a", "u3", 8)],
+        pinned: true,
+        now_ms: 8,
+    })
+    .await
+    .unwrap();
+    s.pin_p2p_chats(P2pPins {
+        app_id: "cli_a".into(),
+        chats: vec![p2p("oc_q", "cli_a", "u3", 9)],
+        pinned: true,
+        now_ms: 9,
+    })
+    .await
+    .unwrap();
+    let rows = s.feed_page(feed("u3", None, 10)).await.unwrap();
     assert_eq!(rows.chats.len(), 1, "the chat was opened once");
     assert_eq!(rows.chats[0].chat.chat_id, "oc_p");
     assert_eq!(rows.chats[0].pinned_by.as_deref(), Some("cli_a"));
@@ -559,13 +654,28 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
         {"action_type": "url_page", "text": {"text": "Open"}, "multi_url": {"url": "https://x.cn/"}}
     ]))
     .unwrap();
-    s.set_chat_buttons(u1_in_oc_1, &buttons, 10).await.unwrap();
+    s.set_chat_buttons(later(10), &buttons).await.unwrap();
     assert_eq!(
-        s.chat_buttons("cli_a", "oc_1", "u1").await.unwrap(),
+        s.chat_buttons(ChatUser {
+            app_id: "cli_a",
+            chat_id: "oc_1",
+            user_id: "u1",
+        })
+        .await
+        .unwrap(),
         Some(buttons.clone())
     );
-    assert_eq!(s.chat_buttons("cli_a", "oc_1", "u2").await.unwrap(), None);
-    let rows = s.feed_page("u1", None, 10).await.unwrap();
+    assert_eq!(
+        s.chat_buttons(ChatUser {
+            app_id: "cli_a",
+            chat_id: "oc_1",
+            user_id: "u2",
+        })
+        .await
+        .unwrap(),
+        None
+    );
+    let rows = s.feed_page(feed("u1", None, 10)).await.unwrap();
     assert_eq!(rows.buttons, vec![(id("cli_a"), id("oc_1"), buttons)]);
 }
 
@@ -591,13 +701,13 @@ pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!(
-        s.use_card_token("c-1", "cli_b", now, 2).await.unwrap(),
+        s.use_card_token(spend("c-1", "cli_b", now)).await.unwrap(),
         CardTokenUse::Unknown,
         "another app's use counts nothing"
     );
     let uses = race(20, |_| {
         let s = s.clone();
-        async move { s.use_card_token("c-1", "cli_a", now, 2).await.unwrap() }
+        async move { s.use_card_token(spend("c-1", "cli_a", now)).await.unwrap() }
     })
     .await;
     let used = uses
@@ -609,7 +719,7 @@ pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
         .iter()
         .all(|u| matches!(u, CardTokenUse::Used(_) | CardTokenUse::UsedUp)));
     assert_eq!(
-        s.use_card_token("nope", "cli_a", now, 2).await.unwrap(),
+        s.use_card_token(spend("nope", "cli_a", now)).await.unwrap(),
         CardTokenUse::Unknown
     );
     s.insert_card_token(CardTokenRow {
@@ -623,7 +733,9 @@ pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!(
-        s.use_card_token("c-2", "cli_a", now + 10, 2).await.unwrap(),
+        s.use_card_token(spend("c-2", "cli_a", now + 10))
+            .await
+            .unwrap(),
         CardTokenUse::Expired
     );
 }
@@ -695,7 +807,7 @@ pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<
     .await
     .unwrap();
     s.set_app_settings("cli_a", "{}").await.unwrap();
-    s.issue_token(token("kept", "cli_a", 1), 1, HOUR / 2)
+    s.issue_token(token("kept", "cli_a", 1), HOUR / 2)
         .await
         .unwrap();
     let saved = s.export().await.unwrap();
@@ -714,7 +826,7 @@ pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<
     s.import(saved.clone()).await.unwrap();
     assert_eq!(s.export().await.unwrap(), saved);
     assert_eq!(
-        s.feed_card("cli_a", "u2", "b1")
+        s.feed_card(card_of("cli_a", "u2", "b1"))
             .await
             .unwrap()
             .unwrap()

@@ -35,6 +35,16 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A stored value that cannot be read back, or a value that cannot be written as JSON.
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// A value as the JSON text a column holds.
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
 /// A tenant access token as stored: never the token itself (see `service::tokens`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
@@ -114,6 +124,56 @@ impl MemberKind {
     }
 }
 
+/// The members of one kind of one chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Members<'a> {
+    pub chat_id: &'a str,
+    pub kind: MemberKind,
+}
+
+impl<'a> Members<'a> {
+    pub fn users(chat_id: &'a str) -> Self {
+        Members {
+            chat_id,
+            kind: MemberKind::User,
+        }
+    }
+
+    pub fn bots(chat_id: &'a str) -> Self {
+        Members {
+            chat_id,
+            kind: MemberKind::Bot,
+        }
+    }
+
+    /// Up to `limit` of them from `offset`, in join order.
+    pub fn page(self, offset: u32, limit: u32) -> MemberSlice<'a> {
+        MemberSlice {
+            of: self,
+            offset,
+            limit,
+        }
+    }
+
+    /// All of them.
+    pub fn all(self) -> MemberSlice<'a> {
+        self.page(0, u32::MAX)
+    }
+
+    /// None of them, only how many there are.
+    pub fn count(self) -> MemberSlice<'a> {
+        self.page(0, 0)
+    }
+}
+
+/// A page of a chat's members of one kind: see [`Members::page`].
+#[derive(Debug, Clone, Copy)]
+pub struct MemberSlice<'a> {
+    pub of: Members<'a>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
 /// Who a message @-mentions: the placeholder in its content (`@_user_1`) and whom it stands for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MentionRow {
@@ -180,6 +240,23 @@ pub struct NewMessage {
     pub uuid_since_ms: i64,
 }
 
+/// The app's messages with this uuid created at or after `since_ms`: where a duplicate is looked
+/// for.
+#[derive(Debug, Clone, Copy)]
+pub struct UuidKey<'a> {
+    pub app_id: &'a str,
+    pub uuid: &'a str,
+    pub since_ms: i64,
+}
+
+/// A message's new content, at `now_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct ContentEdit<'a> {
+    pub message_id: &'a str,
+    pub content: &'a str,
+    pub now_ms: i64,
+}
+
 /// What a send did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
@@ -205,6 +282,14 @@ pub struct FeedCardRow {
     pub unread: i64,
 }
 
+/// Which card: one app's card with this biz_id for one user.
+#[derive(Debug, Clone, Copy)]
+pub struct CardKey<'a> {
+    pub app_id: &'a str,
+    pub user_id: &'a str,
+    pub biz_id: &'a str,
+}
+
 /// One card given to several users: its content is stored once.
 #[derive(Debug, Clone)]
 pub struct NewFeedCards {
@@ -215,6 +300,16 @@ pub struct NewFeedCards {
     pub now_ms: i64,
     /// Unread notifications the new card starts with.
     pub unread: i64,
+}
+
+/// A batch update of one app's cards, at `now_ms`.
+#[derive(Debug, Clone)]
+pub struct FeedCardEdits {
+    pub app_id: String,
+    pub edits: Vec<FeedCardEdit>,
+    /// The service's rule for each edit.
+    pub merge: Merge,
+    pub now_ms: i64,
 }
 
 /// One card of a batch update: `merge` (from the service) applies `patch` and `fields`.
@@ -259,15 +354,13 @@ impl Regrouping {
         merge: Merge,
     ) -> StoreResult<(OpenAppFeedCard, UpdateEffects, Placed)> {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.parsed.entry(old_id) {
-            let card: OpenAppFeedCard =
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let card: OpenAppFeedCard = serde_json::from_str(&json).map_err(corrupt)?;
             slot.insert((card, json));
         }
         let (stored, old_json) = &self.parsed[&old_id];
         let mut card = stored.clone();
         let effects = merge(&mut card, edit);
-        let new_json =
-            serde_json::to_string(&card).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let new_json = serde_json::to_string(&card).map_err(corrupt)?;
         let placed = if &new_json == old_json {
             Placed::At(old_id)
         } else if let Some(&id) = self.made.get(&new_json) {
@@ -323,16 +416,34 @@ pub struct FeedRows {
     pub buttons: Vec<(AppId, ChatId, Vec<Button>)>,
 }
 
+/// The buttons one app shows one user on one chat, as stored: the list as JSON.
+type StoredButtons = (AppId, ChatId, String);
+
+impl FeedRows {
+    /// The page, with each stored list of buttons read.
+    fn with_buttons(
+        cards: Vec<FeedCardRow>,
+        chats: Vec<FeedChatRow>,
+        buttons: Vec<StoredButtons>,
+    ) -> StoreResult<FeedRows> {
+        let buttons = buttons
+            .into_iter()
+            .map(|(app, chat, json)| Ok((app, chat, serde_json::from_str(&json).map_err(corrupt)?)))
+            .collect::<StoreResult<_>>()?;
+        Ok(FeedRows {
+            cards,
+            chats,
+            buttons,
+        })
+    }
+}
+
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    /// Atomically: the app's live token if it still has at least `reuse_ms` left at `now_ms`,
-    /// otherwise `fresh`, stored. One live token per app comes out of any number of racing calls.
-    async fn issue_token(
-        &self,
-        fresh: TokenRow,
-        now_ms: i64,
-        reuse_ms: i64,
-    ) -> StoreResult<TokenRow>;
+    /// Atomically: the app's live token if it still has at least `reuse_ms` left when `fresh` is
+    /// issued, otherwise `fresh`, stored. One live token per app comes out of any number of
+    /// racing calls.
+    async fn issue_token(&self, fresh: TokenRow, reuse_ms: i64) -> StoreResult<TokenRow>;
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRow>>;
 }
 
@@ -354,21 +465,10 @@ pub trait ChatStore: Send + Sync {
         members: &[(MemberKind, String)],
         now_ms: i64,
     ) -> StoreResult<u64>;
-    /// For each id, whether it is a member of this kind (one query for all).
-    async fn are_members(
-        &self,
-        chat_id: &str,
-        kind: MemberKind,
-        ids: &[String],
-    ) -> StoreResult<Vec<bool>>;
+    /// For each id, whether it is one of these members (one query for all).
+    async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>>;
     /// Members of one kind in join order: (ids of the page, total).
-    async fn list_members(
-        &self,
-        chat_id: &str,
-        kind: MemberKind,
-        offset: u32,
-        limit: u32,
-    ) -> StoreResult<(Vec<String>, i64)>;
+    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<String>, i64)>;
 }
 
 #[async_trait]
@@ -378,20 +478,10 @@ pub trait MessageStore: Send + Sync {
     /// only together with the message.
     async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent>;
     async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>>;
-    /// The first message the app sent with this uuid at or after `since_ms`.
-    async fn message_by_uuid(
-        &self,
-        app_id: &str,
-        uuid: &str,
-        since_ms: i64,
-    ) -> StoreResult<Option<MessageRow>>;
+    /// The first message the app sent with this uuid inside the window.
+    async fn message_by_uuid(&self, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>>;
     /// Replaces the content of a message that is not recalled; false if it was recalled meanwhile.
-    async fn update_message_content(
-        &self,
-        message_id: &str,
-        content: &str,
-        now_ms: i64,
-    ) -> StoreResult<bool>;
+    async fn update_message_content(&self, edit: ContentEdit<'_>) -> StoreResult<bool>;
     /// The chat's latest `limit` messages (recalled ones included), oldest first.
     async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>>;
     /// Marks a message recalled; false if it already was.
@@ -403,27 +493,16 @@ pub trait FeedCardStore: Send + Sync {
     /// Gives the card to each user; returns, per user, whether it was new (false: the user
     /// already had a card with this biz_id from this app, and it was left as it was).
     async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>>;
-    async fn feed_card(
-        &self,
-        app_id: &str,
-        user_id: &str,
-        biz_id: &str,
-    ) -> StoreResult<Option<FeedCardRow>>;
+    async fn feed_card(&self, key: CardKey<'_>) -> StoreResult<Option<FeedCardRow>>;
     /// Every card of one app for one user, the latest first.
     async fn feed_cards_of_user(
         &self,
         app_id: &str,
         user_id: &str,
     ) -> StoreResult<Vec<FeedCardRow>>;
-    /// Applies each edit with `merge`, atomically; returns, per edit, whether the card existed.
-    /// Effects move the display/sort time to `now_ms` or add an unread notification.
-    async fn update_feed_cards(
-        &self,
-        app_id: &str,
-        edits: Vec<FeedCardEdit>,
-        merge: Merge,
-        now_ms: i64,
-    ) -> StoreResult<Vec<bool>>;
+    /// Applies each edit with its `merge`, atomically; returns, per edit, whether the card
+    /// existed. Effects move the display/sort time to `now_ms` or add an unread notification.
+    async fn update_feed_cards(&self, batch: FeedCardEdits) -> StoreResult<Vec<bool>>;
     /// Deletes the app's cards named by (user_id, biz_id); returns, per pair, whether it existed.
     async fn delete_feed_cards(
         &self,
@@ -432,48 +511,55 @@ pub trait FeedCardStore: Send + Sync {
     ) -> StoreResult<Vec<bool>>;
 }
 
-/// Whose feed entry of one chat an app's pin or buttons change: named fields, so the app's and
-/// the chat's ids cannot trade places.
+/// Whose feed entry of one chat an app's pin or buttons change, and when: named fields, so the
+/// app's and the chat's ids cannot trade places.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatUsers {
     pub app_id: String,
     pub chat_id: String,
     pub user_ids: Vec<String>,
+    pub now_ms: i64,
+}
+
+/// One user's feed entry of one chat, as one app sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatUser<'a> {
+    pub app_id: &'a str,
+    pub chat_id: &'a str,
+    pub user_id: &'a str,
+}
+
+/// Pins (`pinned`) or unpins each user's one-to-one chat with the app's bot; each row opens the
+/// chat if it does not exist yet.
+#[derive(Debug, Clone)]
+pub struct P2pPins {
+    pub app_id: String,
+    pub chats: Vec<ChatRow>,
+    pub pinned: bool,
+    pub now_ms: i64,
+}
+
+/// Up to `limit` of one user's feed cards, after the cursor (from the start without one).
+#[derive(Debug, Clone, Copy)]
+pub struct FeedSlice<'a> {
+    pub user_id: &'a str,
+    pub after: Option<&'a FeedCursor>,
+    pub limit: u32,
 }
 
 #[async_trait]
 pub trait FeedStore: Send + Sync {
     /// Pins (`pinned`) or unpins a chat's feed entry for each user.
-    async fn set_pins(&self, at: ChatUsers, pinned: bool, now_ms: i64) -> StoreResult<()>;
+    async fn set_pins(&self, at: ChatUsers, pinned: bool) -> StoreResult<()>;
     /// Pins or unpins each user's one-to-one chat with the bot, opening it from the given row
     /// where it does not exist yet, in one atomic step.
-    async fn pin_p2p_chats(
-        &self,
-        app_id: &str,
-        chats: Vec<ChatRow>,
-        pinned: bool,
-        now_ms: i64,
-    ) -> StoreResult<()>;
+    async fn pin_p2p_chats(&self, pins: P2pPins) -> StoreResult<()>;
     /// A page of one user's feed: see [`FeedRows`].
-    async fn feed_page(
-        &self,
-        user_id: &str,
-        after: Option<&FeedCursor>,
-        limit: u32,
-    ) -> StoreResult<FeedRows>;
+    async fn feed_page(&self, slice: FeedSlice<'_>) -> StoreResult<FeedRows>;
     /// Replaces, for each user, the buttons the app shows on the chat's feed entry.
-    async fn set_chat_buttons(
-        &self,
-        at: ChatUsers,
-        buttons: &[Button],
-        now_ms: i64,
-    ) -> StoreResult<()>;
-    async fn chat_buttons(
-        &self,
-        app_id: &str,
-        chat_id: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<Vec<Button>>>;
+    async fn set_chat_buttons(&self, at: ChatUsers, buttons: &[Button]) -> StoreResult<()>;
+    /// The buttons the app shows this user on the chat's feed entry, if it set any.
+    async fn chat_buttons(&self, at: ChatUser<'_>) -> StoreResult<Option<Vec<Button>>>;
 }
 
 /// A token a card callback handed out for the delayed card update.
@@ -487,6 +573,16 @@ pub struct CardTokenRow {
     pub expires_at_ms: i64,
     /// How many times it has been used.
     pub uses: i64,
+}
+
+/// One use of a card token by an app at `now_ms`, allowed while it was used fewer than
+/// `max_uses` times.
+#[derive(Debug, Clone, Copy)]
+pub struct CardTokenSpend<'a> {
+    pub token: &'a str,
+    pub app_id: &'a str,
+    pub now_ms: i64,
+    pub max_uses: i64,
 }
 
 /// What trying to use a card token found.
@@ -519,21 +615,29 @@ pub const STATE_TABLES: &[&str] = &[
 pub type Snapshot =
     std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>;
 
+/// Refuses a snapshot that names a table [`STATE_TABLES`] does not list.
+pub(crate) fn only_state_tables(snapshot: &Snapshot) -> StoreResult<()> {
+    match snapshot
+        .keys()
+        .find(|t| !STATE_TABLES.contains(&t.as_str()))
+    {
+        None => Ok(()),
+        Some(unknown) => Err(StoreError::Refused(format!(
+            "the state has a table larkfeed does not know: {unknown:?} (known: {})",
+            STATE_TABLES.join(", ")
+        ))),
+    }
+}
+
 #[async_trait]
 pub trait PlatformStore: Send + Sync {
     /// The app's endpoint settings as set at run time (JSON), if any.
     async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>>;
     async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()>;
     async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()>;
-    /// Atomically counts one use of the token, if `app_id`'s callback handed it out, it has not
-    /// expired at `now_ms` and was used fewer than `max_uses` times.
-    async fn use_card_token(
-        &self,
-        token: &str,
-        app_id: &str,
-        now_ms: i64,
-        max_uses: i64,
-    ) -> StoreResult<CardTokenUse>;
+    /// Atomically counts one use of the token, if the app's callback handed it out, it has not
+    /// expired and was used fewer than the allowed times.
+    async fn use_card_token(&self, spend: CardTokenSpend<'_>) -> StoreResult<CardTokenUse>;
 }
 
 #[async_trait]

@@ -8,7 +8,11 @@ async fn buttons_of(t: &TestApp, chat_id: &str, user: usize) -> Option<Value> {
     let stored = t
         .state
         .store
-        .chat_buttons(&t.app(0).app_id, chat_id, &t.user_id(user))
+        .chat_buttons(larkfeed_server::store::ChatUser {
+            app_id: &t.app(0).app_id,
+            chat_id,
+            user_id: &t.user_id(user),
+        })
         .await
         .unwrap();
     stored.map(|s| serde_json::to_value(s).unwrap())

@@ -307,7 +307,11 @@ async fn postgres_connections_killed_under_load_lose_no_acknowledged_write() {
         let card = nodes[0]
             .state
             .store
-            .feed_card(&nodes[0].app(0).app_id, &user, biz_id)
+            .feed_card(larkfeed_server::store::CardKey {
+                app_id: &nodes[0].app(0).app_id,
+                user_id: &user,
+                biz_id,
+            })
             .await
             .unwrap();
         assert!(card.is_some(), "{biz_id} was acknowledged and is gone");

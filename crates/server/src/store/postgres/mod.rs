@@ -47,14 +47,6 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(corrupt)
-}
-
 /// Splits larkfeed's own `schema=` parameter off a PostgreSQL URL.
 fn split_schema(url: &str) -> (String, Option<String>) {
     let Some((base, query)) = url.split_once('?') else {
@@ -307,6 +299,57 @@ fn token_row(r: &Row) -> TokenRow {
     }
 }
 
+/// One statement, prepared once per connection: the row it found, if any, mapped.
+async fn opt<T>(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    map: impl Fn(&Row) -> StoreResult<T> + Send,
+) -> StoreResult<Option<T>> {
+    let stmt = c.prepare_cached(sql).await?;
+    c.query_opt(&stmt, params)
+        .await?
+        .map(|r| map(&r))
+        .transpose()
+}
+
+/// One statement, prepared once per connection: every row it found, mapped.
+async fn all<T>(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    map: impl Fn(&Row) -> StoreResult<T> + Send,
+) -> StoreResult<Vec<T>> {
+    let stmt = c.prepare_cached(sql).await?;
+    c.query(&stmt, params).await?.iter().map(map).collect()
+}
+
+/// One statement, prepared once per connection: how many rows it changed.
+async fn run(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> StoreResult<u64> {
+    let stmt = c.prepare_cached(sql).await?;
+    Ok(c.execute(&stmt, params).await?)
+}
+
+/// A read-only transaction on one snapshot of the data, so that its queries agree.
+async fn snapshot(
+    c: &mut deadpool_postgres::Object,
+) -> StoreResult<deadpool_postgres::Transaction<'_>> {
+    Ok(c.build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
+/// The first column, as it is.
+fn first<T: for<'a> tokio_postgres::types::FromSql<'a>>(r: &Row) -> StoreResult<T> {
+    Ok(r.get(0))
+}
+
 /// A transaction-scoped advisory lock on a text key: racing writers of one key queue here.
 async fn lock_key(c: &impl GenericClient, key: &str) -> StoreResult<()> {
     c.execute(
@@ -367,15 +410,8 @@ async fn insert_members(
 }
 
 async fn p2p_chat_by_key(c: &impl GenericClient, key: &str) -> StoreResult<Option<ChatRow>> {
-    let stmt = c
-        .prepare_cached(&format!(
-            "SELECT {CHAT_COLUMNS} FROM chats WHERE p2p_key = $1"
-        ))
-        .await?;
-    c.query_opt(&stmt, &[&key])
-        .await?
-        .map(|r| chat_row(&r, 0))
-        .transpose()
+    let sql = format!("SELECT {CHAT_COLUMNS} FROM chats WHERE p2p_key = $1");
+    opt(c, &sql, &[&key], |r| chat_row(r, 0)).await
 }
 
 async fn open_p2p_chat(c: &impl GenericClient, new: &ChatRow) -> StoreResult<ChatRow> {
@@ -405,30 +441,24 @@ async fn open_p2p_chat(c: &impl GenericClient, new: &ChatRow) -> StoreResult<Cha
     Ok(new.clone())
 }
 
-async fn set_pin(
-    c: &impl GenericClient,
-    app_id: &str,
-    chat_id: &str,
-    user_ids: &[String],
-    pinned: bool,
-    now_ms: i64,
-) -> StoreResult<()> {
+async fn set_pin(c: &impl GenericClient, at: &ChatUsers, pinned: bool) -> StoreResult<()> {
     if pinned {
-        let stmt = c
-            .prepare_cached(
-                "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) \
-                 SELECT $1, u, $2, $3 FROM unnest($4::text[]) AS u \
-                 ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
-                 updated_at = excluded.updated_at",
-            )
-            .await?;
-        c.execute(&stmt, &[&chat_id, &app_id, &now_ms, &user_ids])
-            .await?;
+        run(
+            c,
+            "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) \
+             SELECT $1, u, $2, $3 FROM unnest($4::text[]) AS u \
+             ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
+             updated_at = excluded.updated_at",
+            &[&at.chat_id, &at.app_id, &at.now_ms, &at.user_ids],
+        )
+        .await?;
     } else {
-        let stmt = c
-            .prepare_cached("DELETE FROM feed_pins WHERE chat_id = $1 AND user_id = ANY($2)")
-            .await?;
-        c.execute(&stmt, &[&chat_id, &user_ids]).await?;
+        run(
+            c,
+            "DELETE FROM feed_pins WHERE chat_id = $1 AND user_id = ANY($2)",
+            &[&at.chat_id, &at.user_ids],
+        )
+        .await?;
     }
     Ok(())
 }
@@ -463,12 +493,8 @@ async fn insert_content(c: &impl GenericClient, json: &str, refs: i64) -> StoreR
 
 #[async_trait]
 impl TokenStore for PgStore {
-    async fn issue_token(
-        &self,
-        fresh: TokenRow,
-        now_ms: i64,
-        reuse_ms: i64,
-    ) -> StoreResult<TokenRow> {
+    async fn issue_token(&self, fresh: TokenRow, reuse_ms: i64) -> StoreResult<TokenRow> {
+        let now_ms = fresh.issued_at_ms;
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         lock_key(&tx, &format!("token|{}", fresh.app_id)).await?;
@@ -502,15 +528,14 @@ impl TokenStore for PgStore {
 
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRow>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT token_hash, app_id, issued_at, expires_at, sealed FROM access_tokens \
-                 WHERE token_hash = $1",
-            )
-            .await?;
-        Ok(c.query_opt(&stmt, &[&token_hash])
-            .await?
-            .map(|r| token_row(&r)))
+        opt(
+            &c,
+            "SELECT token_hash, app_id, issued_at, expires_at, sealed FROM access_tokens \
+             WHERE token_hash = $1",
+            &[&token_hash],
+            |r| Ok(token_row(r)),
+        )
+        .await
     }
 }
 
@@ -531,15 +556,8 @@ impl ChatStore for PgStore {
 
     async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = $1"
-            ))
-            .await?;
-        c.query_opt(&stmt, &[&chat_id])
-            .await?
-            .map(|r| chat_row(&r, 0))
-            .transpose()
+        let sql = format!("SELECT {CHAT_COLUMNS} FROM chats WHERE chat_id = $1");
+        opt(&c, &sql, &[&chat_id], |r| chat_row(r, 0)).await
     }
 
     async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>> {
@@ -557,85 +575,59 @@ impl ChatStore for PgStore {
         insert_members(&c, chat_id, members, now_ms).await
     }
 
-    async fn are_members(
-        &self,
-        chat_id: &str,
-        kind: MemberKind,
-        ids: &[String],
-    ) -> StoreResult<Vec<bool>> {
+    async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>> {
+        let (chat_id, kind) = (of.chat_id, of.kind);
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT member_id FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
-                 AND member_id = ANY($3)",
-            )
-            .await?;
-        let found: HashSet<String> = c
-            .query(&stmt, &[&chat_id, &kind.as_str(), &ids])
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let found: HashSet<String> = all(
+            &c,
+            "SELECT member_id FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
+             AND member_id = ANY($3)",
+            &[&chat_id, &kind.as_str(), &ids],
+            first,
+        )
+        .await?
+        .into_iter()
+        .collect();
         Ok(ids.iter().map(|id| found.contains(id)).collect())
     }
 
-    async fn list_members(
-        &self,
-        chat_id: &str,
-        kind: MemberKind,
-        offset: u32,
-        limit: u32,
-    ) -> StoreResult<(Vec<String>, i64)> {
+    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<String>, i64)> {
+        let (chat_id, kind) = (slice.of.chat_id, slice.of.kind.as_str());
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT member_id FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
-                 ORDER BY joined_at, position LIMIT $3 OFFSET $4",
-            )
-            .await?;
-        let ids = c
-            .query(
-                &stmt,
-                &[
-                    &chat_id,
-                    &kind.as_str(),
-                    &i64::from(limit),
-                    &i64::from(offset),
-                ],
-            )
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let stmt = c
-            .prepare_cached(
-                "SELECT COUNT(*) FROM chat_members WHERE chat_id = $1 AND member_kind = $2",
-            )
-            .await?;
-        let total: i64 = c
-            .query_one(&stmt, &[&chat_id, &kind.as_str()])
-            .await?
-            .get(0);
-        Ok((ids, total))
+        let ids = all(
+            &c,
+            "SELECT member_id FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
+             ORDER BY joined_at, position LIMIT $3 OFFSET $4",
+            &[
+                &chat_id,
+                &kind,
+                &i64::from(slice.limit),
+                &i64::from(slice.offset),
+            ],
+            first,
+        )
+        .await?;
+        let total = opt(
+            &c,
+            "SELECT COUNT(*) FROM chat_members WHERE chat_id = $1 AND member_kind = $2",
+            &[&chat_id, &kind],
+            first,
+        )
+        .await?;
+        Ok((ids, total.unwrap_or(0)))
     }
 }
 
 async fn message_by_uuid(
     c: &impl GenericClient,
-    app_id: &str,
-    uuid: &str,
-    since_ms: i64,
+    key: UuidKey<'_>,
 ) -> StoreResult<Option<MessageRow>> {
-    let stmt = c
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_app = $1 AND uuid = $2 \
-             AND create_time >= $3 ORDER BY create_time LIMIT 1"
-        ))
-        .await?;
-    c.query_opt(&stmt, &[&app_id, &uuid, &since_ms])
-        .await?
-        .map(|r| message_row(&r))
-        .transpose()
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sender_app = $1 AND uuid = $2 \
+         AND create_time >= $3 ORDER BY create_time LIMIT 1"
+    );
+    let params: [&(dyn ToSql + Sync); 3] = [&key.app_id, &key.uuid, &key.since_ms];
+    opt(c, &sql, &params, message_row).await
 }
 
 #[async_trait]
@@ -646,9 +638,12 @@ impl MessageStore for PgStore {
         let mut row = msg.row;
         if let Some(uuid) = &row.uuid {
             lock_key(&tx, &format!("uuid|{}|{uuid}", row.sender_app)).await?;
-            if let Some(first) =
-                message_by_uuid(&tx, &row.sender_app, uuid, msg.uuid_since_ms).await?
-            {
+            let key = UuidKey {
+                app_id: &row.sender_app,
+                uuid,
+                since_ms: msg.uuid_since_ms,
+            };
+            if let Some(first) = message_by_uuid(&tx, key).await? {
                 tx.commit().await?;
                 return Ok(Sent::Duplicate(first));
             }
@@ -689,70 +684,48 @@ impl MessageStore for PgStore {
 
     async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = $1"
-            ))
-            .await?;
-        c.query_opt(&stmt, &[&message_id])
-            .await?
-            .map(|r| message_row(&r))
-            .transpose()
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = $1");
+        opt(&c, &sql, &[&message_id], message_row).await
     }
 
-    async fn message_by_uuid(
-        &self,
-        app_id: &str,
-        uuid: &str,
-        since_ms: i64,
-    ) -> StoreResult<Option<MessageRow>> {
+    async fn message_by_uuid(&self, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>> {
         let c = self.client().await?;
-        message_by_uuid(&c, app_id, uuid, since_ms).await
+        message_by_uuid(&c, key).await
     }
 
-    async fn update_message_content(
-        &self,
-        message_id: &str,
-        content: &str,
-        now_ms: i64,
-    ) -> StoreResult<bool> {
+    async fn update_message_content(&self, edit: ContentEdit<'_>) -> StoreResult<bool> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "UPDATE messages SET content = $1, update_time = $2, updated = 1 \
-                 WHERE message_id = $3 AND recalled = 0",
-            )
-            .await?;
-        Ok(c.execute(&stmt, &[&content, &now_ms, &message_id]).await? == 1)
+        let changed = run(
+            &c,
+            "UPDATE messages SET content = $1, update_time = $2, updated = 1 \
+             WHERE message_id = $3 AND recalled = 0",
+            &[&edit.content, &edit.now_ms, &edit.message_id],
+        )
+        .await?;
+        Ok(changed == 1)
     }
 
     async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 \
-                 ORDER BY create_time DESC, message_id DESC LIMIT $2"
-            ))
-            .await?;
-        let mut rows = c
-            .query(&stmt, &[&chat_id, &i64::from(limit)])
-            .await?
-            .iter()
-            .map(message_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 \
+             ORDER BY create_time DESC, message_id DESC LIMIT $2"
+        );
+        let mut rows = all(&c, &sql, &[&chat_id, &i64::from(limit)], message_row).await?;
         rows.reverse();
         Ok(rows)
     }
 
     async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "UPDATE messages SET recalled = 1, update_time = $1 \
-                 WHERE message_id = $2 AND recalled = 0",
-            )
-            .await?;
-        Ok(c.execute(&stmt, &[&now_ms, &message_id]).await? == 1)
+        let changed = run(
+            &c,
+            "UPDATE messages SET recalled = 1, update_time = $1 \
+             WHERE message_id = $2 AND recalled = 0",
+            &[&now_ms, &message_id],
+        )
+        .await?;
+        Ok(changed == 1)
     }
 }
 
@@ -802,24 +775,15 @@ impl FeedCardStore for PgStore {
         Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
     }
 
-    async fn feed_card(
-        &self,
-        app_id: &str,
-        user_id: &str,
-        biz_id: &str,
-    ) -> StoreResult<Option<FeedCardRow>> {
+    async fn feed_card(&self, key: CardKey<'_>) -> StoreResult<Option<FeedCardRow>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "SELECT {CARD_COLUMNS} FROM feed_cards f \
-                 JOIN feed_card_contents c ON c.content_id = f.content_id \
-                 WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3"
-            ))
-            .await?;
-        c.query_opt(&stmt, &[&user_id, &app_id, &biz_id])
-            .await?
-            .map(|r| card_row(&r))
-            .transpose()
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} FROM feed_cards f \
+             JOIN feed_card_contents c ON c.content_id = f.content_id \
+             WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3"
+        );
+        let params: [&(dyn ToSql + Sync); 3] = [&key.user_id, &key.app_id, &key.biz_id];
+        opt(&c, &sql, &params, card_row).await
     }
 
     async fn feed_cards_of_user(
@@ -828,27 +792,21 @@ impl FeedCardStore for PgStore {
         user_id: &str,
     ) -> StoreResult<Vec<FeedCardRow>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "SELECT {CARD_COLUMNS} FROM feed_cards f \
-                 JOIN feed_card_contents c ON c.content_id = f.content_id \
-                 WHERE f.user_id = $1 AND f.app_id = $2 ORDER BY f.sort_time DESC, f.biz_id"
-            ))
-            .await?;
-        c.query(&stmt, &[&user_id, &app_id])
-            .await?
-            .iter()
-            .map(card_row)
-            .collect()
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} FROM feed_cards f \
+             JOIN feed_card_contents c ON c.content_id = f.content_id \
+             WHERE f.user_id = $1 AND f.app_id = $2 ORDER BY f.sort_time DESC, f.biz_id"
+        );
+        all(&c, &sql, &[&user_id, &app_id], card_row).await
     }
 
-    async fn update_feed_cards(
-        &self,
-        app_id: &str,
-        edits: Vec<FeedCardEdit>,
-        merge: Merge,
-        now_ms: i64,
-    ) -> StoreResult<Vec<bool>> {
+    async fn update_feed_cards(&self, batch: FeedCardEdits) -> StoreResult<Vec<bool>> {
+        let FeedCardEdits {
+            app_id,
+            edits,
+            merge,
+            now_ms,
+        } = batch;
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let select = tx
@@ -939,43 +897,37 @@ impl FeedCardStore for PgStore {
 
 #[async_trait]
 impl FeedStore for PgStore {
-    async fn set_pins(&self, at: ChatUsers, pinned: bool, now_ms: i64) -> StoreResult<()> {
+    async fn set_pins(&self, at: ChatUsers, pinned: bool) -> StoreResult<()> {
         let c = self.client().await?;
-        set_pin(&c, &at.app_id, &at.chat_id, &at.user_ids, pinned, now_ms).await
+        set_pin(&c, &at, pinned).await
     }
 
-    async fn pin_p2p_chats(
-        &self,
-        app_id: &str,
-        chats: Vec<ChatRow>,
-        pinned: bool,
-        now_ms: i64,
-    ) -> StoreResult<()> {
+    async fn pin_p2p_chats(&self, pins: P2pPins) -> StoreResult<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        for new in &chats {
+        for new in &pins.chats {
             let chat = open_p2p_chat(&tx, new).await?;
-            let user = chat.p2p_user.clone().unwrap_or_default();
-            set_pin(&tx, app_id, &chat.chat_id, &[user], pinned, now_ms).await?;
+            let at = ChatUsers {
+                app_id: pins.app_id.clone(),
+                chat_id: chat.chat_id.to_string(),
+                user_ids: chat.p2p_user.into_iter().collect(),
+                now_ms: pins.now_ms,
+            };
+            set_pin(&tx, &at, pins.pinned).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn feed_page(
-        &self,
-        user_id: &str,
-        after: Option<&FeedCursor>,
-        limit: u32,
-    ) -> StoreResult<FeedRows> {
+    async fn feed_page(&self, slice: FeedSlice<'_>) -> StoreResult<FeedRows> {
+        let FeedSlice {
+            user_id,
+            after,
+            limit,
+        } = slice;
         let mut c = self.client().await?;
         // One snapshot, so the three lists agree.
-        let tx = c
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
+        let tx = snapshot(&mut c).await?;
         let limit = i64::from(limit);
         let cards = match after {
             None => {
@@ -1048,64 +1000,36 @@ impl FeedStore for PgStore {
             )
             .await?
             .iter()
-            .map(|r| {
-                let json: String = r.get(2);
-                let list: Vec<Button> = serde_json::from_str(&json).map_err(corrupt)?;
-                Ok((id(r, 0)?, id(r, 1)?, list))
-            })
+            .map(|r| Ok((id(r, 0)?, id(r, 1)?, r.get(2))))
             .collect::<StoreResult<Vec<_>>>()?;
         tx.commit().await?;
-        Ok(FeedRows {
-            cards,
-            chats,
-            buttons,
-        })
+        FeedRows::with_buttons(cards, chats, buttons)
     }
 
-    async fn set_chat_buttons(
-        &self,
-        at: ChatUsers,
-        buttons: &[Button],
-        now_ms: i64,
-    ) -> StoreResult<()> {
+    async fn set_chat_buttons(&self, at: ChatUsers, buttons: &[Button]) -> StoreResult<()> {
         let json = to_json(&buttons)?;
-        let ChatUsers {
-            app_id,
-            chat_id,
-            user_ids,
-        } = at;
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
-                 SELECT $1, $2, u, $3, $4 FROM unnest($5::text[]) AS u \
-                 ON CONFLICT (app_id, chat_id, user_id) \
-                 DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
-            )
-            .await?;
-        c.execute(&stmt, &[&app_id, &chat_id, &json, &now_ms, &user_ids])
-            .await?;
+        run(
+            &c,
+            "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
+             SELECT $1, $2, u, $3, $4 FROM unnest($5::text[]) AS u \
+             ON CONFLICT (app_id, chat_id, user_id) \
+             DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
+            &[&at.app_id, &at.chat_id, &json, &at.now_ms, &at.user_ids],
+        )
+        .await?;
         Ok(())
     }
 
-    async fn chat_buttons(
-        &self,
-        app_id: &str,
-        chat_id: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<Vec<Button>>> {
+    async fn chat_buttons(&self, at: ChatUser<'_>) -> StoreResult<Option<Vec<Button>>> {
         let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT buttons FROM chat_buttons WHERE app_id = $1 AND chat_id = $2 AND user_id = $3",
-            )
-            .await?;
-        let json: Option<String> = c
-            .query_opt(&stmt, &[&app_id, &chat_id, &user_id])
-            .await?
-            .map(|r| r.get(0));
-        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-            .transpose()
+        opt(
+            &c,
+            "SELECT buttons FROM chat_buttons WHERE app_id = $1 AND chat_id = $2 AND user_id = $3",
+            &[&at.app_id, &at.chat_id, &at.user_id],
+            |r| serde_json::from_str(r.get(0)).map_err(corrupt),
+        )
+        .await
     }
 }
 
@@ -1113,22 +1037,14 @@ impl FeedStore for PgStore {
 impl MetaStore for PgStore {
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         let c = self.client().await?;
-        Ok(
-            c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
-                .await?
-                .map(|r| r.get(0)),
-        )
+        opt(&c, "SELECT value FROM meta WHERE key = $1", &[&key], first).await
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
         let c = self.client().await?;
-        c.execute(
-            "INSERT INTO meta (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[&key, &value],
-        )
-        .await?;
-        Ok(())
+        let sql = "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        run(&c, sql, &[&key, &value]).await.map(drop)
     }
 }
 
@@ -1136,23 +1052,15 @@ impl MetaStore for PgStore {
 impl PlatformStore for PgStore {
     async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>> {
         let c = self.client().await?;
-        Ok(c.query_opt(
-            "SELECT settings FROM app_settings WHERE app_id = $1",
-            &[&app_id],
-        )
-        .await?
-        .map(|r| r.get(0)))
+        let sql = "SELECT settings FROM app_settings WHERE app_id = $1";
+        opt(&c, sql, &[&app_id], first).await
     }
 
     async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()> {
         let c = self.client().await?;
-        c.execute(
-            "INSERT INTO app_settings (app_id, settings) VALUES ($1, $2) \
-             ON CONFLICT (app_id) DO UPDATE SET settings = excluded.settings",
-            &[&app_id, &settings],
-        )
-        .await?;
-        Ok(())
+        let sql = "INSERT INTO app_settings (app_id, settings) VALUES ($1, $2) \
+                   ON CONFLICT (app_id) DO UPDATE SET settings = excluded.settings";
+        run(&c, sql, &[&app_id, &settings]).await.map(drop)
     }
 
     async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()> {
@@ -1173,13 +1081,13 @@ impl PlatformStore for PgStore {
         Ok(())
     }
 
-    async fn use_card_token(
-        &self,
-        token: &str,
-        app_id: &str,
-        now_ms: i64,
-        max_uses: i64,
-    ) -> StoreResult<CardTokenUse> {
+    async fn use_card_token(&self, spend: CardTokenSpend<'_>) -> StoreResult<CardTokenUse> {
+        let CardTokenSpend {
+            token,
+            app_id,
+            now_ms,
+            max_uses,
+        } = spend;
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let row = tx
@@ -1247,12 +1155,7 @@ impl SnapshotStore for PgStore {
 
     async fn export(&self) -> StoreResult<Snapshot> {
         let mut c = self.client().await?;
-        let tx = c
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
+        let tx = snapshot(&mut c).await?;
         let mut out = Snapshot::new();
         for table in STATE_TABLES {
             let cols = columns(&tx, table).await?;
@@ -1299,15 +1202,7 @@ impl SnapshotStore for PgStore {
     }
 
     async fn import(&self, snapshot: Snapshot) -> StoreResult<()> {
-        if let Some(unknown) = snapshot
-            .keys()
-            .find(|t| !STATE_TABLES.contains(&t.as_str()))
-        {
-            return Err(StoreError::Refused(format!(
-                "the state has a table larkfeed does not know: {unknown:?} (known: {})",
-                STATE_TABLES.join(", ")
-            )));
-        }
+        only_state_tables(&snapshot)?;
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         empty_all(&tx).await?;

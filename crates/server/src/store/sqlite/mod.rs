@@ -98,10 +98,6 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 fn configure(conn: &Connection, sync: &str, cache_kib: u32) -> rusqlite::Result<()> {
     conn.busy_handler(Some(|tries| {
         std::thread::sleep(Duration::from_micros(100));
@@ -379,10 +375,6 @@ fn parse_card((mut row, json): (FeedCardRow, String)) -> StoreResult<FeedCardRow
     Ok(row)
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(corrupt)
-}
-
 // ---- writes shared by several operations (run inside the writer's transaction) ----
 
 fn insert_chat_row(conn: &Connection, chat: &ChatRow) -> rusqlite::Result<()> {
@@ -511,12 +503,8 @@ fn insert_content(conn: &Connection, json: &str, refs: i64) -> rusqlite::Result<
 
 #[async_trait]
 impl TokenStore for SqliteStore {
-    async fn issue_token(
-        &self,
-        fresh: TokenRow,
-        now_ms: i64,
-        reuse_ms: i64,
-    ) -> StoreResult<TokenRow> {
+    async fn issue_token(&self, fresh: TokenRow, reuse_ms: i64) -> StoreResult<TokenRow> {
+        let now_ms = fresh.issued_at_ms;
         self.write(move |conn| {
             let current = conn
                 .prepare_cached(
@@ -611,12 +599,8 @@ impl ChatStore for SqliteStore {
             .await
     }
 
-    async fn are_members(
-        &self,
-        chat_id: &str,
-        kind: MemberKind,
-        ids: &[String],
-    ) -> StoreResult<Vec<bool>> {
+    async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>> {
+        let Members { chat_id, kind } = of;
         let wanted = to_json(&ids)?;
         let found: HashSet<String> = self.read(|conn| {
             let mut stmt = conn.prepare_cached(
@@ -629,13 +613,9 @@ impl ChatStore for SqliteStore {
         Ok(ids.iter().map(|id| found.contains(id)).collect())
     }
 
-    async fn list_members(
-        &self,
-        chat_id: &str,
-        kind: MemberKind,
-        offset: u32,
-        limit: u32,
-    ) -> StoreResult<(Vec<String>, i64)> {
+    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<String>, i64)> {
+        let MemberSlice { of, offset, limit } = slice;
+        let Members { chat_id, kind } = of;
         self.read(|conn| {
             let ids = conn
                 .prepare_cached(
@@ -657,19 +637,14 @@ impl ChatStore for SqliteStore {
     }
 }
 
-fn message_by_uuid(
-    conn: &Connection,
-    app_id: &str,
-    uuid: &str,
-    since_ms: i64,
-) -> rusqlite::Result<Option<MessageRow>> {
+fn message_by_uuid(conn: &Connection, key: UuidKey) -> rusqlite::Result<Option<MessageRow>> {
     conn.prepare_cached(concat!(
         "SELECT ",
         message_columns!(),
         " FROM messages WHERE sender_app = ? AND uuid = ? \
          AND create_time >= ? ORDER BY create_time LIMIT 1"
     ))?
-    .query_row(params![app_id, uuid, since_ms], message_row)
+    .query_row(params![key.app_id, key.uuid, key.since_ms], message_row)
     .optional()
 }
 
@@ -679,9 +654,12 @@ impl MessageStore for SqliteStore {
         self.write(move |conn| {
             let mut row = msg.row.clone();
             if let Some(uuid) = &row.uuid {
-                if let Some(first) =
-                    message_by_uuid(conn, &row.sender_app, uuid, msg.uuid_since_ms)?
-                {
+                let key = UuidKey {
+                    app_id: &row.sender_app,
+                    uuid,
+                    since_ms: msg.uuid_since_ms,
+                };
+                if let Some(first) = message_by_uuid(conn, key)? {
                     return Ok(Sent::Duplicate(first));
                 }
             }
@@ -730,22 +708,13 @@ impl MessageStore for SqliteStore {
         })
     }
 
-    async fn message_by_uuid(
-        &self,
-        app_id: &str,
-        uuid: &str,
-        since_ms: i64,
-    ) -> StoreResult<Option<MessageRow>> {
-        self.read(|conn| Ok(message_by_uuid(conn, app_id, uuid, since_ms)?))
+    async fn message_by_uuid(&self, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>> {
+        self.read(|conn| Ok(message_by_uuid(conn, key)?))
     }
 
-    async fn update_message_content(
-        &self,
-        message_id: &str,
-        content: &str,
-        now_ms: i64,
-    ) -> StoreResult<bool> {
-        let (message_id, content) = (message_id.to_string(), content.to_string());
+    async fn update_message_content(&self, edit: ContentEdit<'_>) -> StoreResult<bool> {
+        let (message_id, content) = (edit.message_id.to_string(), edit.content.to_string());
+        let now_ms = edit.now_ms;
         self.write(move |conn| {
             let n = conn
                 .prepare_cached(
@@ -834,12 +803,12 @@ impl FeedCardStore for SqliteStore {
         .await
     }
 
-    async fn feed_card(
-        &self,
-        app_id: &str,
-        user_id: &str,
-        biz_id: &str,
-    ) -> StoreResult<Option<FeedCardRow>> {
+    async fn feed_card(&self, key: CardKey<'_>) -> StoreResult<Option<FeedCardRow>> {
+        let CardKey {
+            app_id,
+            user_id,
+            biz_id,
+        } = key;
         let row = self.read(|conn| {
             Ok(conn
                 .prepare_cached(select_cards!(
@@ -867,14 +836,13 @@ impl FeedCardStore for SqliteStore {
         rows.into_iter().map(parse_card).collect()
     }
 
-    async fn update_feed_cards(
-        &self,
-        app_id: &str,
-        edits: Vec<FeedCardEdit>,
-        merge: Merge,
-        now_ms: i64,
-    ) -> StoreResult<Vec<bool>> {
-        let app_id = app_id.to_string();
+    async fn update_feed_cards(&self, batch: FeedCardEdits) -> StoreResult<Vec<bool>> {
+        let FeedCardEdits {
+            app_id,
+            edits,
+            merge,
+            now_ms,
+        } = batch;
         self.write(move |conn| {
             let mut found = Vec::with_capacity(edits.len());
             let mut regrouping = Regrouping::default();
@@ -962,45 +930,40 @@ impl FeedCardStore for SqliteStore {
 
 #[async_trait]
 impl FeedStore for SqliteStore {
-    async fn set_pins(&self, at: ChatUsers, pinned: bool, now_ms: i64) -> StoreResult<()> {
+    async fn set_pins(&self, at: ChatUsers, pinned: bool) -> StoreResult<()> {
         self.write(move |conn| {
             for user_id in &at.user_ids {
-                set_pin(conn, &at.app_id, &at.chat_id, user_id, pinned, now_ms)?;
+                set_pin(conn, &at.app_id, &at.chat_id, user_id, pinned, at.now_ms)?;
             }
             Ok(())
         })
         .await
     }
 
-    async fn pin_p2p_chats(
-        &self,
-        app_id: &str,
-        chats: Vec<ChatRow>,
-        pinned: bool,
-        now_ms: i64,
-    ) -> StoreResult<()> {
-        let app_id = app_id.to_string();
+    async fn pin_p2p_chats(&self, pins: P2pPins) -> StoreResult<()> {
         self.write(move |conn| {
-            for new in &chats {
+            for new in &pins.chats {
                 let chat = open_p2p_chat(conn, new)?;
                 let user = chat.p2p_user.as_deref().unwrap_or_default();
-                set_pin(conn, &app_id, &chat.chat_id, user, pinned, now_ms)?;
+                set_pin(
+                    conn,
+                    &pins.app_id,
+                    &chat.chat_id,
+                    user,
+                    pins.pinned,
+                    pins.now_ms,
+                )?;
             }
             Ok(())
         })
         .await
     }
 
-    async fn feed_page(
-        &self,
-        user_id: &str,
-        after: Option<&FeedCursor>,
-        limit: u32,
-    ) -> StoreResult<FeedRows> {
+    async fn feed_page(&self, slice: FeedSlice<'_>) -> StoreResult<FeedRows> {
         let (cards, chats, buttons) = self.read(|conn| {
             // One read transaction, so the three lists agree.
             conn.prepare_cached("BEGIN")?.execute([])?;
-            let result = feed_rows(conn, user_id, after, limit);
+            let result = feed_rows(conn, slice);
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
             conn.prepare_cached(end)?.execute([])?;
             result
@@ -1009,58 +972,32 @@ impl FeedStore for SqliteStore {
             .into_iter()
             .map(parse_card)
             .collect::<StoreResult<_>>()?;
-        let buttons = buttons
-            .into_iter()
-            .map(|(app, chat, json)| {
-                let list: Vec<Button> = serde_json::from_str(&json).map_err(corrupt)?;
-                Ok((app, chat, list))
-            })
-            .collect::<StoreResult<_>>()?;
-        Ok(FeedRows {
-            cards,
-            chats,
-            buttons,
-        })
+        FeedRows::with_buttons(cards, chats, buttons)
     }
 
-    async fn set_chat_buttons(
-        &self,
-        at: ChatUsers,
-        buttons: &[Button],
-        now_ms: i64,
-    ) -> StoreResult<()> {
+    async fn set_chat_buttons(&self, at: ChatUsers, buttons: &[Button]) -> StoreResult<()> {
         let json = to_json(&buttons)?;
-        let ChatUsers {
-            app_id,
-            chat_id,
-            user_ids,
-        } = at;
         self.write(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
                  VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_id, chat_id, user_id) \
                  DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
             )?;
-            for user_id in &user_ids {
-                stmt.execute(params![app_id, chat_id, user_id, json, now_ms])?;
+            for user_id in &at.user_ids {
+                stmt.execute(params![at.app_id, at.chat_id, user_id, json, at.now_ms])?;
             }
             Ok(())
         })
         .await
     }
 
-    async fn chat_buttons(
-        &self,
-        app_id: &str,
-        chat_id: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<Vec<Button>>> {
+    async fn chat_buttons(&self, at: ChatUser<'_>) -> StoreResult<Option<Vec<Button>>> {
         let json: Option<String> = self.read(|conn| {
             Ok(conn
                 .prepare_cached(
                     "SELECT buttons FROM chat_buttons WHERE app_id = ? AND chat_id = ? AND user_id = ?",
                 )?
-                .query_row(params![app_id, chat_id, user_id], |r| r.get(0))
+                .query_row(params![at.app_id, at.chat_id, at.user_id], |r| r.get(0))
                 .optional()?)
         })?;
         json.map(|j| serde_json::from_str(&j).map_err(corrupt))
@@ -1087,15 +1024,15 @@ fn feed_cards_where(
 type RawFeed = (
     Vec<(FeedCardRow, String)>,
     Vec<FeedChatRow>,
-    Vec<(AppId, ChatId, String)>,
+    Vec<StoredButtons>,
 );
 
-fn feed_rows(
-    conn: &Connection,
-    user_id: &str,
-    after: Option<&FeedCursor>,
-    limit: u32,
-) -> StoreResult<RawFeed> {
+fn feed_rows(conn: &Connection, slice: FeedSlice) -> StoreResult<RawFeed> {
+    let FeedSlice {
+        user_id,
+        after,
+        limit,
+    } = slice;
     let cards = match after {
         None => feed_cards_where(conn, "", params![user_id, i64::from(limit)])?,
         Some(c) => {

@@ -47,14 +47,11 @@ impl PlatformStore for SqliteStore {
         .await
     }
 
-    async fn use_card_token(
-        &self,
-        token: &str,
-        app_id: &str,
-        now_ms: i64,
-        max_uses: i64,
-    ) -> StoreResult<CardTokenUse> {
-        let (token, app_id) = (token.to_string(), app_id.to_string());
+    async fn use_card_token(&self, spend: CardTokenSpend<'_>) -> StoreResult<CardTokenUse> {
+        let (token, app_id) = (spend.token.to_string(), spend.app_id.to_string());
+        let CardTokenSpend {
+            now_ms, max_uses, ..
+        } = spend;
         self.write(move |conn| {
             let row = conn
                 .prepare_cached(
@@ -62,13 +59,14 @@ impl PlatformStore for SqliteStore {
                      FROM card_tokens WHERE token = ?",
                 )?
                 .query_row([&token], |r| {
+                    let (token, app_id, message_id, user_id, expires_at_ms, uses) = r.try_into()?;
                     Ok(CardTokenRow {
-                        token: r.get(0)?,
-                        app_id: r.get(1)?,
-                        message_id: r.get(2)?,
-                        user_id: r.get(3)?,
-                        expires_at_ms: r.get(4)?,
-                        uses: r.get(5)?,
+                        token,
+                        app_id,
+                        message_id,
+                        user_id,
+                        expires_at_ms,
+                        uses,
                     })
                 })
                 .optional()?;
@@ -163,15 +161,7 @@ impl SnapshotStore for SqliteStore {
     }
 
     async fn import(&self, snapshot: Snapshot) -> StoreResult<()> {
-        if let Some(unknown) = snapshot
-            .keys()
-            .find(|t| !STATE_TABLES.contains(&t.as_str()))
-        {
-            return Err(StoreError::Refused(format!(
-                "the state has a table larkfeed does not know: {unknown:?} (known: {})",
-                STATE_TABLES.join(", ")
-            )));
-        }
+        only_state_tables(&snapshot)?;
         let snapshot = Arc::new(snapshot);
         self.write(move |conn| {
             empty_all(conn)?;
