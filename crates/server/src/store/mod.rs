@@ -115,6 +115,9 @@ pub enum MemberKind {
     Bot,
 }
 
+/// A chat member: its kind, and its tenant user_id or (for a bot) app_id.
+pub type Member = (MemberKind, String);
+
 impl MemberKind {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -450,21 +453,12 @@ pub trait TokenStore: Send + Sync {
 #[async_trait]
 pub trait ChatStore: Send + Sync {
     /// Creates a chat with its first members, atomically.
-    async fn insert_chat(
-        &self,
-        chat: &ChatRow,
-        members: &[(MemberKind, String)],
-    ) -> StoreResult<()>;
+    async fn insert_chat(&self, chat: &ChatRow, members: &[Member]) -> StoreResult<()>;
     async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>>;
     /// The one-to-one chat with this key, if it was ever opened.
     async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>>;
-    /// Adds members; returns how many were new.
-    async fn add_members(
-        &self,
-        chat_id: &str,
-        members: &[(MemberKind, String)],
-        now_ms: i64,
-    ) -> StoreResult<u64>;
+    /// Adds members, joined at `at_ms`; returns how many were new.
+    async fn add_members(&self, chat_id: &str, members: &[Member], at_ms: i64) -> StoreResult<u64>;
     /// For each id, whether it is one of these members (one query for all).
     async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>>;
     /// Members of one kind in join order: (ids of the page, total).
@@ -492,7 +486,17 @@ pub trait MessageStore: Send + Sync {
 pub trait FeedCardStore: Send + Sync {
     /// Gives the card to each user; returns, per user, whether it was new (false: the user
     /// already had a card with this biz_id from this app, and it was left as it was).
-    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>>;
+    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
+        if new.user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let content = to_json(&new.card)?;
+        self.insert_feed_cards(new, content).await
+    }
+    /// What [`Self::create_feed_cards`] does for one user or more, with the card as the JSON its
+    /// content is stored as.
+    async fn insert_feed_cards(&self, new: NewFeedCards, content: String)
+        -> StoreResult<Vec<bool>>;
     async fn feed_card(&self, key: CardKey<'_>) -> StoreResult<Option<FeedCardRow>>;
     /// Every card of one app for one user, the latest first.
     async fn feed_cards_of_user(

@@ -391,7 +391,7 @@ async fn insert_chat_row(c: &impl GenericClient, chat: &ChatRow) -> StoreResult<
 async fn insert_members(
     c: &impl GenericClient,
     chat_id: &str,
-    members: &[(MemberKind, String)],
+    members: &[Member],
     now_ms: i64,
 ) -> StoreResult<u64> {
     if members.is_empty() {
@@ -541,11 +541,7 @@ impl TokenStore for PgStore {
 
 #[async_trait]
 impl ChatStore for PgStore {
-    async fn insert_chat(
-        &self,
-        chat: &ChatRow,
-        members: &[(MemberKind, String)],
-    ) -> StoreResult<()> {
+    async fn insert_chat(&self, chat: &ChatRow, members: &[Member]) -> StoreResult<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         insert_chat_row(&tx, chat).await?;
@@ -565,14 +561,9 @@ impl ChatStore for PgStore {
         p2p_chat_by_key(&c, p2p_key).await
     }
 
-    async fn add_members(
-        &self,
-        chat_id: &str,
-        members: &[(MemberKind, String)],
-        now_ms: i64,
-    ) -> StoreResult<u64> {
+    async fn add_members(&self, chat_id: &str, members: &[Member], at_ms: i64) -> StoreResult<u64> {
         let c = self.client().await?;
-        insert_members(&c, chat_id, members, now_ms).await
+        insert_members(&c, chat_id, members, at_ms).await
     }
 
     async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>> {
@@ -731,11 +722,7 @@ impl MessageStore for PgStore {
 
 #[async_trait]
 impl FeedCardStore for PgStore {
-    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
-        if new.user_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let json = to_json(&new.card)?;
+    async fn insert_feed_cards(&self, new: NewFeedCards, json: String) -> StoreResult<Vec<bool>> {
         let time_sensitive = i64::from(new.card.time_sensitive.unwrap_or(false));
         let wanted = new.user_ids.len() as i64;
         let mut c = self.client().await?;
@@ -801,12 +788,6 @@ impl FeedCardStore for PgStore {
     }
 
     async fn update_feed_cards(&self, batch: FeedCardEdits) -> StoreResult<Vec<bool>> {
-        let FeedCardEdits {
-            app_id,
-            edits,
-            merge,
-            now_ms,
-        } = batch;
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let select = tx
@@ -824,18 +805,22 @@ impl FeedCardStore for PgStore {
                  WHERE user_id = $7 AND app_id = $8 AND biz_id = $9",
             )
             .await?;
-        let mut found = Vec::with_capacity(edits.len());
+        let mut found = Vec::with_capacity(batch.edits.len());
         let mut regrouping = Regrouping::default();
-        for edit in &edits {
+        for edit in &batch.edits {
             let Some(row) = tx
-                .query_opt(&select, &[&edit.user_id, &app_id, &edit.biz_id.as_str()])
+                .query_opt(
+                    &select,
+                    &[&edit.user_id, &batch.app_id, &edit.biz_id.as_str()],
+                )
                 .await?
             else {
                 found.push(false);
                 continue;
             };
             let old_id: i64 = row.get(0);
-            let (card, effects, placed) = regrouping.merge(old_id, row.get(1), edit, merge)?;
+            let (card, effects, placed) =
+                regrouping.merge(old_id, row.get(1), edit, batch.merge)?;
             let new_id = match placed {
                 Placed::At(id) => id,
                 Placed::New(json) => {
@@ -850,12 +835,12 @@ impl FeedCardStore for PgStore {
                 &[
                     &new_id,
                     &i64::from(card.time_sensitive.unwrap_or(false)),
-                    &now_ms,
+                    &batch.now_ms,
                     &effects.display_time,
                     &effects.sort_time,
                     &i64::from(effects.notify),
                     &edit.user_id,
-                    &app_id,
+                    &batch.app_id,
                     &edit.biz_id.as_str(),
                 ],
             )

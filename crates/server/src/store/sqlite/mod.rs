@@ -402,7 +402,7 @@ fn insert_chat_row(conn: &Connection, chat: &ChatRow) -> rusqlite::Result<()> {
 fn insert_members(
     conn: &Connection,
     chat_id: &str,
-    members: &[(MemberKind, String)],
+    members: &[Member],
     now_ms: i64,
 ) -> rusqlite::Result<u64> {
     let mut stmt = conn.prepare_cached(
@@ -557,11 +557,7 @@ fn token_row(r: &Row) -> rusqlite::Result<TokenRow> {
 
 #[async_trait]
 impl ChatStore for SqliteStore {
-    async fn insert_chat(
-        &self,
-        chat: &ChatRow,
-        members: &[(MemberKind, String)],
-    ) -> StoreResult<()> {
+    async fn insert_chat(&self, chat: &ChatRow, members: &[Member]) -> StoreResult<()> {
         let (chat, members) = (chat.clone(), members.to_vec());
         self.write(move |conn| {
             insert_chat_row(conn, &chat)?;
@@ -588,14 +584,9 @@ impl ChatStore for SqliteStore {
         self.read(|conn| Ok(p2p_chat_by_key(conn, p2p_key)?))
     }
 
-    async fn add_members(
-        &self,
-        chat_id: &str,
-        members: &[(MemberKind, String)],
-        now_ms: i64,
-    ) -> StoreResult<u64> {
+    async fn add_members(&self, chat_id: &str, members: &[Member], at_ms: i64) -> StoreResult<u64> {
         let (chat_id, members) = (chat_id.to_string(), members.to_vec());
-        self.write(move |conn| Ok(insert_members(conn, &chat_id, &members, now_ms)?))
+        self.write(move |conn| Ok(insert_members(conn, &chat_id, &members, at_ms)?))
             .await
     }
 
@@ -760,11 +751,7 @@ impl MessageStore for SqliteStore {
 
 #[async_trait]
 impl FeedCardStore for SqliteStore {
-    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
-        if new.user_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let json = to_json(&new.card)?;
+    async fn insert_feed_cards(&self, new: NewFeedCards, json: String) -> StoreResult<Vec<bool>> {
         let users = to_json(&new.user_ids)?;
         let time_sensitive = i64::from(new.card.time_sensitive.unwrap_or(false));
         self.write(move |conn| {
@@ -837,14 +824,8 @@ impl FeedCardStore for SqliteStore {
     }
 
     async fn update_feed_cards(&self, batch: FeedCardEdits) -> StoreResult<Vec<bool>> {
-        let FeedCardEdits {
-            app_id,
-            edits,
-            merge,
-            now_ms,
-        } = batch;
         self.write(move |conn| {
-            let mut found = Vec::with_capacity(edits.len());
+            let mut found = Vec::with_capacity(batch.edits.len());
             let mut regrouping = Regrouping::default();
             let mut select = conn.prepare_cached(
                 "SELECT f.content_id, c.card FROM feed_cards f \
@@ -857,17 +838,18 @@ impl FeedCardStore for SqliteStore {
                  sort_time = CASE WHEN ? THEN ? ELSE sort_time END, unread = unread + ? \
                  WHERE user_id = ? AND app_id = ? AND biz_id = ?",
             )?;
-            for edit in &edits {
+            for edit in &batch.edits {
                 let current: Option<(i64, String)> = select
-                    .query_row(params![edit.user_id, app_id, edit.biz_id.as_str()], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
+                    .query_row(
+                        params![edit.user_id, batch.app_id, edit.biz_id.as_str()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
                     .optional()?;
                 let Some((old_id, json)) = current else {
                     found.push(false);
                     continue;
                 };
-                let (card, effects, placed) = regrouping.merge(old_id, json, edit, merge)?;
+                let (card, effects, placed) = regrouping.merge(old_id, json, edit, batch.merge)?;
                 let new_id = match placed {
                     Placed::At(id) => id,
                     Placed::New(json) => {
@@ -880,14 +862,14 @@ impl FeedCardStore for SqliteStore {
                 update.execute(params![
                     new_id,
                     i64::from(card.time_sensitive.unwrap_or(false)),
-                    now_ms,
+                    batch.now_ms,
                     effects.display_time,
-                    now_ms,
+                    batch.now_ms,
                     effects.sort_time,
-                    now_ms,
+                    batch.now_ms,
                     i64::from(effects.notify),
                     edit.user_id,
-                    app_id,
+                    batch.app_id,
                     edit.biz_id.as_str(),
                 ])?;
                 found.push(true);
