@@ -5,7 +5,9 @@ import json
 import urllib.request
 import uuid
 
-from lark_oapi.api.im.v1 import CreateChatRequest, CreateChatRequestBody, GetChatRequest
+from lark_oapi.api.im.v1 import (
+    CreateChatRequest, CreateChatRequestBody, GetChatRequest, IsInChatChatMembersRequest,
+)
 from lark_oapi.api.im.v2 import (
     BotTimeSentiveFeedCardRequest, BotTimeSentiveFeedCardRequestBody,
     DeleteAppFeedCardBatchRequest, DeleteAppFeedCardBatchRequestBody, OpenAppFeedCard,
@@ -133,6 +135,23 @@ def test_chat_get_reads_the_chat_back(server):
     assert (d.chat_mode, d.chat_type, d.external) == ("group", "private", False)
     assert (d.user_count, d.bot_count) == ("2", "1")
     missing = client.im.v1.chat.get(GetChatRequest.builder().chat_id("oc_missing").build())
+    assert missing.code == 232006
+
+
+def test_chat_members_is_in_chat_answers_for_the_calling_bot(server):
+    chat = client_for(server).im.v1.chat.create(CreateChatRequest.builder().user_id_type("open_id")
+        .request_body(CreateChatRequestBody.builder().name("who is in")
+            .user_id_list([server.open_id(2)]).build()).build())
+    assert chat.success(), chat.msg
+    ask = IsInChatChatMembersRequest.builder().chat_id(chat.data.chat_id).build()
+    inside = client_for(server).im.v1.chat_members.is_in_chat(ask)
+    assert inside.success(), inside.msg
+    assert inside.data.is_in_chat is True
+    outside = client_for(server, server.other_app).im.v1.chat_members.is_in_chat(ask)
+    assert outside.success(), outside.msg
+    assert outside.data.is_in_chat is False
+    missing = client_for(server).im.v1.chat_members.is_in_chat(
+        IsInChatChatMembersRequest.builder().chat_id("oc_missing").build())
     assert missing.code == 232006
 
 

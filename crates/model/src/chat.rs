@@ -129,6 +129,15 @@ pub struct ChatInfo {
     pub bot_count: String,
 }
 
+/// Answer of `GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat`: whether the caller (with
+/// a tenant token, the app's bot) is in the chat.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct InChat {
+    pub is_in_chat: bool,
+}
+
 /// Body of `POST /open-apis/im/v1/chats/:chat_id/members`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddMembersRequest {

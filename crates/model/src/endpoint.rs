@@ -535,6 +535,18 @@ endpoints! {
         response: chat::ListMembersResponse,
         BODY: bool = false,
     }
+    IsInChat {
+        name: "chats.members.is_in_chat",
+        method: Get,
+        path: "/open-apis/im/v1/chats/{chat_id}/members/is_in_chat",
+        summary: "Whether the calling bot is in a chat (not an error when it is not)",
+        path_param: PathParam,
+        scopes: &["im:chat", "im:chat:readonly"],
+        limits: IM_LIMITS,
+        request: (),
+        response: chat::InChat,
+        BODY: bool = false,
+    }
     /// The delayed update of a card, with the token of its callback.
     DelayedCardUpdate {
         name: "interactive.card_update",

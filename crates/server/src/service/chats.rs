@@ -6,7 +6,8 @@ use crate::state::AppState;
 use crate::store::{ChatRow, ChatType, MemberKind, Members};
 use crate::world::App;
 use larkfeed_model::chat::{
-    AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, ListMembersResponse,
+    AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, InChat,
+    ListMembersResponse,
 };
 use larkfeed_model::endpoint::{self as ep, MemberIds, MemberPage, PathParam, UserIds};
 use larkfeed_model::{
@@ -194,6 +195,18 @@ impl Serve for ep::GetChat {
             user_count: users.to_string(),
             bot_count: bots.to_string(),
         })
+    }
+}
+
+/// Whether the calling app's bot is in the chat: unlike the other chat calls, a bot outside the
+/// chat gets an answer, not 232011.
+impl Serve for ep::IsInChat {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(chat_id) = call.path;
+        let unknown = || ApiError::new(ErrorCode::ChatIdInvalid);
+        super::live_chat(state, &chat_id, unknown).await?;
+        let is_in_chat = super::bot_in_chat(state, &chat_id, &app.app_id).await?;
+        Ok(InChat { is_in_chat })
     }
 }
 

@@ -53,12 +53,22 @@ pub(crate) async fn chat_with_bot(
     unknown: impl FnOnce() -> ApiError,
     not_member: ErrorCode,
 ) -> Result<ChatRow, ApiError> {
+    let chat = live_chat(state, chat_id, unknown).await?;
+    if !bot_in_chat(state, chat_id, &app.app_id).await? {
+        return Err(ApiError::new(not_member));
+    }
+    Ok(chat)
+}
+
+/// The chat, unless it does not exist (`unknown`) or was dissolved (232009).
+pub(crate) async fn live_chat(
+    state: &AppState,
+    chat_id: &str,
+    unknown: impl FnOnce() -> ApiError,
+) -> Result<ChatRow, ApiError> {
     let chat = state.store.get_chat(chat_id).await?.ok_or_else(unknown)?;
     if chat.dissolved {
         return Err(ApiError::new(ErrorCode::ChatDissolved));
-    }
-    if !bot_in_chat(state, chat_id, &app.app_id).await? {
-        return Err(ApiError::new(not_member));
     }
     Ok(chat)
 }

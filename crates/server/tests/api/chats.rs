@@ -173,3 +173,29 @@ async fn a_chat_reads_back_with_its_owner_and_member_counts() {
         .await
         .assert_invalid(232001, "user_id_type");
 }
+
+#[tokio::test]
+async fn a_bot_asks_whether_it_is_in_a_chat() {
+    let t = spawn_app().await;
+    let chat = t.group(0, &[0, 1]).await;
+    let path = format!("/open-apis/im/v1/chats/{chat}/members/is_in_chat");
+    assert_eq!(
+        *t.get(0, &path).await.assert_ok(),
+        json!({"is_in_chat": true})
+    );
+    // A bot outside the chat gets an answer, not 232011 as on the other chat calls.
+    assert_eq!(
+        *t.get(1, &path).await.assert_ok(),
+        json!({"is_in_chat": false})
+    );
+    let add = format!("/open-apis/im/v1/chats/{chat}/members?member_id_type=app_id");
+    let body = json!({"id_list": [t.app(1).app_id.as_str()]});
+    t.call(0, Method::POST, &add, Some(body)).await.assert_ok();
+    assert_eq!(
+        *t.get(1, &path).await.assert_ok(),
+        json!({"is_in_chat": true})
+    );
+    t.get(0, "/open-apis/im/v1/chats/oc_missing/members/is_in_chat")
+        .await
+        .assert_code(400, 232006);
+}
