@@ -9,11 +9,66 @@ use larkfeed_model::{Empty, Envelope, ErrorCode, FieldError};
 
 tokio::task_local! {
     /// The log id of the request being answered (set by the log-id middleware).
-    pub static LOG_ID: String;
+    pub static LOG_ID: LogId;
 }
 
-pub fn current_log_id() -> Option<String> {
-    LOG_ID.try_with(Clone::clone).ok()
+pub fn current_log_id() -> Option<LogId> {
+    LOG_ID.try_with(|id| *id).ok()
+}
+
+/// A log id like the platform's: 13 digits of milliseconds since the epoch and 16 of random
+/// upper-case hex. A plain value (no allocation), since every call makes one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct LogId([u8; 29]);
+
+impl LogId {
+    /// A new id, at this moment.
+    pub fn new() -> LogId {
+        use rand::Rng;
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        // In u64: u128 division is a call per digit.
+        let mut millis = u64::try_from(millis).unwrap_or(u64::MAX);
+        let mut id = [b'0'; 29];
+        for d in id[..13].iter_mut().rev() {
+            *d = b'0' + (millis % 10) as u8;
+            millis /= 10;
+        }
+        let random: [u8; 8] = rand::thread_rng().gen();
+        hex::encode_to_slice(random, &mut id[13..]).expect("16 hex digits fit 16 bytes");
+        id[13..].make_ascii_uppercase();
+        LogId(id)
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("digits and hex are ASCII")
+    }
+}
+
+impl Default for LogId {
+    fn default() -> Self {
+        LogId::new()
+    }
+}
+
+impl std::fmt::Display for LogId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for LogId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl serde::Serialize for LogId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 #[derive(Debug)]
@@ -28,37 +83,30 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
+        ApiError::with_msg(code, code.message())
+    }
+
+    /// The code's message followed by a detail: `param is invalid: user_ids: at most 20 items`.
+    pub fn with_detail(code: ErrorCode, detail: impl std::fmt::Display) -> Self {
+        ApiError::with_msg(code, format!("{}: {detail}", code.message()))
+    }
+
+    /// A code with a message of its own, for codes whose wording differs between endpoints.
+    pub fn with_msg(code: ErrorCode, msg: impl Into<String>) -> Self {
         ApiError {
             code,
-            msg: code.message().to_string(),
+            msg: msg.into(),
             field: None,
             missing_scopes: Box::default(),
             rate_limit: None,
         }
     }
 
-    /// The code's message followed by a detail: `param is invalid: user_ids: at most 20 items`.
-    pub fn with_detail(code: ErrorCode, detail: impl std::fmt::Display) -> Self {
-        ApiError {
-            msg: format!("{}: {detail}", code.message()),
-            ..ApiError::new(code)
-        }
-    }
-
-    /// A code with a message of its own, for codes whose wording differs between endpoints.
-    pub fn with_msg(code: ErrorCode, msg: impl Into<String>) -> Self {
-        ApiError {
-            msg: msg.into(),
-            ..ApiError::new(code)
-        }
-    }
-
     /// An invalid-parameter error naming the field.
     pub fn field(code: ErrorCode, field: FieldError) -> Self {
-        ApiError {
-            field: Some(Box::new(field.clone())),
-            ..ApiError::with_detail(code, field)
-        }
+        let mut error = ApiError::with_detail(code, &field);
+        error.field = Some(Box::new(field));
+        error
     }
 
     pub fn scopes(scopes: &[&str]) -> Self {
@@ -117,17 +165,16 @@ impl<T: serde::Serialize> IntoResponse for JsonAnswer<T> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let log_id = current_log_id();
         let detail = ErrorDetail {
-            log_id: log_id.clone(),
+            log_id: current_log_id().map(|id| id.to_string()),
             field_violations: self
                 .field
-                .iter()
                 .map(|f| FieldViolation {
-                    field: f.field.clone(),
+                    field: f.field,
                     value: None,
-                    description: f.rule.clone(),
+                    description: f.rule,
                 })
+                .into_iter()
                 .collect(),
             permission_violations: self
                 .missing_scopes

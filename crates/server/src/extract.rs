@@ -39,8 +39,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
         Some(b'{') => bytes,
         Some(_) => return Err(FieldError::new("body", "must be a JSON object")),
     };
-    // Read as JSON first (nothing but white space may follow the object), then into the type,
-    // strictly: an array never stands in for an object.
+    // One pass over the text, strictly (an array never stands in for an object), and nothing but
+    // white space after the object.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    if let Ok(parsed) = T::deserialize(Strict(&mut de)).and_then(|t| de.end().map(|()| t)) {
+        return Ok(parsed);
+    }
+    // A body that does not read is read again as a whole, as the platform does, so that what it
+    // says is the same whatever the order of the body's fields: malformed JSON anywhere first,
+    // then the first field of the wrong type (in key order), with its path.
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         FieldError::new("body", format!("malformed JSON: {}", without_position(&e)))
     })?;

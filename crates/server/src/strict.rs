@@ -1,59 +1,82 @@
-//! A JSON value read strictly into Rust types: where a struct (a JSON object) belongs, an array
-//! is refused. serde's derived structs also accept a sequence of their fields in order, which
-//! would let `{"app_feed_card": ["biz", "title", ...]}` through as a card; the platform refuses
-//! it, so larkfeed does too.
+//! JSON read strictly into Rust types: where a struct (a JSON object) belongs, an array is
+//! refused. serde's derived structs also accept a sequence of their fields in order, which would
+//! let `{"app_feed_card": ["biz", "title", ...]}` through as a card; the platform refuses it, so
+//! larkfeed does too.
 //!
-//! [`Strict`] wraps a [`serde_json::Value`] and hands every nested value on wrapped again, so the
-//! rule holds at any depth; everything else is the value's own deserializer.
+//! [`Strict`] wraps any deserializer (a `serde_json::Deserializer` reading the body in one pass,
+//! or a parsed [`serde_json::Value`]) and hands every nested value on wrapped again, so the rule
+//! holds at any depth; everything else is the wrapped deserializer's own doing.
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
-use serde::forward_to_deserialize_any;
-use serde_json::{Map, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 
-pub struct Strict(pub Value);
+pub struct Strict<D>(pub D);
 
-impl<'de> de::Deserializer<'de> for Strict {
-    type Error = serde_json::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Array(items) => visitor.visit_seq(Items(items.into_iter())),
-            Value::Object(map) => visitor.visit_map(Fields::new(map)),
-            other => other.deserialize_any(visitor),
+/// Forwards each `deserialize_*` to the wrapped deserializer with the visitor wrapped.
+macro_rules! forward {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            self.0.$method(Wrap::any(visitor))
         }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
+    type Error = D::Error;
+
+    forward! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
+        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+        deserialize_option deserialize_unit deserialize_seq deserialize_map deserialize_identifier
+        deserialize_ignored_any
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
+        name: &'static str,
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Object(map) => visitor.visit_map(Fields::new(map)),
-            Value::Array(_) => Err(de::Error::invalid_type(
-                de::Unexpected::Seq,
-                &"a JSON object",
-            )),
-            other => other.deserialize_any(visitor),
-        }
+        self.0
+            .deserialize_struct(name, fields, Wrap::object(visitor))
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Null => visitor.visit_none(),
-            other => visitor.visit_some(Strict(other)),
-        }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_unit_struct(name, Wrap::any(visitor))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
+        self.0.deserialize_newtype_struct(name, Wrap::any(visitor))
     }
 
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_tuple(len, Wrap::any(visitor))
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0
+            .deserialize_tuple_struct(name, len, Wrap::any(visitor))
+    }
+
+    /// Enums are read as they are (the requests' enums are strings).
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -63,93 +86,135 @@ impl<'de> de::Deserializer<'de> for Strict {
         self.0.deserialize_enum(name, variants, visitor)
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_bool(v)
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_i64(v)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_u64(v)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_i32(v)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_u32(v)
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_f64(v)
-    }
-    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_str(v)
-    }
-    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_string(v)
-    }
-
-    forward_to_deserialize_any! {
-        i8 i16 i128 u8 u16 u128 f32 char bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map identifier ignored_any
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
     }
 }
 
-struct Items(std::vec::IntoIter<Value>);
+/// A visitor whose nested values are read strictly; for a struct (`object`), an array is refused.
+struct Wrap<V> {
+    visitor: V,
+    object: bool,
+}
 
-impl<'de> SeqAccess<'de> for Items {
-    type Error = serde_json::Error;
+impl<V> Wrap<V> {
+    fn any(visitor: V) -> Self {
+        Wrap {
+            visitor,
+            object: false,
+        }
+    }
+
+    fn object(visitor: V) -> Self {
+        Wrap {
+            visitor,
+            object: true,
+        }
+    }
+}
+
+/// Forwards each `visit_*` of a plain value to the wrapped visitor.
+macro_rules! visit {
+    ($($method:ident: $t:ty)*) => {$(
+        fn $method<E: de::Error>(self, v: $t) -> Result<V::Value, E> {
+            self.visitor.$method(v)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    visit! {
+        visit_bool: bool visit_i8: i8 visit_i16: i16 visit_i32: i32 visit_i64: i64
+        visit_i128: i128 visit_u8: u8 visit_u16: u16 visit_u32: u32 visit_u64: u64
+        visit_u128: u128 visit_f32: f32 visit_f64: f64 visit_char: char visit_str: &str
+        visit_borrowed_str: &'de str visit_string: String visit_bytes: &[u8]
+        visit_borrowed_bytes: &'de [u8] visit_byte_buf: Vec<u8>
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_some(Strict(d))
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_newtype_struct(Strict(d))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        if self.object {
+            return Err(de::Error::invalid_type(Unexpected::Seq, &"a JSON object"));
+        }
+        self.visitor.visit_seq(Items(seq))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_map(Fields(map))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_enum(data)
+    }
+}
+
+/// A seed whose value is read strictly.
+struct Seed<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.0.deserialize(Strict(d))
+    }
+}
+
+struct Items<A>(A);
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Items<A> {
+    type Error = A::Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
-    ) -> Result<Option<T::Value>, Self::Error> {
-        self.0
-            .next()
-            .map(|v| seed.deserialize(Strict(v)))
-            .transpose()
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.0.next_element_seed(Seed(seed))
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
+        self.0.size_hint()
     }
 }
 
-struct Fields {
-    entries: serde_json::map::IntoIter,
-    value: Option<Value>,
-}
+struct Fields<A>(A);
 
-impl Fields {
-    fn new(map: Map<String, Value>) -> Fields {
-        Fields {
-            entries: map.into_iter(),
-            value: None,
-        }
-    }
-}
-
-impl<'de> MapAccess<'de> for Fields {
-    type Error = serde_json::Error;
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Fields<A> {
+    type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
-    ) -> Result<Option<K::Value>, Self::Error> {
-        match self.entries.next() {
-            Some((key, value)) => {
-                self.value = Some(value);
-                seed.deserialize(key.into_deserializer()).map(Some)
-            }
-            None => Ok(None),
-        }
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.0.next_key_seed(seed)
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, Self::Error> {
-        let value = self.value.take().unwrap_or(Value::Null);
-        seed.deserialize(Strict(value))
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.0.next_value_seed(Seed(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
     }
 }
 
@@ -157,6 +222,7 @@ impl<'de> MapAccess<'de> for Fields {
 mod tests {
     use super::*;
     use serde::Deserialize;
+    use serde_json::Value;
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Inner {
@@ -171,8 +237,22 @@ mod tests {
         tags: Option<Vec<String>>,
     }
 
+    /// Read twice: from the value, and in one pass from its text; both must agree.
     fn read(v: Value) -> Result<Outer, String> {
-        serde_path_to_error::deserialize(Strict(v)).map_err(|e| e.path().to_string())
+        let text = v.to_string();
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let streamed = Outer::deserialize(Strict(&mut de)).map_err(|e| e.to_string());
+        let from_value =
+            serde_path_to_error::deserialize(Strict(v)).map_err(|e| e.path().to_string());
+        assert_eq!(
+            streamed.is_ok(),
+            from_value.is_ok(),
+            "{streamed:?} {from_value:?}"
+        );
+        if let Err(e) = &streamed {
+            assert!(e.contains("expected"), "{e}");
+        }
+        from_value
     }
 
     #[test]

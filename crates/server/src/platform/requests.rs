@@ -1,11 +1,12 @@
 //! The Open API call log (`GET /_larkfeed/requests`) and the fault injection that sits in the
 //! same place: one middleware around every `/open-apis/` call.
 
-use crate::error::{current_log_id, ApiError};
+use crate::error::{current_log_id, ApiError, LogId};
 use crate::routes::within;
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
+use axum::http::{Method, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use larkfeed_model::{ErrorCode, FieldError};
@@ -29,20 +30,45 @@ const SECRET_KEYS: &[&str] = &[
 ];
 pub const REDACTED: &str = "<redacted>";
 
-/// One Open API call.
-#[derive(Debug, Clone, Serialize)]
+/// One Open API call, kept as it came (the method and URI are reference-counted, not copied):
+/// shown with its `method`, `path` and `query` as text.
+#[derive(Debug, Clone)]
 pub struct RequestRecord {
     pub at_ms: i64,
-    pub log_id: Option<String>,
+    pub log_id: Option<LogId>,
     pub app_id: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
+    pub method: Method,
+    pub uri: Uri,
     pub http_status: u16,
     pub code: Option<i64>,
     pub latency_ms: u64,
     pub request: Kept,
     pub response: Kept,
+}
+
+impl RequestRecord {
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+}
+
+impl Serialize for RequestRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut r = s.serialize_struct("RequestRecord", 11)?;
+        r.serialize_field("at_ms", &self.at_ms)?;
+        r.serialize_field("log_id", &self.log_id)?;
+        r.serialize_field("app_id", &self.app_id)?;
+        r.serialize_field("method", self.method.as_str())?;
+        r.serialize_field("path", self.uri.path())?;
+        r.serialize_field("query", &self.uri.query())?;
+        r.serialize_field("http_status", &self.http_status)?;
+        r.serialize_field("code", &self.code)?;
+        r.serialize_field("latency_ms", &self.latency_ms)?;
+        r.serialize_field("request", &self.request)?;
+        r.serialize_field("response", &self.response)?;
+        r.end()
+    }
 }
 
 /// A body as received or sent, rendered (parsed, redacted, shortened) only when the log is read,
@@ -160,15 +186,17 @@ fn app_of(state: &AppState, auth: Option<&str>, path: &str, body: &[u8]) -> Opti
 /// Around each `/open-apis/` call (called by the router's front layer): an injected fault first,
 /// then the call within its time limit, then its record.
 pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let method = req.method().to_string();
+    // Kept for the record: both clone without copying (a standard method is a value, the URI's
+    // text is shared).
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let path = uri.path();
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
             return ApiError::field(
-                crate::error::invalid_param_code(&path),
+                crate::error::invalid_param_code(path),
                 FieldError::new("body", format!("larger than {MAX_BODY} bytes")),
             )
             .into_response()
@@ -177,13 +205,11 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let auth = parts
         .headers
         .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let query = parts.uri.query().map(str::to_string);
+        .and_then(|v| v.to_str().ok());
     let request_body = Kept::of(&bytes);
-    let app_id = app_of(state, auth.as_deref(), &path, &bytes);
+    let app_id = app_of(state, auth, path, &bytes);
     // An injected fault may delay the call, answer in its place, or both.
-    let hit = state.platform.faults.hit(&method, &path);
+    let hit = state.platform.faults.hit(method.as_str(), path);
     if let Some(delay) = hit.as_ref().map(|h| h.delay_ms).filter(|ms| *ms > 0) {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
@@ -206,7 +232,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let code = code_of(&bytes);
     // The change feed's detail is built only when someone listens.
     if code == Some(0) && state.platform.wants_changes() {
-        if let Some(kind) = change_kind(&method, &path) {
+        if let Some(kind) = change_kind(method.as_str(), path) {
             state.platform.publish(
                 kind,
                 state.clock.now_ms(),
@@ -222,8 +248,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
         log_id: current_log_id(),
         app_id,
         method,
-        path,
-        query,
+        uri,
         http_status: parts.status.as_u16(),
         code,
         latency_ms: started.elapsed().as_millis() as u64,

@@ -259,8 +259,8 @@ pub async fn requests(
     let items = state.platform.requests.newest(limit, |r| {
         app_id.is_none_or(|a| r.app_id.as_deref() == Some(a))
             && path.is_none_or(|p| match p.strip_suffix('*') {
-                Some(prefix) => r.path.starts_with(prefix),
-                None => r.path == p,
+                Some(prefix) => r.path().starts_with(prefix),
+                None => r.path() == p,
             })
             && code.is_none_or(|c| r.code == Some(c))
     });

@@ -8,7 +8,7 @@ mod auth;
 pub mod openapi;
 mod ui;
 
-use crate::error::{ApiError, JsonAnswer, LOG_ID};
+use crate::error::{ApiError, JsonAnswer, LogId, LOG_ID};
 use crate::extract::{parse_json, Caller, Params};
 use crate::service::call::{Call, FromPath, FromQuery, Serve};
 use crate::state::AppState;
@@ -24,7 +24,6 @@ use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
 use larkfeed_model::endpoint::{self as ep, Endpoint, Method, Parse};
 use larkfeed_model::{Envelope, ErrorCode, FieldError};
-use rand::Rng;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -200,25 +199,6 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(ErrorCode::InternalError).into_response()
 }
 
-/// A log id like the platform's: time of day and random hex.
-pub(crate) fn new_log_id() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    // 13 digits of milliseconds (zero-padded) and 16 of hex, written by hand: `format!` cost
-    // more than the rest of the id.
-    let mut millis = now.as_millis();
-    let mut digits = [b'0'; 13];
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (millis % 10) as u8;
-        millis /= 10;
-    }
-    let mut id = String::with_capacity(29);
-    id.extend(digits.iter().map(|&d| char::from(d)));
-    id.push_str(&hex::encode_upper(rand::thread_rng().gen::<[u8; 8]>()));
-    id
-}
-
 /// In front of every call, as one layer (each layer costs an allocation and a clone per call):
 /// a log id (in `X-Tt-Logid` and in error bodies) and a log line, then [`guarded`].
 async fn front(
@@ -226,13 +206,13 @@ async fn front(
     req: Request,
     next: Next,
 ) -> Response {
-    let id = new_log_id();
-    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let id = LogId::new();
     let started = Instant::now();
-    let span = tracing::info_span!("request", log_id = %id, %method, %path);
+    // The fields are written only when the span is enabled.
+    let span = tracing::info_span!("request", log_id = %id, method = %req.method(), path = req.uri().path());
     let mut response = LOG_ID
         .scope(
-            id.clone(),
+            id,
             tracing::Instrument::instrument(guarded(state, req, next), span.clone()),
         )
         .await;
@@ -252,7 +232,7 @@ async fn front(
             );
         }
     });
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         response.headers_mut().insert("x-tt-logid", value.clone());
         response.headers_mut().insert("x-request-id", value);
     }
@@ -341,7 +321,7 @@ pub(crate) async fn within(
 /// Answers a connection over the limit with the envelope (1500, HTTP 503) and closes it.
 pub(crate) async fn turn_away(mut stream: tokio::net::TcpStream, limit: usize) {
     use tokio::io::AsyncWriteExt;
-    let log_id = new_log_id();
+    let log_id = LogId::new();
     let body = serde_json::json!({
         "code": ErrorCode::InternalError.code(),
         "msg": format!("server busy: {limit} connections are open, the most it takes; try again"),
