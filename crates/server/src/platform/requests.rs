@@ -4,7 +4,7 @@
 use crate::error::{current_log_id, ApiError, LogId};
 use crate::routes::within;
 use crate::state::AppState;
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Method, Uri};
 use axum::middleware::Next;
@@ -192,7 +192,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let path = uri.path();
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY).await {
+    let bytes = match whole(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
             return ApiError::field(
@@ -227,7 +227,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
         }
     };
     let (parts, body) = response.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = whole(body, usize::MAX).await.unwrap_or_default();
     let response_body = Kept::of(&bytes);
     let code = code_of(&bytes);
     // The change feed's detail is built only when someone listens.
@@ -256,6 +256,31 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
         response: response_body,
     });
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A body's bytes. Most bodies here are of one piece (a request without one, the server's own
+/// answers): those are taken as they are, without the gathering `to_bytes` does for many pieces.
+async fn whole(mut body: Body, limit: usize) -> Result<Bytes, axum::Error> {
+    use axum::body::HttpBody;
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    let first = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+    let first = match first {
+        None => return Ok(Bytes::new()),
+        Some(frame) => frame?.into_data().unwrap_or_default(),
+    };
+    if first.len() > limit {
+        return Err(axum::Error::new("length limit exceeded"));
+    }
+    if body.is_end_stream() {
+        return Ok(first);
+    }
+    let rest = to_bytes(body, limit - first.len()).await?;
+    let mut all = Vec::with_capacity(first.len() + rest.len());
+    all.extend_from_slice(&first);
+    all.extend_from_slice(&rest);
+    Ok(all.into())
 }
 
 /// What a successful call changed, for the change feed (`GET /_larkfeed/events`).
