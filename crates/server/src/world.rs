@@ -8,7 +8,11 @@
 use larkfeed_model::{AppId, UserIdType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The world's indexes, looked up for every user a call names: aHash (SipHash cost about 700
+/// instructions per lookup).
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -215,8 +219,8 @@ impl World {
             .collect::<String>()
             .to_lowercase();
         let mut users = Vec::new();
-        let mut user_id_index = HashMap::new();
-        let mut email_index = HashMap::new();
+        let mut user_id_index = HashMap::default();
+        let mut email_index = HashMap::default();
         for u in &file.users {
             let user_id = u
                 .user_id
@@ -245,7 +249,7 @@ impl World {
             });
         }
         let mut apps = Vec::new();
-        let mut app_index = HashMap::new();
+        let mut app_index = HashMap::default();
         for a in &file.apps {
             let app_id = match &a.app_id {
                 Some(text) => AppId::parse(text.as_str())
@@ -308,8 +312,8 @@ impl World {
             app_index,
             user_id_index,
             email_index,
-            open_index: HashMap::new(),
-            union_index: HashMap::new(),
+            open_index: HashMap::default(),
+            union_index: HashMap::default(),
             ids: Vec::new(),
         };
         for ai in 0..world.apps.len() {
