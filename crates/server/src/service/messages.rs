@@ -42,7 +42,7 @@ fn card_error(card: CardError) -> ApiError {
 
 /// The message as `viewer` sees it: a user who sent or is mentioned appears under the viewer's
 /// open_id of them, a mentioned bot under its open_id.
-pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
+pub fn present(state: &AppState, viewer: &App, row: MessageRow) -> Message {
     let gone = row.recalled || row.deleted;
     let tenant_key = state.world.tenant.tenant_key.clone();
     let user_open_id = |user_id: &str| state.world.open_id_of(viewer, user_id);
@@ -54,7 +54,7 @@ pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
             tenant_key: tenant_key.clone(),
         },
         None => Sender {
-            id: row.sender_app.clone(),
+            id: row.sender_app,
             id_type: "app_id".into(),
             sender_type: "app".into(),
             tenant_key: tenant_key.clone(),
@@ -76,22 +76,22 @@ pub fn present(state: &AppState, viewer: &App, row: &MessageRow) -> Message {
             .collect()
     });
     Message {
-        message_id: row.message_id.clone(),
+        message_id: row.message_id,
         root_id: None,
         parent_id: None,
         thread_id: None,
-        msg_type: row.msg_type.clone(),
+        msg_type: row.msg_type,
         create_time: row.create_time_ms.to_string(),
         update_time: row.update_time_ms.to_string(),
         deleted: gone,
         updated: row.updated,
-        chat_id: row.chat_id.clone(),
+        chat_id: row.chat_id,
         sender,
         body: MessageBody {
             content: if gone {
                 String::new()
             } else {
-                row.content.clone()
+                row.content
             },
         },
         mentions,
@@ -120,7 +120,7 @@ impl Serve for ep::SendMessage {
                 })
                 .await?
             {
-                return Ok(present(state, app, &first));
+                return Ok(present(state, app, first));
             }
         }
         let receive_id = req.receive_id.as_str();
@@ -214,7 +214,7 @@ impl Serve for ep::SendMessage {
                 .p2p_chats
                 .insert(limit_key, row.chat_id.clone());
         }
-        Ok(present(state, app, &row))
+        Ok(present(state, app, row))
     }
 }
 
@@ -235,7 +235,7 @@ impl Serve for ep::GetMessage {
             return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
         }
         Ok(GetMessageResponse {
-            items: vec![present(state, app, &row)],
+            items: vec![present(state, app, row)],
         })
     }
 }
