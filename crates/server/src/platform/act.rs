@@ -9,7 +9,7 @@ use crate::service::call::{Call, Reply, Serve};
 use crate::service::{existing_p2p_chat, new_id, new_p2p_chat};
 use crate::state::AppState;
 use crate::store::{
-    CardKey, CardTokenRow, CardTokenSpend, ChatType, ChatUser, ContentEdit, Destination, Members,
+    CardKey, CardTokenRow, CardTokenSpend, ChatEntry, ChatType, ContentEdit, Destination, Members,
     MentionKind, MentionRow, MessageRow, NewMessage, Sent,
 };
 use crate::world::{App, User};
@@ -343,25 +343,15 @@ pub async fn feed_card_button(state: &AppState, req: FeedCardButton) -> Result<A
 /// `card.action.trigger` with `host: "im_chat"` and `context.open_chat_id`.
 pub async fn chat_button(state: &AppState, req: ChatButton) -> Result<Acted, ApiError> {
     let user = user(state, &req.user)?;
-    let mut found = Vec::new();
-    for candidate in &state.world.apps {
-        if req
-            .app_id
-            .as_deref()
-            .is_some_and(|id| id != candidate.app_id.as_str())
-        {
-            continue;
-        }
-        if let Some(buttons) = state
-            .store
-            .chat_buttons(ChatUser {
-                app_id: &candidate.app_id,
-                chat_id: &req.chat_id,
-                user_id: &user.user_id,
-            })
-            .await?
-        {
-            found.push((candidate.clone(), buttons));
+    let entry = ChatEntry {
+        chat_id: &req.chat_id,
+        user_id: &user.user_id,
+    };
+    let mut found: Vec<(Arc<App>, Vec<Button>)> = Vec::new();
+    for (app_id, _, buttons) in state.store.chat_buttons(entry).await? {
+        let named = req.app_id.as_deref().is_none_or(|id| id == app_id.as_str());
+        if let Some(app) = state.world.app(&app_id).filter(|_| named) {
+            found.push((app.clone(), buttons));
         }
     }
     let (app, buttons) = match found.len() {

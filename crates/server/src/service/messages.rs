@@ -88,11 +88,7 @@ pub fn present(state: &AppState, viewer: &App, row: MessageRow) -> Message {
         chat_id: row.chat_id,
         sender,
         body: MessageBody {
-            content: if gone {
-                String::new()
-            } else {
-                row.content
-            },
+            content: if gone { String::new() } else { row.content },
         },
         mentions,
         upper_message_id: None,

@@ -655,26 +655,15 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
     ]))
     .unwrap();
     s.set_chat_buttons(later(10), &buttons).await.unwrap();
+    let entry = |user_id| ChatEntry {
+        chat_id: "oc_1",
+        user_id,
+    };
     assert_eq!(
-        s.chat_buttons(ChatUser {
-            app_id: "cli_a",
-            chat_id: "oc_1",
-            user_id: "u1",
-        })
-        .await
-        .unwrap(),
-        Some(buttons.clone())
+        s.chat_buttons(entry("u1")).await.unwrap(),
+        vec![(id("cli_a"), id("oc_1"), buttons.clone())]
     );
-    assert_eq!(
-        s.chat_buttons(ChatUser {
-            app_id: "cli_a",
-            chat_id: "oc_1",
-            user_id: "u2",
-        })
-        .await
-        .unwrap(),
-        None
-    );
+    assert_eq!(s.chat_buttons(entry("u2")).await.unwrap(), vec![]);
     let rows = s.feed_page(feed("u1", None, 10)).await.unwrap();
     assert_eq!(rows.buttons, vec![(id("cli_a"), id("oc_1"), buttons)]);
 }

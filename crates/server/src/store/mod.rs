@@ -415,12 +415,22 @@ pub struct FeedCursor {
 pub struct FeedRows {
     pub cards: Vec<FeedCardRow>,
     pub chats: Vec<FeedChatRow>,
-    /// The quick-action buttons this user sees: (app_id, chat_id, buttons).
-    pub buttons: Vec<(AppId, ChatId, Vec<Button>)>,
+    /// The quick-action buttons this user sees.
+    pub buttons: Vec<AppButtons>,
 }
 
-/// The buttons one app shows one user on one chat, as stored: the list as JSON.
+/// The buttons one app shows one user on one chat: (app_id, chat_id, buttons).
+pub type AppButtons = (AppId, ChatId, Vec<Button>);
+
+/// [`AppButtons`] as stored: the list as JSON.
 type StoredButtons = (AppId, ChatId, String);
+
+/// Each stored list of buttons, read.
+fn read_buttons(rows: Vec<StoredButtons>) -> StoreResult<Vec<AppButtons>> {
+    rows.into_iter()
+        .map(|(app, chat, json)| Ok((app, chat, serde_json::from_str(&json).map_err(corrupt)?)))
+        .collect()
+}
 
 impl FeedRows {
     /// The page, with each stored list of buttons read.
@@ -429,14 +439,10 @@ impl FeedRows {
         chats: Vec<FeedChatRow>,
         buttons: Vec<StoredButtons>,
     ) -> StoreResult<FeedRows> {
-        let buttons = buttons
-            .into_iter()
-            .map(|(app, chat, json)| Ok((app, chat, serde_json::from_str(&json).map_err(corrupt)?)))
-            .collect::<StoreResult<_>>()?;
         Ok(FeedRows {
             cards,
             chats,
-            buttons,
+            buttons: read_buttons(buttons)?,
         })
     }
 }
@@ -525,10 +531,9 @@ pub struct ChatUsers {
     pub now_ms: i64,
 }
 
-/// One user's feed entry of one chat, as one app sets it.
+/// One user's feed entry of one chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChatUser<'a> {
-    pub app_id: &'a str,
+pub struct ChatEntry<'a> {
     pub chat_id: &'a str,
     pub user_id: &'a str,
 }
@@ -562,8 +567,9 @@ pub trait FeedStore: Send + Sync {
     async fn feed_page(&self, slice: FeedSlice<'_>) -> StoreResult<FeedRows>;
     /// Replaces, for each user, the buttons the app shows on the chat's feed entry.
     async fn set_chat_buttons(&self, at: ChatUsers, buttons: &[Button]) -> StoreResult<()>;
-    /// The buttons the app shows this user on the chat's feed entry, if it set any.
-    async fn chat_buttons(&self, at: ChatUser<'_>) -> StoreResult<Option<Vec<Button>>>;
+    /// The buttons each app shows on one user's entry of a chat (an app that set none is left
+    /// out; one that set an empty list is not), by app_id.
+    async fn chat_buttons(&self, entry: ChatEntry<'_>) -> StoreResult<Vec<AppButtons>>;
 }
 
 /// A token a card callback handed out for the delayed card update.

@@ -5,17 +5,16 @@ use serde_json::{json, Value};
 const PATH: &str = "/open-apis/im/v2/chat_button";
 
 async fn buttons_of(t: &TestApp, chat_id: &str, user: usize) -> Option<Value> {
-    let stored = t
-        .state
-        .store
-        .chat_buttons(larkfeed_server::store::ChatUser {
-            app_id: &t.app(0).app_id,
-            chat_id,
-            user_id: &t.user_id(user),
-        })
-        .await
-        .unwrap();
-    stored.map(|s| serde_json::to_value(s).unwrap())
+    let user_id = t.user_id(user);
+    let entry = larkfeed_server::store::ChatEntry {
+        chat_id,
+        user_id: &user_id,
+    };
+    let stored = t.state.store.chat_buttons(entry).await.unwrap();
+    stored
+        .into_iter()
+        .find(|(app_id, _, _)| *app_id == t.app(0).app_id)
+        .map(|(_, _, buttons)| serde_json::to_value(buttons).unwrap())
 }
 
 fn seed_body(chat_id: &str, users: &[String]) -> Value {

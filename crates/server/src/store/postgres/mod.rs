@@ -1006,15 +1006,17 @@ impl FeedStore for PgStore {
         Ok(())
     }
 
-    async fn chat_buttons(&self, at: ChatUser<'_>) -> StoreResult<Option<Vec<Button>>> {
+    async fn chat_buttons(&self, entry: ChatEntry<'_>) -> StoreResult<Vec<AppButtons>> {
         let c = self.client().await?;
-        opt(
+        let rows = all(
             &c,
-            "SELECT buttons FROM chat_buttons WHERE app_id = $1 AND chat_id = $2 AND user_id = $3",
-            &[&at.app_id, &at.chat_id, &at.user_id],
-            |r| serde_json::from_str(r.get(0)).map_err(corrupt),
+            "SELECT app_id, chat_id, buttons FROM chat_buttons \
+             WHERE chat_id = $1 AND user_id = $2 ORDER BY app_id COLLATE \"C\"",
+            &[&entry.chat_id, &entry.user_id],
+            |r| Ok((id(r, 0)?, id(r, 1)?, r.get(2))),
         )
-        .await
+        .await?;
+        read_buttons(rows)
     }
 }
 

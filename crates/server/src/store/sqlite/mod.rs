@@ -973,17 +973,19 @@ impl FeedStore for SqliteStore {
         .await
     }
 
-    async fn chat_buttons(&self, at: ChatUser<'_>) -> StoreResult<Option<Vec<Button>>> {
-        let json: Option<String> = self.read(|conn| {
+    async fn chat_buttons(&self, entry: ChatEntry<'_>) -> StoreResult<Vec<AppButtons>> {
+        let rows = self.read(|conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT buttons FROM chat_buttons WHERE app_id = ? AND chat_id = ? AND user_id = ?",
+                    "SELECT app_id, chat_id, buttons FROM chat_buttons \
+                     WHERE chat_id = ? AND user_id = ? ORDER BY app_id",
                 )?
-                .query_row(params![at.app_id, at.chat_id, at.user_id], |r| r.get(0))
-                .optional()?)
+                .query_map(params![entry.chat_id, entry.user_id], |r| {
+                    Ok((id(r, 0)?, id(r, 1)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
-        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-            .transpose()
+        read_buttons(rows)
     }
 }
 
