@@ -47,7 +47,7 @@ fn rewrite(out: &[u8]) -> Option<Vec<u8>> {
         431 => "the request has too many headers (at most 100) or too large ones",
         _ => "the request could not be read as HTTP/1.1",
     };
-    let log_id = crate::error::LogId::new();
+    let log_id = crate::error::LogId::now();
     let code = larkfeed_model::ErrorCode::ImInvalidParam;
     let body = serde_json::json!({
         "code": code.code(),

@@ -22,8 +22,8 @@ pub fn current_log_id() -> Option<LogId> {
 pub struct LogId([u8; 29]);
 
 impl LogId {
-    /// A new id, at this moment.
-    pub fn new() -> LogId {
+    /// A new id, made now.
+    pub fn now() -> LogId {
         use rand::Rng;
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -44,12 +44,6 @@ impl LogId {
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("digits and hex are ASCII")
-    }
-}
-
-impl Default for LogId {
-    fn default() -> Self {
-        LogId::new()
     }
 }
 

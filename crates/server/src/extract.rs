@@ -264,4 +264,25 @@ mod tests {
         let err = parse_json::<Outer>(br#"{"list":[{"n":1},[2]]}"#).unwrap_err();
         assert_eq!(err.field, "list[1]");
     }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Pair {
+        a: Option<String>,
+        b: Option<u32>,
+    }
+
+    /// The one-pass read gives way to a whole read wherever the two could differ.
+    #[test]
+    fn a_body_reads_as_a_whole_document_would() {
+        // A repeated key: the last one counts (serde alone would refuse the duplicate field).
+        let pair = parse_json::<Pair>(br#"{"a":"first","a":"last"}"#).unwrap();
+        assert_eq!(pair.a.as_deref(), Some("last"));
+        // Malformed JSON anywhere comes before a wrong field earlier in the text.
+        let err = parse_json::<Pair>(br#"{"b":"not a number","a":"#).unwrap_err();
+        assert_eq!(err.field, "body");
+        assert!(err.rule.starts_with("malformed JSON"), "{}", err.rule);
+        // Of two wrong fields, the one first in key order is named, whatever the text's order.
+        let err = parse_json::<Pair>(br#"{"b":"x","a":1}"#).unwrap_err();
+        assert_eq!(err.field, "a");
+    }
 }

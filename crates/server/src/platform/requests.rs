@@ -322,6 +322,30 @@ fn injected(code: i64, status: u16, msg: String) -> Response {
 mod tests {
     use super::*;
 
+    fn pieces(parts: &[&'static str]) -> Body {
+        let chunks: Vec<Result<Bytes, std::io::Error>> = parts
+            .iter()
+            .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+            .collect();
+        Body::from_stream(futures_util::stream::iter(chunks))
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_in_one_piece_or_many_within_its_limit() {
+        assert_eq!(whole(Body::empty(), 10).await.unwrap(), "");
+        assert_eq!(
+            whole(Body::from("one piece"), 10).await.unwrap(),
+            "one piece"
+        );
+        assert!(whole(Body::from("eleven char"), 10).await.is_err());
+        assert_eq!(
+            whole(pieces(&["ab", "cd", "e"]), 10).await.unwrap(),
+            "abcde"
+        );
+        assert!(whole(pieces(&["abcdef", "ghijk"]), 10).await.is_err());
+        assert!(whole(pieces(&["abcdefghijk", "l"]), 10).await.is_err());
+    }
+
     #[test]
     fn secrets_are_redacted_at_any_depth() {
         let mut v = serde_json::json!({

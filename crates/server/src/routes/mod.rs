@@ -206,7 +206,7 @@ async fn front(
     req: Request,
     next: Next,
 ) -> Response {
-    let id = LogId::new();
+    let id = LogId::now();
     let started = Instant::now();
     // The fields are written only when the span is enabled.
     let span = tracing::info_span!("request", log_id = %id, method = %req.method(), path = req.uri().path());
@@ -321,7 +321,7 @@ pub(crate) async fn within(
 /// Answers a connection over the limit with the envelope (1500, HTTP 503) and closes it.
 pub(crate) async fn turn_away(mut stream: tokio::net::TcpStream, limit: usize) {
     use tokio::io::AsyncWriteExt;
-    let log_id = LogId::new();
+    let log_id = LogId::now();
     let body = serde_json::json!({
         "code": ErrorCode::InternalError.code(),
         "msg": format!("server busy: {limit} connections are open, the most it takes; try again"),

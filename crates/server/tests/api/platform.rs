@@ -676,6 +676,11 @@ async fn the_request_log_keeps_calls_without_tokens_or_secrets() {
     assert_eq!(items[0]["code"], 230001);
     assert_eq!(items[0]["app_id"], json!(t.app(0).app_id));
     assert_eq!(items[0]["http_status"], 400);
+    assert_eq!(items[0]["method"], "POST");
+    assert_eq!(items[0]["path"], "/open-apis/im/v2/app_feed_card");
+    assert_eq!(items[0]["query"], "user_id_type=open_id");
+    assert_eq!(items[0]["log_id"].as_str().unwrap().len(), 29);
+    assert_eq!(items[1]["query"], json!(null));
     assert_eq!(
         items[1]["path"],
         "/open-apis/auth/v3/tenant_access_token/internal"
