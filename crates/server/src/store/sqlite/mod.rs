@@ -75,6 +75,14 @@ const CHECKPOINT_PAGES: i64 = 1_000;
 /// creates/s: the writer checkpointing for itself every 10,000 pages put p99 near 40 ms; this
 /// thread with a 4 MB WAL, near 6 ms.)
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(30);
+/// A restart holds the writer while it copies the frames no earlier copy took, so before one
+/// the checkpointer copies again and again, while each copy still finds more than this many new
+/// frames (at most `CATCH_UP_COPIES` times: a writer faster than the copy is not chased).
+/// Restarting after one copy held the writer for the frames written during that copy, 6 to 7 ms
+/// at 1,000 creates/s, once in every 50 ms: p99 went from 7.6 ms to 1.7 ms, and the durable
+/// create rate up by 1.3 ×, once the restart found some 50 frames left instead of 500.
+const CATCH_UP_FRAMES: i64 = 32;
+const CATCH_UP_COPIES: usize = 10;
 
 pub struct SqliteStore {
     writer: Writer,
@@ -194,25 +202,36 @@ fn start_checkpointer(path: &Path, stop: Arc<AtomicBool>) -> std::io::Result<()>
             }));
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(CHECKPOINT_EVERY);
-                let checkpoint = |mode: &str| {
-                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-                        r.get::<_, i64>(1)
-                    })
-                };
-                match checkpoint("PASSIVE") {
-                    // Copied while the writer went on; now a moment with the write lock copies
-                    // the few frames that came meanwhile and starts the WAL again.
-                    Ok(frames) if frames >= CHECKPOINT_PAGES => {
-                        if let Err(e) = checkpoint("RESTART") {
-                            tracing::debug!(error = %e, "WAL restart put off");
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::debug!(error = %e, "checkpoint put off"),
+                if let Err(e) = checkpoint_round(&conn) {
+                    tracing::debug!(error = %e, "checkpoint put off");
                 }
             }
         })
         .map(|_| ())
+}
+
+/// Copies the WAL back into the database file while the writer goes on, until a copy finds
+/// few new frames; then, if the WAL has grown past `CHECKPOINT_PAGES`, starts it again (which
+/// holds the write lock only to copy those few frames and sync).
+fn checkpoint_round(conn: &Connection) -> rusqlite::Result<()> {
+    // Frames in the WAL, as the last checkpoint found it.
+    let checkpoint = |mode: &str| {
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            r.get::<_, i64>(1)
+        })
+    };
+    let mut frames = 0;
+    for _ in 0..CATCH_UP_COPIES {
+        let before = frames;
+        frames = checkpoint("PASSIVE")?;
+        if frames - before <= CATCH_UP_FRAMES {
+            break;
+        }
+    }
+    if frames >= CHECKPOINT_PAGES {
+        checkpoint("RESTART")?;
+    }
+    Ok(())
 }
 
 impl Drop for SqliteStore {
