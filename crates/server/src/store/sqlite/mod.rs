@@ -1140,3 +1140,73 @@ impl Store for SqliteStore {
         self.writer.close().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames in the WAL (a passive checkpoint reports them).
+    fn wal_frames(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+            .unwrap()
+    }
+
+    fn open_wal(path: &Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        conn
+    }
+
+    /// Checkpoint rounds keep up with a busy writer and start the WAL again, so the WAL does
+    /// not grow by every page written, and nothing written is lost.
+    #[test]
+    fn checkpoint_rounds_keep_the_wal_small_while_a_writer_goes_on() {
+        const ROWS: i64 = 6 * CHECKPOINT_PAGES;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        open_wal(&path)
+            .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+            .unwrap();
+        let start = Arc::new(std::sync::Barrier::new(2));
+        let done = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (start, done, path) = (start.clone(), done.clone(), path.clone());
+            std::thread::spawn(move || {
+                let conn = open_wal(&path);
+                start.wait();
+                // A row of 3,000 bytes: at least one page of the WAL per commit. Between commits
+                // a moment, as the store's writer waits for its next batch.
+                for _ in 0..ROWS {
+                    conn.execute("INSERT INTO t (data) VALUES (zeroblob(3000))", [])
+                        .unwrap();
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+                done.store(true, Ordering::Relaxed);
+            })
+        };
+        let checkpointer = open_wal(&path);
+        start.wait();
+        let mut rounds = 0;
+        while !done.load(Ordering::Relaxed) {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            checkpoint_round(&checkpointer).unwrap();
+            rounds += 1;
+        }
+        writer.join().unwrap();
+
+        // The WAL file keeps the size it grew to; it is overwritten from its start after a
+        // restart.
+        let wal = std::fs::metadata(dir.path().join("db-wal")).unwrap().len();
+        let written = ROWS as u64 * 4096;
+        assert!(
+            wal < written / 2,
+            "a WAL of {wal} bytes after {rounds} rounds and {ROWS} commits of a page or more"
+        );
+        let rows: i64 = open_wal(&path)
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, ROWS);
+    }
+}
