@@ -1145,12 +1145,6 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    /// Frames in the WAL (a passive checkpoint reports them).
-    fn wal_frames(conn: &Connection) -> i64 {
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
-            .unwrap()
-    }
-
     fn open_wal(path: &Path) -> Connection {
         let conn = Connection::open(path).unwrap();
         conn.pragma_update(None, "journal_mode", "WAL").unwrap();
