@@ -66,12 +66,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+    /// Starts the writer thread on `conn`; it runs `between` after each batch's commit.
+    pub fn start(
+        conn: Connection,
+        between: impl FnMut(&Connection) + Send + 'static,
+    ) -> std::io::Result<Writer> {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name("larkfeed-writer".into())
-            .spawn(move || run(conn, rx))?;
+            .spawn(move || run(conn, rx, between))?;
         Ok(Writer { queue })
     }
 
@@ -104,7 +107,7 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Message>) {
+fn run(conn: Connection, mut rx: mpsc::Receiver<Message>, mut between: impl FnMut(&Connection)) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         let mut closing = None;
@@ -121,6 +124,7 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Message>) {
         }
         if !batch.is_empty() {
             commit_batch(&conn, &mut batch);
+            between(&conn);
         }
         if let Some(reply) = closing {
             let done = conn
