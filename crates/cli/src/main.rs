@@ -205,7 +205,7 @@ async fn main() -> ExitCode {
             }
         };
     }
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| usage_error(e, &args).exit());
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -213,6 +213,48 @@ async fn main() -> ExitCode {
             ExitCode::from(f.exit_code())
         }
     }
+}
+
+/// A missing argument is reported with the command's own usage line (`[OPTIONS]` and its required
+/// arguments). Clap's default also lists every argument given so far, and an argument the
+/// environment gave (`LARKFEED_APP_ID`…) counts as given: the line then showed credentials as
+/// required flags, as if the environment had been ignored.
+fn usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::CommandFactory;
+    if e.kind() != ErrorKind::MissingRequiredArgument {
+        return e;
+    }
+    let Some(ContextValue::Strings(missing)) = e.get(ContextKind::InvalidArg) else {
+        return e;
+    };
+    let mut root = Cli::command();
+    root.build();
+    // The subcommand the words name, from the top.
+    let mut cmd = &mut root;
+    for word in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        if cmd.find_subcommand(word).is_none() {
+            continue;
+        }
+        cmd = cmd.find_subcommand_mut(word).expect("found just now");
+    }
+    // The command's usage, with what is missing named on it (an argument required unless
+    // another is given is not on the plain usage line).
+    let mut usage = cmd.render_usage().to_string();
+    for m in missing {
+        if !usage.contains(m.as_str()) {
+            usage.push(' ');
+            usage.push_str(m);
+        }
+    }
+    let missing: String = missing.iter().map(|m| format!("\n  {m}")).collect();
+    clap::Error::raw(
+        ErrorKind::MissingRequiredArgument,
+        format!(
+            "the following required arguments were not provided:{missing}\n\n{usage}\n\n\
+             For more information, try '--help'.\n"
+        ),
+    )
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

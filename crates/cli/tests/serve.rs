@@ -471,3 +471,94 @@ fn a_missing_flag_is_named_without_making_credentials_look_required() {
         "{err}"
     );
 }
+
+/// With credentials in the environment, a missing flag is still named alone: the usage line shows
+/// the command's `[OPTIONS]`, not the environment's credentials as required flags.
+#[test]
+fn a_missing_flag_is_named_alone_when_the_environment_has_credentials() {
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args([
+            "feed-card",
+            "create",
+            "--title",
+            "T",
+            "--link",
+            "https://x.cn/",
+        ])
+        .env("LARKFEED_APP_ID", "cli_x")
+        .env("LARKFEED_APP_SECRET", "s")
+        .env("LARKFEED_BASE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not provided:\n  --user <USERS>"), "{err}");
+    let usage = err
+        .lines()
+        .find(|l| l.starts_with("Usage:"))
+        .unwrap_or_else(|| panic!("no usage line in {err}"));
+    assert!(
+        usage.contains("larkfeed feed-card create [OPTIONS]"),
+        "{usage}"
+    );
+    assert!(usage.contains("--user <USERS>"), "{usage}");
+    for credential in ["--app-id", "--app-secret", "--base-url"] {
+        assert!(!usage.contains(credential), "{usage}");
+    }
+}
+
+/// A client whose body stopped coming does not hold the server after SIGTERM: its body is cut
+/// off after the header timeout (1 s here) and the server exits cleanly.
+#[test]
+fn sigterm_is_not_held_up_by_a_stalled_body() {
+    use std::io::Write;
+    let (mut child, banner) = serve_with(&["--header-timeout", "1"]);
+    let addr = banner[0]
+        .strip_prefix("larkfeed listening on http://")
+        .unwrap()
+        .to_string();
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    stalled
+        .write_all(
+            b"POST /open-apis/auth/v3/tenant_access_token/internal HTTP/1.1\r\nHost: x\r\n\
+              Content-Length: 3000\r\n\r\n{\"app_id\":",
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let asked = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if asked.elapsed() > std::time::Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("still running 10 s after SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    drop(stalled);
+}
+
+/// `larkfeed serve` on a memory database with `extra` flags; its banner read, logs dropped.
+fn serve_with(extra: &[&str]) -> (Child, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = out.take(7).map(Result::unwrap).collect();
+    (child, banner)
+}

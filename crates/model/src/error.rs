@@ -56,7 +56,7 @@ codes! {
     // Interactive cards (the delayed update). Decision: the platform's reference names no codes
     // for a used-up or expired token; larkfeed answers 300040 for those.
     CardTokenInvalid = 300040, 400, "the card update token is unknown, expired (30 minutes) or used up (2 uses)", false;
-    CardOpenIdsEmpty = 300090, 400, "openid empty: a JSON 1.0 card sent through the delayed update must name open_ids", false;
+    CardOpenIdsEmpty = 300090, 400, "openid empty: an exclusive card (JSON 1.0 without config.update_multi) sent through the delayed update must name open_ids", false;
     // Chats.
     ChatInvalidParam = 232001, 400, "invalid param", false;
     ChatDissolved = 232009, 400, "Your request specifies a chat which has already been dissolved.", false;

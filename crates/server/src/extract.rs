@@ -24,9 +24,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let code = invalid_param_code(req.uri().path());
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::field(code, FieldError::new("body", e.body_text())))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::field(code, FieldError::new("body", crate::body::rejection(&e)))
+        })?;
         parse_json(&bytes)
             .map(JsonBody)
             .map_err(|f| ApiError::field(code, f))

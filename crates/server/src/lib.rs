@@ -6,6 +6,7 @@
 //! rules) → `store` (SQL behind the [`store::Store`] trait). The [`world::World`] says which
 //! tenant, apps and users exist; the [`clock::Clock`] says what time it is.
 
+pub mod body;
 pub mod canned;
 pub mod clock;
 pub mod error;

@@ -159,6 +159,7 @@ impl Application {
             caches: Arc::new(Caches::default()),
             stats: Arc::default(),
             request_timeout: config.limits.request_timeout,
+            header_timeout: config.limits.header_timeout,
             platform: Arc::new(crate::platform::Platform::new(config.requests_kept)),
             admin_token: admin_token.map(Arc::from),
         });

@@ -39,6 +39,8 @@ pub struct Shared {
     pub stats: Arc<Stats>,
     /// How long one request may take before it is answered 1500.
     pub request_timeout: std::time::Duration,
+    /// How long a request's body may send nothing before it is cut off.
+    pub header_timeout: std::time::Duration,
     /// Deliveries to apps, the request log, faults, the change feed.
     pub platform: Arc<crate::platform::Platform>,
     /// When set, every `/_larkfeed/` call needs `Authorization: Bearer <it>`.

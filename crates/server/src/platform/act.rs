@@ -632,7 +632,8 @@ fn receive_event(
 }
 
 /// `POST /open-apis/interactive/v1/card/update`: the delayed update with a callback's token,
-/// 30 minutes and two uses per token. A JSON 1.0 card names the `open_ids` it is for.
+/// 30 minutes and two uses per token. An exclusive card (JSON 1.0 without `update_multi`) names the
+/// `open_ids` it is for; a shared card needs none.
 impl Serve for ep::DelayedCardUpdate {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
         let req = call.body;
@@ -645,19 +646,21 @@ impl Serve for ep::DelayedCardUpdate {
             Some(_) => return Err(invalid("card", "must be a card JSON object")),
             None => return Err(invalid("card", "required")),
         };
-        let v2 = card.get("schema").and_then(|s| s.as_str()) == Some("2.0");
+        // `open_ids` names the users whose copy is updated. A shared card (`update_multi`, which
+        // every JSON 2.0 card is) is the same for everyone and needs none; only an exclusive JSON
+        // 1.0 card must name them (300090). Seed: the delayed-update reference page.
         let open_ids = card.remove("open_ids");
-        if !v2 {
-            let named = open_ids
-                .as_ref()
-                .and_then(|o| o.as_array())
-                .is_some_and(|ids| !ids.is_empty());
-            if !named {
-                return Err(ApiError::new(ErrorCode::CardOpenIdsEmpty));
-            }
-        }
         let content = serde_json::Value::Object(card).to_string();
-        check_content("interactive", &content).map_err(crate::service::messages::content_error)?;
+        let info = check_content("interactive", &content)
+            .map_err(crate::service::messages::content_error)?;
+        let shared = info.is_some_and(|i| i.update_multi);
+        let named = open_ids
+            .as_ref()
+            .and_then(|o| o.as_array())
+            .is_some_and(|ids| !ids.is_empty());
+        if !shared && !named {
+            return Err(ApiError::new(ErrorCode::CardOpenIdsEmpty));
+        }
         let used = state
             .store
             .use_card_token(CardTokenSpend {

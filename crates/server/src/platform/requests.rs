@@ -194,12 +194,14 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match whole(body, MAX_BODY).await {
         Ok(b) => b,
-        Err(_) => {
+        Err(e) => {
+            let problem = crate::body::problem(&e, MAX_BODY);
+            tracing::info!(%problem, "the request's body could not be read");
             return ApiError::field(
                 crate::error::invalid_param_code(path),
-                FieldError::new("body", format!("larger than {MAX_BODY} bytes")),
+                FieldError::new("body", problem),
             )
-            .into_response()
+            .into_response();
         }
     };
     let auth = parts

@@ -9,7 +9,7 @@
 //! in turn); otherwise over HTTP.
 
 use crate::state::AppState;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -39,6 +39,9 @@ const RECONNECT_NONCE_SECS: u64 = 1;
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(3 * PING_INTERVAL_SECS);
 /// A frame the client has not taken within this long (it stopped reading) drops the connection.
 const SEND_WITHIN: Duration = Duration::from_secs(5);
+/// The largest frame or message a client may send; one larger closes the connection with 1009
+/// (message too big).
+pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 /// How long a connection URL's ticket may wait to be used.
 const TICKET_TTL: Duration = Duration::from_secs(300);
 
@@ -115,7 +118,11 @@ pub struct WsAnswer {
 
 /// One open long connection.
 pub struct Conn {
+    /// The server's own name for it (`c1`, `c2`, …): the client's `device_id` is the client's to
+    /// choose, and two sockets may send the same one.
     pub id: String,
+    /// What the client called itself.
+    pub device_id: String,
     pub app_id: String,
     pub since_ms: i64,
     service_id: i32,
@@ -220,6 +227,8 @@ pub struct WsHub {
     next: AtomicU64,
     /// Whose turn it is among an app's connections.
     turn: AtomicU64,
+    /// The last connection's number.
+    opened: AtomicU64,
 }
 
 impl WsHub {
@@ -238,7 +247,9 @@ impl WsHub {
             .get(app_id)
             .map(|c| {
                 c.iter()
-                    .map(|c| serde_json::json!({"id": c.id, "since_ms": c.since_ms}))
+                    .map(|c| {
+                        serde_json::json!({"id": c.id, "device_id": c.device_id, "since_ms": c.since_ms})
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -252,7 +263,7 @@ impl WsHub {
     fn remove(&self, conn: &Conn) {
         let mut conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(list) = conns.get_mut(&conn.app_id) {
-            list.retain(|c| c.id != conn.id);
+            list.retain(|c| !std::ptr::eq(c.as_ref(), conn));
         }
     }
 
@@ -344,24 +355,35 @@ pub async fn connect(
         return refused;
     };
     let service_id = q.service_id.parse().unwrap_or(0);
-    let id = if q.device_id.is_empty() {
-        uuid::Uuid::new_v4().simple().to_string()
-    } else {
-        q.device_id
+    let n = state.platform.ws.opened.fetch_add(1, Ordering::Relaxed) + 1;
+    let id = Named {
+        id: format!("c{n}"),
+        device_id: q.device_id,
     };
-    upgrade.on_upgrade(move |socket| serve(socket, state, app_id, id, service_id))
+    upgrade
+        .max_frame_size(MAX_MESSAGE)
+        .max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve(socket, state, app_id, id, service_id))
+}
+
+/// A connection's names: the server's and the client's.
+struct Named {
+    id: String,
+    device_id: String,
 }
 
 async fn serve(
     mut socket: WebSocket,
     state: AppState,
     app_id: String,
-    id: String,
+    named: Named,
     service_id: i32,
 ) {
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(256);
+    let id = named.id.clone();
     let conn = Arc::new(Conn {
-        id: id.clone(),
+        id: named.id,
+        device_id: named.device_id,
         app_id: app_id.clone(),
         since_ms: state.clock.now_ms(),
         service_id,
@@ -370,12 +392,13 @@ async fn serve(
     });
     let hub = &state.platform.ws;
     hub.add(conn.clone());
-    tracing::info!(%app_id, connection = %id, "long connection opened");
+    tracing::info!(%app_id, connection = %id, device_id = %conn.device_id, "long connection opened");
     state.platform.publish(
         "connection.opened",
         state.clock.now_ms(),
-        serde_json::json!({"app_id": app_id, "connection": id}),
+        serde_json::json!({"app_id": app_id, "connection": id, "device_id": conn.device_id}),
     );
+    let mut close = None;
     let mut last_heard = tokio::time::Instant::now();
     let why = loop {
         tokio::select! {
@@ -413,6 +436,13 @@ async fn serve(
                 Some(Ok(Message::Close(_))) | None => break "the client closed it",
                 // WebSocket pings (answered by the socket itself), pongs and text frames.
                 Some(Ok(_)) => {}
+                Some(Err(e)) if too_big(&e) => {
+                    close = Some(CloseFrame {
+                        code: axum::extract::ws::close_code::SIZE,
+                        reason: "message too big: at most 16 MiB".into(),
+                    });
+                    break "the client sent a message over 16 MiB";
+                }
                 Some(Err(_)) => break "the connection failed",
             },
             outgoing = rx.recv() => match outgoing {
@@ -426,13 +456,25 @@ async fn serve(
         }
     };
     hub.remove(&conn);
-    send_within(&mut socket, Message::Close(None)).await;
+    send_within(&mut socket, Message::Close(close)).await;
     tracing::info!(%app_id, connection = %id, why, "long connection closed");
     state.platform.publish(
         "connection.closed",
         state.clock.now_ms(),
         serde_json::json!({"app_id": app_id, "connection": id, "why": why}),
     );
+}
+
+/// Whether a read failed because the client's frame or message was over [`MAX_MESSAGE`].
+fn too_big(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(tungstenite::Error::Capacity(_)) = c.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Sends one frame; false if it failed or the client did not take it within [`SEND_WITHIN`].

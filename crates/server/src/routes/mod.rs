@@ -141,7 +141,8 @@ async fn open_api<E: Serve>(
     let query = E::Query::read(&caller, &params)?;
     caller.limit::<E>(&state).await?;
     let request: E::Request = if E::BODY {
-        let bytes = body.map_err(|e| invalid::<E>(FieldError::new("body", e.body_text())))?;
+        let bytes =
+            body.map_err(|e| invalid::<E>(FieldError::new("body", crate::body::rejection(&e))))?;
         parse_json(&bytes).map_err(invalid::<E>)?
     } else {
         // `()`, which JSON's null is.
@@ -208,6 +209,8 @@ async fn front(
 ) -> Response {
     let id = LogId::now();
     let started = Instant::now();
+    // A body that stalls is cut off, as stalled headers are.
+    let req = req.map(|body| crate::body::timed(body, state.header_timeout, state.request_timeout));
     // The fields are written only when the span is enabled.
     let span = tracing::info_span!("request", log_id = %id, method = %req.method(), path = req.uri().path());
     let mut response = LOG_ID

@@ -149,3 +149,191 @@ async fn requests_refused_before_the_router_still_get_the_envelope() {
     .await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 }
+
+fn post_head(path: &str, length: usize) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\n\r\n"
+    )
+}
+
+/// A body that stops coming is cut off after the header timeout (here 1 s) with the envelope,
+/// on the Open API, the admin API and the long-connection endpoint alike; other clients are
+/// answered meanwhile.
+#[tokio::test]
+async fn a_body_that_stops_coming_is_cut_off_after_the_header_timeout() {
+    let t = spawn_limited(limits(1_000, 60_000, 100)).await;
+    let part = [b' '; 1000];
+    for (path, code) in [
+        ("/open-apis/auth/v3/tenant_access_token/internal", 10003),
+        ("/open-apis/im/v1/messages?receive_id_type=open_id", 230001),
+        ("/_larkfeed/act/send_message", 230001),
+        ("/callback/ws/endpoint", 0),
+    ] {
+        let stalled = tokio::spawn({
+            let t_base = t.base.clone();
+            let head = post_head(path, 3000);
+            async move {
+                let t = TestAppAddr(t_base);
+                stall_at(&t, &head, &part, Duration::from_secs(10)).await
+            }
+        });
+        // Others are served while it stalls.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let health = reqwest::get(format!("{}/_larkfeed/health", t.base))
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+        let (answer, after) = stalled.await.unwrap();
+        assert!(
+            after < Duration::from_secs(5),
+            "{path}: cut off after {after:?}"
+        );
+        if code == 0 {
+            // The long-connection endpoint answers in the SDKs' own shape.
+            assert!(answer.contains("stopped coming"), "{path}: {answer}");
+            continue;
+        }
+        assert!(answer.starts_with("HTTP/1.1 400"), "{path}: {answer}");
+        assert!(answer.contains("X-Tt-Logid: "), "{path}: {answer}");
+        let body = envelope_of(&answer);
+        assert_eq!(body["code"], code, "{path}: {answer}");
+        assert_eq!(body["error"]["field_violations"][0]["field"], "body");
+        let said = body["msg"].as_str().unwrap();
+        assert!(said.contains("stopped coming"), "{path}: {said}");
+        assert!(body["error"]["log_id"].is_string(), "{answer}");
+    }
+}
+
+/// A body that trickles a byte at a time never trips the silence, but must be whole within the
+/// request timeout.
+#[tokio::test]
+async fn a_body_that_trickles_is_cut_off_at_the_request_timeout() {
+    let t = spawn_limited(limits(1_000, 2_000, 100)).await;
+    let mut conn = TcpStream::connect(addr(&t)).await.unwrap();
+    conn.write_all(post_head("/open-apis/auth/v3/tenant_access_token/internal", 3000).as_bytes())
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (mut read, mut write) = conn.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            if write.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let mut got = Vec::new();
+    let read_all = tokio::time::timeout(Duration::from_secs(8), read.read_to_end(&mut got)).await;
+    trickle.abort();
+    assert!(read_all.is_ok(), "still open after 8 s");
+    let after = started.elapsed();
+    assert!(
+        after >= Duration::from_millis(1_500) && after < Duration::from_secs(5),
+        "cut off after {after:?}"
+    );
+    let answer = String::from_utf8_lossy(&got).to_string();
+    let body = envelope_of(&answer);
+    assert_eq!(body["code"], 10003, "{answer}");
+    assert!(
+        body["msg"].as_str().unwrap().contains("too slowly"),
+        "{answer}"
+    );
+}
+
+/// As many stalled bodies as the server takes connections do not shut it out for long: each is
+/// cut off after the header timeout and new clients are served again.
+#[tokio::test]
+async fn stalled_bodies_free_their_connections() {
+    let t = spawn_limited(limits(1_000, 60_000, 3)).await;
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        let head = post_head("/open-apis/auth/v3/tenant_access_token/internal", 3000);
+        let base = t.base.clone();
+        stalled.push(tokio::spawn(async move {
+            stall_at(&TestAppAddr(base), &head, b"{", Duration::from_secs(10)).await
+        }));
+    }
+    for s in stalled {
+        let (_, after) = s.await.unwrap();
+        assert!(after < Duration::from_secs(5), "cut off after {after:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let health = reqwest::get(format!("{}/_larkfeed/health", t.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+/// A client that hangs up half-way through its body, or sends malformed chunked framing, is told
+/// (and logged) what happened, not that its body was too large.
+#[tokio::test]
+async fn a_broken_body_is_named_for_what_happened() {
+    let t = spawn_limited(limits(5_000, 60_000, 100)).await;
+    // Half-close after part of the body: the server reads the end of the stream mid-body, and
+    // the client can still read the answer.
+    let mut conn = TcpStream::connect(addr(&t)).await.unwrap();
+    conn.write_all(post_head("/open-apis/auth/v3/tenant_access_token/internal", 3000).as_bytes())
+        .await
+        .unwrap();
+    conn.write_all(b"{\"app_id\":").await.unwrap();
+    conn.shutdown().await.unwrap();
+    let answer = closed_within(&mut conn, Duration::from_secs(5))
+        .await
+        .expect("answered and closed");
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let body = envelope_of(&answer);
+    assert_eq!(body["code"], 10003, "{answer}");
+    let said = body["msg"].as_str().unwrap();
+    assert!(said.contains("closed the connection"), "{said}");
+    assert!(!said.contains("larger than"), "{said}");
+
+    let chunked = "POST /open-apis/auth/v3/tenant_access_token/internal HTTP/1.1\r\nHost: x\r\n\
+                   Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n";
+    let answer = raw_exchange(&t, chunked.as_bytes()).await;
+    let body = envelope_of(&answer);
+    assert_eq!(body["code"], 10003, "{answer}");
+    let said = body["msg"].as_str().unwrap();
+    assert!(said.contains("chunked"), "{said}");
+    assert!(!said.contains("larger than"), "{said}");
+}
+
+/// A WebSocket upgrade whose request never finishes is closed after the header timeout; one
+/// that completes and then says nothing is dropped after the long connection's silence limit.
+#[tokio::test]
+async fn a_websocket_upgrade_that_never_completes_is_closed() {
+    let t = spawn_limited(limits(1_000, 60_000, 100)).await;
+    let mut conn = TcpStream::connect(addr(&t)).await.unwrap();
+    conn.write_all(
+        b"GET /ws/v2?ticket=x HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    closed_within(&mut conn, Duration::from_secs(5))
+        .await
+        .expect("closed after the header timeout");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// Only the address of a running server, for tasks that outlive a borrow of the [`TestApp`].
+struct TestAppAddr(String);
+
+/// Sends `head` and `part` of a body, then nothing (the connection stays open); returns what the
+/// server answered and how long until it closed, or panics if it is still open after `wait`.
+async fn stall_at(t: &TestAppAddr, head: &str, part: &[u8], wait: Duration) -> (String, Duration) {
+    let mut conn = TcpStream::connect(t.0.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(part).await.unwrap();
+    let started = std::time::Instant::now();
+    let answer = closed_within(&mut conn, wait)
+        .await
+        .unwrap_or_else(|| panic!("{head:?}: still open after {wait:?}"));
+    (
+        String::from_utf8_lossy(&answer).to_string(),
+        started.elapsed(),
+    )
+}

@@ -10,6 +10,7 @@ mod feed_cards;
 mod feed_view;
 mod helpers;
 mod limits;
+mod long_connection;
 mod messages;
 mod openapi;
 mod persistence;

@@ -522,7 +522,7 @@ name = "Every Message"
 }
 
 #[tokio::test]
-async fn the_delayed_update_takes_a_live_token_twice_and_a_v1_card_names_open_ids() {
+async fn the_delayed_update_takes_a_live_token_twice_and_an_exclusive_card_names_open_ids() {
     let t = spawn_app().await;
     let app = FakeApp::start(Mode::Answer(json!({}))).await;
     t.point_app_at(0, &app.url).await;
@@ -540,6 +540,18 @@ async fn the_delayed_update_takes_a_live_token_twice_and_a_v1_card_names_open_id
         Method::POST,
         path,
         Some(update(json!({"elements": []}), &token)),
+    )
+    .await
+    .assert_code(400, 300090);
+    // An exclusive card says so in the same way when it names no one.
+    t.call(
+        0,
+        Method::POST,
+        path,
+        Some(update(
+            json!({"config": {"update_multi": false}, "open_ids": [], "elements": []}),
+            &token,
+        )),
     )
     .await
     .assert_code(400, 300090);
@@ -580,6 +592,36 @@ async fn the_delayed_update_takes_a_live_token_twice_and_a_v1_card_names_open_id
     t.call(0, Method::POST, path, None)
         .await
         .assert_invalid(230001, "token");
+}
+
+/// A shared card (`config.update_multi: true`) is the same for everyone: the delayed update takes
+/// it without `open_ids` and every reader sees the new card.
+#[tokio::test]
+async fn the_delayed_update_takes_a_shared_card_without_open_ids() {
+    let t = spawn_app().await;
+    let app = FakeApp::start(Mode::Answer(json!({}))).await;
+    t.point_app_at(0, &app.url).await;
+    let message_id = t.send_card(0, 0).await;
+    t.click(0, &message_id).await;
+    let token = app.seen()[0]["event"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shared = json!({
+        "config": {"update_multi": true},
+        "elements": [{"tag": "div", "text": {"tag": "plain_text", "content": "shared, updated"}}],
+    });
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/interactive/v1/card/update",
+        Some(json!({"token": token, "card": shared})),
+    )
+    .await
+    .assert_ok();
+    let item = t.message(0, &message_id).await;
+    let content = item["body"]["content"].as_str().unwrap();
+    assert!(content.contains("shared, updated"), "{content}");
 }
 
 #[tokio::test]
