@@ -285,9 +285,11 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct DelayedUpdateRequest {
     /// `event.token` of a `card.action.trigger` callback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub token: Option<String>,
     /// The new card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub card: Option<Value>,
 }

@@ -141,7 +141,8 @@ pub struct InChat {
 /// Body of `POST /open-apis/im/v1/chats/:chat_id/members`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddMembersRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub id_list: Option<Vec<String>>,
 }
 

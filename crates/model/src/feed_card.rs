@@ -36,15 +36,18 @@ pub struct OpenAppFeedCard {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusLabel {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub text: Option<String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Buttons {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub buttons: Option<Vec<Button>>,
 }
 
@@ -52,9 +55,11 @@ pub struct Buttons {
 pub struct Button {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_url: Option<MultiUrl>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub action_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub text: Option<ButtonText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_type: Option<String>,
@@ -76,7 +81,8 @@ pub struct MultiUrl {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ButtonText {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub text: Option<String>,
 }
 
@@ -217,9 +223,11 @@ fn parse_user_ids(
 /// Body of `POST /open-apis/im/v2/app_feed_card` (seed 003).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CreateAppFeedCardRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub app_feed_card: Option<OpenAppFeedCard>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub user_ids: Option<Vec<String>>,
 }
 
@@ -308,7 +316,8 @@ pub struct CreateAppFeedCardResponse {
 pub struct UpdateChatButtonRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_ids: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub chat_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buttons: Option<Buttons>,
@@ -457,11 +466,14 @@ pub struct UpdateEffects {
 /// One card of `PUT /open-apis/im/v2/app_feed_card/batch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserOpenAppFeedCardUpdater {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub app_feed_card: Option<OpenAppFeedCard>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub update_fields: Option<Vec<String>>,
 }
 
@@ -572,7 +584,8 @@ fn parse_batch<T, V>(
 /// Body of `PUT /open-apis/im/v2/app_feed_card/batch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpdateAppFeedCardBatchRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub feed_cards: Option<Vec<UserOpenAppFeedCardUpdater>>,
 }
 
@@ -596,16 +609,19 @@ pub struct AppFeedCardBatchResponse {
 /// One card of `DELETE /open-apis/im/v2/app_feed_card/batch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserOpenAppFeedCardDeleter {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub biz_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub user_id: Option<String>,
 }
 
 /// Body of `DELETE /open-apis/im/v2/app_feed_card/batch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeleteAppFeedCardBatchRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub feed_cards: Option<Vec<UserOpenAppFeedCardDeleter>>,
 }
 
@@ -637,9 +653,11 @@ pub const MAX_PIN_USERS: usize = 50;
 /// Body of `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`: pin or unpin a group's feed entry.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PatchFeedCardRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub time_sensitive: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub user_ids: Option<Vec<String>>,
 }
 
@@ -675,9 +693,11 @@ impl PatchFeedCardRequest {
 pub struct BotTimeSentiveRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub time_sensitive: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
     pub user_ids: Option<Vec<String>>,
 }
 

@@ -34,7 +34,7 @@ pub fn document() -> Value {
         }
         let data = to_value((r.response)(&mut gen));
         let success = if r.enveloped {
-            json!({"allOf": [{"$ref": "#/components/schemas/Envelope"},
+            json!({"allOf": [{"$ref": "#/components/schemas/Success"},
                 {"type": "object", "properties": {"data": data}}]})
         } else {
             data
@@ -45,11 +45,16 @@ pub fn document() -> Value {
             "responses": {
                 "200": {"description": "code 0", "content": {"application/json": {"schema": success}}},
                 "default": {"description": "an error: code is one of ErrorCode; error.field_violations names the field",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Failure"}}}},
             },
         });
         if let Some(body) = r.request {
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": to_value(body(&mut gen))}}});
+            let schema = to_value(body(&mut gen));
+            // A body is required when it has a required field; an empty or missing body reads
+            // as `{}`, which an endpoint without required fields takes.
+            let required = !required_fields(&gen, &schema).is_empty();
+            op["requestBody"] =
+                json!({"required": required, "content": {"application/json": {"schema": schema}}});
         }
         if r.token {
             op["security"] = json!([{"tenant_access_token": []}]);
@@ -88,8 +93,21 @@ pub fn document() -> Value {
             "x-codes": codes,
         }),
     );
+    // A success is code 0; an error carries one of the error table's codes.
     schemas.insert(
-        "Envelope".into(),
+        "Success".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "msg"],
+            "properties": {
+                "code": {"type": "integer", "enum": [0]},
+                "msg": {"type": "string"},
+                "data": {"type": "object"},
+            },
+        }),
+    );
+    schemas.insert(
+        "Failure".into(),
         json!({
             "type": "object",
             "required": ["code", "msg"],
@@ -116,6 +134,27 @@ pub fn document() -> Value {
                 "description": "Authorization: Bearer t-… from /open-apis/auth/v3/tenant_access_token/internal"}},
         },
     })
+}
+
+/// The required fields of a body's schema, following a `$ref` among the generator's definitions.
+fn required_fields(gen: &schemars::gen::SchemaGenerator, schema: &Value) -> Vec<String> {
+    let resolved = match schema["$ref"].as_str() {
+        Some(r) => r
+            .rsplit('/')
+            .next()
+            .and_then(|name| gen.definitions().get(name))
+            .map(|s| serde_json::to_value(s).unwrap_or_default())
+            .unwrap_or_default(),
+        None => schema.clone(),
+    };
+    resolved["required"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `GET /_larkfeed/openapi.json`.

@@ -74,3 +74,67 @@ async fn the_document_lists_every_route_the_router_serves_and_they_all_answer() 
         }
     }
 }
+
+/// What the document says a body needs is what the server asks for: an empty body is refused
+/// naming one of the fields the document marks required, and an endpoint whose document marks
+/// none does not refuse it for a missing field. A success's `code` is 0 and an error's is in the
+/// error table.
+#[tokio::test]
+async fn required_fields_and_codes_in_the_document_match_the_server() {
+    let t = spawn_app().await;
+    let doc = t.admin_get("/_larkfeed/openapi.json").await.body;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["Success"]["properties"]["code"]["enum"],
+        serde_json::json!([0])
+    );
+    assert!(!schemas["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(0)));
+    let token = t.token(0).await;
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            let schema = &body["content"]["application/json"]["schema"];
+            let name = schema["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+            let required: Vec<&str> = schemas[name]["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            assert_eq!(
+                body["required"],
+                Value::from(!required.is_empty()),
+                "{method} {path}"
+            );
+            let concrete = format!(
+                "{}?user_id_type=open_id&receive_id_type=open_id&member_id_type=open_id",
+                path.replace("{message_id}", "om_x")
+                    .replace("{chat_id}", "oc_x")
+                    .replace("{feed_card_id}", "oc_x")
+            );
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let auth = op.get("security").map(|_| token.as_str());
+            let a = t.raw(m, &concrete, auth, Some(serde_json::json!({}))).await;
+            let field = a.body["error"]["field_violations"][0]["field"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            let missing = a.msg().contains("required");
+            if required.is_empty() {
+                assert!(!missing, "{method} {path}: {}", a.body);
+            } else {
+                assert!(
+                    missing && required.contains(&field.as_str()),
+                    "{method} {path} requires {required:?}: {}",
+                    a.body
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} bodies checked");
+}
