@@ -104,6 +104,13 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
             ),
         }
     };
+    // Held until the process ends: one server per SQLite file.
+    let _lock = match Location::parse(&args.database) {
+        Location::File(path) if !larkfeed_server::startup::is_postgres(&args.database) => {
+            lock_database(&path)?
+        }
+        _ => None,
+    };
     let app = Application::bind(config).await?;
     let signals = StopSignals::listen();
     let world = app.state().world.clone();
@@ -141,7 +148,59 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
         tracing::info!(signal, "shutting down: finishing the requests in flight");
     };
     app.run_until(shutdown).await?;
+    tracing::info!("stopped: every request answered, the database closed");
     Ok(())
+}
+
+/// Takes `<database>.lock` for this process, or says which process has it. Two servers on one
+/// file would each keep their own caches, rate limits and writer and disagree; several
+/// instances share PostgreSQL instead. The lock goes with the process, however it ends.
+fn lock_database(path: &std::path::Path) -> anyhow::Result<Option<std::fs::File>> {
+    use std::io::{Read, Seek, Write};
+    let Some(name) = path.file_name() else {
+        return Ok(None);
+    };
+    let mut lock_name = name.to_os_string();
+    lock_name.push(".lock");
+    let lock_path = path.with_file_name(lock_name);
+    if lock_path
+        .parent()
+        .is_some_and(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        // The database's own error names the missing folder.
+        return Ok(None);
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| anyhow::anyhow!("cannot open the lock file {}: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            anyhow::bail!(
+                "the database {} is in use by another larkfeed server (pid {}; its lock is {}). \
+                 Stop that one, or give this one another --database. Several instances that \
+                 share one state belong on PostgreSQL (--database postgres://…)",
+                path.display(),
+                if pid.is_empty() { "unknown" } else { pid },
+                lock_path.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", lock_path.display())
+        }
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    file.flush()?;
+    Ok(Some(file))
 }
 
 /// A database URL fit to print: any password replaced.

@@ -268,7 +268,7 @@ fn record(
         error: outcome.error.clone(),
     };
     if outcome.delivered {
-        tracing::info!(app_id, kind, event_type = %rec.event_type, attempt, "delivered");
+        tracing::debug!(app_id, kind, event_type = %rec.event_type, attempt, "delivered");
     } else {
         tracing::warn!(app_id, kind, event_type = %rec.event_type, attempt,
             error = outcome.error.as_deref().unwrap_or_default(), "delivery failed");

@@ -131,7 +131,7 @@ pub async fn change(
         .store
         .set_app_settings(&app.app_id, &serde_json::Value::Object(stored).to_string())
         .await?;
-    tracing::info!(app_id = %app.app_id, "app endpoints changed");
+    tracing::debug!(app_id = %app.app_id, "app endpoints changed");
     Ok(after)
 }
 

@@ -196,7 +196,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
         Ok(b) => b,
         Err(e) => {
             let problem = crate::body::problem(&e, MAX_BODY);
-            tracing::info!(%problem, "the request's body could not be read");
+            tracing::debug!(%problem, "the request's body could not be read");
             return ApiError::field(
                 crate::error::invalid_param_code(path),
                 FieldError::new("body", problem),
@@ -217,7 +217,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     }
     let response = match hit.and_then(|h| h.answer) {
         Some((code, status, msg)) => {
-            tracing::info!(code, status, "answered with an injected fault");
+            tracing::debug!(code, status, "answered with an injected fault");
             injected(code, status, msg)
         }
         None => {

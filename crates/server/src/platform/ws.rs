@@ -316,7 +316,7 @@ pub async fn endpoint(
     let url = format!(
         "ws://{host}{CONNECT_PATH}?fpid=1&device_id={device_id}&service_id={service_id}&ticket={ticket}"
     );
-    tracing::info!(app_id = %app.app_id, "long connection endpoint handed out");
+    tracing::debug!(app_id = %app.app_id, "long connection endpoint handed out");
     Json(serde_json::json!({
         "code": 0,
         "msg": "ok",

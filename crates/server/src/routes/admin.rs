@@ -121,7 +121,7 @@ pub async fn set_clock(
         Some(false) => clock.resume(),
         None => {}
     }
-    tracing::info!(
+    tracing::debug!(
         now_ms = clock.now_ms(),
         frozen = clock.is_frozen(),
         "clock changed"
@@ -281,7 +281,7 @@ pub async fn add_fault(
     }
     let fault = state.platform.faults.add(spec);
     state.platform.share_faults();
-    tracing::info!(id = fault.id, path = %fault.spec.path, "fault added");
+    tracing::debug!(id = fault.id, path = %fault.spec.path, "fault added");
     Ok(Json(
         serde_json::to_value(fault).map_err(ApiError::internal)?,
     ))
@@ -305,7 +305,7 @@ pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Val
     state.platform.start_over();
     let now = state.clock.now_ms();
     state.platform.publish("reset", now, serde_json::json!({}));
-    tracing::info!("state reset to the world file's");
+    tracing::debug!("state reset to the world file's");
     Ok(Json(serde_json::json!({ "reset": true })))
 }
 
@@ -357,7 +357,7 @@ pub async fn load_state(
     state
         .platform
         .publish("state.loaded", state.clock.now_ms(), serde_json::json!({}));
-    tracing::info!("state loaded");
+    tracing::debug!("state loaded");
     Ok(Json(serde_json::json!({ "loaded": true })))
 }
 

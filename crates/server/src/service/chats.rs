@@ -81,7 +81,7 @@ impl Serve for ep::CreateChat {
             created_at_ms: state.clock.now_ms(),
         };
         state.store.insert_chat(&row, &members).await?;
-        tracing::info!(chat_id = %row.chat_id, app_id = %app.app_id, members = members.len(), "created a chat");
+        tracing::debug!(chat_id = %row.chat_id, app_id = %app.app_id, members = members.len(), "created a chat");
         Ok(Chat {
             chat_id: row.chat_id.clone(),
             about: present(state, app, &row, id_type),

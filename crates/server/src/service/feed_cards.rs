@@ -165,7 +165,7 @@ impl Serve for ep::CreateAppFeedCard {
                 Reason::Duplicated,
             )
             .await?;
-        tracing::info!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
+        tracing::debug!(app_id = %app.app_id, %biz_id, users, failed = failed.len(), "created app feed cards");
         Ok(CreateAppFeedCardResponse {
             biz_id: biz_id.into_string(),
             failed_cards: failed,
@@ -212,7 +212,7 @@ impl Serve for ep::UpdateAppFeedCards {
             Reason::NotCreated,
         )
         .await?;
-        tracing::info!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
+        tracing::debug!(app_id = %app.app_id, failed = failed.len(), "updated app feed cards");
         Ok(AppFeedCardBatchResponse {
             failed_cards: failed,
         })
@@ -240,7 +240,7 @@ impl Serve for ep::DeleteAppFeedCards {
                 Reason::NotCreated,
             )
             .await?;
-        tracing::info!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
+        tracing::debug!(app_id = %app.app_id, cards, failed = failed.len(), "deleted app feed cards");
         Ok(AppFeedCardBatchResponse {
             failed_cards: failed,
         })
@@ -334,7 +334,7 @@ impl Serve for ep::UpdateChatButton {
             now_ms: state.clock.now_ms(),
         };
         state.store.set_chat_buttons(at, &buttons).await?;
-        tracing::info!(app_id = %app.app_id, %chat_id, users, buttons = buttons.len(), "replaced chat buttons");
+        tracing::debug!(app_id = %app.app_id, %chat_id, users, buttons = buttons.len(), "replaced chat buttons");
         Ok(UpdateChatButtonResponse {
             failed_user_reasons: failed,
         })
@@ -359,7 +359,7 @@ impl Serve for ep::PatchFeedCard {
             now_ms: state.clock.now_ms(),
         };
         state.store.set_pins(at, pinned).await?;
-        tracing::info!(app_id = %app.app_id, %chat_id, users, pinned, "set a chat's time-sensitive state");
+        tracing::debug!(app_id = %app.app_id, %chat_id, users, pinned, "set a chat's time-sensitive state");
         Ok(TimeSensitiveResponse {
             failed_user_reasons: failed,
         })
@@ -400,7 +400,7 @@ impl Serve for ep::BotTimeSentive {
             };
             state.store.pin_p2p_chats(pins).await?;
         }
-        tracing::info!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
+        tracing::debug!(app_id = %app.app_id, users = served, pinned, "set the bot chat's time-sensitive state");
         Ok(TimeSensitiveResponse {
             failed_user_reasons: failed,
         })

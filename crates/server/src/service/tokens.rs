@@ -60,7 +60,7 @@ pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiErro
         }
     };
     if row.token_hash == hash {
-        tracing::info!(app_id = %app.app_id, "issued a tenant access token");
+        tracing::debug!(app_id = %app.app_id, "issued a tenant access token");
     }
     state.caches.tokens.insert(
         token.clone(),

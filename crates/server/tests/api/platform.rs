@@ -872,6 +872,15 @@ async fn with_an_admin_token_every_admin_call_needs_it() {
         status("/_larkfeed/events?admin_token=wrong", None).await,
         401
     );
+    // Elsewhere a header can be sent, so the token is not taken from the query, where proxies'
+    // access logs would keep it.
+    for path in [
+        "/_larkfeed/world?admin_token=s3cret-admin",
+        "/_larkfeed/requests?admin_token=s3cret-admin",
+        "/_larkfeed/state?admin_token=s3cret-admin",
+    ] {
+        assert_eq!(status(path, None).await, 401, "{path}");
+    }
 }
 
 #[tokio::test]
