@@ -42,6 +42,10 @@ pub struct BroadcastArgs {
     /// `--rate 0`); each chunk in flight when a run stops is sent again on resume.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
+    /// Start over: forget the journal of an earlier run and send to every user again (a card
+    /// without a biz_id gets a new one, so users who had the old card get this one too).
+    #[arg(long)]
+    pub fresh: bool,
     #[command(flatten)]
     pub ids: IdTypeArg,
 }
@@ -210,6 +214,18 @@ pub async fn run(
         return Ok(());
     }
 
+    if args.fresh {
+        match tokio::fs::remove_file(&journal_path).await {
+            Ok(()) => eprintln!("starting over: removed {}", journal_path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Failure::Config(format!(
+                    "cannot remove the journal {}: {e}",
+                    journal_path.display()
+                )))
+            }
+        }
+    }
     let mut journal = open_journal(&journal_path).await?;
     let biz_id = match (&journal.biz_id, &card.biz_id) {
         (Some(j), Some(c)) if j != c => {
@@ -234,12 +250,25 @@ pub async fn run(
         .cloned()
         .collect();
     let skipped = users.len() - todo.len();
-    if skipped > 0 {
-        eprintln!(
-            "resuming from {}: {skipped} of {} users already done",
-            journal_path.display(),
-            users.len()
-        );
+    // What a run that resumes did not send, said where a person and a script both see it.
+    let resumed = (skipped > 0).then(|| {
+        let what = if todo.is_empty() {
+            format!(
+                "every one of the {} users was done by an earlier run recorded in {}: nothing was sent",
+                users.len(),
+                journal_path.display()
+            )
+        } else {
+            format!(
+                "resumed from {}: {skipped} of {} users were done by an earlier run and were skipped",
+                journal_path.display(),
+                users.len()
+            )
+        };
+        format!("{what}; pass --fresh to start over")
+    });
+    if let Some(note) = &resumed {
+        eprintln!("{note}");
     }
 
     let bar = ProgressBar::new(users.len() as u64);
@@ -346,6 +375,7 @@ pub async fn run(
         "failed": failed,
         "seconds": (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
         "journal": journal_path.display().to_string(),
+        "resumed": resumed,
     });
     output::print(&summary, format);
     if failed.is_empty() {

@@ -599,3 +599,39 @@ fn the_admin_commands_act_log_fault_save_load_and_reset() {
         .code(1)
         .stderr(predicates::str::contains("nope"));
 }
+
+/// Running a finished broadcast again says that nothing was sent and why; `--fresh` starts over.
+#[test]
+fn a_broadcast_run_again_says_it_sent_nothing_and_fresh_starts_over() {
+    let s = Server::start_with(many_users(30), false);
+    let users: Vec<String> = (0..30).map(|u| s.open_id(u)).collect();
+    let users_file = s.file("users.txt", &users.join("\n"));
+    let card = s.file(
+        "card.json",
+        r#"{"title":"t","link":{"link":"https://example.com/m"}}"#,
+    );
+    let args = broadcast(&users_file, &card);
+    let first = json_out(s.cli().args(args).args(["--rate", "0"]));
+    assert_eq!(first["created"], 30, "{first}");
+    assert_eq!(first["resumed"], Value::Null, "{first}");
+    let out = s
+        .cli()
+        .args(args)
+        .args(["--rate", "0"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["created"], 0, "{again}");
+    let note = again["resumed"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("nothing was sent") && note.contains("--fresh"),
+        "{again}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was sent"));
+    let fresh = json_out(s.cli().args(args).args(["--rate", "0", "--fresh"]));
+    assert_eq!(fresh["created"], 30, "{fresh}");
+    assert_eq!(fresh["done_in_an_earlier_run"], 0, "{fresh}");
+    assert_ne!(fresh["biz_id"], first["biz_id"], "a new card");
+}
