@@ -73,7 +73,8 @@ def test_the_readme_click_handling_app_runs_as_written(server, tmp_path):
                 return json.load(e)
 
         app_id = server.app["app_id"]
-        for _ in range(100):  # until the app listens
+        wait_listening(port, timeout=60)  # importing lark_oapi takes seconds on a busy machine
+        for _ in range(100):  # until the app answers
             answer = call("PUT", f"/_larkfeed/apps/{app_id}", {"callback_url": f"http://127.0.0.1:{port}/"})
             if answer.get("callback_url"):
                 break
@@ -157,3 +158,135 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
                           env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"^created \S+$", done.stdout, re.M), done.stdout
+
+
+def shell_blocks():
+    return re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+# Every shell block of the README, by its first line: run by the test named, or not run, and why.
+RUN_BY = {
+    "B=${LARKFEED_BASE_URL:-http://127.0.0.1:8980}": "test_a_readme_snippet_runs_as_written",
+    "python app.py &": "test_the_click_handling_commands_run_as_written",
+    "export LARKFEED_BASE_URL=http://127.0.0.1:8980 LARKFEED_APP_ID=cli_… LARKFEED_APP_SECRET=…":
+        "test_the_cli_in_five_lines_runs_as_written",
+    "createdb -h 127.0.0.1 -U postgres larkfeed            # or any database you own":
+        "test_the_postgres_instances_run_as_written",
+}
+NOT_RUN = {
+    # The first of the two commands: every test here starts this server (the debug build of the
+    # same binary, on a free port); a release build would add minutes for nothing new.
+    "cargo run --release -p larkfeed -- serve": "the server every test starts",
+    # The second: the command that runs this very test.
+    "scripts/test": "the test command itself",
+}
+
+
+def test_every_shell_block_of_the_readme_is_run_or_named_here():
+    for block in shell_blocks():
+        first = block.strip().splitlines()[0]
+        assert first in RUN_BY or first in NOT_RUN, f"a README shell block no test runs: {first!r}"
+        if first in RUN_BY:
+            assert RUN_BY[first] in globals(), RUN_BY[first]
+
+
+def block_starting(first):
+    return next(b for b in shell_blocks() if b.strip().splitlines()[0] == first)
+
+
+def cli_env(server):
+    binary = pathlib.Path(os.environ.get("LARKFEED_BIN", ROOT / "target/debug/larkfeed")).resolve()
+    env = dict(os.environ, PATH=f"{binary.parent}:{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}")
+    env.pop("LARKFEED_TEST_BACKEND", None)
+    return env
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, timeout=60):
+    import socket
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def test_the_click_handling_commands_run_as_written(server, tmp_path):
+    """The click section's shell block, line by line as a person types it, placeholders filled in
+    (the app's port, the base URL, `cli_…`, `ou_…`, and `om_…` from the send's answer), with the
+    CLI section's variables set; its `app.py` is the section's Python block."""
+    import json
+    section = readme_section("Acting as the user")
+    (tmp_path / "app.py").write_text(re.findall(r"```python\n(.*?)```", section, re.S)[0])
+    lines = [l for l in block_starting("python app.py &").strip().splitlines() if l.strip()]
+    port = free_port()
+    env = cli_env(server)
+    env.update(PORT=str(port), LARKFEED_BASE_URL=server.base, LARKFEED_APP_ID=server.app["app_id"],
+               LARKFEED_APP_SECRET=server.app["app_secret"])
+    message_id = None
+
+    def fill(line):
+        line = (line.replace("http://127.0.0.1:9000/", f"http://127.0.0.1:{port}/")
+                .replace("http://127.0.0.1:8980", server.base)
+                .replace("cli_…", server.app["app_id"]).replace("ou_…", server.open_id(0)))
+        return line.replace("om_…", message_id) if message_id else line
+
+    assert lines[0] == "python app.py &"
+    app = subprocess.Popen(["bash", "-c", lines[0][:-1].strip()], cwd=tmp_path, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_listening(port)
+        outputs = []
+        for line in lines[1:]:
+            done = subprocess.run(["bash", "-c", fill(line)], cwd=tmp_path, env=env,
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+            outputs.append(done.stdout)
+            if "message send" in line:
+                message_id = json.loads(done.stdout)["message_id"]
+        acted = json.loads(outputs[-1])
+        assert acted["delivered"] is True, acted
+        assert acted["applied"]["toast"] == {"type": "success", "content": "got {'order': '42'}"}, acted
+    finally:
+        app.kill()
+        app.wait()
+        subprocess.run(["curl", "-s", "-X", "PUT", f"{server.base}/_larkfeed/apps/{server.app['app_id']}",
+                        "-d", '{"callback_url": null}'], capture_output=True)
+
+
+def test_the_postgres_instances_run_as_written(tmp_path):
+    """The PostgreSQL section's block, with a database and two ports of the test's own in place of
+    `larkfeed`, 8981 and 8982: two instances start on one database and answer."""
+    import uuid
+    url = os.environ.get("LARKFEED_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+    check = subprocess.run(["psql", url, "-Atqc", "select 1"], capture_output=True, text=True)
+    if check.returncode != 0:
+        pytest.skip(f"no PostgreSQL answers at {url}")
+    name = f"lf_readme_{uuid.uuid4().hex[:12]}"
+    ports = {"8981": str(free_port()), "8982": str(free_port())}
+    block = block_starting("createdb -h 127.0.0.1 -U postgres larkfeed            # or any database you own")
+    script = block.replace("postgres larkfeed ", f"postgres {name} ").replace("5432/larkfeed", f"5432/{name}")
+    for old, new in ports.items():
+        script = script.replace(old, new)
+    # The servers the block leaves running are stopped when the script ends.
+    script = "set -e\n" + script + "\nkill $(jobs -p)\nwait\n"
+    env = cli_env(None)
+    try:
+        done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert '"status":"ok"}' in done.stdout, done.stdout
+        assert done.stdout.count("larkfeed listening on") == 2, done.stdout
+    finally:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name],
+                       capture_output=True)

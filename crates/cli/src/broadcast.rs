@@ -29,7 +29,7 @@ pub struct BroadcastArgs {
     /// type is skipped; blank lines and lines starting with # too).
     #[arg(long)]
     pub users: PathBuf,
-    /// The card: an `app_feed_card` object as JSON, from a file or - for standard input.
+    /// The card: an `app_feed_card` object as JSON, inline, from a file, or - for standard input.
     #[arg(long)]
     pub card: PathBuf,
     /// The journal that makes the run resumable (default: the users file + `.journal`).

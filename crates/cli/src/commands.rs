@@ -144,8 +144,8 @@ pub enum FeedCard {
         users: Vec<String>,
         #[command(flatten)]
         card: CardFlags,
-        /// The whole request body from a file, or - for standard input.
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with_all = ["users", "title", "preview", "link", "status", "biz_id", "avatar_key"])]
         json: Option<PathBuf>,
         #[command(flatten)]
@@ -165,7 +165,8 @@ pub enum FeedCard {
         /// Notify the user again (update field 103).
         #[arg(long)]
         notify: bool,
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with_all = ["user", "title", "preview", "link", "status", "biz_id", "avatar_key"])]
         json: Option<PathBuf>,
         #[command(flatten)]
@@ -179,7 +180,8 @@ pub enum FeedCard {
         /// A user whose card goes (repeat for more).
         #[arg(long = "user", required_unless_present = "json")]
         users: Vec<String>,
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with_all = ["biz_id", "users"])]
         json: Option<PathBuf>,
         #[command(flatten)]
@@ -199,10 +201,12 @@ pub enum ChatButton {
         /// A member to update (repeat for more); every member when left out.
         #[arg(long = "user")]
         users: Vec<String>,
-        /// The buttons, a JSON array of button objects, from a file (or -); none removes them.
+        /// The buttons, a JSON array of button objects: inline, from a file, or - for standard
+        /// input; none removes them.
         #[arg(long)]
         buttons: Option<PathBuf>,
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with_all = ["chat", "users", "buttons"])]
         json: Option<PathBuf>,
         #[command(flatten)]
@@ -223,13 +227,14 @@ pub enum MessageCmd {
         /// A text message.
         #[arg(long, conflicts_with = "card")]
         text: Option<String>,
-        /// An interactive card: its JSON from a file (or -).
+        /// An interactive card's JSON: inline, from a file, or - for standard input.
         #[arg(long)]
         card: Option<PathBuf>,
         /// De-duplication key: the same uuid sends at most one message an hour.
         #[arg(long)]
         uuid: Option<String>,
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with_all = ["to", "text", "card", "uuid"])]
         json: Option<PathBuf>,
     },
@@ -242,10 +247,11 @@ pub enum MessageCmd {
     Patch {
         /// The message's id (om_…).
         message_id: String,
-        /// The new card JSON from a file (or -).
+        /// The new card's JSON: inline, from a file, or - for standard input.
         #[arg(long, required_unless_present = "json")]
         card: Option<PathBuf>,
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with = "card")]
         json: Option<PathBuf>,
     },
@@ -269,7 +275,8 @@ pub enum ChatCmd {
         /// A user to add (repeat for more).
         #[arg(long = "user")]
         users: Vec<String>,
-        /// The whole request body as JSON, from a file or - for standard input (instead of the flags).
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
         #[arg(long, conflicts_with_all = ["name", "description", "users"])]
         json: Option<PathBuf>,
         #[command(flatten)]

@@ -8,9 +8,15 @@ use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::path::PathBuf;
 
-/// Reads a whole JSON body from a file, or from standard input for `-`.
+/// Reads a whole JSON body given inline (the argument starts with `{` or `[`), from a file, or
+/// from standard input for `-`.
 pub fn read_json<T: DeserializeOwned>(source: &PathBuf) -> Result<T, Failure> {
-    let text = if source.as_os_str() == "-" {
+    let inline = source
+        .to_str()
+        .filter(|s| s.trim_start().starts_with(['{', '[']));
+    let text = if let Some(json) = inline {
+        json.to_string()
+    } else if source.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
