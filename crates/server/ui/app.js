@@ -131,7 +131,7 @@ function textOf(t) {
 function richText(t) {
   if (!t) return null;
   const text = textOf(t);
-  return t.tag === 'lark_md' ? md(text) : h('span', { text });
+  return t.tag === 'lark_md' ? md(text) : h('span', { class: 'plain', text });
 }
 
 // ---- interactive cards ----
@@ -344,6 +344,8 @@ async function openChat(chatId) {
       messageBody(m))),
     form);
   document.querySelectorAll('.chat-entry').forEach((el) => el.classList.toggle('open', el.dataset.chatId === chatId));
+  // One message box: the open chat's own.
+  document.getElementById('to-bot').hidden = true;
 }
 
 // ---- logs ----
@@ -490,7 +492,17 @@ async function start() {
   const wanted = new URLSearchParams(location.search).get('user');
   state.user = (wanted && first.users.some((u) => u.user_id === wanted) && wanted) || first.users[0].user_id;
   users.value = state.user;
-  users.addEventListener('change', () => { state.user = users.value; state.chat = null; document.getElementById('chat').replaceChildren(h('p', { class: 'hint', text: 'Open a chat from the feed.' })); refresh(); });
+  users.addEventListener('change', () => {
+    state.user = users.value;
+    state.chat = null;
+    // Kept in the URL, so a reload shows the same user.
+    const url = new URL(location.href);
+    url.searchParams.set('user', state.user);
+    history.replaceState(null, '', url);
+    document.getElementById('chat').replaceChildren(h('p', { class: 'hint', text: 'Open a chat from the feed.' }));
+    document.getElementById('to-bot').hidden = false;
+    refresh();
+  });
   const bot = document.getElementById('bot');
   for (const a of state.world.apps.filter((x) => x.bot)) bot.append(h('option', { value: a.app_id, text: a.name }));
   document.getElementById('to-bot').addEventListener('submit', async (ev) => {
