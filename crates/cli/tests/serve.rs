@@ -42,13 +42,22 @@ fn start_with(db: &std::ffi::OsStr, extra: &[&str]) -> Server {
 /// `larkfeed serve` on a memory database logging at `level`, both outputs piped; its banner (the
 /// first seven lines) read.
 fn serve_logging(level: &str) -> (Child, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+    serve_memory(&[], Some(level))
+}
+
+/// `larkfeed serve` on a memory database with `extra` flags, its banner (the first seven lines)
+/// read; its logs piped at `level`, or dropped.
+fn serve_memory(extra: &[&str], level: Option<&str>) -> (Child, Vec<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_larkfeed"));
+    command
         .args(["serve", "--port", "0", "--database", "memory"])
-        .env("LARKFEED_LOG", level)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .args(extra)
+        .stdout(Stdio::piped());
+    match level {
+        Some(level) => command.env("LARKFEED_LOG", level).stderr(Stdio::piped()),
+        None => command.stderr(Stdio::null()),
+    };
+    let mut child = command.spawn().unwrap();
     let out = BufReader::new(child.stdout.take().unwrap()).lines();
     let banner = out.take(7).map(Result::unwrap).collect();
     (child, banner)
@@ -512,7 +521,7 @@ fn a_missing_flag_is_named_alone_when_the_environment_has_credentials() {
 #[test]
 fn sigterm_is_not_held_up_by_a_stalled_body() {
     use std::io::Write;
-    let (mut child, banner) = serve_with(&["--header-timeout", "1"]);
+    let (mut child, banner) = serve_memory(&["--header-timeout", "1"], None);
     let addr = banner[0]
         .strip_prefix("larkfeed listening on http://")
         .unwrap()
@@ -547,74 +556,4 @@ fn sigterm_is_not_held_up_by_a_stalled_body() {
         asked.elapsed()
     );
     drop(stalled);
-}
-
-/// `larkfeed serve` on a memory database with `extra` flags; its banner read, logs dropped.
-fn serve_with(extra: &[&str]) -> (Child, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
-        .args(["serve", "--port", "0", "--database", "memory"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner = out.take(7).map(Result::unwrap).collect();
-    (child, banner)
-}
-
-/// A second server on the same SQLite file is refused, naming the file and the first one's pid
-/// and pointing at PostgreSQL; once the first stops, the file can be served again.
-#[test]
-fn a_second_server_on_one_database_file_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
-    let mut first = start(&db);
-    let second = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
-        .args(["serve", "--port", "0", "--database"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(!second.status.success());
-    let err = String::from_utf8(second.stderr).unwrap();
-    assert!(err.contains(&db.display().to_string()), "{err}");
-    assert!(err.contains(&format!("pid {}", first.child.id())), "{err}");
-    assert!(err.contains("PostgreSQL"), "{err}");
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
-    let mut again = start(&db);
-    again.child.kill().unwrap();
-    again.child.wait().unwrap();
-}
-
-/// At the default level a request is one log line, and a clean shutdown ends with a line that
-/// says the server stopped.
-#[tokio::test]
-async fn one_log_line_per_request_and_a_last_line_on_shutdown() {
-    let (child, banner) = serve_logging("info");
-    let base = banner[0]
-        .strip_prefix("larkfeed listening on ")
-        .unwrap()
-        .to_string();
-    let (token, users) = first_app(&base).await;
-    let created = post(
-        &base,
-        "/open-apis/im/v2/app_feed_card",
-        Some(&token),
-        one_card("one-line", &users[0]),
-    )
-    .await;
-    assert_eq!(created["code"], 0, "{created}");
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let logs = String::from_utf8(output.stderr).unwrap();
-    let requests: Vec<&str> = logs.lines().filter(|l| l.contains("request{")).collect();
-    // The world, the token, the create: three requests, three lines.
-    assert_eq!(requests.len(), 3, "{logs}");
-    assert!(requests.iter().all(|l| l.contains("answered")), "{logs}");
-    let last = logs.lines().last().unwrap_or_default();
-    assert!(last.contains("stopped"), "{logs}");
 }

@@ -523,15 +523,7 @@ name = "Every Message"
 
 #[tokio::test]
 async fn the_delayed_update_takes_a_live_token_twice_and_an_exclusive_card_names_open_ids() {
-    let t = spawn_app().await;
-    let app = FakeApp::start(Mode::Answer(json!({}))).await;
-    t.point_app_at(0, &app.url).await;
-    let message_id = t.send_card(0, 0).await;
-    t.click(0, &message_id).await;
-    let token = app.seen()[0]["event"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (t, app, message_id, token) = clicked_card().await;
     let update = |card: Value, token: &str| json!({"token": token, "card": card});
     let v1 = json!({"open_ids": [t.open_id(0, 0)], "elements": []});
     let path = "/open-apis/interactive/v1/card/update";
@@ -594,10 +586,8 @@ async fn the_delayed_update_takes_a_live_token_twice_and_an_exclusive_card_names
         .assert_invalid(230001, "token");
 }
 
-/// A shared card (`config.update_multi: true`) is the same for everyone: the delayed update takes
-/// it without `open_ids` and every reader sees the new card.
-#[tokio::test]
-async fn the_delayed_update_takes_a_shared_card_without_open_ids() {
+/// A server, an app answering callbacks, a card it sent and the token of one click on it.
+async fn clicked_card() -> (TestApp, FakeApp, String, String) {
     let t = spawn_app().await;
     let app = FakeApp::start(Mode::Answer(json!({}))).await;
     t.point_app_at(0, &app.url).await;
@@ -607,6 +597,14 @@ async fn the_delayed_update_takes_a_shared_card_without_open_ids() {
         .as_str()
         .unwrap()
         .to_string();
+    (t, app, message_id, token)
+}
+
+/// A shared card (`config.update_multi: true`) is the same for everyone: the delayed update takes
+/// it without `open_ids` and every reader sees the new card.
+#[tokio::test]
+async fn the_delayed_update_takes_a_shared_card_without_open_ids() {
+    let (t, _app, message_id, token) = clicked_card().await;
     let shared = json!({
         "config": {"update_multi": true},
         "elements": [{"tag": "div", "text": {"tag": "plain_text", "content": "shared, updated"}}],
