@@ -166,6 +166,9 @@ impl Application {
         if let Some(pg) = shared {
             crate::platform::cluster::join(&state, pg).await?;
         }
+        crate::platform::endpoints::seal_plain_keys(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("sealing the apps' stored keys: {}", e.msg))?;
         spawn_purger(&state);
         Ok(Application {
             listener,

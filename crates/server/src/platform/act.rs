@@ -176,7 +176,8 @@ pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, Api
     state
         .store
         .insert_card_token(CardTokenRow {
-            token: token.clone(),
+            // Kept as its digest: the database alone gives no token that works.
+            token: crate::service::tokens::digest(&token),
             app_id: app.app_id.to_string(),
             message_id: row.message_id.to_string(),
             user_id: user.user_id.clone(),
@@ -664,7 +665,7 @@ impl Serve for ep::DelayedCardUpdate {
         let used = state
             .store
             .use_card_token(CardTokenSpend {
-                token: &token,
+                token: &crate::service::tokens::digest(&token),
                 app_id: &app.app_id,
                 now_ms: state.clock.now_ms(),
                 max_uses: CARD_TOKEN_USES,

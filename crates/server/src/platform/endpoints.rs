@@ -5,6 +5,7 @@
 
 use super::delivery;
 use crate::error::ApiError;
+use crate::service::tokens;
 use crate::state::AppState;
 use crate::world::App;
 use larkfeed_model::{ErrorCode, FieldError};
@@ -57,8 +58,37 @@ fn invalid(field: &str, rule: impl Into<String>) -> ApiError {
     )
 }
 
-/// The run-time changes stored for the app: each key present overrides the world file.
+/// The keys kept sealed in the store (with the app's secret, as tenant tokens are): the
+/// database alone does not give them.
+const SEALED: [&str; 2] = ["encrypt_key", "verification_token"];
+
+/// The run-time changes stored for the app: each key present overrides the world file. A sealed
+/// key is opened here; one stored plain (by an older larkfeed) is taken as it is.
 async fn overrides(
+    state: &AppState,
+    app: &App,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let mut stored = stored_settings(state, &app.app_id).await?;
+    for key in SEALED {
+        if let Some(sealed) = stored
+            .get(key)
+            .and_then(|v| v.get("sealed"))
+            .and_then(|v| v.as_str())
+        {
+            let opened = tokens::open_secret(&app.app_secret, sealed);
+            if opened.is_none() {
+                tracing::warn!(app_id = %app.app_id, key, "a stored key does not open with this app's secret (a state from another world?): taken as unset");
+            }
+            stored.insert(
+                key.to_string(),
+                opened.map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+    }
+    Ok(stored)
+}
+
+async fn stored_settings(
     state: &AppState,
     app_id: &str,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
@@ -66,6 +96,44 @@ async fn overrides(
         Some(json) => serde_json::from_str(&json).map_err(ApiError::internal)?,
         None => serde_json::Map::new(),
     })
+}
+
+/// Writes the app's run-time changes, each secret key sealed.
+async fn store_settings(
+    state: &AppState,
+    app: &App,
+    mut settings: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ApiError> {
+    for key in SEALED {
+        if let Some(value) = settings.get(key).and_then(|v| v.as_str()) {
+            let sealed = tokens::seal_secret(&app.app_secret, value);
+            settings.insert(key.to_string(), serde_json::json!({ "sealed": sealed }));
+        }
+    }
+    state
+        .store
+        .set_app_settings(
+            &app.app_id,
+            &serde_json::Value::Object(settings).to_string(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Seals the keys an older larkfeed stored plain (at start-up).
+pub async fn seal_plain_keys(state: &AppState) -> Result<(), ApiError> {
+    for app in &state.world.apps {
+        let stored = stored_settings(state, &app.app_id).await?;
+        if SEALED
+            .iter()
+            .any(|k| stored.get(*k).is_some_and(|v| v.is_string()))
+        {
+            let opened = overrides(state, app).await?;
+            store_settings(state, app, opened).await?;
+            tracing::info!(app_id = %app.app_id, "sealed the app's stored keys");
+        }
+    }
+    Ok(())
 }
 
 fn apply(mut ends: Endpoints, changes: &serde_json::Map<String, serde_json::Value>) -> Endpoints {
@@ -83,7 +151,7 @@ pub async fn of_app(state: &AppState, app: &App) -> Result<Endpoints, ApiError> 
         encrypt_key: app.encrypt_key.clone(),
         verification_token: app.verification_token.clone(),
     };
-    Ok(apply(base, &overrides(state, &app.app_id).await?))
+    Ok(apply(base, &overrides(state, app).await?))
 }
 
 /// Applies a change (any of the four keys; `null` clears one). Each URL that is new is sent the
@@ -125,12 +193,9 @@ pub async fn change(
             verify(state, app, &after, key, url).await?;
         }
     }
-    let mut stored = overrides(state, &app.app_id).await?;
+    let mut stored = overrides(state, app).await?;
     stored.extend(change);
-    state
-        .store
-        .set_app_settings(&app.app_id, &serde_json::Value::Object(stored).to_string())
-        .await?;
+    store_settings(state, app, stored).await?;
     tracing::debug!(app_id = %app.app_id, "app endpoints changed");
     Ok(after)
 }

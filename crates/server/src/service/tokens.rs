@@ -115,6 +115,39 @@ fn unseal(secret: &str, hash: &str, sealed: &str) -> Option<String> {
     (digest(&token) == hash).then_some(token)
 }
 
+/// A secret that is not a token (an app's `encrypt_key` or `verification_token`) sealed with the
+/// app's secret, which lives in the world file and not in the database: a random nonce, the value
+/// under the keystream of (app secret, nonce), and a tag that says whether it opened right.
+pub fn seal_secret(app_secret: &str, value: &str) -> String {
+    let nonce = hex::encode(rand::random::<[u8; 16]>());
+    let stream = keystream(app_secret, &nonce, value.len());
+    let body: Vec<u8> = value.bytes().zip(stream).map(|(b, k)| b ^ k).collect();
+    let tag = secret_tag(app_secret, &nonce, &body);
+    format!("{nonce}.{}.{tag}", hex::encode(body))
+}
+
+/// The value [`seal_secret`] sealed, if it opens with this app secret.
+pub fn open_secret(app_secret: &str, sealed: &str) -> Option<String> {
+    let mut parts = sealed.split('.');
+    let (nonce, body, tag) = (parts.next()?, parts.next()?, parts.next()?);
+    let body = hex::decode(body).ok()?;
+    if parts.next().is_some() || secret_tag(app_secret, nonce, &body) != tag {
+        return None;
+    }
+    let stream = keystream(app_secret, nonce, body.len());
+    String::from_utf8(body.iter().zip(stream).map(|(b, k)| b ^ k).collect()).ok()
+}
+
+fn secret_tag(app_secret: &str, nonce: &str, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"larkfeed secret tag\0");
+    h.update(app_secret.as_bytes());
+    h.update([0]);
+    h.update(nonce.as_bytes());
+    h.update(body);
+    hex::encode(&h.finalize()[..16])
+}
+
 /// The app a tenant access token belongs to, if the token is known and has not expired.
 pub async fn app_of(state: &AppState, token: &str) -> Result<Option<Arc<App>>, ApiError> {
     let now = state.clock.now_ms();
@@ -145,6 +178,23 @@ pub async fn app_of(state: &AppState, token: &str) -> Result<Option<Arc<App>>, A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_app_secret() {
+        let sealed = seal_secret("app secret", "encrypt-key-123");
+        assert!(!sealed.contains("encrypt-key-123"));
+        assert_ne!(
+            sealed,
+            seal_secret("app secret", "encrypt-key-123"),
+            "a nonce each time"
+        );
+        assert_eq!(
+            open_secret("app secret", &sealed).as_deref(),
+            Some("encrypt-key-123")
+        );
+        assert_eq!(open_secret("other secret", &sealed), None);
+        assert_eq!(open_secret("app secret", "encrypt-key-123"), None);
+    }
 
     #[test]
     fn a_sealed_token_opens_only_with_its_secret() {

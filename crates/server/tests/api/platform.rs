@@ -952,3 +952,50 @@ async fn a_chats_messages_are_listed_oldest_first_with_their_senders() {
         .await
         .assert_code(404, 99991201);
 }
+
+/// An app's `encrypt_key` and `verification_token` are kept sealed with its secret, and a card
+/// callback's token as its digest: neither the saved state nor the database file holds them, and
+/// both still work (a restart keeps the keys; the token takes the delayed update).
+#[tokio::test]
+async fn keys_are_sealed_and_card_tokens_kept_as_digests() {
+    let (t, _app, message_id, token) = clicked_card().await;
+    let (key, verification) = ("ek-5ea1ed-s3cret", "vt-5ea1ed-s3cret");
+    let app_path = format!("/_larkfeed/apps/{}", t.app(0).app_id);
+    let set = t
+        .admin(
+            Method::PUT,
+            &app_path,
+            Some(json!({"encrypt_key": key, "verification_token": verification})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let state = t.admin_get("/_larkfeed/state").await.body.to_string();
+    for secret in [key, verification, token.as_str()] {
+        assert!(!state.contains(secret), "{secret} in the saved state");
+    }
+    if t._schema.is_none() {
+        let mut stored = std::fs::read(&t.db_path).unwrap();
+        stored.extend(std::fs::read(format!("{}-wal", t.db_path)).unwrap_or_default());
+        for secret in [key, verification, token.as_str()] {
+            assert!(
+                !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} in the database file"
+            );
+        }
+    }
+    // The token works; the keys open again after a restart.
+    let card = json!({"config": {"update_multi": true}, "elements": []});
+    t.call(
+        0,
+        Method::POST,
+        "/open-apis/interactive/v1/card/update",
+        Some(json!({"token": token, "card": card})),
+    )
+    .await
+    .assert_ok();
+    let again = t.restart().await;
+    let shown = again.admin_get(&app_path).await.body;
+    assert_eq!(shown["encrypt_key_set"], true, "{shown}");
+    assert_eq!(shown["verification_token_set"], true, "{shown}");
+    let _ = message_id;
+}
