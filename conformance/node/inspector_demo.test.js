@@ -3,7 +3,8 @@
 // buttons, an unread badge), a pinned group, and the bot's chat with a rendered card. They are
 // written to docs/screenshots/ on every run, so they show the inspector as it is. Along the way:
 // the request log's rows are table rows, a line break in card text is drawn, the chosen user
-// survives a reload, and an open chat has one message box.
+// survives a reload, an open chat has one message box, and a chat's entry shows its last
+// message and an unread badge until the user opens it.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -98,11 +99,19 @@ test('the README screenshots come from a demo feed and chat', { timeout: 90_000 
     // One notification from the create, one from update_fields 103.
     assert.equal(await page.locator('.card-entry[data-biz-id="invoice-88"] .badge').textContent(), '2');
     assert.ok(await page.locator(`.chat-entry.pinned[data-chat-id="${group.chat_id}"]`).isVisible());
+    // The bot's chat entry: its last message and an unread badge.
+    const botEntry = page.locator(`.chat-entry[data-chat-id="${sent.data.chat_id}"]`);
+    assert.equal(await botEntry.locator('.badge').textContent(), '1');
+    assert.match(await botEntry.locator('.last-message').textContent(), /^Demo Bot: \[Card\] 报销审批/);
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'inspector-feed.png') });
 
     // The bot's chat: the card drawn, its line breaks kept, and one message box on the page.
-    await page.locator(`.chat-entry[data-chat-id="${sent.data.chat_id}"]`).click();
+    // Opening it reads it: the badge goes, here and in the server's feed.
+    await botEntry.click();
+    await botEntry.locator('.badge').waitFor({ state: 'detached' });
+    const feed = await (await fetch(`${baseUrl()}/_larkfeed/users/${alice.user_id}/feed`)).json();
+    assert.equal(feed.data.entries.find((e) => e.chat_id === sent.data.chat_id).unread, 0);
     const message = page.locator(`[data-message-id="${sent.data.message_id}"]`);
     await message.locator('.card-header').waitFor();
     // The lines an inline element spans: the distinct tops of its boxes.

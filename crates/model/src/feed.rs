@@ -132,6 +132,67 @@ pub struct ChatEntry {
     pub sort_time: i64,
     /// The quick-action buttons each app shows this user on the entry.
     pub buttons: Vec<AppButtons>,
+    /// The last message, for the entry's second line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<MessagePreview>,
+    /// Messages of others since the user last read the chat.
+    #[serde(default)]
+    pub unread: i64,
+}
+
+/// A message as a feed entry shows it: who sent it and one line of what it says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePreview {
+    pub sender_name: String,
+    pub text: String,
+}
+
+/// One line of a message's content, as the client's feed shows it: a text's text, a post's title
+/// or first words, a card's header title, else the kind in brackets.
+pub fn preview(msg_type: &str, content: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(content).unwrap_or_default();
+    let text = match msg_type {
+        "text" => value["text"].as_str().map(str::to_string),
+        "post" => {
+            let post = if value.get("content").is_some() {
+                &value
+            } else {
+                value
+                    .as_object()
+                    .and_then(|m| m.values().next())
+                    .unwrap_or(&serde_json::Value::Null)
+            };
+            post["title"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .or_else(|| {
+                    let words: Vec<&str> = post["content"]
+                        .as_array()?
+                        .iter()
+                        .flat_map(|p| p.as_array().into_iter().flatten())
+                        .filter_map(|x| x["text"].as_str())
+                        .collect();
+                    (!words.is_empty()).then(|| words.join(""))
+                })
+        }
+        "interactive" => {
+            let title = &value["header"]["title"];
+            title["content"]
+                .as_str()
+                .or_else(|| title["i18n"].as_object()?.values().next()?.as_str())
+                .map(|t| format!("[Card] {t}"))
+                .or(Some("[Card]".to_string()))
+        }
+        _ => None,
+    };
+    let text = text.unwrap_or_else(|| format!("[{msg_type}]"));
+    // One line, not too long.
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,7 +220,36 @@ mod tests {
             pinned_by: None,
             sort_time: at,
             buttons: vec![],
+            last_message: None,
+            unread: 0,
         })
+    }
+
+    #[test]
+    fn a_preview_is_one_line_of_what_a_message_says() {
+        assert_eq!(preview("text", r#"{"text":"hello\nthere"}"#), "hello there");
+        assert_eq!(
+            preview(
+                "post",
+                r#"{"zh_cn":{"title":"","content":[[{"tag":"text","text":"Hi "},{"tag":"a","text":"link"}]]}}"#
+            ),
+            "Hi link"
+        );
+        assert_eq!(
+            preview(
+                "interactive",
+                r#"{"header":{"title":{"tag":"plain_text","content":"Approve?"}}}"#
+            ),
+            "[Card] Approve?"
+        );
+        assert_eq!(preview("interactive", r#"{"elements":[]}"#), "[Card]");
+        assert_eq!(preview("image", r#"{"image_key":"img_1"}"#), "[image]");
+        assert_eq!(
+            preview("text", &format!(r#"{{"text":"{}"}}"#, "x".repeat(100)))
+                .chars()
+                .count(),
+            81
+        );
     }
 
     #[test]

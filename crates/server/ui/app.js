@@ -289,9 +289,11 @@ function chatEntry(e) {
   h('div', {},
     h('div', { class: 'entry-head' },
       h('span', { class: 'entry-title', text: name }),
+      e.unread > 0 ? h('span', { class: 'badge', text: e.unread }) : null,
       e.time_sensitive ? h('span', { class: 'pin', text: `Pinned${e.pinned_by ? ` by ${appName(e.pinned_by)}` : ''}` }) : null,
       h('span', { class: 'time', text: ago(e.sort_time) })),
     h('div', { class: 'entry-app', text: e.chat_type === 'p2p' ? 'Bot' : 'Group' }),
+    e.last_message ? h('div', { class: 'preview last-message', text: `${e.last_message.sender_name}: ${e.last_message.text}` }) : null,
     buttons.length ? h('div', { class: 'buttons' }, buttons) : null));
 }
 
@@ -319,7 +321,8 @@ function messageBody(m) {
 
 async function openChat(chatId) {
   state.chat = chatId;
-  const data = await api('GET', `/_larkfeed/chats/${encodeURIComponent(chatId)}/messages?limit=100`);
+  // Opening a chat reads it as the user, as the client does: its unread badge goes.
+  const data = await api('GET', `/_larkfeed/chats/${encodeURIComponent(chatId)}/messages?limit=100&reader=${encodeURIComponent(state.user)}`);
   const pane = document.getElementById('chat');
   const title = data.chat.chat_type === 'p2p' ? appName(data.chat.app_id) : data.chat.name || chatId;
   const input = h('input', { placeholder: 'Write as this user', autocomplete: 'off', 'aria-label': 'Message' });
@@ -346,6 +349,8 @@ async function openChat(chatId) {
   document.querySelectorAll('.chat-entry').forEach((el) => el.classList.toggle('open', el.dataset.chatId === chatId));
   // One message box: the open chat's own.
   document.getElementById('to-bot').hidden = true;
+  const badge = document.querySelector(`.chat-entry[data-chat-id="${chatId}"] .badge`);
+  if (badge) badge.remove();
 }
 
 // ---- logs ----

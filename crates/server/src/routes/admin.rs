@@ -387,5 +387,24 @@ pub async fn chat_messages(
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = params.number("limit", 1, LOG_PAGE_MAX)?.unwrap_or(LOG_PAGE);
-    Ok(Json(feed::chat_messages(&state, &chat_id, limit).await?))
+    let messages = feed::chat_messages(&state, &chat_id, limit).await?;
+    // `?reader=` (a user's id of any kind): the chat is read as that user, as opening it in the
+    // client reads it; its entry in their feed shows no unread messages after this.
+    if let Some(reader) = params.get("reader") {
+        let user = state
+            .world
+            .find_user(reader)
+            .ok_or_else(|| params.invalid("reader", format!("no user has the id {reader:?}")))?;
+        state
+            .store
+            .read_chat(
+                crate::store::ChatEntry {
+                    chat_id: &chat_id,
+                    user_id: &user.user_id,
+                },
+                state.clock.now_ms(),
+            )
+            .await?;
+    }
+    Ok(Json(messages))
 }

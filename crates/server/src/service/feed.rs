@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::store::{FeedCursor, FeedSlice};
 use crate::world::User;
 use larkfeed_model::feed::{
-    self, AppButtons, CardEntry, ChatEntry, FeedEntry, FeedUser, Position, UserFeed,
+    self, AppButtons, CardEntry, ChatEntry, FeedEntry, FeedUser, MessagePreview, Position, UserFeed,
 };
 use larkfeed_model::{ChatId, ErrorCode, FieldError};
 use std::collections::HashMap;
@@ -94,6 +94,15 @@ pub async fn of_user(
             pinned_by: row.pinned_by,
             sort_time: row.last_message_ms.unwrap_or(0).max(row.joined_at_ms),
             buttons: shown,
+            last_message: row.last_message.map(|m| MessagePreview {
+                sender_name: match &m.sender_user {
+                    Some(user_id) => state.world.user_name(user_id),
+                    None => state.world.app_name(&m.sender_app),
+                }
+                .to_string(),
+                text: feed::preview(&m.msg_type, &m.content),
+            }),
+            unread: row.unread,
             chat_id: row.chat.chat_id,
         });
         if after.as_ref().is_none_or(|p| entry.position() > *p) {

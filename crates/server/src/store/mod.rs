@@ -395,9 +395,34 @@ pub struct FeedChatRow {
     pub joined_at_ms: i64,
     /// When the last message that is not recalled arrived.
     pub last_message_ms: Option<i64>,
+    /// That message.
+    pub last_message: Option<LastMessage>,
+    /// Messages of others, not recalled, since the user last read the chat.
+    pub unread: i64,
     /// The app that pinned the entry for this user, if it is pinned.
     pub pinned_by: Option<AppId>,
 }
+
+/// The last message of a chat, as its feed entry shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastMessage {
+    pub msg_type: String,
+    pub content: String,
+    /// The user who sent it, if a user did; else the app.
+    pub sender_user: Option<String>,
+    pub sender_app: String,
+}
+
+/// What a feed's chat rows read after the chat's columns, the join time and the pin (both
+/// dialects): the last message that is not recalled (time, type, content, sender) and the unread
+/// count, with the `FROM` that gives them. `?1`/`$1` is the user.
+pub(crate) const FEED_CHAT_EXTRA: &str = "lm.create_time, lm.msg_type, lm.content, lm.sender_user, lm.sender_app, \
+     (SELECT COUNT(*) FROM messages u WHERE u.chat_id = c.chat_id AND u.recalled = 0 \
+      AND u.create_time > m.read_until AND (u.sender_user IS NULL OR u.sender_user <> m.member_id)) \
+     FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
+     LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
+     LEFT JOIN messages lm ON lm.message_id = (SELECT l.message_id FROM messages l \
+       WHERE l.chat_id = c.chat_id AND l.recalled = 0 ORDER BY l.create_time DESC, l.message_id DESC LIMIT 1)";
 
 /// Where a page of a user's feed cards starts: after this entry, in feed order
 /// (time-sensitive first, then the latest sort time, then by `(key, app_id)`).
@@ -570,6 +595,8 @@ pub trait FeedStore: Send + Sync {
     /// The buttons each app shows on one user's entry of a chat (an app that set none is left
     /// out; one that set an empty list is not), by app_id.
     async fn chat_buttons(&self, entry: ChatEntry<'_>) -> StoreResult<Vec<AppButtons>>;
+    /// The user has read the chat up to `at_ms` (never back in time).
+    async fn read_chat(&self, entry: ChatEntry<'_>, at_ms: i64) -> StoreResult<()>;
 }
 
 /// A token a card callback handed out for the delayed card update.

@@ -197,3 +197,75 @@ async fn feed_paging_parameters_are_checked() {
         .await
         .assert_invalid(230001, "page_token");
 }
+
+/// A chat's entry shows its last message (sender and one line) and how many messages of others
+/// came since the user last read it; reading the chat (opening it, as `?reader=`) clears the
+/// count, and the user's own messages never count.
+#[tokio::test]
+async fn a_chat_entry_shows_its_last_message_and_unread_count_until_read() {
+    let t = spawn_app().await;
+    t.clock.freeze();
+    let alice = t.user_id(0);
+    let bot_says = |text: &str| {
+        let body = json!({"receive_id": t.open_id(0, 0), "msg_type": "text",
+                          "content": json!({"text": text}).to_string()});
+        t.call(
+            0,
+            Method::POST,
+            "/open-apis/im/v1/messages?receive_id_type=open_id",
+            Some(body),
+        )
+    };
+    let first = bot_says("first").await;
+    let chat_id = first.assert_ok()["chat_id"].as_str().unwrap().to_string();
+    t.clock.advance_ms(1000);
+    bot_says("second\nline").await.assert_ok();
+    let entry = |entries: Vec<Value>| {
+        entries
+            .into_iter()
+            .find(|e| e["chat_id"] == json!(chat_id))
+            .expect("the bot chat is in the feed")
+    };
+    let before = entry(t.feed(&alice).await);
+    assert_eq!(before["unread"], 2, "{before}");
+    assert_eq!(before["last_message"]["text"], "second line", "{before}");
+    assert_eq!(
+        before["last_message"]["sender_name"], "Demo Bot",
+        "{before}"
+    );
+    t.admin_get(&format!(
+        "/_larkfeed/chats/{chat_id}/messages?reader={alice}"
+    ))
+    .await;
+    assert_eq!(entry(t.feed(&alice).await)["unread"], 0);
+    // Alice answers (not unread for her), then the bot writes again (unread).
+    t.clock.advance_ms(1000);
+    let acted = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/send_message",
+            None,
+            Some(
+                json!({"user": alice, "chat_id": chat_id, "msg_type": "text",
+                        "content": json!({"text": "thanks"}).to_string()}),
+            ),
+        )
+        .await;
+    assert_eq!(acted.status, 200, "{}", acted.body);
+    let after_own = entry(t.feed(&alice).await);
+    assert_eq!(after_own["unread"], 0, "{after_own}");
+    assert_eq!(after_own["last_message"]["text"], "thanks");
+    assert_eq!(after_own["last_message"]["sender_name"], "Alice Zhang");
+    t.clock.advance_ms(1000);
+    bot_says("third").await.assert_ok();
+    let after = entry(t.feed(&alice).await);
+    assert_eq!(after["unread"], 1, "{after}");
+    assert_eq!(after["last_message"]["text"], "third");
+    // An unknown reader is refused, naming the parameter.
+    let unknown = t
+        .admin_get(&format!(
+            "/_larkfeed/chats/{chat_id}/messages?reader=nobody"
+        ))
+        .await;
+    unknown.assert_invalid(230001, "reader");
+}

@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_cluster",
         include_str!("../../../migrations/postgres/0002_cluster.sql"),
     ),
+    (
+        "0003_read",
+        include_str!("../../../migrations/postgres/0003_read.sql"),
+    ),
 ];
 
 /// The advisory lock that serialises migrations across instances.
@@ -958,10 +962,7 @@ impl FeedStore for PgStore {
         let chats = tx
             .query(
                 &format!(
-                    "SELECT {chat_columns}, m.joined_at, p.app_id, \
-                     (SELECT MAX(create_time) FROM messages WHERE chat_id = c.chat_id AND recalled = 0) \
-                     FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
-                     LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
+                    "SELECT {chat_columns}, m.joined_at, p.app_id, {FEED_CHAT_EXTRA} \
                      WHERE m.member_kind = 'user' AND m.member_id = $1 AND c.dissolved = 0"
                 ),
                 &[&user_id],
@@ -974,6 +975,16 @@ impl FeedStore for PgStore {
                     joined_at_ms: r.get(11),
                     pinned_by: opt_id(r, 12)?,
                     last_message_ms: r.get(13),
+                    last_message: match (r.get(14), r.get(15), r.get(17)) {
+                        (Some(msg_type), Some(content), Some(sender_app)) => Some(LastMessage {
+                            msg_type,
+                            content,
+                            sender_user: r.get(16),
+                            sender_app,
+                        }),
+                        _ => None,
+                    },
+                    unread: r.get(18),
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -1001,6 +1012,18 @@ impl FeedStore for PgStore {
              ON CONFLICT (app_id, chat_id, user_id) \
              DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
             &[&at.app_id, &at.chat_id, &json, &at.now_ms, &at.user_ids],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn read_chat(&self, entry: ChatEntry<'_>, at_ms: i64) -> StoreResult<()> {
+        let c = self.client().await?;
+        run(
+            &c,
+            "UPDATE chat_members SET read_until = GREATEST(read_until, $3) \
+             WHERE chat_id = $1 AND member_kind = 'user' AND member_id = $2",
+            &[&entry.chat_id, &entry.user_id, &at_ms],
         )
         .await?;
         Ok(())

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_platform",
         include_str!("../../../migrations/0006_platform.sql"),
     ),
+    (
+        "0007_read",
+        include_str!("../../../migrations/0007_read.sql"),
+    ),
 ];
 
 /// Work a migration needs that SQL cannot do, run in the same transaction after its SQL.

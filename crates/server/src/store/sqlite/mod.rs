@@ -1010,6 +1010,19 @@ impl FeedStore for SqliteStore {
         .await
     }
 
+    async fn read_chat(&self, entry: ChatEntry<'_>, at_ms: i64) -> StoreResult<()> {
+        let (chat_id, user_id) = (entry.chat_id.to_string(), entry.user_id.to_string());
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE chat_members SET read_until = MAX(read_until, ?3) \
+                 WHERE chat_id = ?1 AND member_kind = 'user' AND member_id = ?2",
+            )?
+            .execute(params![chat_id, user_id, at_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn chat_buttons(&self, entry: ChatEntry<'_>) -> StoreResult<Vec<AppButtons>> {
         let rows = self.read(|conn| {
             Ok(conn
@@ -1102,11 +1115,8 @@ fn feed_rows(conn: &Connection, slice: FeedSlice) -> StoreResult<RawFeed> {
         .join(", ");
     let chats = conn
         .prepare_cached(&format!(
-            "SELECT {chat_columns}, m.joined_at, p.app_id, \
-             (SELECT MAX(create_time) FROM messages WHERE chat_id = c.chat_id AND recalled = 0) \
-             FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
-             LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
-             WHERE m.member_kind = 'user' AND m.member_id = ? AND c.dissolved = 0"
+            "SELECT {chat_columns}, m.joined_at, p.app_id, {FEED_CHAT_EXTRA} \
+             WHERE m.member_kind = 'user' AND m.member_id = ?1 AND c.dissolved = 0"
         ))?
         .query_map([user_id], |r| {
             Ok(FeedChatRow {
@@ -1114,6 +1124,16 @@ fn feed_rows(conn: &Connection, slice: FeedSlice) -> StoreResult<RawFeed> {
                 joined_at_ms: r.get(11)?,
                 pinned_by: opt_id(r, 12)?,
                 last_message_ms: r.get(13)?,
+                last_message: match (r.get(14)?, r.get(15)?, r.get(17)?) {
+                    (Some(msg_type), Some(content), Some(sender_app)) => Some(LastMessage {
+                        msg_type,
+                        content,
+                        sender_user: r.get(16)?,
+                        sender_app,
+                    }),
+                    _ => None,
+                },
+                unread: r.get(18)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
