@@ -348,7 +348,10 @@ async fn postgres_instances_starting_together_apply_the_schema_once() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(applied, 3, "each migration once (0001_schema, 0002_cluster, 0003_read)");
+    assert_eq!(
+        applied, 3,
+        "each migration once (0001_schema, 0002_cluster, 0003_read)"
+    );
 }
 
 #[tokio::test]
