@@ -9,6 +9,7 @@
 
 use axum::body::{Body, Bytes, HttpBody};
 use http_body::{Frame, SizeHint};
+use std::future::Future as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -113,8 +114,6 @@ impl HttpBody for Timed {
         self.inner.size_hint()
     }
 }
-
-use std::future::Future as _;
 
 /// What went wrong reading a body, in words a client can act on (`limit` is the size that was
 /// exceeded, when that is what happened).

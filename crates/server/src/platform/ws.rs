@@ -355,42 +355,31 @@ pub async fn connect(
         return refused;
     };
     let service_id = q.service_id.parse().unwrap_or(0);
-    let n = state.platform.ws.opened.fetch_add(1, Ordering::Relaxed) + 1;
-    let id = Named {
-        id: format!("c{n}"),
-        device_id: q.device_id,
-    };
     upgrade
         .max_frame_size(MAX_MESSAGE)
         .max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, state, app_id, id, service_id))
-}
-
-/// A connection's names: the server's and the client's.
-struct Named {
-    id: String,
-    device_id: String,
+        .on_upgrade(move |socket| serve(socket, state, app_id, q.device_id, service_id))
 }
 
 async fn serve(
     mut socket: WebSocket,
     state: AppState,
     app_id: String,
-    named: Named,
+    device_id: String,
     service_id: i32,
 ) {
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(256);
-    let id = named.id.clone();
+    let hub = &state.platform.ws;
+    let id = format!("c{}", hub.opened.fetch_add(1, Ordering::Relaxed) + 1);
     let conn = Arc::new(Conn {
-        id: named.id,
-        device_id: named.device_id,
+        id: id.clone(),
+        device_id,
         app_id: app_id.clone(),
         since_ms: state.clock.now_ms(),
         service_id,
         tx,
         pending: Mutex::new(HashMap::new()),
     });
-    let hub = &state.platform.ws;
     hub.add(conn.clone());
     tracing::info!(%app_id, connection = %id, device_id = %conn.device_id, "long connection opened");
     state.platform.publish(
@@ -467,14 +456,10 @@ async fn serve(
 
 /// Whether a read failed because the client's frame or message was over [`MAX_MESSAGE`].
 fn too_big(e: &axum::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cause {
-        if let Some(tungstenite::Error::Capacity(_)) = c.downcast_ref::<tungstenite::Error>() {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
+    std::iter::successors(Some(e as &(dyn std::error::Error + 'static)), |c| {
+        c.source()
+    })
+    .any(|c| matches!(c.downcast_ref(), Some(tungstenite::Error::Capacity(_))))
 }
 
 /// Sends one frame; false if it failed or the client did not take it within [`SEND_WITHIN`].

@@ -95,23 +95,20 @@ fn keystream(secret: &str, hash: &str, len: usize) -> Vec<u8> {
     out
 }
 
+/// `bytes` under the keystream of (secret, nonce): sealing and opening are the same step.
+fn xor(secret: &str, nonce: &str, bytes: &[u8]) -> Vec<u8> {
+    let stream = keystream(secret, nonce, bytes.len());
+    bytes.iter().zip(stream).map(|(b, k)| b ^ k).collect()
+}
+
 fn seal(secret: &str, hash: &str, token: &str) -> String {
-    let stream = keystream(secret, hash, token.len());
-    hex::encode(
-        token
-            .bytes()
-            .zip(stream)
-            .map(|(b, k)| b ^ k)
-            .collect::<Vec<u8>>(),
-    )
+    hex::encode(xor(secret, hash, token.as_bytes()))
 }
 
 /// The token a sealed value holds, if it opens with this secret to the token of this digest.
 fn unseal(secret: &str, hash: &str, sealed: &str) -> Option<String> {
     let bytes = hex::decode(sealed).ok().filter(|b| !b.is_empty())?;
-    let stream = keystream(secret, hash, bytes.len());
-    let plain: Vec<u8> = bytes.iter().zip(stream).map(|(b, k)| b ^ k).collect();
-    let token = String::from_utf8(plain).ok()?;
+    let token = String::from_utf8(xor(secret, hash, &bytes)).ok()?;
     (digest(&token) == hash).then_some(token)
 }
 
@@ -120,8 +117,7 @@ fn unseal(secret: &str, hash: &str, sealed: &str) -> Option<String> {
 /// under the keystream of (app secret, nonce), and a tag that says whether it opened right.
 pub fn seal_secret(app_secret: &str, value: &str) -> String {
     let nonce = hex::encode(rand::random::<[u8; 16]>());
-    let stream = keystream(app_secret, &nonce, value.len());
-    let body: Vec<u8> = value.bytes().zip(stream).map(|(b, k)| b ^ k).collect();
+    let body = xor(app_secret, &nonce, value.as_bytes());
     let tag = secret_tag(app_secret, &nonce, &body);
     format!("{nonce}.{}.{tag}", hex::encode(body))
 }
@@ -134,8 +130,7 @@ pub fn open_secret(app_secret: &str, sealed: &str) -> Option<String> {
     if parts.next().is_some() || secret_tag(app_secret, nonce, &body) != tag {
         return None;
     }
-    let stream = keystream(app_secret, nonce, body.len());
-    String::from_utf8(body.iter().zip(stream).map(|(b, k)| b ^ k).collect()).ok()
+    String::from_utf8(xor(app_secret, nonce, &body)).ok()
 }
 
 fn secret_tag(app_secret: &str, nonce: &str, body: &[u8]) -> String {
