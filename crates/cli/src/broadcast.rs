@@ -13,7 +13,7 @@ use crate::Failure;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use larkfeed_client::Client;
-use larkfeed_model::endpoint::CreateAppFeedCard;
+use larkfeed_model::endpoint::{CreateAppFeedCard, UserIds};
 use larkfeed_model::feed_card::{CreateAppFeedCardRequest, OpenAppFeedCard, Reason, MAX_USERS};
 use larkfeed_model::UserIdType;
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,7 @@ pub async fn run(
     dry_run: bool,
     format: Format,
 ) -> Result<(), Failure> {
-    let id_type: UserIdType = args.ids.user_id_type.parse().map_err(Failure::Usage)?;
+    let id_type: UserIdType = args.ids.user_id_type;
     // The card and the users file are read off the runtime's threads.
     let (card_path, users_path) = (args.card.clone(), args.users.clone());
     let (mut card, users) = tokio::task::spawn_blocking(move || {
@@ -198,11 +198,7 @@ pub async fn run(
             app_feed_card: Some(card),
             user_ids: Some(users.iter().take(MAX_USERS).cloned().collect()),
         };
-        let prepared = client.prepare_send::<CreateAppFeedCard>(
-            &[],
-            &[("user_id_type", id_type.as_str())],
-            &first,
-        )?;
+        let prepared = client.prepare_send::<CreateAppFeedCard>(&(), &UserIds(id_type), &first)?;
         let plan = json!({
             "biz_id": biz_id,
             "users": users.len(),

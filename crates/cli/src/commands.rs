@@ -1,35 +1,38 @@
 //! The client commands: each builds the request it means (checked with the model's rules), then
 //! prints it (`--dry-run`) or sends it through the SDK and prints the answer.
 
-use crate::input::json_or;
+use crate::input::{id_type, json_or};
 pub use crate::input::{read_json, IdTypeArg};
 use crate::output::{self, Format};
 use crate::Failure;
 use clap::{Args, Subcommand};
 use larkfeed_client::Client;
 use larkfeed_client::PreparedRequest;
+use larkfeed_model::card::DelayedUpdateRequest;
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::endpoint::{
-    AddChatMembers, Check, CreateAppFeedCard, CreateChat, DeleteAppFeedCards, Endpoint, GetChat,
-    GetMessage, ListChatMembers, PatchMessage, RecallMessage, SendMessage, UpdateAppFeedCards,
-    UpdateChatButton,
+    AddChatMembers, BotTimeSentive, Check, CreateAppFeedCard, CreateChat, DelayedCardUpdate,
+    DeleteAppFeedCards, Endpoint, GetChat, GetMessage, IsInChat, ListChatMembers, MemberIds,
+    MemberPage, PatchFeedCard, PatchMessage, PathParam, RecallMessage, ReceiveIds, RequiredUserIds,
+    SendMessage, UpdateAppFeedCards, UpdateChatButton, UserIds,
 };
 use larkfeed_model::feed_card::{
-    update_field, Buttons, DeleteAppFeedCardBatchRequest, Link, OpenAppFeedCard, StatusLabel,
-    UpdateAppFeedCardBatchRequest, UpdateChatButtonRequest, UserOpenAppFeedCardDeleter,
-    UserOpenAppFeedCardUpdater,
+    update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
+    OpenAppFeedCard, PatchFeedCardRequest, StatusLabel, UpdateAppFeedCardBatchRequest,
+    UpdateChatButtonRequest, UserOpenAppFeedCardDeleter, UserOpenAppFeedCardUpdater,
 };
 use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
+use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use serde_json::Value;
 use std::path::PathBuf;
 
 /// A request ready to print or send: one endpoint's typed request, sent through the SDK.
 pub struct Plan(Box<dyn Planned>);
 
-/// One call of endpoint `E`: its path parameters, query and body.
+/// One call of endpoint `E`: its path parameter, query and body, as the model types them.
 struct Call<E: Endpoint> {
-    path: Vec<String>,
-    query: Vec<(&'static str, String)>,
+    path: E::Path,
+    query: E::Query,
     body: E::Request,
 }
 
@@ -40,25 +43,21 @@ trait Planned: Send {
 
 type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 
-impl<E: Endpoint> Call<E> {
-    fn parts(&self) -> (Vec<&str>, Vec<(&str, &str)>) {
-        (
-            self.path.iter().map(String::as_str).collect(),
-            self.query.iter().map(|(k, v)| (*k, v.as_str())).collect(),
-        )
-    }
-}
+/// What a plan's endpoint must be: its path and query travel inside a boxed future.
+trait Plannable: Endpoint<Path: Sync, Query: Sync> + Send + 'static {}
 
-impl<E: Endpoint + Send + 'static> Planned for Call<E> {
+impl<E: Endpoint<Path: Sync, Query: Sync> + Send + 'static> Plannable for E {}
+
+impl<E: Plannable> Planned for Call<E> {
     fn prepare(&self, client: &Client) -> Result<PreparedRequest, Failure> {
-        let (path, query) = self.parts();
-        Ok(client.prepare_send::<E>(&path, &query, &self.body)?)
+        Ok(client.prepare_send::<E>(&self.path, &self.query, &self.body)?)
     }
 
     fn send<'c>(&'c self, client: &'c Client) -> BoxFuture<'c, Result<Value, Failure>> {
         Box::pin(async move {
-            let (path, query) = self.parts();
-            let answer = client.send::<E>(&path, &query, &self.body).await?;
+            let answer = client
+                .send::<E>(&self.path, &self.query, &self.body)
+                .await?;
             serde_json::to_value(answer).map_err(|e| Failure::Usage(e.to_string()))
         })
     }
@@ -66,17 +65,9 @@ impl<E: Endpoint + Send + 'static> Planned for Call<E> {
 
 impl Plan {
     /// A call of `E` with `body`, checked by the model's rules now.
-    fn of<E: Endpoint + Send + 'static>(
-        path: &[&str],
-        query: &[(&'static str, &str)],
-        body: E::Request,
-    ) -> Result<Plan, Failure> {
+    fn of<E: Plannable>(path: E::Path, query: E::Query, body: E::Request) -> Result<Plan, Failure> {
         body.check()?;
-        Ok(Plan(Box::new(Call::<E> {
-            path: path.iter().map(|p| p.to_string()).collect(),
-            query: query.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-            body,
-        })))
+        Ok(Plan(Box::new(Call::<E> { path, query, body })))
     }
 
     pub async fn run(self, client: &Client, dry_run: bool) -> Result<Value, Failure> {
@@ -189,6 +180,32 @@ pub enum FeedCard {
     },
     /// Create one card for many users read from a file, in chunks of 20, resumably.
     Broadcast(crate::broadcast::BroadcastArgs),
+    /// Pin (or with --off unpin) the bot's one-to-one chat at the top of users' feeds
+    /// (PATCH /open-apis/im/v2/feed_cards/bot_time_sentive).
+    PinBot {
+        /// A user whose feed changes (repeat for more).
+        #[arg(long = "user", required = true)]
+        users: Vec<String>,
+        /// Unpin instead.
+        #[arg(long)]
+        off: bool,
+        #[command(flatten)]
+        ids: IdTypeArg,
+    },
+    /// Pin (or with --off unpin) a group's feed entry for some of its members
+    /// (PATCH /open-apis/im/v2/feed_cards/:feed_card_id).
+    PinChat {
+        /// The group (oc_…): its chat_id is its feed entry's id.
+        chat_id: String,
+        /// A member whose feed changes (repeat for more).
+        #[arg(long = "user", required = true)]
+        users: Vec<String>,
+        /// Unpin instead.
+        #[arg(long)]
+        off: bool,
+        #[command(flatten)]
+        ids: IdTypeArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,8 +239,8 @@ pub enum MessageCmd {
         #[arg(long, required_unless_present = "json")]
         to: Option<String>,
         /// What --to is.
-        #[arg(long, default_value = "open_id", value_parser = ["open_id", "union_id", "user_id", "email", "chat_id"])]
-        to_type: String,
+        #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
+        to_type: ReceiveIdType,
         /// A text message.
         #[arg(long, conflicts_with = "card")]
         text: Option<String>,
@@ -259,6 +276,16 @@ pub enum MessageCmd {
     Recall {
         /// The message's id (om_…).
         message_id: String,
+    },
+    /// Replace a clicked card with the token its callback gave, within 30 minutes and twice at
+    /// most (POST /open-apis/interactive/v1/card/update).
+    UpdateCard {
+        /// The callback's `event.token`.
+        #[arg(long)]
+        token: String,
+        /// The new card's JSON: inline, from a file, or - for standard input.
+        #[arg(long)]
+        card: PathBuf,
     },
 }
 
@@ -297,8 +324,8 @@ pub enum ChatCmd {
         #[arg(long = "member", required = true)]
         members: Vec<String>,
         /// What the --member ids are (app_id adds bots).
-        #[arg(long, default_value = "open_id", value_parser = ["open_id", "union_id", "user_id", "app_id"])]
-        member_id_type: String,
+        #[arg(long, default_value = "open_id", value_parser = id_type::<MemberIdType>(&["open_id", "union_id", "user_id", "app_id"]))]
+        member_id_type: MemberIdType,
     },
     /// List a chat's members, one page (GET /open-apis/im/v1/chats/:chat_id/members).
     Members {
@@ -311,8 +338,14 @@ pub enum ChatCmd {
         #[arg(long)]
         page_token: Option<String>,
         /// How member ids are returned.
-        #[arg(long, default_value = "open_id", value_parser = ["open_id", "union_id", "user_id"])]
-        member_id_type: String,
+        #[arg(long, default_value = "open_id", value_parser = id_type::<UserIdType>(&["open_id", "union_id", "user_id"]))]
+        member_id_type: UserIdType,
+    },
+    /// Whether the app's bot is in a chat
+    /// (GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat).
+    IsInChat {
+        /// The chat (oc_…).
+        chat_id: String,
     },
 }
 
@@ -330,7 +363,7 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     user_ids: Some(users.clone()),
                 })
             })?;
-            Plan::of::<CreateAppFeedCard>(&[], &[("user_id_type", &ids.user_id_type)], req)
+            Plan::of::<CreateAppFeedCard>((), UserIds(ids.user_id_type), req)
         }
         FeedCard::Update {
             user,
@@ -364,7 +397,7 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     }]),
                 })
             })?;
-            Plan::of::<UpdateAppFeedCards>(&[], &[("user_id_type", &ids.user_id_type)], req)
+            Plan::of::<UpdateAppFeedCards>((), UserIds(ids.user_id_type), req)
         }
         FeedCard::Delete {
             biz_id,
@@ -385,9 +418,30 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
                     ),
                 })
             })?;
-            Plan::of::<DeleteAppFeedCards>(&[], &[("user_id_type", &ids.user_id_type)], req)
+            Plan::of::<DeleteAppFeedCards>((), UserIds(ids.user_id_type), req)
         }
         FeedCard::Broadcast(_) => unreachable!("broadcast is not a single request"),
+        FeedCard::PinBot { users, off, ids } => {
+            let req = BotTimeSentiveRequest {
+                bot_id: None,
+                time_sensitive: Some(!off),
+                user_ids: Some(users.clone()),
+            };
+            Plan::of::<BotTimeSentive>((), UserIds(ids.user_id_type), req)
+        }
+        FeedCard::PinChat {
+            chat_id,
+            users,
+            off,
+            ids,
+        } => {
+            let req = PatchFeedCardRequest {
+                time_sensitive: Some(!off),
+                user_ids: Some(users.clone()),
+            };
+            let path = PathParam::new(chat_id);
+            Plan::of::<PatchFeedCard>(path, RequiredUserIds(ids.user_id_type), req)
+        }
     }
 }
 
@@ -411,7 +465,7 @@ pub fn chat_button_plan(cmd: &ChatButton) -> Result<Plan, Failure> {
             }),
         })
     })?;
-    Plan::of::<UpdateChatButton>(&[], &[("user_id_type", &ids.user_id_type)], req)
+    Plan::of::<UpdateChatButton>((), UserIds(ids.user_id_type), req)
 }
 
 pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
@@ -439,9 +493,11 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
                     uuid: uuid.clone(),
                 })
             })?;
-            Plan::of::<SendMessage>(&[], &[("receive_id_type", to_type)], req)
+            Plan::of::<SendMessage>((), ReceiveIds(*to_type), req)
         }
-        MessageCmd::Get { message_id } => Plan::of::<GetMessage>(&[message_id], &[], ()),
+        MessageCmd::Get { message_id } => {
+            Plan::of::<GetMessage>(PathParam::new(message_id), (), ())
+        }
         MessageCmd::Patch {
             message_id,
             card,
@@ -454,9 +510,18 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
                 },
                 (None, None) => return Err(Failure::Usage("give --card or --json".into())),
             };
-            Plan::of::<PatchMessage>(&[message_id], &[], req)
+            Plan::of::<PatchMessage>(PathParam::new(message_id), (), req)
         }
-        MessageCmd::Recall { message_id } => Plan::of::<RecallMessage>(&[message_id], &[], ()),
+        MessageCmd::Recall { message_id } => {
+            Plan::of::<RecallMessage>(PathParam::new(message_id), (), ())
+        }
+        MessageCmd::UpdateCard { token, card } => {
+            let req = DelayedUpdateRequest {
+                token: Some(token.clone()),
+                card: Some(read_json(card)?),
+            };
+            Plan::of::<DelayedCardUpdate>((), (), req)
+        }
     }
 }
 
@@ -477,10 +542,10 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
                     ..Default::default()
                 })
             })?;
-            Plan::of::<CreateChat>(&[], &[("user_id_type", &ids.user_id_type)], req)
+            Plan::of::<CreateChat>((), UserIds(ids.user_id_type), req)
         }
         ChatCmd::Get { chat_id, ids } => {
-            Plan::of::<GetChat>(&[chat_id], &[("user_id_type", &ids.user_id_type)], ())
+            Plan::of::<GetChat>(PathParam::new(chat_id), UserIds(ids.user_id_type), ())
         }
         ChatCmd::AddMembers {
             chat_id,
@@ -490,7 +555,8 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             let req = AddMembersRequest {
                 id_list: Some(members.clone()),
             };
-            Plan::of::<AddChatMembers>(&[chat_id], &[("member_id_type", member_id_type)], req)
+            let ids = MemberIds(*member_id_type);
+            Plan::of::<AddChatMembers>(PathParam::new(chat_id), ids, req)
         }
         ChatCmd::Members {
             chat_id,
@@ -498,16 +564,14 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             page_token,
             member_id_type,
         } => {
-            let size = page_size.map(|n| n.to_string());
-            let mut query = vec![("member_id_type", member_id_type.as_str())];
-            if let Some(n) = &size {
-                query.push(("page_size", n));
-            }
-            if let Some(t) = page_token {
-                query.push(("page_token", t));
-            }
-            Plan::of::<ListChatMembers>(&[chat_id], &query, ())
+            let page = MemberPage {
+                id_type: *member_id_type,
+                page_size: *page_size,
+                page_token: page_token.clone(),
+            };
+            Plan::of::<ListChatMembers>(PathParam::new(chat_id), page, ())
         }
+        ChatCmd::IsInChat { chat_id } => Plan::of::<IsInChat>(PathParam::new(chat_id), (), ()),
     }
 }
 

@@ -2,8 +2,9 @@
 //! input, and the user id type flag.
 
 use crate::Failure;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
-use larkfeed_model::FieldError;
+use larkfeed_model::{FieldError, UserIdType};
 use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::path::PathBuf;
@@ -50,6 +51,14 @@ pub fn json_or<T: DeserializeOwned>(
 #[derive(Debug, Args)]
 pub struct IdTypeArg {
     /// How user ids are given and returned: open_id, union_id or user_id.
-    #[arg(long, default_value = "open_id", value_parser = ["open_id", "union_id", "user_id"])]
-    pub user_id_type: String,
+    #[arg(long, default_value = "open_id", value_parser = id_type::<UserIdType>(&["open_id", "union_id", "user_id"]))]
+    pub user_id_type: UserIdType,
+}
+
+/// A flag that takes one of the listed id types (listed in `--help`), read as the model's type.
+pub fn id_type<T>(values: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(values).try_map(|v| v.parse::<T>())
 }

@@ -71,16 +71,16 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Fetch a tenant access token for the app.
     Token,
-    /// App feed cards: create, update, delete, broadcast.
+    /// App feed cards: create, update, delete, broadcast; pin chats in users' feeds.
     #[command(subcommand)]
     FeedCard(FeedCard),
     /// The quick-action buttons of a chat's feed entry.
     #[command(subcommand)]
     ChatButton(ChatButton),
-    /// Messages: send, get, patch (cards), recall.
+    /// Messages: send, get, patch (cards), recall, update a clicked card.
     #[command(subcommand)]
     Message(MessageCmd),
-    /// Group chats: create, add members, list members.
+    /// Group chats: create, get, add members, list members, is the bot in.
     #[command(subcommand)]
     Chat(ChatCmd),
     /// Act as a user on a larkfeed server: click a card or a button, send a message.

@@ -139,6 +139,28 @@ fn every_command_works_against_the_server() {
     );
     let members = json_out(s.cli().args(["chat", "members", &chat_id]));
     assert_eq!(members["member_total"], 2);
+    let page = json_out(
+        s.cli()
+            .args(["chat", "members", &chat_id, "--page-size", "1"]),
+    );
+    assert_eq!(
+        (page["items"].as_array().unwrap().len(), &page["has_more"]),
+        (1, &json!(true))
+    );
+    let inside = json_out(s.cli().args(["chat", "is-in-chat", &chat_id]));
+    assert_eq!(inside, json!({"is_in_chat": true}));
+    let pinned =
+        json_out(
+            s.cli()
+                .args(["feed-card", "pin-chat", &chat_id, "--user", &s.open_id(1)]),
+        );
+    assert_eq!(pinned["failed_user_reasons"], json!([]));
+    let unpinned =
+        json_out(
+            s.cli()
+                .args(["feed-card", "pin-bot", "--user", &s.open_id(1), "--off"]),
+        );
+    assert_eq!(unpinned["failed_user_reasons"], json!([]));
     let info = json_out(s.cli().args(["chat", "get", &chat_id]));
     assert_eq!(
         (&info["name"], &info["user_count"], &info["bot_count"]),
@@ -196,6 +218,12 @@ fn every_command_works_against_the_server() {
     json_out(s.cli().args(["message", "patch", &id, "--card", &v2]));
     let read = json_out(s.cli().args(["message", "get", &id]));
     assert_eq!(read["items"][0]["updated"], true);
+    // A token no callback gave is refused by the server, with its code.
+    s.cli()
+        .args(["message", "update-card", "--token", "c-nope", "--card", &v2])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("token"));
     json_out(s.cli().args(["message", "recall", &id]));
     let read = json_out(s.cli().args(["message", "get", &id]));
     assert_eq!(read["items"][0]["deleted"], true);

@@ -2,7 +2,7 @@
 
 use crate::retry::RetryPolicy;
 use crate::Error;
-use larkfeed_model::endpoint::{Check, Endpoint};
+use larkfeed_model::endpoint::{Check, Endpoint, PathParams, Query};
 use larkfeed_model::error::Envelope;
 use larkfeed_model::token::{TokenRequest, TokenResponse};
 use larkfeed_model::FieldError;
@@ -193,9 +193,10 @@ impl Client {
         }
     }
 
-    /// Calls endpoint `E` as the model describes it. `path` fills the path's `{…}` parameters in
-    /// order (each must be non-empty, and is percent-encoded); the body is checked by the model's
-    /// rules first, so an invalid request fails here with the server's field message.
+    /// Calls endpoint `E` as the model describes it: `path` fills the path's `{…}` parameters
+    /// (each must be non-empty, and is percent-encoded), `query` is written as the model names its
+    /// parameters, and the body is checked by the model's rules first, so an invalid request
+    /// fails here with the server's field message.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -203,28 +204,31 @@ impl Client {
     /// # let server = larkfeed_client::testing::TestServer::start().await;
     /// # let client = server.client();
     /// use larkfeed_model::chat::CreateChatRequest;
-    /// use larkfeed_model::endpoint::{CreateChat, ListChatMembers};
+    /// use larkfeed_model::endpoint::{CreateChat, ListChatMembers, MemberPage, PathParam, UserIds};
+    /// use larkfeed_model::UserIdType;
     ///
     /// let req = CreateChatRequest { name: Some("Ops".into()), ..Default::default() };
-    /// let chat = client.send::<CreateChat>(&[], &[], &req).await?;
+    /// let chat = client.send::<CreateChat>(&(), &UserIds(UserIdType::OpenId), &req).await?;
+    /// let page = MemberPage { id_type: UserIdType::OpenId, page_size: Some(10), page_token: None };
     /// let page = client
-    ///     .send::<ListChatMembers>(&[&chat.chat_id], &[("page_size", "10")], &())
+    ///     .send::<ListChatMembers>(&PathParam::new(chat.chat_id), &page, &())
     ///     .await?;
     /// assert!(page.items.len() <= 10);
     /// # Ok(()) }
     /// ```
     pub async fn send<E: Endpoint>(
         &self,
-        path: &[&str],
-        query: &[(&str, &str)],
+        path: &E::Path,
+        query: &E::Query,
         body: &E::Request,
     ) -> Result<E::Response, Error> {
         body.check()?;
-        let path = fill(E::PATH, path)?;
+        let path = fill(E::PATH, &path.values())?;
+        let pairs = query.pairs();
         self.call(RawCall {
             method: method(E::METHOD),
             path: &path,
-            query,
+            query: &borrowed(&pairs),
             body: E::BODY.then_some(body),
         })
         .await
@@ -233,16 +237,17 @@ impl Client {
     /// What [`Client::send`] would send, without sending it (no token is fetched).
     pub fn prepare_send<E: Endpoint>(
         &self,
-        path: &[&str],
-        query: &[(&str, &str)],
+        path: &E::Path,
+        query: &E::Query,
         body: &E::Request,
     ) -> Result<PreparedRequest, Error> {
         body.check()?;
-        let path = fill(E::PATH, path)?;
+        let path = fill(E::PATH, &path.values())?;
+        let pairs = query.pairs();
         self.prepare(&RawCall {
             method: method(E::METHOD),
             path: &path,
-            query,
+            query: &borrowed(&pairs),
             body: E::BODY.then_some(body),
         })
     }
@@ -357,6 +362,11 @@ fn method(m: larkfeed_model::endpoint::Method) -> Method {
 }
 
 /// `template` with each `{…}` replaced by the next of `values`, percent-encoded.
+/// A query's pairs as [`RawCall`] takes them.
+fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 fn fill(template: &str, values: &[&str]) -> Result<String, Error> {
     let mut values = values.iter();
     let mut path = String::with_capacity(template.len() + 32);

@@ -148,11 +148,12 @@ async fn every_message_and_chat_method_works() {
         .unwrap();
     assert_eq!(added.not_existed_id_list, ["ou_nobody"]);
     let page = c
-        .list_chat_members(&chat.chat_id, members, Some(10), None)
+        .list_chat_members(&chat.chat_id, OPEN_ID, Some(10), None)
         .await
         .unwrap();
     assert_eq!(page.member_total, 1);
     assert_eq!(page.items[0].member_id, s.open_id(0, 1));
+    assert!(c.is_in_chat(&chat.chat_id).await.unwrap());
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@
 //! ```
 
 use crate::validate::Checked;
-use crate::{card, chat, feed_card, message, token, Empty, FieldError};
+use crate::{card, chat, feed_card, message, token, Empty, ErrorCode, FieldError};
 use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -87,10 +87,34 @@ impl Param {
 }
 
 /// The query parameters of an endpoint as one type: what the server reads from the query string
-/// and hands the service, and the parameters the documentation lists.
+/// and hands the service, what the SDK writes into the URL, and the parameters the documentation
+/// lists.
 pub trait Query {
     const PARAMS: &'static [Param];
+    /// The parameters as the URL's query carries them, named as [`Self::PARAMS`] names them
+    /// (an optional one left out is not written).
+    fn pairs(&self) -> Vec<(&'static str, String)>;
 }
+
+/// `user_id_type`: the one place its name is written.
+pub const USER_ID_TYPE: Param = Param::optional(
+    "user_id_type",
+    "open_id (default), union_id or user_id: the type of user ids in the request and the answer",
+);
+/// `receive_id_type`: what a message's `receive_id` is.
+pub const RECEIVE_ID_TYPE: Param = Param::required(
+    "receive_id_type",
+    "open_id, union_id, user_id, email or chat_id: what receive_id is",
+);
+/// `member_id_type`: the type of a chat's member ids.
+pub const MEMBER_ID_TYPE: Param = Param::optional(
+    "member_id_type",
+    "open_id (default), union_id, user_id or app_id",
+);
+/// `page_size` of a list.
+pub const PAGE_SIZE: Param = Param::optional("page_size", "1 to 100, default 20");
+/// `page_token`: where the next page starts.
+pub const PAGE_TOKEN: Param = Param::optional("page_token", "the page_token of the previous page");
 
 /// `user_id_type`: the type of user ids in the request and the answer (`open_id` when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,51 +132,105 @@ pub struct ReceiveIds(pub ReceiveIdType);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberIds(pub MemberIdType);
 
-/// One page of a chat's members: their id type, the page size and the previous page's token.
+/// One page of a chat's members: their id type, the page size (the server's default when
+/// absent) and the previous page's token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberPage {
     pub id_type: UserIdType,
-    pub page_size: u32,
+    pub page_size: Option<u32>,
     pub page_token: Option<String>,
 }
 
-macro_rules! query_params {
-    ($($t:ty => $params:expr),* $(,)?) => {
-        $(impl Query for $t {
-            const PARAMS: &'static [Param] = $params;
-        })*
-    };
+impl Query for () {
+    const PARAMS: &'static [Param] = &[];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
-query_params!(
-    () => &[],
-    UserIds => &[USER_ID_TYPE],
-    RequiredUserIds => &[Param::required("user_id_type", "open_id, union_id or user_id: the type of the user ids")],
-    ReceiveIds => &[Param::required("receive_id_type", "open_id, union_id, user_id, email or chat_id: what receive_id is")],
-    MemberIds => &[Param::optional("member_id_type", "open_id (default), union_id, user_id or app_id")],
-    MemberPage => &[
-        Param::optional("member_id_type", "open_id (default), union_id or user_id"),
-        Param::optional("page_size", "1 to 100, default 20"),
-        Param::optional("page_token", "the page_token of the previous page"),
-    ],
-);
+impl Query for UserIds {
+    const PARAMS: &'static [Param] = &[USER_ID_TYPE];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![(USER_ID_TYPE.name, self.0.as_str().into())]
+    }
+}
+
+impl Query for RequiredUserIds {
+    const PARAMS: &'static [Param] = &[Param {
+        required: true,
+        about: "open_id, union_id or user_id: the type of the user ids",
+        ..USER_ID_TYPE
+    }];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![(USER_ID_TYPE.name, self.0.as_str().into())]
+    }
+}
+
+impl Query for ReceiveIds {
+    const PARAMS: &'static [Param] = &[RECEIVE_ID_TYPE];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![(RECEIVE_ID_TYPE.name, self.0.as_str().into())]
+    }
+}
+
+impl Query for MemberIds {
+    const PARAMS: &'static [Param] = &[MEMBER_ID_TYPE];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![(MEMBER_ID_TYPE.name, self.0.as_str().into())]
+    }
+}
+
+impl Query for MemberPage {
+    const PARAMS: &'static [Param] = &[
+        Param {
+            about: "open_id (default), union_id or user_id",
+            ..MEMBER_ID_TYPE
+        },
+        PAGE_SIZE,
+        PAGE_TOKEN,
+    ];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![(MEMBER_ID_TYPE.name, self.id_type.as_str().into())];
+        if let Some(size) = self.page_size {
+            pairs.push((PAGE_SIZE.name, size.to_string()));
+        }
+        if let Some(token) = &self.page_token {
+            pairs.push((PAGE_TOKEN.name, token.clone()));
+        }
+        pairs
+    }
+}
 
 /// The one parameter of a path (`{message_id}`, `{chat_id}`, …) as the caller wrote it: whether
 /// it names anything is the service's answer, in the endpoint's own code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathParam(pub String);
 
-/// How many `{…}` parameters a path type stands for.
+/// How many `{…}` parameters a path type stands for, and their values in order.
 pub trait PathParams {
     const COUNT: usize;
+    fn values(&self) -> Vec<&str>;
 }
 
 impl PathParams for () {
     const COUNT: usize = 0;
+    fn values(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
 
 impl PathParams for PathParam {
     const COUNT: usize = 1;
+    fn values(&self) -> Vec<&str> {
+        vec![&self.0]
+    }
+}
+
+impl PathParam {
+    /// The parameter as given (an id, usually).
+    pub fn new(value: impl Into<String>) -> PathParam {
+        PathParam(value.into())
+    }
 }
 
 /// The rules a request body passes before it is sent (by the SDK) or served.
@@ -204,6 +282,12 @@ pub trait Endpoint {
     const ENVELOPED: bool = true;
     /// The `msg` of a successful answer.
     const MSG: &'static str = "success";
+    /// What a successful call changes, as the change feed and the inspector name it
+    /// (`message.sent`); `None` for a call that changes no state a user sees.
+    const CHANGE: Option<&'static str>;
+    /// The code of a request this endpoint cannot read (a bad query, body or field): its API
+    /// family's invalid-parameter code.
+    const INVALID: ErrorCode;
     /// The JSON body (`()` when there is none).
     type Request: Serialize + DeserializeOwned + JsonSchema + Check + Parse + Send + Sync + 'static;
     /// The answer's `data` (or the whole answer when not enveloped).
@@ -217,6 +301,8 @@ pub trait Endpoint {
 /// What the OpenAPI document needs of an endpoint, without its types.
 #[derive(Clone, Copy)]
 pub struct Described {
+    /// The endpoint's type in this module (`SendMessage`).
+    pub type_name: &'static str,
     pub name: &'static str,
     pub method: Method,
     pub path: &'static str,
@@ -227,6 +313,8 @@ pub struct Described {
     pub scopes: &'static [&'static str],
     pub token: bool,
     pub enveloped: bool,
+    pub change: Option<&'static str>,
+    pub invalid: ErrorCode,
     pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
     pub response: fn(&mut SchemaGenerator) -> Schema,
 }
@@ -235,9 +323,10 @@ fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
 }
 
-/// The description of `E`.
-pub const fn describe<E: Endpoint>() -> Described {
+/// The description of `E`, whose type is named `type_name`.
+pub const fn describe<E: Endpoint>(type_name: &'static str) -> Described {
     Described {
+        type_name,
         name: E::NAME,
         method: E::METHOD,
         path: E::PATH,
@@ -247,6 +336,8 @@ pub const fn describe<E: Endpoint>() -> Described {
         scopes: E::SCOPES,
         token: E::TOKEN,
         enveloped: E::ENVELOPED,
+        change: E::CHANGE,
+        invalid: E::INVALID,
         request: if E::BODY {
             Some(schema::<E::Request>)
         } else {
@@ -256,10 +347,6 @@ pub const fn describe<E: Endpoint>() -> Described {
     }
 }
 
-const USER_ID_TYPE: Param = Param::optional(
-    "user_id_type",
-    "open_id (default), union_id or user_id: the type of user ids in the request and the answer",
-);
 const FEED_CARD_SCOPES: &[&str] = &["im:app_feed_card:write"];
 const TIME_SENSITIVE_SCOPES: &[&str] = &["im:datasync.feed_card.time_sensitive:write"];
 const CHAT_SCOPES: &[&str] = &["im:chat"];
@@ -286,8 +373,9 @@ macro_rules! given_type_or {
     };
 }
 
-// In a description, `path_param`, `query`, `scopes` and `limits` may be left out: no path
-// parameter, no query parameters, no scope checked, no limit.
+// In a description, `path_param`, `query`, `scopes`, `limits`, `change` and `invalid` may be
+// left out: no path parameter, no query parameters, no scope checked, no limit, no change shown,
+// the IM family's invalid-parameter code (230001).
 macro_rules! endpoints {
     ($d:tt $(
         $(#[$doc:meta])*
@@ -300,6 +388,8 @@ macro_rules! endpoints {
             $(query: $query:ty,)?
             $(scopes: $scopes:expr,)?
             $(limits: $limits:expr,)?
+            $(change: $change:literal,)?
+            $(invalid: $invalid:ident,)?
             request: $req:ty,
             response: $resp:ty
             $(, $flag:ident: $flag_type:ty = $value:expr)* $(,)?
@@ -317,6 +407,8 @@ macro_rules! endpoints {
                 const SUMMARY: &'static str = $summary;
                 const SCOPES: &'static [&'static str] = given_or!($($scopes)? ; &[]);
                 const LIMITS: &'static [Per] = given_or!($($limits)? ; &[]);
+                const CHANGE: Option<&'static str> = given_or!($(Some($change))? ; None);
+                const INVALID: ErrorCode = given_or!($(ErrorCode::$invalid)? ; ErrorCode::ImInvalidParam);
                 $(const $flag: $flag_type = $value;)*
                 type Request = $req;
                 type Response = $resp;
@@ -326,7 +418,7 @@ macro_rules! endpoints {
         )*
 
         /// Every Open API endpoint larkfeed serves, in the order of the README's API table.
-        pub const ALL: &[Described] = &[$(describe::<$name>()),*];
+        pub const ALL: &[Described] = &[$(describe::<$name>(stringify!($name))),*];
 
         /// Calls the macro named with the path of every endpoint, in the order of [`ALL`]:
         /// `every_endpoint!(m)` is `m!(larkfeed_model::endpoint::TenantAccessToken, …)`. The
@@ -348,6 +440,7 @@ endpoints! {
         method: Post,
         path: "/open-apis/auth/v3/tenant_access_token/internal",
         summary: "A tenant access token for a self-built app (2 hours; the same token while 30 minutes or more are left)",
+        invalid: AuthInvalidParam,
         request: token::TokenRequest,
         response: token::TokenResponse,
         TOKEN: bool = false,
@@ -359,6 +452,7 @@ endpoints! {
         method: Post,
         path: "/open-apis/auth/v3/app_access_token/internal",
         summary: "An app access token for a self-built app",
+        invalid: AuthInvalidParam,
         request: token::TokenRequest,
         response: token::TokenResponse,
         TOKEN: bool = false,
@@ -373,6 +467,7 @@ endpoints! {
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
+        change: "feed_card.created",
         request: feed_card::CreateAppFeedCardRequest,
         response: feed_card::CreateAppFeedCardResponse,
     }
@@ -385,6 +480,7 @@ endpoints! {
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
+        change: "feed_card.updated",
         request: feed_card::UpdateAppFeedCardBatchRequest,
         response: feed_card::AppFeedCardBatchResponse,
     }
@@ -397,6 +493,7 @@ endpoints! {
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
+        change: "feed_card.deleted",
         request: feed_card::DeleteAppFeedCardBatchRequest,
         response: feed_card::AppFeedCardBatchResponse,
     }
@@ -409,6 +506,7 @@ endpoints! {
         query: UserIds,
         scopes: TIME_SENSITIVE_SCOPES,
         limits: &[Per::Second(50)],
+        change: "feed.pinned",
         request: feed_card::BotTimeSentiveRequest,
         response: feed_card::TimeSensitiveResponse,
     }
@@ -422,6 +520,7 @@ endpoints! {
         query: RequiredUserIds,
         scopes: TIME_SENSITIVE_SCOPES,
         limits: &[Per::Second(50)],
+        change: "feed.pinned",
         request: feed_card::PatchFeedCardRequest,
         response: feed_card::TimeSensitiveResponse,
     }
@@ -434,6 +533,7 @@ endpoints! {
         query: UserIds,
         scopes: FEED_CARD_SCOPES,
         limits: &[Per::Second(10)],
+        change: "chat_button.updated",
         request: feed_card::UpdateChatButtonRequest,
         response: feed_card::UpdateChatButtonResponse,
     }
@@ -446,6 +546,7 @@ endpoints! {
         query: ReceiveIds,
         scopes: &["im:message", "im:message:send_as_bot"],
         limits: IM_LIMITS,
+        change: "message.sent",
         request: message::SendMessageRequest,
         response: message::Message,
     }
@@ -470,6 +571,7 @@ endpoints! {
         path_param: PathParam,
         scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
         limits: IM_LIMITS,
+        change: "message.updated",
         request: message::PatchMessageRequest,
         response: Empty,
         MSG: &'static str = "ok",
@@ -482,6 +584,7 @@ endpoints! {
         path_param: PathParam,
         scopes: &["im:message", "im:message:send_as_bot"],
         limits: IM_LIMITS,
+        change: "message.recalled",
         request: (),
         response: Empty,
         BODY: bool = false,
@@ -494,6 +597,8 @@ endpoints! {
         query: UserIds,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
+        change: "chat.created",
+        invalid: ChatInvalidParam,
         request: chat::CreateChatRequest,
         response: chat::Chat,
     }
@@ -506,6 +611,7 @@ endpoints! {
         query: UserIds,
         scopes: &["im:chat", "im:chat:readonly"],
         limits: IM_LIMITS,
+        invalid: ChatInvalidParam,
         request: (),
         response: chat::ChatInfo,
         BODY: bool = false,
@@ -519,6 +625,8 @@ endpoints! {
         query: MemberIds,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
+        change: "chat.members_added",
+        invalid: ChatInvalidParam,
         request: chat::AddMembersRequest,
         response: chat::AddMembersResponse,
     }
@@ -531,6 +639,7 @@ endpoints! {
         query: MemberPage,
         scopes: CHAT_SCOPES,
         limits: IM_LIMITS,
+        invalid: ChatInvalidParam,
         request: (),
         response: chat::ListMembersResponse,
         BODY: bool = false,
@@ -543,6 +652,7 @@ endpoints! {
         path_param: PathParam,
         scopes: &["im:chat", "im:chat:readonly"],
         limits: IM_LIMITS,
+        invalid: ChatInvalidParam,
         request: (),
         response: chat::InChat,
         BODY: bool = false,
@@ -554,9 +664,50 @@ endpoints! {
         path: "/open-apis/interactive/v1/card/update",
         summary: "The delayed card update, with the token of a card callback (30 minutes, two uses)",
         limits: IM_LIMITS,
+        change: "message.updated",
         request: card::DelayedUpdateRequest,
         response: Empty,
     }
+}
+
+impl Described {
+    /// Whether `path` (without its query) is this endpoint's path template with each `{…}` filled
+    /// by one non-empty segment.
+    pub fn matches_path(&self, path: &str) -> bool {
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let mut given = path.split('/');
+        let mut template = self.path.split('/');
+        loop {
+            match (template.next(), given.next()) {
+                (None, None) => return true,
+                (Some(t), Some(g)) if t.starts_with('{') => {
+                    if g.is_empty() {
+                        return false;
+                    }
+                }
+                (Some(t), Some(g)) if t == g => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// The endpoint a request is for: its method and a path that fills its template. A literal
+/// segment wins over a parameter (`…/members/is_in_chat` is not `…/members/{id}`, which no
+/// endpoint has, but the rule keeps it so).
+pub fn find(method: &str, path: &str) -> Option<&'static Described> {
+    ALL.iter()
+        .filter(|e| e.method.as_str() == method && e.matches_path(path))
+        .min_by_key(|e| e.path_params)
+}
+
+/// The invalid-parameter code of the API family `path` belongs to, whatever the method (a
+/// path no endpoint has is the IM family's).
+pub fn invalid_param_code(path: &str) -> ErrorCode {
+    ALL.iter()
+        .filter(|e| e.matches_path(path))
+        .min_by_key(|e| e.path_params)
+        .map_or(ErrorCode::ImInvalidParam, |e| e.invalid)
 }
 
 macro_rules! checked_by_validate {
@@ -646,5 +797,99 @@ mod tests {
                 assert!(e.request.is_none(), "{} has a body", e.name);
             }
         }
+    }
+
+    /// Calls that write but change nothing a user or the inspector sees: a token is the app's
+    /// own credential, not state.
+    const CHANGE_NOTHING_SEEN: &[&str] = &["TenantAccessToken", "AppAccessToken"];
+
+    #[test]
+    fn every_call_that_writes_names_its_change_and_no_read_does() {
+        for e in ALL {
+            let writes = e.method != Method::Get;
+            if writes && !CHANGE_NOTHING_SEEN.contains(&e.type_name) {
+                assert!(e.change.is_some(), "{} writes but shows no change", e.name);
+            } else {
+                assert!(e.change.is_none(), "{} shows a change", e.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_request_finds_its_endpoint_and_family() {
+        let found = |m, p| find(m, p).map(|e| e.type_name);
+        assert_eq!(
+            found("POST", "/open-apis/im/v1/messages"),
+            Some("SendMessage")
+        );
+        assert_eq!(
+            found("POST", "/open-apis/im/v1/messages/"),
+            Some("SendMessage")
+        );
+        assert_eq!(
+            found("GET", "/open-apis/im/v1/messages/om_1"),
+            Some("GetMessage")
+        );
+        assert_eq!(
+            found("DELETE", "/open-apis/im/v1/messages/om_1"),
+            Some("RecallMessage")
+        );
+        assert_eq!(
+            found("GET", "/open-apis/im/v1/chats/oc_1/members/is_in_chat"),
+            Some("IsInChat")
+        );
+        assert_eq!(
+            found("GET", "/open-apis/im/v1/chats/oc_1/members"),
+            Some("ListChatMembers")
+        );
+        assert_eq!(
+            found("PATCH", "/open-apis/im/v2/feed_cards/bot_time_sentive"),
+            Some("BotTimeSentive")
+        );
+        assert_eq!(
+            found("PATCH", "/open-apis/im/v2/feed_cards/oc_1"),
+            Some("PatchFeedCard")
+        );
+        assert_eq!(found("GET", "/open-apis/im/v1/messages//x"), None);
+        assert_eq!(found("PUT", "/open-apis/im/v1/messages"), None);
+        assert_eq!(
+            invalid_param_code("/open-apis/auth/v3/tenant_access_token/internal"),
+            ErrorCode::AuthInvalidParam
+        );
+        assert_eq!(
+            invalid_param_code("/open-apis/im/v1/chats/oc_1/members"),
+            ErrorCode::ChatInvalidParam
+        );
+        assert_eq!(
+            invalid_param_code("/open-apis/im/v2/app_feed_card"),
+            ErrorCode::ImInvalidParam
+        );
+        assert_eq!(
+            invalid_param_code("/open-apis/nothing"),
+            ErrorCode::ImInvalidParam
+        );
+    }
+
+    #[test]
+    fn a_query_is_written_with_the_names_it_is_described_by() {
+        let page = MemberPage {
+            id_type: UserIdType::UnionId,
+            page_size: Some(5),
+            page_token: None,
+        };
+        assert_eq!(
+            page.pairs(),
+            [
+                ("member_id_type", "union_id".to_string()),
+                ("page_size", "5".into())
+            ]
+        );
+        for (name, _) in page.pairs() {
+            assert!(MemberPage::PARAMS.iter().any(|p| p.name == name));
+        }
+        assert_eq!(
+            UserIds(UserIdType::UserId).pairs(),
+            [("user_id_type", "user_id".to_string())]
+        );
     }
 }

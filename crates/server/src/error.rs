@@ -197,14 +197,3 @@ impl IntoResponse for ApiError {
         response
     }
 }
-
-/// The invalid-parameter code of the API family a path belongs to.
-pub fn invalid_param_code(path: &str) -> ErrorCode {
-    if path.starts_with("/open-apis/auth/") {
-        ErrorCode::AuthInvalidParam
-    } else if path.starts_with("/open-apis/im/v1/chats") {
-        ErrorCode::ChatInvalidParam
-    } else {
-        ErrorCode::ImInvalidParam
-    }
-}

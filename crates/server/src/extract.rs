@@ -2,14 +2,14 @@
 //! [`JsonBody`] (a JSON body, any or no Content-Type), [`Params`] (the query string) and
 //! [`Caller`] (the app behind the bearer token).
 
-use crate::error::{invalid_param_code, ApiError};
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::strict::Strict;
 use crate::world::App;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use larkfeed_model::endpoint::Endpoint;
+use larkfeed_model::endpoint::{invalid_param_code, Endpoint};
 use larkfeed_model::{ErrorCode, FieldError, UserIdType};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -78,18 +78,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let code = invalid_param_code(parts.uri.path());
-        let query = parts.uri.query().unwrap_or("");
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        Params::read(parts.uri.query(), invalid_param_code(parts.uri.path()))
+    }
+}
+
+impl Params {
+    /// The query string, with `code` for values the endpoint does not take.
+    pub fn read(query: Option<&str>, code: ErrorCode) -> Result<Params, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
             .map_err(|e| ApiError::field(code, FieldError::new("query", e.to_string())))?;
         Ok(Params {
             map: pairs.into_iter().collect(),
             code,
         })
     }
-}
 
-impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.map
             .get(name)
@@ -223,11 +226,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let code = invalid_param_code(parts.uri.path());
         let axum::extract::Path(id) =
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
-                .map_err(|e| ApiError::field(code, FieldError::new("path", e.body_text())))?;
+                .map_err(|e| {
+                    let code = invalid_param_code(parts.uri.path());
+                    ApiError::field(code, FieldError::new("path", e.body_text()))
+                })?;
         Ok(PathId(id))
     }
 }

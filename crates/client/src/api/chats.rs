@@ -13,8 +13,9 @@
 //! let chat = client.create_chat(&req, UserIdType::OpenId).await?;
 //! let add = AddMembersRequest { id_list: Some(vec![bob]) };
 //! client.add_chat_members(&chat.chat_id, &add, MemberIdType::User(UserIdType::OpenId)).await?;
-//! let page = client.list_chat_members(&chat.chat_id, MemberIdType::User(UserIdType::OpenId), Some(50), None).await?;
+//! let page = client.list_chat_members(&chat.chat_id, UserIdType::OpenId, Some(50), None).await?;
 //! assert_eq!(page.member_total, 1);
+//! assert!(client.is_in_chat(&chat.chat_id).await?);
 //! let info = client.get_chat(&chat.chat_id, UserIdType::OpenId).await?;
 //! assert_eq!((info.user_count.as_str(), info.bot_count.as_str()), ("1", "1"));
 //! # Ok(()) }
@@ -24,7 +25,10 @@ use crate::{Client, Error};
 use larkfeed_model::chat::{
     AddMembersRequest, AddMembersResponse, Chat, ChatInfo, CreateChatRequest, ListMembersResponse,
 };
-use larkfeed_model::endpoint::{AddChatMembers, CreateChat, GetChat, ListChatMembers};
+use larkfeed_model::endpoint::{
+    AddChatMembers, CreateChat, GetChat, IsInChat, ListChatMembers, MemberIds, MemberPage,
+    PathParam, UserIds,
+};
 use larkfeed_model::{MemberIdType, UserIdType};
 
 impl Client {
@@ -34,8 +38,8 @@ impl Client {
         req: &CreateChatRequest,
         user_id_type: UserIdType,
     ) -> Result<Chat, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<CreateChat>(&[], &q, req).await
+        self.send::<CreateChat>(&(), &UserIds(user_id_type), req)
+            .await
     }
 
     /// `GET /open-apis/im/v1/chats/:chat_id`: the chat, its owner in `user_id_type`, and how many
@@ -45,8 +49,9 @@ impl Client {
         chat_id: &str,
         user_id_type: UserIdType,
     ) -> Result<ChatInfo, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<GetChat>(&[chat_id], &q, &()).await
+        let path = PathParam::new(chat_id);
+        self.send::<GetChat>(&path, &UserIds(user_id_type), &())
+            .await
     }
 
     /// `POST /open-apis/im/v1/chats/:chat_id/members`.
@@ -56,26 +61,34 @@ impl Client {
         req: &AddMembersRequest,
         member_id_type: MemberIdType,
     ) -> Result<AddMembersResponse, Error> {
-        let q = [("member_id_type", member_id_type.as_str())];
-        self.send::<AddChatMembers>(&[chat_id], &q, req).await
+        let path = PathParam::new(chat_id);
+        self.send::<AddChatMembers>(&path, &MemberIds(member_id_type), req)
+            .await
     }
 
-    /// `GET /open-apis/im/v1/chats/:chat_id/members`: one page (at most 100) of the users.
+    /// `GET /open-apis/im/v1/chats/:chat_id/members`: one page (at most 100) of the users, their
+    /// ids of `member_id_type` (`open_id`, `union_id` or `user_id`).
     pub async fn list_chat_members(
         &self,
         chat_id: &str,
-        member_id_type: MemberIdType,
+        member_id_type: UserIdType,
         page_size: Option<u32>,
         page_token: Option<&str>,
     ) -> Result<ListMembersResponse, Error> {
-        let size = page_size.map(|n| n.to_string());
-        let mut q = vec![("member_id_type", member_id_type.as_str())];
-        if let Some(size) = &size {
-            q.push(("page_size", size));
-        }
-        if let Some(token) = page_token {
-            q.push(("page_token", token));
-        }
-        self.send::<ListChatMembers>(&[chat_id], &q, &()).await
+        let page = MemberPage {
+            id_type: member_id_type,
+            page_size,
+            page_token: page_token.map(str::to_string),
+        };
+        let path = PathParam::new(chat_id);
+        self.send::<ListChatMembers>(&path, &page, &()).await
+    }
+
+    /// `GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat`: whether the calling bot is in
+    /// the chat (an answer, not an error, when it is not).
+    pub async fn is_in_chat(&self, chat_id: &str) -> Result<bool, Error> {
+        let path = PathParam::new(chat_id);
+        let answer = self.send::<IsInChat>(&path, &(), &()).await?;
+        Ok(answer.is_in_chat)
     }
 }

@@ -38,8 +38,8 @@
 
 use crate::{Client, Error};
 use larkfeed_model::endpoint::{
-    BotTimeSentive, CreateAppFeedCard, DeleteAppFeedCards, PatchFeedCard, UpdateAppFeedCards,
-    UpdateChatButton,
+    BotTimeSentive, CreateAppFeedCard, DeleteAppFeedCards, PatchFeedCard, PathParam,
+    RequiredUserIds, UpdateAppFeedCards, UpdateChatButton, UserIds,
 };
 use larkfeed_model::feed_card::{
     AppFeedCardBatchResponse, BotTimeSentiveRequest, CreateAppFeedCardRequest,
@@ -57,8 +57,8 @@ impl Client {
         req: &CreateAppFeedCardRequest,
         user_id_type: UserIdType,
     ) -> Result<CreateAppFeedCardResponse, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<CreateAppFeedCard>(&[], &q, req).await
+        self.send::<CreateAppFeedCard>(&(), &UserIds(user_id_type), req)
+            .await
     }
 
     /// `PUT /open-apis/im/v2/app_feed_card/batch`: change the fields each item's `update_fields`
@@ -68,8 +68,8 @@ impl Client {
         req: &UpdateAppFeedCardBatchRequest,
         user_id_type: UserIdType,
     ) -> Result<AppFeedCardBatchResponse, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<UpdateAppFeedCards>(&[], &q, req).await
+        self.send::<UpdateAppFeedCards>(&(), &UserIds(user_id_type), req)
+            .await
     }
 
     /// `DELETE /open-apis/im/v2/app_feed_card/batch`: remove up to 20 (card, user) pairs.
@@ -78,8 +78,8 @@ impl Client {
         req: &DeleteAppFeedCardBatchRequest,
         user_id_type: UserIdType,
     ) -> Result<AppFeedCardBatchResponse, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<DeleteAppFeedCards>(&[], &q, req).await
+        self.send::<DeleteAppFeedCards>(&(), &UserIds(user_id_type), req)
+            .await
     }
 
     /// `PUT /open-apis/im/v2/chat_button`: set the quick-action buttons of a chat's feed entry.
@@ -88,8 +88,8 @@ impl Client {
         req: &UpdateChatButtonRequest,
         user_id_type: UserIdType,
     ) -> Result<UpdateChatButtonResponse, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<UpdateChatButton>(&[], &q, req).await
+        self.send::<UpdateChatButton>(&(), &UserIds(user_id_type), req)
+            .await
     }
 
     /// `PATCH /open-apis/im/v2/feed_cards/:feed_card_id`: pin (or unpin) a group's feed entry for
@@ -100,8 +100,9 @@ impl Client {
         req: &PatchFeedCardRequest,
         user_id_type: UserIdType,
     ) -> Result<TimeSensitiveResponse, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<PatchFeedCard>(&[feed_card_id], &q, req).await
+        let path = PathParam::new(feed_card_id);
+        self.send::<PatchFeedCard>(&path, &RequiredUserIds(user_id_type), req)
+            .await
     }
 
     /// `PATCH /open-apis/im/v2/feed_cards/bot_time_sentive`: pin (or unpin) the bot's one-to-one
@@ -111,7 +112,7 @@ impl Client {
         req: &BotTimeSentiveRequest,
         user_id_type: UserIdType,
     ) -> Result<TimeSensitiveResponse, Error> {
-        let q = [("user_id_type", user_id_type.as_str())];
-        self.send::<BotTimeSentive>(&[], &q, req).await
+        self.send::<BotTimeSentive>(&(), &UserIds(user_id_type), req)
+            .await
     }
 }

@@ -26,7 +26,10 @@
 //! ```
 
 use crate::{Client, Error};
-use larkfeed_model::endpoint::{GetMessage, PatchMessage, RecallMessage, SendMessage};
+use larkfeed_model::card::DelayedUpdateRequest;
+use larkfeed_model::endpoint::{
+    DelayedCardUpdate, GetMessage, PatchMessage, PathParam, RecallMessage, ReceiveIds, SendMessage,
+};
 use larkfeed_model::message::{Message, PatchMessageRequest, SendMessageRequest};
 use larkfeed_model::ReceiveIdType;
 
@@ -37,13 +40,15 @@ impl Client {
         req: &SendMessageRequest,
         receive_id_type: ReceiveIdType,
     ) -> Result<Message, Error> {
-        let q = [("receive_id_type", receive_id_type.as_str())];
-        self.send::<SendMessage>(&[], &q, req).await
+        self.send::<SendMessage>(&(), &ReceiveIds(receive_id_type), req)
+            .await
     }
 
     /// `GET /open-apis/im/v1/messages/:message_id`.
     pub async fn get_message(&self, message_id: &str) -> Result<Message, Error> {
-        let answer = self.send::<GetMessage>(&[message_id], &[], &()).await?;
+        let answer = self
+            .send::<GetMessage>(&PathParam::new(message_id), &(), &())
+            .await?;
         answer
             .items
             .into_iter()
@@ -57,13 +62,22 @@ impl Client {
         message_id: &str,
         req: &PatchMessageRequest,
     ) -> Result<(), Error> {
-        self.send::<PatchMessage>(&[message_id], &[], req).await?;
+        self.send::<PatchMessage>(&PathParam::new(message_id), &(), req)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /open-apis/interactive/v1/card/update`: replace the card a user clicked, with the
+    /// `token` its `card.action.trigger` callback gave (within 30 minutes, twice at most).
+    pub async fn delayed_card_update(&self, req: &DelayedUpdateRequest) -> Result<(), Error> {
+        self.send::<DelayedCardUpdate>(&(), &(), req).await?;
         Ok(())
     }
 
     /// `DELETE /open-apis/im/v1/messages/:message_id`: recall a message the app sent.
     pub async fn recall_message(&self, message_id: &str) -> Result<(), Error> {
-        self.send::<RecallMessage>(&[message_id], &[], &()).await?;
+        self.send::<RecallMessage>(&PathParam::new(message_id), &(), &())
+            .await?;
         Ok(())
     }
 }

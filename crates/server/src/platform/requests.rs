@@ -198,7 +198,7 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
             let problem = crate::body::problem(&e, MAX_BODY);
             tracing::debug!(%problem, "the request's body could not be read");
             return ApiError::field(
-                crate::error::invalid_param_code(path),
+                larkfeed_model::endpoint::invalid_param_code(path),
                 FieldError::new("body", problem),
             )
             .into_response();
@@ -234,7 +234,8 @@ pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
     let code = code_of(&bytes);
     // The change feed's detail is built only when someone listens.
     if code == Some(0) && state.platform.wants_changes() {
-        if let Some(kind) = change_kind(method.as_str(), path) {
+        let change = larkfeed_model::endpoint::find(method.as_str(), path).and_then(|e| e.change);
+        if let Some(kind) = change {
             state.platform.publish(
                 kind,
                 state.clock.now_ms(),
@@ -283,25 +284,6 @@ async fn whole(mut body: Body, limit: usize) -> Result<Bytes, axum::Error> {
     all.extend_from_slice(&first);
     all.extend_from_slice(&rest);
     Ok(all.into())
-}
-
-/// What a successful call changed, for the change feed (`GET /_larkfeed/events`).
-fn change_kind(method: &str, path: &str) -> Option<&'static str> {
-    let p = path.trim_end_matches('/');
-    Some(match (method, p) {
-        ("POST", "/open-apis/im/v2/app_feed_card") => "feed_card.created",
-        ("PUT", "/open-apis/im/v2/app_feed_card/batch") => "feed_card.updated",
-        ("DELETE", "/open-apis/im/v2/app_feed_card/batch") => "feed_card.deleted",
-        ("PUT", "/open-apis/im/v2/chat_button") => "chat_button.updated",
-        ("PATCH", "/open-apis/im/v2/feed_cards/bot_time_sentive") => "feed.pinned",
-        ("PATCH", p) if p.starts_with("/open-apis/im/v2/feed_cards/") => "feed.pinned",
-        ("POST", "/open-apis/im/v1/messages") => "message.sent",
-        ("PATCH", p) if p.starts_with("/open-apis/im/v1/messages/") => "message.updated",
-        ("DELETE", p) if p.starts_with("/open-apis/im/v1/messages/") => "message.recalled",
-        ("POST", "/open-apis/im/v1/chats") => "chat.created",
-        ("POST", p) if p.starts_with("/open-apis/im/v1/chats/") => "chat.members_added",
-        _ => return None,
-    })
 }
 
 fn injected(code: i64, status: u16, msg: String) -> Response {

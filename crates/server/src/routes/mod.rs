@@ -14,7 +14,7 @@ use crate::service::call::{Call, FromPath, FromQuery, Serve};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, RawQuery, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -131,10 +131,11 @@ fn on<E: Endpoint, H: Handler<T, AppState>, T: 'static>(handler: H) -> MethodRou
 async fn open_api<E: Serve>(
     State(state): State<AppState>,
     caller: Caller,
-    params: Params,
+    RawQuery(query): RawQuery,
     PathOf(path): PathOf<E>,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer<E::Response> {
+    let params = Params::read(query.as_deref(), E::INVALID)?;
     if !E::SCOPES.is_empty() {
         caller.require(E::SCOPES)?;
     }
@@ -175,7 +176,7 @@ impl<E: Serve> FromRequestParts<AppState> for PathOf<E> {
 
 /// The invalid-param code of `E`'s family (230001, 232001, 10003) naming the broken field.
 fn invalid<E: Endpoint>(field: FieldError) -> ApiError {
-    ApiError::field(crate::error::invalid_param_code(E::PATH), field)
+    ApiError::field(E::INVALID, field)
 }
 
 /// What an Open API handler answers: the model's envelope around `T`, serialised once, or an

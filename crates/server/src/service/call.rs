@@ -10,9 +10,10 @@ use crate::state::AppState;
 use crate::world::App;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use larkfeed_model::chat::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use larkfeed_model::chat::MAX_PAGE_SIZE;
 use larkfeed_model::endpoint::{
     Endpoint, MemberIds, MemberPage, Parse, PathParam, ReceiveIds, RequiredUserIds, UserIds,
+    MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, RECEIVE_ID_TYPE, USER_ID_TYPE,
 };
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
@@ -78,18 +79,17 @@ impl FromQuery for () {
 /// `user_id` needs its field scope.
 impl FromQuery for UserIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
-        caller.user_id_type(params, "user_id_type").map(UserIds)
+        caller.user_id_type(params, USER_ID_TYPE.name).map(UserIds)
     }
 }
 
 impl FromQuery for RequiredUserIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
-        if params.get("user_id_type").is_none() {
-            return Err(params.invalid("user_id_type", "is required"));
+        let name = USER_ID_TYPE.name;
+        if params.get(name).is_none() {
+            return Err(params.invalid(name, "is required"));
         }
-        caller
-            .user_id_type(params, "user_id_type")
-            .map(RequiredUserIds)
+        caller.user_id_type(params, name).map(RequiredUserIds)
     }
 }
 
@@ -97,8 +97,8 @@ impl FromQuery for RequiredUserIds {
 impl FromQuery for ReceiveIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         let id_type = params
-            .parse::<ReceiveIdType>("receive_id_type")?
-            .ok_or_else(|| params.invalid("receive_id_type", "is required"))?;
+            .parse::<ReceiveIdType>(RECEIVE_ID_TYPE.name)?
+            .ok_or_else(|| params.invalid(RECEIVE_ID_TYPE.name, "is required"))?;
         if id_type == ReceiveIdType::User(UserIdType::UserId) {
             caller.require(&[USER_ID_SCOPE])?;
         }
@@ -110,7 +110,7 @@ impl FromQuery for ReceiveIds {
 impl FromQuery for MemberIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         let id_type = params
-            .parse::<MemberIdType>("member_id_type")?
+            .parse::<MemberIdType>(MEMBER_ID_TYPE.name)?
             .unwrap_or(MemberIdType::User(UserIdType::OpenId));
         if id_type == MemberIdType::User(UserIdType::UserId) {
             caller.require(&[USER_ID_SCOPE])?;
@@ -122,11 +122,9 @@ impl FromQuery for MemberIds {
 impl FromQuery for MemberPage {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         Ok(MemberPage {
-            id_type: caller.user_id_type(params, "member_id_type")?,
-            page_size: params
-                .number("page_size", 1, MAX_PAGE_SIZE)?
-                .unwrap_or(DEFAULT_PAGE_SIZE),
-            page_token: params.get("page_token").map(str::to_string),
+            id_type: caller.user_id_type(params, MEMBER_ID_TYPE.name)?,
+            page_size: params.number(PAGE_SIZE.name, 1, MAX_PAGE_SIZE)?,
+            page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
         })
     }
 }

@@ -7,7 +7,7 @@ use crate::store::{ChatRow, ChatType, MemberKind, Members};
 use crate::world::App;
 use larkfeed_model::chat::{
     AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, InChat,
-    ListMembersResponse,
+    ListMembersResponse, DEFAULT_PAGE_SIZE,
 };
 use larkfeed_model::endpoint::{self as ep, MemberIds, MemberPage, PathParam, UserIds};
 use larkfeed_model::{
@@ -219,6 +219,7 @@ impl Serve for ep::ListChatMembers {
             page_token,
         } = call.query;
         let (chat_id, page_token) = (chat_id.as_str(), page_token.as_deref());
+        let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         chat_with_bot(state, app, chat_id).await?;
         let offset = match page_token {
             None => 0,

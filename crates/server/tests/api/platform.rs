@@ -814,6 +814,28 @@ async fn the_change_feed_streams_one_event_per_change() {
         text.contains("096e2927-40a6-41a3-9562-314d641d09ae"),
         "{text}"
     );
+    // Each call's change is named by its endpoint's description, path parameters and all.
+    let chat = t.group(0, &[1]).await;
+    until_event(&mut stream, "chat.created").await;
+    let path = format!("/open-apis/im/v1/chats/{chat}/members");
+    let add = json!({"id_list": [t.open_id(0, 2)]});
+    t.call(0, Method::POST, &path, Some(add)).await.assert_ok();
+    let text = until_event(&mut stream, "chat.members_added").await;
+    assert!(text.contains(&chat), "{text}");
+    // A read changes nothing: the next event is the next write's.
+    let path = format!("/open-apis/im/v1/chats/{chat}");
+    t.call(0, Method::GET, &path, None).await.assert_ok();
+    t.call(
+        0,
+        Method::PATCH,
+        &format!("/open-apis/im/v2/feed_cards/{chat}?user_id_type=open_id"),
+        Some(json!({"time_sensitive": true, "user_ids": [t.open_id(0, 1)]})),
+    )
+    .await
+    .assert_ok();
+    let text = until_event(&mut stream, "feed.pinned").await;
+    assert!(!text.contains("event: chat.get"), "{text}");
+    assert_eq!(text.matches("event: ").count(), 1, "{text}");
 }
 
 #[tokio::test]

@@ -1,0 +1,80 @@
+//! Every endpoint the model describes reaches users three ways: a named SDK method, a CLI
+//! command, and the OpenAPI document. This test fails when one is added to
+//! `larkfeed_model::endpoint::ALL` without the others.
+
+use larkfeed_model::endpoint::ALL;
+use std::path::Path;
+
+/// Endpoints the SDK reaches without a `send::<E>` method of their own, and why.
+const NO_SDK_METHOD: &[&str] = &[
+    // Fetched by the client's token cache (`Client::tenant_access_token`), never called directly.
+    "TenantAccessToken",
+    // An app access token is only needed for user-token flows, which larkfeed does not serve.
+    "AppAccessToken",
+];
+
+/// Endpoints the CLI reaches without a `Plan::of::<E>` of their own, and why.
+const NO_CLI_COMMAND: &[&str] = &[
+    // `larkfeed token` prints it, through the SDK's token cache.
+    "TenantAccessToken",
+    // As for the SDK: no user-token flow.
+    "AppAccessToken",
+];
+
+/// The text of every `.rs` file under `dir` (a crate's source, from this crate's folder).
+fn source(dir: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut text = String::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn every_endpoint_has_an_sdk_method_and_a_cli_command() {
+    let sdk = source("../client/src/api");
+    let cli = source("src");
+    let mut missing = Vec::new();
+    for e in ALL {
+        let name = e.type_name;
+        if !NO_SDK_METHOD.contains(&name) && !sdk.contains(&format!("send::<{name}>")) {
+            missing.push(format!(
+                "{name} ({}) has no SDK method in client/src/api",
+                e.name
+            ));
+        }
+        if !NO_CLI_COMMAND.contains(&name) && !cli.contains(&format!("Plan::of::<{name}>")) {
+            missing.push(format!("{name} ({}) has no CLI command", e.name));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    for name in NO_SDK_METHOD.iter().chain(NO_CLI_COMMAND) {
+        assert!(
+            ALL.iter().any(|e| e.type_name == *name),
+            "{name} is excused but is not an endpoint"
+        );
+    }
+}
+
+#[test]
+fn every_endpoint_is_in_the_openapi_document() {
+    let doc = larkfeed_server::routes::openapi::document();
+    for e in ALL {
+        let method = e.method.as_str().to_lowercase();
+        assert!(
+            doc["paths"][e.path][&method].is_object(),
+            "{} {} is not in the OpenAPI document",
+            e.method.as_str(),
+            e.path
+        );
+    }
+}
