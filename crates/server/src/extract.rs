@@ -1,19 +1,17 @@
 //! Extractors that answer in the Feishu envelope instead of axum's plain-text rejections:
 //! [`JsonBody`] (a JSON body, any or no Content-Type), [`Params`] (the query string) and
-//! [`Caller`] (the app behind the bearer token).
+//! [`PathId`] (a route's one path parameter). The app behind the bearer token is the service's
+//! to find: `service::caller::Caller`.
 
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::strict::Strict;
-use crate::world::App;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use larkfeed_model::endpoint::{invalid_param_code, Endpoint};
-use larkfeed_model::{ErrorCode, FieldError, UserIdType};
+use larkfeed_model::endpoint::invalid_param_code;
+use larkfeed_model::{ErrorCode, FieldError};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A JSON body parsed with the path of any field of the wrong type. An empty body reads as `{}`,
 /// so a missing body is reported as its first missing required field.
@@ -127,97 +125,6 @@ impl Params {
         }
     }
 }
-
-/// The app calling, from its tenant access token. Checks run in the platform's order:
-/// missing token (99991661), token format (99991671), user tokens (99991668), unknown or
-/// expired token (99991663).
-pub struct Caller {
-    pub app: Arc<App>,
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state
-            .stats
-            .api_requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let token = header
-            .map(str::trim)
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::new(ErrorCode::MissingToken))?;
-        if token.starts_with("u-") {
-            return Err(ApiError::new(ErrorCode::UserTokenInvalid));
-        }
-        if !token.starts_with("t-") {
-            return Err(ApiError::new(ErrorCode::BadTokenFormat));
-        }
-        let app = crate::service::tokens::app_of(state, token)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::TenantTokenInvalid))?;
-        Ok(Caller { app })
-    }
-}
-
-impl Caller {
-    /// 99991672 unless the app holds one of `scopes`.
-    pub fn require(&self, scopes: &[&str]) -> Result<(), ApiError> {
-        if self.app.has_any_scope(scopes) {
-            Ok(())
-        } else {
-            Err(ApiError::scopes(scopes))
-        }
-    }
-
-    /// `user_id_type` from the query (default `open_id`); `user_id` needs its field scope.
-    pub fn user_id_type(&self, params: &Params, name: &str) -> Result<UserIdType, ApiError> {
-        let id_type = params.parse::<UserIdType>(name)?.unwrap_or_default();
-        if id_type == UserIdType::UserId {
-            self.require(&[USER_ID_SCOPE])?;
-        }
-        Ok(id_type)
-    }
-
-    /// Counts this call against the app's limits for endpoint `E`: 99991400 when one is full.
-    pub async fn limit<E: Endpoint>(&self, state: &AppState) -> Result<(), ApiError> {
-        if !state.limits.enabled() || E::LIMITS.is_empty() {
-            return Ok(());
-        }
-        let keys: Vec<(String, u32, i64)> = E::LIMITS
-            .iter()
-            .map(|per| {
-                let (n, window_ms) = per.window();
-                // `app|api|window`, without `format!`'s machinery on every call.
-                let window = window_ms.to_string();
-                let mut key =
-                    String::with_capacity(self.app.app_id.len() + E::NAME.len() + window.len() + 2);
-                for part in [&*self.app.app_id, "|", E::NAME, "|", &window] {
-                    key.push_str(part);
-                }
-                (key, n, window_ms)
-            })
-            .collect();
-        let keys: Vec<(&str, u32, i64)> =
-            keys.iter().map(|(k, n, w)| (k.as_str(), *n, *w)).collect();
-        state
-            .limits
-            .count_all(&keys, state.clock.now_ms())
-            .await
-            .map_err(|e| ApiError::rate_limited(ErrorCode::RateLimited, e.limit, e.reset_secs))
-    }
-}
-
-pub const USER_ID_SCOPE: &str = "contact:user.employee_id:readonly";
 
 /// The one path parameter of a route, answered in the envelope if it cannot be read.
 pub struct PathId(pub String);

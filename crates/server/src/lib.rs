@@ -9,6 +9,7 @@
 pub mod body;
 pub mod canned;
 pub mod clock;
+pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod platform;

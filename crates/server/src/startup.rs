@@ -2,6 +2,7 @@
 //! database and the listener (port 0 picks a free port, as tests do), [`Application::run`] serves.
 
 use crate::clock::Clock;
+use crate::platform::PlatformState;
 use crate::ratelimit::RateLimiter;
 use crate::routes::router;
 use crate::state::{AppState, Caches, Shared};
@@ -86,7 +87,7 @@ impl Config {
 
 pub struct Application {
     listener: TcpListener,
-    state: AppState,
+    state: PlatformState,
     limits: ConnectionLimits,
     world_changes: Vec<String>,
 }
@@ -160,9 +161,10 @@ impl Application {
             stats: Arc::default(),
             request_timeout: config.limits.request_timeout,
             header_timeout: config.limits.header_timeout,
-            platform: Arc::new(crate::platform::Platform::new(config.requests_kept)),
             admin_token: admin_token.map(Arc::from),
         });
+        let platform = crate::platform::Platform::new(config.requests_kept);
+        let state = PlatformState::new(state, platform);
         if let Some(pg) = shared {
             crate::platform::cluster::join(&state, pg).await?;
         }
@@ -189,7 +191,14 @@ impl Application {
         }
     }
 
+    /// What the services reach: the store, the world, the clock…
     pub fn state(&self) -> &AppState {
+        &self.state.app
+    }
+
+    /// What the router reaches: the services' state and the platform's logs, faults and long
+    /// connections.
+    pub fn platform_state(&self) -> &PlatformState {
         &self.state
     }
 

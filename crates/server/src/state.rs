@@ -41,8 +41,6 @@ pub struct Shared {
     pub request_timeout: std::time::Duration,
     /// How long a request's body may send nothing before it is cut off.
     pub header_timeout: std::time::Duration,
-    /// Deliveries to apps, the request log, faults, the change feed.
-    pub platform: Arc<crate::platform::Platform>,
     /// When set, every `/_larkfeed/` call needs `Authorization: Bearer <it>`.
     pub admin_token: Option<Arc<str>>,
 }

@@ -4,26 +4,21 @@
 
 use super::delivery::{self, Outcome};
 use super::endpoints::{self, Endpoints};
+use super::PlatformState;
 use crate::error::ApiError;
-use crate::service::call::{Call, Reply, Serve};
+use crate::service::cards::CARD_TOKEN_TTL_MS;
 use crate::service::{existing_p2p_chat, new_id, new_p2p_chat};
-use crate::state::AppState;
 use crate::store::{
-    CardKey, CardTokenRow, CardTokenSpend, ChatEntry, ChatType, ContentEdit, Destination, Members,
-    MentionKind, MentionRow, MessageRow, NewMessage, Sent,
+    CardKey, CardTokenRow, ChatEntry, ChatType, ContentEdit, Destination, Members, MentionKind,
+    MentionRow, MessageRow, NewMessage, Sent,
 };
 use crate::world::{App, User};
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
-use larkfeed_model::endpoint as ep;
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
-use larkfeed_model::{Empty, ErrorCode, FieldError};
+use larkfeed_model::{ErrorCode, FieldError};
 use std::sync::Arc;
 
-/// A card update token lives this long…
-pub const CARD_TOKEN_TTL_MS: i64 = 30 * 60 * 1000;
-/// …and serves this many updates.
-pub const CARD_TOKEN_USES: i64 = 2;
 /// The scope an app needs to read an employee's `user_id`.
 const EMPLOYEE_ID_SCOPE: &str = "contact:user.employee_id:readonly";
 const P2P_SCOPE: &str = "im:message.p2p_msg:readonly";
@@ -48,14 +43,14 @@ fn invalid(field: &str, rule: impl Into<String>) -> ApiError {
 }
 
 /// The user any of their ids names: a user_id, an open_id or union_id of any app, an email.
-pub fn user<'a>(state: &'a AppState, id: &str) -> Result<&'a User, ApiError> {
+pub fn user<'a>(state: &'a PlatformState, id: &str) -> Result<&'a User, ApiError> {
     state
         .world
         .find_user(id)
         .ok_or_else(|| invalid("user", format!("no user has the id {id:?}")))
 }
 
-fn app<'a>(state: &'a AppState, app_id: &str) -> Result<&'a Arc<App>, ApiError> {
+fn app<'a>(state: &'a PlatformState, app_id: &str) -> Result<&'a Arc<App>, ApiError> {
     state
         .world
         .app(app_id)
@@ -63,7 +58,11 @@ fn app<'a>(state: &'a AppState, app_id: &str) -> Result<&'a Arc<App>, ApiError> 
 }
 
 /// 230001 naming `user` unless the user is a member of the chat.
-async fn must_be_in_chat(state: &AppState, user: &User, chat_id: &str) -> Result<(), ApiError> {
+async fn must_be_in_chat(
+    state: &PlatformState,
+    user: &User,
+    chat_id: &str,
+) -> Result<(), ApiError> {
     let member = state
         .store
         .are_members(Members::users(chat_id), std::slice::from_ref(&user.user_id))
@@ -80,7 +79,7 @@ async fn must_be_in_chat(state: &AppState, user: &User, chat_id: &str) -> Result
 
 /// The user's ids as `app` sees them: open_id and union_id, and user_id only with the
 /// employee-id scope.
-fn ids_for(state: &AppState, app: &App, user: &User) -> serde_json::Value {
+fn ids_for(state: &PlatformState, app: &App, user: &User) -> serde_json::Value {
     let mut ids = serde_json::json!({
         "union_id": state.world.union_id(app, user),
         "open_id": state.world.open_id(app, user),
@@ -91,21 +90,21 @@ fn ids_for(state: &AppState, app: &App, user: &User) -> serde_json::Value {
     ids
 }
 
-fn operator(state: &AppState, app: &App, user: &User) -> serde_json::Value {
+fn operator(state: &PlatformState, app: &App, user: &User) -> serde_json::Value {
     let mut op = ids_for(state, app, user);
     op["tenant_key"] = state.world.tenant.tenant_key.clone().into();
     op
 }
 
 /// `card.action.trigger` times are microseconds, as strings.
-fn micros(state: &AppState) -> String {
+fn micros(state: &PlatformState) -> String {
     (state.clock.now_ms() * 1000).to_string()
 }
 
 /// Sends a card action to the app's callback URL (no retry: a card callback that fails shows
 /// the user an error toast).
 async fn send_card_action(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     ends: &Endpoints,
     event: serde_json::Value,
@@ -149,7 +148,7 @@ fn toast(outcome: &Outcome) -> serde_json::Value {
 
 /// A click on an interactive card: `card.action.trigger` with `host: "im_message"` and a card
 /// update token. A `card` in the answer replaces the message's card.
-pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, ApiError> {
+pub async fn card_action(state: &PlatformState, req: CardAction) -> Result<Acted, ApiError> {
     let user = user(state, &req.user)?;
     let row = state
         .store
@@ -177,7 +176,7 @@ pub async fn card_action(state: &AppState, req: CardAction) -> Result<Acted, Api
         .store
         .insert_card_token(CardTokenRow {
             // Kept as its digest: the database alone gives no token that works.
-            token: crate::service::tokens::digest(&token),
+            token: crate::store::secret::digest(&token),
             app_id: app.app_id.to_string(),
             message_id: row.message_id.to_string(),
             user_id: user.user_id.clone(),
@@ -234,7 +233,11 @@ fn card_content(card: &serde_json::Value) -> Result<String, String> {
     }
 }
 
-async fn replace_card(state: &AppState, message_id: &str, content: &str) -> Result<(), ApiError> {
+async fn replace_card(
+    state: &PlatformState,
+    message_id: &str,
+    content: &str,
+) -> Result<(), ApiError> {
     let now = state.clock.now_ms();
     let edit = ContentEdit {
         message_id,
@@ -252,7 +255,7 @@ async fn replace_card(state: &AppState, message_id: &str, content: &str) -> Resu
 
 /// What a button click does: open a URL, or send its `action_map` to the app.
 async fn press(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     user: &User,
     button: &Button,
@@ -308,7 +311,10 @@ fn nth(buttons: Option<Vec<Button>>, index: usize) -> Result<Button, ApiError> {
 /// A click on a feed card's button. Decision (FACTS §2): a `webhook` button sends
 /// `card.action.trigger` with `host: "app_feed_card"`, the button's `action_map` as
 /// `action.value` and the `biz_id` in `context`.
-pub async fn feed_card_button(state: &AppState, req: FeedCardButton) -> Result<Acted, ApiError> {
+pub async fn feed_card_button(
+    state: &PlatformState,
+    req: FeedCardButton,
+) -> Result<Acted, ApiError> {
     let user = user(state, &req.user)?;
     let app = app(state, &req.app_id)?.clone();
     let card = state
@@ -342,7 +348,7 @@ pub async fn feed_card_button(state: &AppState, req: FeedCardButton) -> Result<A
 
 /// A click on a chat's quick-action button. Decision: a `webhook` button sends
 /// `card.action.trigger` with `host: "im_chat"` and `context.open_chat_id`.
-pub async fn chat_button(state: &AppState, req: ChatButton) -> Result<Acted, ApiError> {
+pub async fn chat_button(state: &PlatformState, req: ChatButton) -> Result<Acted, ApiError> {
     let user = user(state, &req.user)?;
     let entry = ChatEntry {
         chat_id: &req.chat_id,
@@ -384,7 +390,7 @@ pub async fn chat_button(state: &AppState, req: ChatButton) -> Result<Acted, Api
 
 /// `<at user_id="…">Name</at>` in a text message becomes `@_user_N`, and a mention of the user
 /// or bot it names (`all` is left as it is).
-fn mentions_of(state: &AppState, text: &str) -> Result<(String, Vec<MentionRow>), ApiError> {
+fn mentions_of(state: &PlatformState, text: &str) -> Result<(String, Vec<MentionRow>), ApiError> {
     let mut out = String::new();
     let mut mentions = Vec::new();
     let mut rest = text;
@@ -439,7 +445,7 @@ fn mentions_of(state: &AppState, text: &str) -> Result<(String, Vec<MentionRow>)
 
 /// The user sends a message: stored (readable through the messages API), then
 /// `im.message.receive_v1` to each app whose bot is in the chat and holds the scope for it.
-pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, ApiError> {
+pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Acted, ApiError> {
     let user = user(state, &req.user)?;
     let mut content = match &req.content {
         serde_json::Value::String(s) => s.clone(),
@@ -583,7 +589,7 @@ pub async fn send_message(state: &AppState, req: SendMessage) -> Result<Acted, A
 
 /// `im.message.receive_v1`'s event: `sender` and `message`, ids as the receiving app sees them.
 fn receive_event(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     user: &User,
     row: &MessageRow,
@@ -630,69 +636,4 @@ fn receive_event(
         },
         "message": message,
     })
-}
-
-/// `POST /open-apis/interactive/v1/card/update`: the delayed update with a callback's token,
-/// 30 minutes and two uses per token. An exclusive card (JSON 1.0 without `update_multi`) names the
-/// `open_ids` it is for; a shared card needs none.
-impl Serve for ep::DelayedCardUpdate {
-    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
-        let req = call.body;
-        let token = req
-            .token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| invalid("token", "required: the token of a card callback"))?;
-        let mut card = match req.card {
-            Some(serde_json::Value::Object(card)) => card,
-            Some(_) => return Err(invalid("card", "must be a card JSON object")),
-            None => return Err(invalid("card", "required")),
-        };
-        // `open_ids` names the users whose copy is updated. A shared card (`update_multi`, which
-        // every JSON 2.0 card is) is the same for everyone and needs none; only an exclusive JSON
-        // 1.0 card must name them (300090). Seed: the delayed-update reference page.
-        let open_ids = card.remove("open_ids");
-        let content = serde_json::Value::Object(card).to_string();
-        let info = check_content("interactive", &content)
-            .map_err(crate::service::messages::content_error)?;
-        let shared = info.is_some_and(|i| i.update_multi);
-        let named = open_ids
-            .as_ref()
-            .and_then(|o| o.as_array())
-            .is_some_and(|ids| !ids.is_empty());
-        if !shared && !named {
-            return Err(ApiError::new(ErrorCode::CardOpenIdsEmpty));
-        }
-        let used = state
-            .store
-            .use_card_token(CardTokenSpend {
-                token: &crate::service::tokens::digest(&token),
-                app_id: &app.app_id,
-                now_ms: state.clock.now_ms(),
-                max_uses: CARD_TOKEN_USES,
-            })
-            .await?;
-        let row = match used {
-            crate::store::CardTokenUse::Used(row) => row,
-            crate::store::CardTokenUse::Unknown => {
-                return Err(ApiError::with_detail(
-                    ErrorCode::CardTokenInvalid,
-                    "no callback of this app handed out this token",
-                ))
-            }
-            crate::store::CardTokenUse::Expired => {
-                return Err(ApiError::with_detail(
-                    ErrorCode::CardTokenInvalid,
-                    "the token is older than 30 minutes",
-                ))
-            }
-            crate::store::CardTokenUse::UsedUp => {
-                return Err(ApiError::with_detail(
-                    ErrorCode::CardTokenInvalid,
-                    "the token was already used twice",
-                ))
-            }
-        };
-        replace_card(state, &row.message_id, &content).await?;
-        Ok(Empty {})
-    }
 }

@@ -3,7 +3,7 @@
 //! step through PostgreSQL's `NOTIFY`: changes for the event stream, the admin clock, the faults,
 //! and "forget" after a reset or a state load (the caches of facts that were true before).
 
-use crate::state::AppState;
+use super::PlatformState;
 use crate::store::postgres::PgStore;
 use crate::store::MetaStore;
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,7 @@ impl Cluster {
 
 /// Joins the cluster: applies the shared clock, then listens for the other instances' notes for
 /// as long as the server runs (reconnecting when the database comes back).
-pub async fn join(state: &AppState, store: Arc<PgStore>) -> anyhow::Result<()> {
+pub async fn join(state: &PlatformState, store: Arc<PgStore>) -> anyhow::Result<()> {
     if let Some(json) = store.meta("clock").await? {
         if let Ok(settings) = serde_json::from_str::<(i64, i64)>(&json) {
             state.clock.apply(settings);
@@ -77,10 +77,7 @@ pub async fn join(state: &AppState, store: Arc<PgStore>) -> anyhow::Result<()> {
     }
     let cluster = Arc::new(Cluster::new(store.clone()));
     let _ = state.platform.cluster.set(cluster.clone());
-    let weak = (
-        Arc::downgrade(&state.platform),
-        Arc::downgrade(&state.caches),
-    );
+    let weak = state.downgrade();
     let clock = state.clock.clone();
     let mut listening = Some(store.listen().await?);
     tokio::spawn(async move {
@@ -100,9 +97,10 @@ pub async fn join(state: &AppState, store: Arc<PgStore>) -> anyhow::Result<()> {
                 },
             };
             while let Some(payload) = notes.recv().await {
-                let (Some(platform), Some(caches)) = (weak.0.upgrade(), weak.1.upgrade()) else {
+                let Some(parts) = weak.upgrade() else {
                     return;
                 };
+                let (platform, caches) = (&parts.platform, &parts.caches);
                 let Ok(note) = serde_json::from_str::<Note>(&payload) else {
                     continue;
                 };
@@ -132,7 +130,7 @@ pub async fn join(state: &AppState, store: Arc<PgStore>) -> anyhow::Result<()> {
                     _ => {}
                 }
             }
-            if weak.0.upgrade().is_none() {
+            if weak.upgrade().is_none() {
                 return;
             }
             tracing::warn!("lost the connection the other instances' notes come on; reconnecting");

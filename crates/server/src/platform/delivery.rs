@@ -6,8 +6,8 @@
 //! `{"encrypt": …}` and is signed; every attempt is recorded in the delivery log, decrypted.
 
 use super::endpoints::Endpoints;
+use super::PlatformState;
 use super::{crypto, Platform};
-use crate::state::AppState;
 use crate::world::App;
 use rand::Rng;
 use serde::Serialize;
@@ -66,7 +66,7 @@ impl Outcome {
 /// The schema 2.0 envelope: `header` (event id, verification token, time, type, tenant, app)
 /// and the event.
 pub fn envelope(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     ends: &Endpoints,
     event_type: &str,
@@ -89,7 +89,7 @@ pub fn envelope(
 
 /// One POST of `body` to `url`, signed and encrypted with the app's keys, recorded.
 pub async fn post(
-    state: &AppState,
+    state: &PlatformState,
     app_id: &str,
     ends: &Endpoints,
     url: &str,
@@ -181,7 +181,7 @@ async fn outcome_of(answer: reqwest::Response) -> Outcome {
 /// (no encryption or signature there: the connection is the app's own), else by HTTP to
 /// `url`. Recorded either way.
 pub async fn deliver(
-    state: &AppState,
+    state: &PlatformState,
     app_id: &str,
     ends: &Endpoints,
     url: Option<&str>,
@@ -233,7 +233,7 @@ pub async fn deliver(
 
 #[allow(clippy::too_many_arguments)]
 fn record(
-    state: &AppState,
+    state: &PlatformState,
     app_id: &str,
     kind: &'static str,
     (via, url): (&'static str, &str),
@@ -302,7 +302,7 @@ fn without_verification_token(body: &serde_json::Value) -> serde_json::Value {
 /// Sends an event to the app's `event_url`; if the first attempt fails, tries again on the
 /// platform's schedule in the background. Answers the first attempt's outcome.
 pub async fn send_event(
-    state: &AppState,
+    state: &PlatformState,
     app_id: &str,
     ends: &Endpoints,
     body: serde_json::Value,

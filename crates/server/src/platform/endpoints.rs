@@ -4,9 +4,9 @@
 //! them). A new URL must first answer the platform's `url_verification` challenge.
 
 use super::delivery;
+use super::PlatformState;
 use crate::error::ApiError;
-use crate::service::tokens;
-use crate::state::AppState;
+use crate::store::secret as tokens;
 use crate::world::App;
 use larkfeed_model::{ErrorCode, FieldError};
 use serde::{Deserialize, Serialize};
@@ -65,7 +65,7 @@ const SEALED: [&str; 2] = ["encrypt_key", "verification_token"];
 /// The run-time changes stored for the app: each key present overrides the world file. A sealed
 /// key is opened here; one stored plain (by an older larkfeed) is taken as it is.
 async fn overrides(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     let mut stored = stored_settings(state, &app.app_id).await?;
@@ -89,7 +89,7 @@ async fn overrides(
 }
 
 async fn stored_settings(
-    state: &AppState,
+    state: &PlatformState,
     app_id: &str,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     Ok(match state.store.app_settings(app_id).await? {
@@ -100,7 +100,7 @@ async fn stored_settings(
 
 /// Writes the app's run-time changes, each secret key sealed.
 async fn store_settings(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     mut settings: serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), ApiError> {
@@ -121,7 +121,7 @@ async fn store_settings(
 }
 
 /// Seals the keys an older larkfeed stored plain (at start-up).
-pub async fn seal_plain_keys(state: &AppState) -> Result<(), ApiError> {
+pub async fn seal_plain_keys(state: &PlatformState) -> Result<(), ApiError> {
     for app in &state.world.apps {
         let stored = stored_settings(state, &app.app_id).await?;
         if SEALED
@@ -144,7 +144,7 @@ fn apply(mut ends: Endpoints, changes: &serde_json::Map<String, serde_json::Valu
 }
 
 /// The app's endpoints now: the world file's, with run-time changes applied.
-pub async fn of_app(state: &AppState, app: &App) -> Result<Endpoints, ApiError> {
+pub async fn of_app(state: &PlatformState, app: &App) -> Result<Endpoints, ApiError> {
     let base = Endpoints {
         event_url: app.event_url.clone(),
         callback_url: app.callback_url.clone(),
@@ -158,7 +158,7 @@ pub async fn of_app(state: &AppState, app: &App) -> Result<Endpoints, ApiError> 
 /// `url_verification` challenge under the new keys first; if the app does not echo it, nothing
 /// is stored and the answer says why.
 pub async fn change(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     change: serde_json::Map<String, serde_json::Value>,
 ) -> Result<Endpoints, ApiError> {
@@ -203,7 +203,7 @@ pub async fn change(
 /// The platform's URL check: `{"challenge", "token", "type": "url_verification"}`, which the
 /// app must answer with `{"challenge": …}` (1 s on the platform; larkfeed allows 3 s).
 async fn verify(
-    state: &AppState,
+    state: &PlatformState,
     app: &App,
     ends: &Endpoints,
     key: &str,

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod requests;
 pub mod ws;
 
+use crate::state::AppState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
@@ -50,6 +51,55 @@ pub struct Platform {
     /// Bumped by a reset or a state load: event retries scheduled before it are dropped.
     generation: AtomicU64,
     next_delivery: AtomicU64,
+}
+
+/// What the router and the platform's side reach: the services' [`AppState`] and the
+/// [`Platform`]. One reference count to clone, as `AppState` is; its fields are reached through
+/// it (`state.store`, `state.platform`), and an `AppState` is taken from it where a service is
+/// called (`&state.app`).
+#[derive(Clone)]
+pub struct PlatformState(std::sync::Arc<Parts>);
+
+/// What [`PlatformState`] holds.
+pub struct Parts {
+    pub app: AppState,
+    /// Deliveries to apps, the request log, faults, the change feed.
+    pub platform: Platform,
+}
+
+impl PlatformState {
+    pub fn new(app: AppState, platform: Platform) -> PlatformState {
+        PlatformState(std::sync::Arc::new(Parts { app, platform }))
+    }
+
+    /// A handle that does not keep the server alive (for tasks that end with it).
+    pub fn downgrade(&self) -> std::sync::Weak<Parts> {
+        std::sync::Arc::downgrade(&self.0)
+    }
+}
+
+impl std::ops::Deref for PlatformState {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+/// A service's state field (`state.store`, `state.clock`) read through the platform's.
+impl std::ops::Deref for Parts {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+/// Handlers and extractors that need only the services' state take it from the router's.
+impl axum::extract::FromRef<PlatformState> for AppState {
+    fn from_ref(state: &PlatformState) -> AppState {
+        state.app.clone()
+    }
 }
 
 impl Platform {

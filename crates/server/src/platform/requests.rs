@@ -1,9 +1,9 @@
 //! The Open API call log (`GET /_larkfeed/requests`) and the fault injection that sits in the
 //! same place: one middleware around every `/open-apis/` call.
 
+use super::PlatformState;
+use crate::deadline::within;
 use crate::error::{current_log_id, ApiError, LogId};
-use crate::routes::within;
-use crate::state::AppState;
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Method, Uri};
@@ -167,7 +167,7 @@ fn kept(bytes: &[u8]) -> serde_json::Value {
 
 /// The app a call came from: the bearer token as the token cache knows it, or the `app_id` of a
 /// token request.
-fn app_of(state: &AppState, auth: Option<&str>, path: &str, body: &[u8]) -> Option<String> {
+fn app_of(state: &PlatformState, auth: Option<&str>, path: &str, body: &[u8]) -> Option<String> {
     if let Some(token) = auth.and_then(|a| a.strip_prefix("Bearer ")) {
         if let Some(entry) = state.caches.tokens.get(token.trim()) {
             return Some(entry.0.to_string());
@@ -185,7 +185,7 @@ fn app_of(state: &AppState, auth: Option<&str>, path: &str, body: &[u8]) -> Opti
 
 /// Around each `/open-apis/` call (called by the router's front layer): an injected fault first,
 /// then the call within its time limit, then its record.
-pub async fn observe(state: &AppState, req: Request, next: Next) -> Response {
+pub async fn observe(state: &PlatformState, req: Request, next: Next) -> Response {
     // Kept for the record: both clone without copying (a standard method is a value, the URI's
     // text is shared).
     let (method, uri) = (req.method().clone(), req.uri().clone());

@@ -8,7 +8,7 @@
 //! An app with an open connection gets everything over it (one of its connections per delivery,
 //! in turn); otherwise over HTTP.
 
-use crate::state::AppState;
+use super::PlatformState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -280,7 +280,7 @@ fn endpoint_error(code: i64, msg: &str) -> Response {
 
 /// `POST /callback/ws/endpoint` `{"AppID", "AppSecret"}`: the connection URL and client settings.
 pub async fn endpoint(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -337,7 +337,7 @@ pub struct ConnectQuery {
 
 /// `GET /ws/v2`: the WebSocket, for a ticket from [`endpoint`].
 pub async fn connect(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     Query(q): Query<ConnectQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -363,7 +363,7 @@ pub async fn connect(
 
 async fn serve(
     mut socket: WebSocket,
-    state: AppState,
+    state: PlatformState,
     app_id: String,
     device_id: String,
     service_id: i32,

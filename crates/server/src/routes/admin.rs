@@ -5,26 +5,26 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, PathId};
 use crate::platform::endpoints;
 use crate::platform::faults::FaultSpec;
+use crate::platform::PlatformState;
 use crate::service::feed;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::feed::{UserFeed, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use larkfeed_model::{ErrorCode, FieldError};
 
 /// The world: apps with credentials and scopes, and each app's view of every user.
-pub async fn world(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn world(State(state): State<PlatformState>) -> Json<serde_json::Value> {
     Json(state.world.describe())
 }
 
 /// `GET /_larkfeed/stats`: counters since the server started.
-pub async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn stats(State(state): State<PlatformState>) -> Json<serde_json::Value> {
     Json(state.stats.describe())
 }
 
 /// `GET /_larkfeed/health`: the server answers, and whether its database does (HTTP 503 with
 /// the envelope's code 1500 when it does not, so a load balancer takes the instance out).
-pub async fn health(State(state): State<AppState>) -> axum::response::Response {
+pub async fn health(State(state): State<PlatformState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let started = std::time::Instant::now();
     let check = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.meta("world"));
@@ -56,11 +56,11 @@ pub async fn health(State(state): State<AppState>) -> axum::response::Response {
 }
 
 /// `GET /_larkfeed/clock`: the server's time.
-pub async fn clock(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn clock(State(state): State<PlatformState>) -> Json<serde_json::Value> {
     Json(describe_clock(&state))
 }
 
-fn describe_clock(state: &AppState) -> serde_json::Value {
+fn describe_clock(state: &PlatformState) -> serde_json::Value {
     serde_json::json!({"now_ms": state.clock.now_ms(), "frozen": state.clock.is_frozen()})
 }
 
@@ -79,7 +79,7 @@ pub struct ClockChange {
 /// `POST /_larkfeed/clock`: set, advance, freeze or resume the server's time, so the 14-day
 /// window, token expiry and the uuid window can be crossed in a second.
 pub async fn set_clock(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     JsonBody(change): JsonBody<ClockChange>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let clock = &state.clock;
@@ -151,7 +151,7 @@ pub const MAX_CLOCK_MS: i64 = 253_402_300_799_999;
 /// Paged as the platform's list APIs are: `page_size` (1–100, default 20) and the `page_token`
 /// of the previous page.
 pub async fn user_feed(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     PathId(id): PathId,
     params: Params,
 ) -> super::Answer<UserFeed> {
@@ -172,7 +172,7 @@ pub async fn user_feed(
 
 /// `GET /_larkfeed/apps/:app_id`: the app's endpoints now (keys shown only as set or not).
 pub async fn app_endpoints(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     PathId(app_id): PathId,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let app = known_app(&state, &app_id)?;
@@ -183,7 +183,7 @@ pub async fn app_endpoints(
 }
 
 fn known_app(
-    state: &AppState,
+    state: &PlatformState,
     app_id: &str,
 ) -> Result<std::sync::Arc<crate::world::App>, ApiError> {
     state.world.app(app_id).cloned().ok_or_else(|| {
@@ -204,7 +204,7 @@ fn describe_endpoints(app_id: &str, ends: &endpoints::Endpoints) -> serde_json::
 /// `PUT /_larkfeed/apps/:app_id`: change any of `event_url`, `callback_url`, `encrypt_key`,
 /// `verification_token` (`null` clears one). A new URL must pass the URL check first.
 pub async fn set_app_endpoints(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     PathId(app_id): PathId,
     JsonBody(change): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -227,7 +227,7 @@ fn log_filter(params: &Params) -> Result<(usize, Option<&str>), ApiError> {
 /// sent, newest first. `kind` takes a comma-separated list of `callback`, `event`,
 /// `url_verification`.
 pub async fn deliveries(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (limit, app_id) = log_filter(&params)?;
@@ -244,7 +244,7 @@ pub async fn deliveries(
 /// `GET /_larkfeed/requests?app_id=&path=&code=&limit=`: Open API calls, newest first, with
 /// tokens and secrets redacted. `path` ending in `*` matches a prefix.
 pub async fn requests(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (limit, app_id) = log_filter(&params)?;
@@ -269,7 +269,7 @@ pub async fn requests(
 
 /// `POST /_larkfeed/faults`: matching Open API calls fail (or wait) until it is spent or cleared.
 pub async fn add_fault(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     JsonBody(spec): JsonBody<FaultSpec>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if let Some(problem) = spec.problem() {
@@ -287,11 +287,11 @@ pub async fn add_fault(
     ))
 }
 
-pub async fn faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn faults(State(state): State<PlatformState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "items": state.platform.faults.list() }))
 }
 
-pub async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn clear_faults(State(state): State<PlatformState>) -> Json<serde_json::Value> {
     state.platform.faults.clear();
     state.platform.share_faults();
     Json(serde_json::json!({ "items": [] }))
@@ -299,7 +299,9 @@ pub async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Val
 
 /// `POST /_larkfeed/reset`: every table of state emptied in one step, the logs and faults
 /// forgotten, pending retries dropped. Issued access tokens stay valid.
-pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn reset(
+    State(state): State<PlatformState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     state.store.reset().await?;
     state.caches.forget_state();
     state.platform.start_over();
@@ -313,7 +315,9 @@ pub async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Val
 const STATE_VERSION: u32 = 1;
 
 /// `GET /_larkfeed/state`: the whole state as one JSON document.
-pub async fn state(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn state(
+    State(state): State<PlatformState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let tables = state.store.export().await?;
     Ok(Json(serde_json::json!({
         "version": STATE_VERSION,
@@ -337,7 +341,7 @@ pub struct StateDocument {
 
 /// `PUT /_larkfeed/state`: replaces the whole state with a document `GET` gave.
 pub async fn load_state(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     JsonBody(doc): JsonBody<StateDocument>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if doc.version != STATE_VERSION {
@@ -363,7 +367,7 @@ pub async fn load_state(
 
 /// `GET /_larkfeed/events`: server-sent events, one per change, named by its kind.
 pub async fn events(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
 ) -> axum::response::sse::Sse<
     impl tokio_stream::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
 > {
@@ -382,7 +386,7 @@ pub async fn events(
 
 /// `GET /_larkfeed/chats/:chat_id/messages?limit=`: the chat's latest messages, oldest first.
 pub async fn chat_messages(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     PathId(chat_id): PathId,
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {

@@ -1,20 +1,20 @@
 use crate::error::{ApiError, JsonAnswer};
 use crate::extract::JsonBody;
+use crate::platform::PlatformState;
 use crate::service::tokens;
-use crate::state::AppState;
 use axum::extract::State;
 use larkfeed_model::endpoint::{AppAccessToken, Endpoint, TenantAccessToken};
 use larkfeed_model::token::{TokenRequest, TokenResponse};
 
 pub async fn tenant_access_token(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<JsonAnswer<TokenResponse>, ApiError> {
     answer::<TenantAccessToken>(&state, req, false).await
 }
 
 pub async fn app_access_token(
-    State(state): State<AppState>,
+    State(state): State<PlatformState>,
     JsonBody(req): JsonBody<TokenRequest>,
 ) -> Result<JsonAnswer<TokenResponse>, ApiError> {
     answer::<AppAccessToken>(&state, req, true).await
@@ -23,7 +23,7 @@ pub async fn app_access_token(
 /// For a self-built app the app token and the tenant token are the same token; the app endpoint
 /// names it under both fields.
 async fn answer<E: Endpoint>(
-    state: &AppState,
+    state: &PlatformState,
     req: TokenRequest,
     app_token: bool,
 ) -> Result<JsonAnswer<TokenResponse>, ApiError> {

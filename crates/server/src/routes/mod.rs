@@ -9,8 +9,10 @@ pub mod openapi;
 mod ui;
 
 use crate::error::{ApiError, JsonAnswer, LogId, LOG_ID};
-use crate::extract::{parse_json, Caller, Params};
+use crate::extract::{parse_json, Params};
+use crate::platform::PlatformState;
 use crate::service::call::{Call, FromPath, FromQuery, Serve};
+use crate::service::caller::Caller;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -31,14 +33,14 @@ use std::time::Instant;
 /// without a route, or without a service, does not compile.
 macro_rules! route_every {
     ($($endpoint:path),*) => {
-        fn open_apis(router: Router<AppState>) -> Router<AppState> {
+        fn open_apis(router: Router<PlatformState>) -> Router<PlatformState> {
             router $(.route(<$endpoint as Endpoint>::PATH, <$endpoint as Route>::route()))*
         }
     };
 }
 larkfeed_model::every_endpoint!(route_every);
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: PlatformState) -> Router {
     open_apis(Router::new())
         .route("/_larkfeed/world", get(admin::world))
         .route("/_larkfeed/health", get(admin::health))
@@ -93,29 +95,31 @@ pub fn router(state: AppState) -> Router {
 /// How an endpoint is routed: through [`open_api`] to its service, but for the two token
 /// endpoints, which take no token and answer outside the envelope.
 trait Route {
-    fn route() -> MethodRouter<AppState>;
+    fn route() -> MethodRouter<PlatformState>;
 }
 
 impl<E: Serve> Route for E {
-    fn route() -> MethodRouter<AppState> {
+    fn route() -> MethodRouter<PlatformState> {
         on::<E, _, _>(open_api::<E>)
     }
 }
 
 impl Route for ep::TenantAccessToken {
-    fn route() -> MethodRouter<AppState> {
+    fn route() -> MethodRouter<PlatformState> {
         on::<Self, _, _>(auth::tenant_access_token)
     }
 }
 
 impl Route for ep::AppAccessToken {
-    fn route() -> MethodRouter<AppState> {
+    fn route() -> MethodRouter<PlatformState> {
         on::<Self, _, _>(auth::app_access_token)
     }
 }
 
 /// `handler` at `E`'s method.
-fn on<E: Endpoint, H: Handler<T, AppState>, T: 'static>(handler: H) -> MethodRouter<AppState> {
+fn on<E: Endpoint, H: Handler<T, PlatformState>, T: 'static>(
+    handler: H,
+) -> MethodRouter<PlatformState> {
     match E::METHOD {
         Method::Get => get(handler),
         Method::Post => post(handler),
@@ -166,11 +170,14 @@ async fn open_api<E: Serve>(
 /// The path's parameter of endpoint `E`, as its service takes it.
 struct PathOf<E: Endpoint + ?Sized>(E::Path);
 
-impl<E: Serve> FromRequestParts<AppState> for PathOf<E> {
+impl<E: Serve> FromRequestParts<PlatformState> for PathOf<E> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        E::Path::read(parts, state).await.map(PathOf)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PlatformState,
+    ) -> Result<Self, ApiError> {
+        E::Path::read(parts, &state.app).await.map(PathOf)
     }
 }
 
@@ -204,7 +211,7 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// In front of every call, as one layer (each layer costs an allocation and a clone per call):
 /// a log id (in `X-Tt-Logid` and in error bodies) and a log line, then [`guarded`].
 async fn front(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(state): axum::extract::State<PlatformState>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -245,20 +252,20 @@ async fn front(
 
 /// The admin token check, then the Open API call log with its injected faults
 /// ([`crate::platform::requests::observe`]), then the handler within its time limit.
-async fn guarded(state: AppState, req: Request, next: Next) -> Response {
+async fn guarded(state: PlatformState, req: Request, next: Next) -> Response {
     if let Some(refusal) = admin_refusal(&state, &req) {
         return refusal;
     }
     if req.uri().path().starts_with("/open-apis/") {
         crate::platform::requests::observe(&state, req, next).await
     } else {
-        within(&state, next.run(req)).await
+        crate::deadline::within(&state, next.run(req)).await
     }
 }
 
 /// Every `/_larkfeed/` call but the health check needs the admin token, when one is set: the
 /// refusal when it is missing or wrong.
-fn admin_refusal(state: &AppState, req: &Request) -> Option<Response> {
+fn admin_refusal(state: &PlatformState, req: &Request) -> Option<Response> {
     let path = req.uri().path();
     // The health check and the inspector's own files are open; what they show comes from
     // guarded calls.
@@ -302,28 +309,6 @@ fn admin_refusal(state: &AppState, req: &Request) -> Option<Response> {
         }
     }
     None
-}
-
-/// Answers 1500 if the request is not answered within the configured time.
-pub(crate) async fn within(
-    state: &AppState,
-    answer: impl std::future::Future<Output = Response>,
-) -> Response {
-    let limit = state.request_timeout;
-    match tokio::time::timeout(limit, answer).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(limit_ms = limit.as_millis() as u64, "request timed out");
-            ApiError::with_msg(
-                ErrorCode::InternalError,
-                format!(
-                    "request timed out: not answered within {} ms; try again",
-                    limit.as_millis()
-                ),
-            )
-            .into_response()
-        }
-    }
 }
 
 /// Answers a connection over the limit with the envelope (1500, HTTP 503) and closes it.

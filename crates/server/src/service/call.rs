@@ -5,7 +5,8 @@
 //! `Serve` here: nothing in the router.
 
 use crate::error::ApiError;
-use crate::extract::{Caller, Params, PathId, USER_ID_SCOPE};
+use crate::extract::{Params, PathId};
+use crate::service::caller::{Caller, USER_ID_SCOPE};
 use crate::state::AppState;
 use crate::world::App;
 use axum::extract::FromRequestParts;

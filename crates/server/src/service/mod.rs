@@ -3,6 +3,8 @@
 //! parsed into their types; it decides and talks to the store.
 
 pub mod call;
+pub mod caller;
+pub mod cards;
 pub mod chats;
 pub mod feed;
 pub mod feed_cards;

@@ -9,6 +9,7 @@
 
 pub mod contract;
 pub mod postgres;
+pub mod secret;
 pub mod sqlite;
 
 use async_trait::async_trait;

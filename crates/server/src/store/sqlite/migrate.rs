@@ -51,7 +51,7 @@ fn after(name: &str, conn: &Connection) -> rusqlite::Result<()> {
         )?;
         for (token, app_id, issued, expires) in old {
             insert.execute(rusqlite::params![
-                crate::service::tokens::digest(&token),
+                crate::store::secret::digest(&token),
                 app_id,
                 issued,
                 expires
@@ -150,7 +150,7 @@ mod tests {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
-        assert_eq!(hash, crate::service::tokens::digest("t-gold"));
+        assert_eq!(hash, crate::store::secret::digest("t-gold"));
         assert_eq!(sealed, "", "an old token is not kept in any readable form");
         assert_eq!(
             conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
