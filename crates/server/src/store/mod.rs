@@ -8,6 +8,8 @@
 //! [`contract`] holds the tests every backend must pass.
 
 pub mod contract;
+pub mod core;
+pub(crate) mod db;
 pub mod postgres;
 pub mod secret;
 pub mod sqlite;

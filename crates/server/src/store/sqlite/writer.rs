@@ -20,7 +20,7 @@ const MAX_BATCH: usize = 256;
 /// One caller's work: run inside the transaction, answered after the commit.
 trait Job: Send {
     /// Runs the work (again, if it ran before); its result is kept until the commit.
-    fn run(&mut self, conn: &Connection) -> bool;
+    fn run(&mut self, conn: &mut Connection) -> bool;
     /// Answers the caller: with the work's result if the commit succeeded, else `failed`.
     fn finish(self: Box<Self>, failed: Option<StoreError>);
 }
@@ -34,9 +34,9 @@ struct Work<T, F> {
 impl<T, F> Job for Work<T, F>
 where
     T: Send,
-    F: Fn(&Connection) -> StoreResult<T> + Send,
+    F: Fn(&mut Connection) -> StoreResult<T> + Send,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, conn: &mut Connection) -> bool {
         let result = (self.f)(conn);
         let ok = result.is_ok();
         self.result = Some(result);
@@ -82,7 +82,7 @@ impl Writer {
     pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+        F: Fn(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(Work {
@@ -107,7 +107,11 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Message>, mut between: impl FnMut(&Connection)) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Message>,
+    mut between: impl FnMut(&Connection),
+) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         let mut closing = None;
@@ -123,7 +127,7 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Message>, mut between: impl FnMu
             }
         }
         if !batch.is_empty() {
-            commit_batch(&conn, &mut batch);
+            commit_batch(&mut conn, &mut batch);
             between(&conn);
         }
         if let Some(reply) = closing {
@@ -136,7 +140,7 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Message>, mut between: impl FnMu
     }
 }
 
-fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
+fn commit_batch(conn: &mut Connection, batch: &mut Vec<Box<dyn Job>>) {
     let together = (|| -> rusqlite::Result<bool> {
         exec(conn, "BEGIN IMMEDIATE")?;
         for job in batch.iter_mut() {

@@ -1,0 +1,1188 @@
+//! The store's operations, written once for both backends: every rule, statement, column list
+//! and row reading of the store traits is here, run through an [`Engine`] on a [`Db`]. The
+//! backends (`sqlite`, `postgres`) only open connections and run work their way.
+//!
+//! Where the dialects differ, a statement has a text for each ([`Sql::each`]): lists are
+//! `json_each` in SQLite and `unnest`/`ANY` in PostgreSQL, and PostgreSQL locks the rows a
+//! read-then-write reads (`FOR UPDATE`) and a key a check-then-insert guards ([`Db::lock`]),
+//! which SQLite's one writer does not need.
+
+use super::db::{args, Db, Engine, Get, Sql};
+use super::*;
+use std::collections::{HashMap, HashSet};
+
+/// A store: the core's operations on an engine.
+pub struct Core<E>(pub(crate) E);
+
+// The columns a row type is read from, as literals, so that each statement is one `concat!` at
+// compile time.
+macro_rules! chat_columns {
+    () => {
+        "chat_id, name, description, chat_type, owner_user, owner_app, creator_app, p2p_key, \
+         p2p_user, dissolved, created_at"
+    };
+}
+macro_rules! message_columns {
+    () => {
+        "message_id, chat_id, sender_app, msg_type, content, uuid, create_time, update_time, \
+         updated, recalled, deleted, sender_user, mentions"
+    };
+}
+/// `SELECT` of card rows (a card joined to its content), then `$rest` (`WHERE …`).
+macro_rules! select_cards {
+    ($rest:literal) => {
+        concat!(
+            "SELECT f.app_id, f.user_id, f.biz_id, c.card, f.created_at, f.updated_at, \
+             f.display_time, f.sort_time, f.unread \
+             FROM feed_cards f JOIN feed_card_contents c ON c.content_id = f.content_id ",
+            $rest
+        )
+    };
+}
+
+fn chat_row(r: &dyn Get, at: usize) -> StoreResult<ChatRow> {
+    let chat_type = r.text(at + 3)?;
+    Ok(ChatRow {
+        chat_id: r.id(at)?,
+        name: r.text(at + 1)?,
+        description: r.text(at + 2)?,
+        chat_type: ChatType::parse(&chat_type)
+            .ok_or_else(|| corrupt(format!("unknown chat type {chat_type:?}")))?,
+        owner_user: r.opt_text(at + 4)?,
+        owner_app: r.opt_id(at + 5)?,
+        creator_app: r.id(at + 6)?,
+        p2p_key: r.opt_text(at + 7)?,
+        p2p_user: r.opt_text(at + 8)?,
+        dissolved: r.flag(at + 9)?,
+        created_at_ms: r.int(at + 10)?,
+    })
+}
+
+fn message_row(r: &dyn Get) -> StoreResult<MessageRow> {
+    Ok(MessageRow {
+        message_id: r.id(0)?,
+        chat_id: r.id(1)?,
+        sender_app: r.text(2)?,
+        msg_type: r.text(3)?,
+        content: r.text(4)?,
+        uuid: r.opt_text(5)?,
+        create_time_ms: r.int(6)?,
+        update_time_ms: r.int(7)?,
+        updated: r.flag(8)?,
+        recalled: r.flag(9)?,
+        deleted: r.flag(10)?,
+        sender_user: r.opt_text(11)?,
+        mentions: r.json(12)?,
+    })
+}
+
+fn card_row(r: &dyn Get) -> StoreResult<FeedCardRow> {
+    Ok(FeedCardRow {
+        app_id: r.id(0)?,
+        user_id: r.text(1)?,
+        biz_id: r.id(2)?,
+        card: r.json(3)?,
+        created_at_ms: r.int(4)?,
+        updated_at_ms: r.int(5)?,
+        display_time_ms: r.int(6)?,
+        sort_time_ms: r.int(7)?,
+        unread: r.int(8)?,
+    })
+}
+
+fn token_row(r: &dyn Get) -> StoreResult<TokenRow> {
+    Ok(TokenRow {
+        token_hash: r.text(0)?,
+        app_id: r.text(1)?,
+        issued_at_ms: r.int(2)?,
+        expires_at_ms: r.int(3)?,
+        sealed: r.text(4)?,
+    })
+}
+
+fn card_token_row(r: &dyn Get) -> StoreResult<CardTokenRow> {
+    Ok(CardTokenRow {
+        token: r.text(0)?,
+        app_id: r.text(1)?,
+        message_id: r.text(2)?,
+        user_id: r.text(3)?,
+        expires_at_ms: r.int(4)?,
+        uses: r.int(5)?,
+    })
+}
+
+fn stored_buttons(r: &dyn Get) -> StoreResult<StoredButtons> {
+    Ok((r.id(0)?, r.id(1)?, r.text(2)?))
+}
+
+fn first_text(r: &dyn Get) -> StoreResult<String> {
+    r.text(0)
+}
+
+fn first_int(r: &dyn Get) -> StoreResult<i64> {
+    r.int(0)
+}
+
+// ---- writes shared by several operations (run inside a write transaction) ----
+
+async fn insert_chat_row(db: &mut Db<'_>, chat: &ChatRow) -> StoreResult<()> {
+    const INSERT: Sql = Sql::same(concat!(
+        "INSERT INTO chats (",
+        chat_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ));
+    db.exec(
+        &INSERT,
+        &args![
+            chat.chat_id.as_str(),
+            &chat.name,
+            &chat.description,
+            chat.chat_type.as_str(),
+            &chat.owner_user,
+            chat.owner_app.as_deref(),
+            chat.creator_app.as_str(),
+            &chat.p2p_key,
+            &chat.p2p_user,
+            chat.dissolved,
+            chat.created_at_ms,
+        ],
+    )
+    .await
+    .map(drop)
+}
+
+/// Adds members in the given order, joined at `now_ms`; how many were new.
+async fn insert_members(
+    db: &mut Db<'_>,
+    chat_id: &str,
+    members: &[Member],
+    now_ms: i64,
+) -> StoreResult<u64> {
+    const INSERT: Sql = Sql::each(
+        "INSERT INTO chat_members (chat_id, member_kind, member_id, joined_at, position) \
+         SELECT $1, k.value, i.value, $2, k.key FROM json_each($3) k \
+         JOIN json_each($4) i ON i.key = k.key WHERE true ON CONFLICT DO NOTHING",
+        "INSERT INTO chat_members (chat_id, member_kind, member_id, joined_at, position) \
+         SELECT $1, k, i, $2, p - 1 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS m(k, i, p) \
+         ON CONFLICT DO NOTHING",
+    );
+    if members.is_empty() {
+        return Ok(0);
+    }
+    let kinds: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    let ids: Vec<&str> = members.iter().map(|(_, id)| id.as_str()).collect();
+    db.exec(&INSERT, &args![chat_id, now_ms, &kinds[..], &ids[..]])
+        .await
+}
+
+async fn p2p_chat_by_key(db: &mut Db<'_>, key: &str) -> StoreResult<Option<ChatRow>> {
+    const SELECT: Sql = Sql::same(concat!(
+        "SELECT ",
+        chat_columns!(),
+        " FROM chats WHERE p2p_key = $1"
+    ));
+    db.row(&SELECT, &args![key], |r| chat_row(r, 0)).await
+}
+
+/// The one-to-one chat `new` describes: the stored one, or `new` itself, stored now with its bot
+/// and user as members.
+async fn open_p2p_chat(db: &mut Db<'_>, new: &ChatRow) -> StoreResult<ChatRow> {
+    let key = new
+        .p2p_key
+        .as_deref()
+        .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a key".into()))?;
+    db.lock(&format!("p2p|{key}")).await?;
+    if let Some(existing) = p2p_chat_by_key(db, key).await? {
+        return Ok(existing);
+    }
+    let user = new
+        .p2p_user
+        .clone()
+        .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a user".into()))?;
+    insert_chat_row(db, new).await?;
+    let members = [
+        (MemberKind::Bot, new.creator_app.to_string()),
+        (MemberKind::User, user),
+    ];
+    insert_members(db, &new.chat_id, &members, new.created_at_ms).await?;
+    Ok(new.clone())
+}
+
+async fn set_pins(db: &mut Db<'_>, at: &ChatUsers, pinned: bool) -> StoreResult<()> {
+    const PIN: Sql = Sql::each(
+        "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) \
+         SELECT $1, value, $2, $3 FROM json_each($4) WHERE true \
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
+         updated_at = excluded.updated_at",
+        "INSERT INTO feed_pins (chat_id, user_id, app_id, updated_at) \
+         SELECT $1, u, $2, $3 FROM unnest($4::text[]) AS u \
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET app_id = excluded.app_id, \
+         updated_at = excluded.updated_at",
+    );
+    const UNPIN: Sql = Sql::each(
+        "DELETE FROM feed_pins WHERE chat_id = $1 AND user_id IN (SELECT value FROM json_each($2))",
+        "DELETE FROM feed_pins WHERE chat_id = $1 AND user_id = ANY($2)",
+    );
+    if pinned {
+        db.exec(
+            &PIN,
+            &args![&at.chat_id, &at.app_id, at.now_ms, &at.user_ids],
+        )
+        .await?;
+    } else {
+        db.exec(&UNPIN, &args![&at.chat_id, &at.user_ids]).await?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` references to each content and removes contents nobody refers to any more.
+async fn adjust_refs(db: &mut Db<'_>, deltas: HashMap<i64, i64>) -> StoreResult<()> {
+    const ADJUST: Sql = Sql::each(
+        "UPDATE feed_card_contents SET refs = refs + d.delta \
+         FROM (SELECT i.value AS id, x.value AS delta FROM json_each($1) i \
+               JOIN json_each($2) x ON x.key = i.key) AS d \
+         WHERE content_id = d.id",
+        "UPDATE feed_card_contents SET refs = refs + d.delta \
+         FROM unnest($1::bigint[], $2::bigint[]) AS d(id, delta) WHERE content_id = d.id",
+    );
+    const REMOVE: Sql = Sql::each(
+        "DELETE FROM feed_card_contents \
+         WHERE content_id IN (SELECT value FROM json_each($1)) AND refs <= 0",
+        "DELETE FROM feed_card_contents WHERE content_id = ANY($1) AND refs <= 0",
+    );
+    let (ids, changes): (Vec<i64>, Vec<i64>) = deltas.into_iter().filter(|(_, d)| *d != 0).unzip();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    db.exec(&ADJUST, &args![&ids[..], &changes[..]]).await?;
+    db.exec(&REMOVE, &args![&ids[..]]).await?;
+    Ok(())
+}
+
+async fn insert_content(db: &mut Db<'_>, json: &str, refs: i64) -> StoreResult<i64> {
+    const INSERT: Sql = Sql::same(
+        "INSERT INTO feed_card_contents (card, refs) VALUES ($1, $2) RETURNING content_id",
+    );
+    db.returning_id(&INSERT, &args![json, refs]).await
+}
+
+async fn message_by_uuid(db: &mut Db<'_>, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>> {
+    const SELECT: Sql = Sql::same(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages WHERE sender_app = $1 AND uuid = $2 \
+         AND create_time >= $3 ORDER BY create_time LIMIT 1"
+    ));
+    db.row(
+        &SELECT,
+        &args![key.app_id, key.uuid, key.since_ms],
+        message_row,
+    )
+    .await
+}
+
+#[async_trait]
+impl<E: Engine> TokenStore for Core<E> {
+    async fn issue_token(&self, fresh: TokenRow, reuse_ms: i64) -> StoreResult<TokenRow> {
+        self.0
+            .write((fresh, reuse_ms), |db, (fresh, reuse_ms)| {
+                Box::pin(async move {
+                    const CURRENT: Sql = Sql::same(
+                        "SELECT token_hash, app_id, issued_at, expires_at, sealed \
+                         FROM access_tokens WHERE app_id = $1 AND expires_at > $2 \
+                         ORDER BY expires_at DESC LIMIT 1",
+                    );
+                    const INSERT: Sql = Sql::same(
+                        "INSERT INTO access_tokens (token_hash, app_id, issued_at, expires_at, \
+                         sealed) VALUES ($1, $2, $3, $4, $5)",
+                    );
+                    let now_ms = fresh.issued_at_ms;
+                    db.lock(&format!("token|{}", fresh.app_id)).await?;
+                    let current = db
+                        .row(&CURRENT, &args![&fresh.app_id, now_ms], token_row)
+                        .await?;
+                    if let Some(current) = current.filter(|t| t.expires_at_ms - now_ms >= *reuse_ms)
+                    {
+                        return Ok(current);
+                    }
+                    let row = args![
+                        &fresh.token_hash,
+                        &fresh.app_id,
+                        fresh.issued_at_ms,
+                        fresh.expires_at_ms,
+                        &fresh.sealed,
+                    ];
+                    db.exec(&INSERT, &row).await?;
+                    Ok(fresh.clone())
+                })
+            })
+            .await
+    }
+
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<TokenRow>> {
+        self.0
+            .read(token_hash, |db, hash| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(
+                        "SELECT token_hash, app_id, issued_at, expires_at, sealed \
+                         FROM access_tokens WHERE token_hash = $1",
+                    );
+                    db.row(&SELECT, &args![*hash], token_row).await
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<E: Engine> ChatStore for Core<E> {
+    async fn insert_chat(&self, chat: &ChatRow, members: &[Member]) -> StoreResult<()> {
+        let work = (chat.clone(), members.to_vec());
+        self.0
+            .write(work, |db, (chat, members)| {
+                Box::pin(async move {
+                    insert_chat_row(db, chat).await?;
+                    insert_members(db, &chat.chat_id, members, chat.created_at_ms).await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>> {
+        self.0
+            .read(chat_id, |db, chat_id| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        chat_columns!(),
+                        " FROM chats WHERE chat_id = $1"
+                    ));
+                    db.row(&SELECT, &args![*chat_id], |r| chat_row(r, 0)).await
+                })
+            })
+            .await
+    }
+
+    async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>> {
+        self.0
+            .read(p2p_key, |db, key| Box::pin(p2p_chat_by_key(db, key)))
+            .await
+    }
+
+    async fn add_members(&self, chat_id: &str, members: &[Member], at_ms: i64) -> StoreResult<u64> {
+        let work = (chat_id.to_string(), members.to_vec(), at_ms);
+        self.0
+            .write(work, |db, (chat_id, members, at_ms)| {
+                Box::pin(insert_members(db, chat_id, members, *at_ms))
+            })
+            .await
+    }
+
+    async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>> {
+        let found: HashSet<String> = self
+            .0
+            .read((of, ids), |db, (of, ids)| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::each(
+                        "SELECT member_id FROM chat_members WHERE chat_id = $1 \
+                         AND member_kind = $2 AND member_id IN (SELECT value FROM json_each($3))",
+                        "SELECT member_id FROM chat_members WHERE chat_id = $1 \
+                         AND member_kind = $2 AND member_id = ANY($3)",
+                    );
+                    let found = db
+                        .rows(
+                            &SELECT,
+                            &args![of.chat_id, of.kind.as_str(), *ids],
+                            first_text,
+                        )
+                        .await?;
+                    Ok(found.into_iter().collect())
+                })
+            })
+            .await?;
+        Ok(ids.iter().map(|id| found.contains(id)).collect())
+    }
+
+    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<String>, i64)> {
+        self.0
+            .read(slice, |db, slice| {
+                Box::pin(async move {
+                    const PAGE: Sql = Sql::same(
+                        "SELECT member_id FROM chat_members WHERE chat_id = $1 \
+                         AND member_kind = $2 ORDER BY joined_at, position LIMIT $3 OFFSET $4",
+                    );
+                    const COUNT: Sql = Sql::same(
+                        "SELECT COUNT(*) FROM chat_members WHERE chat_id = $1 AND member_kind = $2",
+                    );
+                    let MemberSlice { of, offset, limit } = *slice;
+                    let (chat_id, kind) = (of.chat_id, of.kind.as_str());
+                    let page = args![chat_id, kind, i64::from(limit), i64::from(offset)];
+                    let ids = db.rows(&PAGE, &page, first_text).await?;
+                    let total = db.row(&COUNT, &args![chat_id, kind], first_int).await?;
+                    Ok((ids, total.unwrap_or(0)))
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<E: Engine> MessageStore for Core<E> {
+    async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent> {
+        self.0
+            .write(msg, |db, msg| {
+                Box::pin(async move {
+                    const INSERT: Sql = Sql::same(concat!(
+                        "INSERT INTO messages (",
+                        message_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    ));
+                    let mut row = msg.row.clone();
+                    if let Some(uuid) = &row.uuid {
+                        db.lock(&format!("uuid|{}|{uuid}", row.sender_app)).await?;
+                        let key = UuidKey {
+                            app_id: &row.sender_app,
+                            uuid,
+                            since_ms: msg.uuid_since_ms,
+                        };
+                        if let Some(first) = message_by_uuid(db, key).await? {
+                            return Ok(Sent::Duplicate(first));
+                        }
+                    }
+                    row.chat_id = match &msg.to {
+                        Destination::Chat(chat_id) => chat_id.clone(),
+                        Destination::P2p(chat) => open_p2p_chat(db, chat).await?.chat_id,
+                    };
+                    let mentions = to_json(&row.mentions)?;
+                    let values = args![
+                        row.message_id.as_str(),
+                        row.chat_id.as_str(),
+                        &row.sender_app,
+                        &row.msg_type,
+                        &row.content,
+                        &row.uuid,
+                        row.create_time_ms,
+                        row.update_time_ms,
+                        row.updated,
+                        row.recalled,
+                        row.deleted,
+                        &row.sender_user,
+                        &mentions,
+                    ];
+                    db.exec(&INSERT, &values).await?;
+                    Ok(Sent::New(row))
+                })
+            })
+            .await
+    }
+
+    async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>> {
+        self.0
+            .read(message_id, |db, id| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE message_id = $1"
+                    ));
+                    db.row(&SELECT, &args![*id], message_row).await
+                })
+            })
+            .await
+    }
+
+    async fn message_by_uuid(&self, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>> {
+        self.0
+            .read(key, |db, key| Box::pin(message_by_uuid(db, *key)))
+            .await
+    }
+
+    async fn update_message_content(&self, edit: ContentEdit<'_>) -> StoreResult<bool> {
+        let work = (
+            edit.message_id.to_string(),
+            edit.content.to_string(),
+            edit.now_ms,
+        );
+        self.0
+            .write(work, |db, (message_id, content, now_ms)| {
+                Box::pin(async move {
+                    const UPDATE: Sql = Sql::same(
+                        "UPDATE messages SET content = $1, update_time = $2, updated = 1 \
+                         WHERE message_id = $3 AND recalled = 0",
+                    );
+                    let changed = db
+                        .exec(&UPDATE, &args![content, *now_ms, message_id])
+                        .await?;
+                    Ok(changed == 1)
+                })
+            })
+            .await
+    }
+
+    async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>> {
+        self.0
+            .read((chat_id, limit), |db, (chat_id, limit)| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE chat_id = $1 \
+                         ORDER BY create_time DESC, message_id DESC LIMIT $2"
+                    ));
+                    let mut rows = db
+                        .rows(&SELECT, &args![*chat_id, i64::from(*limit)], message_row)
+                        .await?;
+                    rows.reverse();
+                    Ok(rows)
+                })
+            })
+            .await
+    }
+
+    async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool> {
+        self.0
+            .write((message_id.to_string(), now_ms), |db, (id, now_ms)| {
+                Box::pin(async move {
+                    const RECALL: Sql = Sql::same(
+                        "UPDATE messages SET recalled = 1, update_time = $1 \
+                         WHERE message_id = $2 AND recalled = 0",
+                    );
+                    Ok(db.exec(&RECALL, &args![*now_ms, id]).await? == 1)
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<E: Engine> FeedCardStore for Core<E> {
+    async fn insert_feed_cards(&self, new: NewFeedCards, json: String) -> StoreResult<Vec<bool>> {
+        self.0
+            .write((new, json), |db, (new, json)| {
+                Box::pin(async move {
+                    // One statement gives the card to every user who does not have it yet.
+                    const INSERT: Sql = Sql::each(
+                        "INSERT INTO feed_cards (user_id, app_id, biz_id, content_id, \
+                         time_sensitive, created_at, updated_at, display_time, sort_time, unread) \
+                         SELECT value, $1, $2, $3, $4, $5, $5, $5, $5, $6 FROM json_each($7) \
+                         WHERE true ON CONFLICT DO NOTHING",
+                        "INSERT INTO feed_cards (user_id, app_id, biz_id, content_id, \
+                         time_sensitive, created_at, updated_at, display_time, sort_time, unread) \
+                         SELECT u, $1, $2, $3, $4, $5, $5, $5, $5, $6 FROM unnest($7::text[]) AS u \
+                         ON CONFLICT DO NOTHING",
+                    );
+                    const CREATED: Sql = Sql::same(
+                        "SELECT user_id FROM feed_cards \
+                         WHERE app_id = $1 AND biz_id = $2 AND content_id = $3",
+                    );
+                    let wanted = new.user_ids.len() as i64;
+                    let content_id = insert_content(db, json, wanted).await?;
+                    let time_sensitive = new.card.time_sensitive.unwrap_or(false);
+                    let values = args![
+                        new.app_id.as_str(),
+                        new.biz_id.as_str(),
+                        content_id,
+                        time_sensitive,
+                        new.now_ms,
+                        new.unread,
+                        &new.user_ids,
+                    ];
+                    let inserted = db.exec(&INSERT, &values).await? as i64;
+                    if inserted == wanted {
+                        return Ok(vec![true; new.user_ids.len()]);
+                    }
+                    // Some users had the card already: theirs point at an older content.
+                    adjust_refs(db, HashMap::from([(content_id, inserted - wanted)])).await?;
+                    let key = args![new.app_id.as_str(), new.biz_id.as_str(), content_id];
+                    let created: HashSet<String> = db
+                        .rows(&CREATED, &key, first_text)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
+                })
+            })
+            .await
+    }
+
+    async fn feed_card(&self, key: CardKey<'_>) -> StoreResult<Option<FeedCardRow>> {
+        self.0
+            .read(key, |db, key| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(select_cards!(
+                        "WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3"
+                    ));
+                    let key = args![key.user_id, key.app_id, key.biz_id];
+                    db.row(&SELECT, &key, card_row).await
+                })
+            })
+            .await
+    }
+
+    async fn feed_cards_of_user(
+        &self,
+        app_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<FeedCardRow>> {
+        self.0
+            .read((app_id, user_id), |db, (app_id, user_id)| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(select_cards!(
+                        "WHERE f.user_id = $1 AND f.app_id = $2 ORDER BY f.sort_time DESC, f.biz_id"
+                    ));
+                    db.rows(&SELECT, &args![*user_id, *app_id], card_row).await
+                })
+            })
+            .await
+    }
+
+    async fn update_feed_cards(&self, batch: FeedCardEdits) -> StoreResult<Vec<bool>> {
+        self.0
+            .write(batch, |db, batch| Box::pin(update_feed_cards(db, batch)))
+            .await
+    }
+
+    async fn delete_feed_cards(
+        &self,
+        app_id: &str,
+        keys: Vec<(String, String)>,
+    ) -> StoreResult<Vec<bool>> {
+        self.0
+            .write((app_id.to_string(), keys), |db, (app_id, keys)| {
+                Box::pin(async move {
+                    const DELETE: Sql = Sql::same(
+                        "DELETE FROM feed_cards WHERE user_id = $1 AND app_id = $2 \
+                         AND biz_id = $3 RETURNING content_id",
+                    );
+                    let mut deltas: HashMap<i64, i64> = HashMap::new();
+                    let mut found = Vec::with_capacity(keys.len());
+                    for (user_id, biz_id) in keys {
+                        let key = args![user_id, app_id, biz_id];
+                        let gone = db.row(&DELETE, &key, first_int).await?;
+                        if let Some(content_id) = gone {
+                            *deltas.entry(content_id).or_default() -= 1;
+                        }
+                        found.push(gone.is_some());
+                    }
+                    adjust_refs(db, deltas).await?;
+                    Ok(found)
+                })
+            })
+            .await
+    }
+}
+
+/// Applies each edit with its merge: reads the card (locking it, in PostgreSQL), merges, moves
+/// it to its new content.
+async fn update_feed_cards(db: &mut Db<'_>, batch: &FeedCardEdits) -> StoreResult<Vec<bool>> {
+    const SELECT: Sql = Sql::each(
+        "SELECT f.content_id, c.card FROM feed_cards f \
+         JOIN feed_card_contents c ON c.content_id = f.content_id \
+         WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3",
+        "SELECT f.content_id, c.card FROM feed_cards f \
+         JOIN feed_card_contents c ON c.content_id = f.content_id \
+         WHERE f.user_id = $1 AND f.app_id = $2 AND f.biz_id = $3 FOR UPDATE OF f",
+    );
+    const UPDATE: Sql = Sql::same(
+        "UPDATE feed_cards SET content_id = $1, time_sensitive = $2, updated_at = $3, \
+         display_time = CASE WHEN CAST($4 AS BIGINT) = 1 THEN $3 ELSE display_time END, \
+         sort_time = CASE WHEN CAST($5 AS BIGINT) = 1 THEN $3 ELSE sort_time END, \
+         unread = unread + $6 \
+         WHERE user_id = $7 AND app_id = $8 AND biz_id = $9",
+    );
+    let mut found = Vec::with_capacity(batch.edits.len());
+    let mut regrouping = Regrouping::default();
+    for edit in &batch.edits {
+        let key = args![&edit.user_id, &batch.app_id, edit.biz_id.as_str()];
+        let current = db
+            .row(&SELECT, &key, |r| Ok((r.int(0)?, r.text(1)?)))
+            .await?;
+        let Some((old_id, json)) = current else {
+            found.push(false);
+            continue;
+        };
+        let (card, effects, placed) = regrouping.merge(old_id, json, edit, batch.merge)?;
+        let new_id = match placed {
+            Placed::At(id) => id,
+            Placed::New(json) => {
+                let id = insert_content(db, &json, 0).await?;
+                regrouping.stored(json, id);
+                id
+            }
+        };
+        regrouping.moved(old_id, new_id);
+        let values = args![
+            new_id,
+            card.time_sensitive.unwrap_or(false),
+            batch.now_ms,
+            effects.display_time,
+            effects.sort_time,
+            i64::from(effects.notify),
+            &edit.user_id,
+            &batch.app_id,
+            edit.biz_id.as_str(),
+        ];
+        db.exec(&UPDATE, &values).await?;
+        found.push(true);
+    }
+    adjust_refs(db, regrouping.deltas).await?;
+    Ok(found)
+}
+
+#[async_trait]
+impl<E: Engine> FeedStore for Core<E> {
+    async fn set_pins(&self, at: ChatUsers, pinned: bool) -> StoreResult<()> {
+        self.0
+            .write((at, pinned), |db, (at, pinned)| {
+                Box::pin(set_pins(db, at, *pinned))
+            })
+            .await
+    }
+
+    async fn pin_p2p_chats(&self, pins: P2pPins) -> StoreResult<()> {
+        self.0
+            .write(pins, |db, pins| {
+                Box::pin(async move {
+                    for new in &pins.chats {
+                        let chat = open_p2p_chat(db, new).await?;
+                        let at = ChatUsers {
+                            app_id: pins.app_id.clone(),
+                            chat_id: chat.chat_id.to_string(),
+                            user_ids: chat.p2p_user.into_iter().collect(),
+                            now_ms: pins.now_ms,
+                        };
+                        set_pins(db, &at, pins.pinned).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    async fn feed_page(&self, slice: FeedSlice<'_>) -> StoreResult<FeedRows> {
+        let (cards, chats, buttons) = self
+            .0
+            .read_together(slice, |db, slice| Box::pin(feed_rows(db, *slice)))
+            .await?;
+        FeedRows::with_buttons(cards, chats, buttons)
+    }
+
+    async fn set_chat_buttons(&self, at: ChatUsers, buttons: &[Button]) -> StoreResult<()> {
+        let json = to_json(&buttons)?;
+        self.0
+            .write((at, json), |db, (at, json)| {
+                Box::pin(async move {
+                    const SET: Sql = Sql::each(
+                        "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
+                         SELECT $1, $2, value, $3, $4 FROM json_each($5) WHERE true \
+                         ON CONFLICT (app_id, chat_id, user_id) \
+                         DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
+                        "INSERT INTO chat_buttons (app_id, chat_id, user_id, buttons, updated_at) \
+                         SELECT $1, $2, u, $3, $4 FROM unnest($5::text[]) AS u \
+                         ON CONFLICT (app_id, chat_id, user_id) \
+                         DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
+                    );
+                    let values = args![&at.app_id, &at.chat_id, json, at.now_ms, &at.user_ids];
+                    db.exec(&SET, &values).await.map(drop)
+                })
+            })
+            .await
+    }
+
+    async fn chat_buttons(&self, entry: ChatEntry<'_>) -> StoreResult<Vec<AppButtons>> {
+        let rows = self
+            .0
+            .read(entry, |db, entry| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(
+                        "SELECT app_id, chat_id, buttons FROM chat_buttons \
+                         WHERE chat_id = $1 AND user_id = $2 ORDER BY app_id",
+                    );
+                    let key = args![entry.chat_id, entry.user_id];
+                    db.rows(&SELECT, &key, stored_buttons).await
+                })
+            })
+            .await?;
+        read_buttons(rows)
+    }
+
+    async fn read_chat(&self, entry: ChatEntry<'_>, at_ms: i64) -> StoreResult<()> {
+        let work = (entry.chat_id.to_string(), entry.user_id.to_string(), at_ms);
+        self.0
+            .write(work, |db, (chat_id, user_id, at_ms)| {
+                Box::pin(async move {
+                    const READ: Sql = Sql::same(
+                        "UPDATE chat_members SET read_until = \
+                         CASE WHEN read_until > $3 THEN read_until ELSE $3 END \
+                         WHERE chat_id = $1 AND member_kind = 'user' AND member_id = $2",
+                    );
+                    db.exec(&READ, &args![chat_id, user_id, *at_ms])
+                        .await
+                        .map(drop)
+                })
+            })
+            .await
+    }
+}
+
+type RawFeed = (Vec<FeedCardRow>, Vec<FeedChatRow>, Vec<StoredButtons>);
+
+/// A user's cards in feed order, `$1` the user and `$2` the limit.
+const FEED_CARDS: Sql = Sql::same(select_cards!(
+    "WHERE f.user_id = $1 \
+     ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT $2"
+));
+
+/// The rest of the cursor's sort time: `$2` its time-sensitive flag, `$3` its sort time, `$4`
+/// and `$5` its biz_id and app_id, `$6` the limit.
+const FEED_CARDS_SAME_TIME: Sql = Sql::same(select_cards!(
+    "WHERE f.user_id = $1 AND f.time_sensitive = $2 AND f.sort_time = $3 \
+     AND (f.biz_id > $4 OR (f.biz_id = $4 AND f.app_id > $5)) \
+     ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT $6"
+));
+
+/// The older cards of the cursor's kind: `$2` its flag, `$3` its sort time, `$4` the limit.
+const FEED_CARDS_OLDER: Sql = Sql::same(select_cards!(
+    "WHERE f.user_id = $1 AND f.time_sensitive = $2 AND f.sort_time < $3 \
+     ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT $4"
+));
+
+/// The cards that are not time-sensitive.
+const FEED_CARDS_NOT_PINNED: Sql = Sql::same(select_cards!(
+    "WHERE f.user_id = $1 AND f.time_sensitive = 0 \
+     ORDER BY f.time_sensitive DESC, f.sort_time DESC, f.biz_id, f.app_id LIMIT $2"
+));
+
+async fn feed_rows(db: &mut Db<'_>, slice: FeedSlice<'_>) -> StoreResult<RawFeed> {
+    const CHATS: Sql = Sql::same(concat!(
+        "SELECT c.chat_id, c.name, c.description, c.chat_type, c.owner_user, c.owner_app, \
+         c.creator_app, c.p2p_key, c.p2p_user, c.dissolved, c.created_at, m.joined_at, p.app_id, \
+         lm.create_time, lm.msg_type, lm.content, lm.sender_user, lm.sender_app, \
+         (SELECT COUNT(*) FROM messages u WHERE u.chat_id = c.chat_id AND u.recalled = 0 \
+          AND u.create_time > m.read_until \
+          AND (u.sender_user IS NULL OR u.sender_user <> m.member_id)) \
+         FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
+         LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
+         LEFT JOIN messages lm ON lm.message_id = (SELECT l.message_id FROM messages l \
+           WHERE l.chat_id = c.chat_id AND l.recalled = 0 \
+           ORDER BY l.create_time DESC, l.message_id DESC LIMIT 1) \
+         WHERE m.member_kind = 'user' AND m.member_id = $1 AND c.dissolved = 0"
+    ));
+    const BUTTONS: Sql = Sql::same(
+        "SELECT app_id, chat_id, buttons FROM chat_buttons \
+         WHERE user_id = $1 AND buttons <> '[]' ORDER BY chat_id, app_id",
+    );
+    let FeedSlice {
+        user_id,
+        after,
+        limit,
+    } = slice;
+    let limit = i64::from(limit);
+    let cards = match after {
+        None => {
+            db.rows(&FEED_CARDS, &args![user_id, limit], card_row)
+                .await?
+        }
+        Some(c) => {
+            // Three seeks along the feed-order index instead of one OR, which SQLite could
+            // only answer by scanning the user's cards from the top: the rest of the cursor's
+            // sort time, then the older cards of its kind, then (after the time-sensitive
+            // cards) every other card.
+            let ts = i64::from(c.time_sensitive);
+            let same_time = args![user_id, ts, c.sort_time_ms, &c.key, &c.app_id, limit];
+            let mut cards = db.rows(&FEED_CARDS_SAME_TIME, &same_time, card_row).await?;
+            let left = |cards: &Vec<_>| limit - cards.len() as i64;
+            if left(&cards) > 0 {
+                let older = args![user_id, ts, c.sort_time_ms, left(&cards)];
+                cards.extend(db.rows(&FEED_CARDS_OLDER, &older, card_row).await?);
+            }
+            if c.time_sensitive && left(&cards) > 0 {
+                let rest = args![user_id, left(&cards)];
+                cards.extend(db.rows(&FEED_CARDS_NOT_PINNED, &rest, card_row).await?);
+            }
+            cards
+        }
+    };
+    let chats = db
+        .rows(&CHATS, &args![user_id], |r| {
+            Ok(FeedChatRow {
+                chat: chat_row(r, 0)?,
+                joined_at_ms: r.int(11)?,
+                pinned_by: r.opt_id(12)?,
+                last_message_ms: r.opt_int(13)?,
+                last_message: match (r.opt_text(14)?, r.opt_text(15)?, r.opt_text(17)?) {
+                    (Some(msg_type), Some(content), Some(sender_app)) => Some(LastMessage {
+                        msg_type,
+                        content,
+                        sender_user: r.opt_text(16)?,
+                        sender_app,
+                    }),
+                    _ => None,
+                },
+                unread: r.int(18)?,
+            })
+        })
+        .await?;
+    let buttons = db.rows(&BUTTONS, &args![user_id], stored_buttons).await?;
+    Ok((cards, chats, buttons))
+}
+
+#[async_trait]
+impl<E: Engine> MetaStore for Core<E> {
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.0
+            .read(key, |db, key| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same("SELECT value FROM meta WHERE key = $1");
+                    db.row(&SELECT, &args![*key], first_text).await
+                })
+            })
+            .await
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        let work = (key.to_string(), value.to_string());
+        self.0
+            .write(work, |db, (key, value)| {
+                Box::pin(async move {
+                    const SET: Sql = Sql::same(
+                        "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    );
+                    db.exec(&SET, &args![key, value]).await.map(drop)
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<E: Engine> PlatformStore for Core<E> {
+    async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>> {
+        self.0
+            .read(app_id, |db, app_id| {
+                Box::pin(async move {
+                    const SELECT: Sql =
+                        Sql::same("SELECT settings FROM app_settings WHERE app_id = $1");
+                    db.row(&SELECT, &args![*app_id], first_text).await
+                })
+            })
+            .await
+    }
+
+    async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()> {
+        let work = (app_id.to_string(), settings.to_string());
+        self.0
+            .write(work, |db, (app_id, settings)| {
+                Box::pin(async move {
+                    const SET: Sql = Sql::same(
+                        "INSERT INTO app_settings (app_id, settings) VALUES ($1, $2) \
+                         ON CONFLICT (app_id) DO UPDATE SET settings = excluded.settings",
+                    );
+                    db.exec(&SET, &args![app_id, settings]).await.map(drop)
+                })
+            })
+            .await
+    }
+
+    async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()> {
+        self.0
+            .write(row, |db, row| {
+                Box::pin(async move {
+                    const INSERT: Sql = Sql::same(
+                        "INSERT INTO card_tokens (token, app_id, message_id, user_id, \
+                         expires_at, uses) VALUES ($1, $2, $3, $4, $5, $6)",
+                    );
+                    let values = args![
+                        &row.token,
+                        &row.app_id,
+                        &row.message_id,
+                        &row.user_id,
+                        row.expires_at_ms,
+                        row.uses,
+                    ];
+                    db.exec(&INSERT, &values).await.map(drop)
+                })
+            })
+            .await
+    }
+
+    async fn use_card_token(&self, spend: CardTokenSpend<'_>) -> StoreResult<CardTokenUse> {
+        let work = (
+            spend.token.to_string(),
+            spend.app_id.to_string(),
+            spend.now_ms,
+            spend.max_uses,
+        );
+        self.0
+            .write(work, |db, (token, app_id, now_ms, max_uses)| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::each(
+                        "SELECT token, app_id, message_id, user_id, expires_at, uses \
+                         FROM card_tokens WHERE token = $1",
+                        "SELECT token, app_id, message_id, user_id, expires_at, uses \
+                         FROM card_tokens WHERE token = $1 FOR UPDATE",
+                    );
+                    const USE: Sql =
+                        Sql::same("UPDATE card_tokens SET uses = uses + 1 WHERE token = $1");
+                    let row = db.row(&SELECT, &args![token], card_token_row).await?;
+                    Ok(match row.filter(|r| &r.app_id == app_id) {
+                        None => CardTokenUse::Unknown,
+                        Some(r) if r.expires_at_ms <= *now_ms => CardTokenUse::Expired,
+                        Some(r) if r.uses >= *max_uses => CardTokenUse::UsedUp,
+                        Some(mut r) => {
+                            db.exec(&USE, &args![token]).await?;
+                            r.uses += 1;
+                            CardTokenUse::Used(r)
+                        }
+                    })
+                })
+            })
+            .await
+    }
+}
+
+/// The columns of a table, in order, with whether each holds integers.
+async fn columns(db: &mut Db<'_>, table: &str) -> StoreResult<Vec<(String, bool)>> {
+    const COLUMNS: Sql = Sql::each(
+        "SELECT name, type FROM pragma_table_info($1) ORDER BY cid",
+        "SELECT column_name::text, data_type::text FROM information_schema.columns \
+         WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position",
+    );
+    db.rows(&COLUMNS, &args![table], |r| {
+        let kind = r.text(1)?.to_ascii_lowercase();
+        Ok((r.text(0)?, kind.contains("int")))
+    })
+    .await
+}
+
+/// Empties every table of state (PostgreSQL's `TRUNCATE` does not scan the rows).
+async fn empty_all(db: &mut Db<'_>) -> StoreResult<()> {
+    if db.is_pg() {
+        db.exec_text(&format!("TRUNCATE {}", STATE_TABLES.join(", ")), &[])
+            .await?;
+    } else {
+        for table in STATE_TABLES.iter().rev() {
+            db.exec_text(&format!("DELETE FROM {table}"), &[]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Every table of state, each in a stable order (text compared byte by byte), so two exports
+/// of the same state are equal.
+async fn export(db: &mut Db<'_>) -> StoreResult<Snapshot> {
+    let mut out = Snapshot::new();
+    for table in STATE_TABLES {
+        let cols = columns(db, table).await?;
+        let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+        let order: Vec<String> = cols
+            .iter()
+            .map(|(n, int)| match (int, db.is_pg()) {
+                (false, true) => format!("{n} COLLATE \"C\""),
+                _ => n.clone(),
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {table} ORDER BY {}",
+            names.join(", "),
+            order.join(", ")
+        );
+        let n = names.len();
+        let rows = db
+            .rows_text(&sql, &[], |r| {
+                (0..n).map(|i| r.value(i)).collect::<StoreResult<Vec<_>>>()
+            })
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(|values| {
+                names
+                    .iter()
+                    .map(|n| n.to_string())
+                    .zip(values)
+                    .collect::<serde_json::Map<_, _>>()
+            })
+            .collect();
+        out.insert(table.to_string(), rows);
+    }
+    Ok(out)
+}
+
+/// A snapshot's value as a parameter of a column (holding integers, or text).
+fn column_value<'v>(value: &'v serde_json::Value, int: bool) -> Result<super::db::Arg<'v>, String> {
+    use super::db::Arg;
+    Ok(match (value, int) {
+        (serde_json::Value::Null, _) => Arg::Null,
+        (serde_json::Value::Number(v), true) => Arg::Int(v.as_i64().ok_or("not a whole number")?),
+        (serde_json::Value::Bool(b), true) => Arg::Int(i64::from(*b)),
+        (serde_json::Value::String(s), false) => Arg::Text(s),
+        (other, _) => return Err(format!("{other} is not a value of this column")),
+    })
+}
+
+async fn import(db: &mut Db<'_>, snapshot: &Snapshot) -> StoreResult<()> {
+    empty_all(db).await?;
+    for table in STATE_TABLES {
+        let Some(rows) = snapshot.get(*table) else {
+            continue;
+        };
+        let known = columns(db, table).await?;
+        for (n, row) in rows.iter().enumerate() {
+            let refused = |why: String| StoreError::Refused(format!("{table}[{n}]: {why}"));
+            let mut names = Vec::new();
+            let mut values = Vec::new();
+            for (name, value) in row {
+                let Some((_, int)) = known.iter().find(|(k, _)| k == name) else {
+                    return Err(refused(format!("unknown column {name:?}")));
+                };
+                names.push(name.as_str());
+                values
+                    .push(column_value(value, *int).map_err(|e| refused(format!("{name}: {e}")))?);
+            }
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                names.join(", "),
+                (1..=names.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            db.exec_text(&sql, &values).await.map_err(|e| match e {
+                StoreError::Backend(why) => refused(why),
+                other => other,
+            })?;
+        }
+    }
+    if db.is_pg() {
+        // New contents continue after the loaded ones.
+        db.exec_text(
+            "SELECT setval(pg_get_serial_sequence('feed_card_contents', 'content_id'), \
+             COALESCE((SELECT MAX(content_id) FROM feed_card_contents), 0) + 1, false)",
+            &[],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl<E: Engine> SnapshotStore for Core<E> {
+    async fn reset(&self) -> StoreResult<()> {
+        self.0.write((), |db, ()| Box::pin(empty_all(db))).await
+    }
+
+    async fn export(&self) -> StoreResult<Snapshot> {
+        self.0
+            .read_together((), |db, ()| Box::pin(export(db)))
+            .await
+    }
+
+    async fn import(&self, snapshot: Snapshot) -> StoreResult<()> {
+        only_state_tables(&snapshot)?;
+        self.0
+            .write(snapshot, |db, snapshot| Box::pin(import(db, snapshot)))
+            .await
+    }
+}
