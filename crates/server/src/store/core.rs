@@ -814,10 +814,10 @@ impl<E: Engine> FeedStore for Core<E> {
                 Box::pin(async move {
                     const READ: Sql = Sql::same(
                         "UPDATE chat_members SET read_until = \
-                         CASE WHEN read_until > $3 THEN read_until ELSE $3 END \
-                         WHERE chat_id = $1 AND member_kind = 'user' AND member_id = $2",
+                         CASE WHEN read_until > $1 THEN read_until ELSE $1 END \
+                         WHERE chat_id = $2 AND member_kind = 'user' AND member_id = $3",
                     );
-                    db.exec(&READ, &args![chat_id, user_id, *at_ms])
+                    db.exec(&READ, &args![*at_ms, chat_id, user_id])
                         .await
                         .map(drop)
                 })
@@ -855,7 +855,7 @@ const FEED_CARDS_NOT_PINNED: Sql = Sql::same(select_cards!(
 ));
 
 async fn feed_rows(db: &mut Db<'_>, slice: FeedSlice<'_>) -> StoreResult<RawFeed> {
-    const CHATS: Sql = Sql::same(concat!(
+    const CHATS: Sql = Sql::same(
         "SELECT c.chat_id, c.name, c.description, c.chat_type, c.owner_user, c.owner_app, \
          c.creator_app, c.p2p_key, c.p2p_user, c.dissolved, c.created_at, m.joined_at, p.app_id, \
          lm.create_time, lm.msg_type, lm.content, lm.sender_user, lm.sender_app, \
@@ -867,8 +867,8 @@ async fn feed_rows(db: &mut Db<'_>, slice: FeedSlice<'_>) -> StoreResult<RawFeed
          LEFT JOIN messages lm ON lm.message_id = (SELECT l.message_id FROM messages l \
            WHERE l.chat_id = c.chat_id AND l.recalled = 0 \
            ORDER BY l.create_time DESC, l.message_id DESC LIMIT 1) \
-         WHERE m.member_kind = 'user' AND m.member_id = $1 AND c.dissolved = 0"
-    ));
+         WHERE m.member_kind = 'user' AND m.member_id = $1 AND c.dissolved = 0",
+    );
     const BUTTONS: Sql = Sql::same(
         "SELECT app_id, chat_id, buttons FROM chat_buttons \
          WHERE user_id = $1 AND buttons <> '[]' ORDER BY chat_id, app_id",

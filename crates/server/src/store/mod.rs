@@ -416,17 +416,6 @@ pub struct LastMessage {
     pub sender_app: String,
 }
 
-/// What a feed's chat rows read after the chat's columns, the join time and the pin (both
-/// dialects): the last message that is not recalled (time, type, content, sender) and the unread
-/// count, with the `FROM` that gives them. `?1`/`$1` is the user.
-pub(crate) const FEED_CHAT_EXTRA: &str = "lm.create_time, lm.msg_type, lm.content, lm.sender_user, lm.sender_app, \
-     (SELECT COUNT(*) FROM messages u WHERE u.chat_id = c.chat_id AND u.recalled = 0 \
-      AND u.create_time > m.read_until AND (u.sender_user IS NULL OR u.sender_user <> m.member_id)) \
-     FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
-     LEFT JOIN feed_pins p ON p.chat_id = c.chat_id AND p.user_id = m.member_id \
-     LEFT JOIN messages lm ON lm.message_id = (SELECT l.message_id FROM messages l \
-       WHERE l.chat_id = c.chat_id AND l.recalled = 0 ORDER BY l.create_time DESC, l.message_id DESC LIMIT 1)";
-
 /// Where a page of a user's feed cards starts: after this entry, in feed order
 /// (time-sensitive first, then the latest sort time, then by `(key, app_id)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
