@@ -11,6 +11,7 @@ pub mod contract;
 pub mod core;
 pub(crate) mod db;
 pub mod postgres;
+pub(crate) mod schema;
 pub mod secret;
 pub mod sqlite;
 

@@ -348,14 +348,7 @@ async fn postgres_instances_starting_together_apply_the_schema_once() {
         .await
         .unwrap()
         .get(0);
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-        .unwrap()
-        .filter(|f| {
-            f.as_ref()
-                .is_ok_and(|f| f.path().extension().is_some_and(|e| e == "sql"))
-        })
-        .count() as i64;
-    assert_eq!(applied, migrations, "each migration once");
+    assert_eq!(applied, 1, "the schema made once, from its description");
 }
 
 #[tokio::test]

@@ -22,23 +22,14 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use tokio_postgres::NoTls;
 
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_schema",
-        include_str!("../../../migrations/postgres/0001_schema.sql"),
-    ),
-    (
-        "0002_cluster",
-        include_str!("../../../migrations/postgres/0002_cluster.sql"),
-    ),
-    (
-        "0003_read",
-        include_str!("../../../migrations/postgres/0003_read.sql"),
-    ),
-    (
-        "0004_byte_order",
-        include_str!("../../../migrations/postgres/0004_byte_order.sql"),
-    ),
+/// The name a database made from the schema's description records.
+const BASELINE: &str = "0001_baseline";
+/// What databases made by older versions recorded, from their own migration files.
+const LEGACY: &[&str] = &[
+    "0001_schema",
+    "0002_cluster",
+    "0003_read",
+    "0004_byte_order",
 ];
 
 /// The advisory lock that serialises migrations across instances.
@@ -151,25 +142,29 @@ impl Core<Pg> {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let known: HashSet<&str> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
-        if let Some(newer) = applied.iter().find(|a| !known.contains(a.as_str())) {
+        if let Some(newer) = applied
+            .iter()
+            .find(|a| a.as_str() != BASELINE && !LEGACY.contains(&a.as_str()))
+        {
             anyhow::bail!(
                 "the database has migration {newer}, newer than this larkfeed knows; use a newer \
                  larkfeed or another --database"
             );
         }
-        for (name, sql) in MIGRATIONS {
-            if !applied.contains(*name) {
-                tx.batch_execute(sql)
+        if applied.is_empty() {
+            for statement in super::schema::create_all(true) {
+                tx.batch_execute(&statement)
                     .await
-                    .map_err(|e| anyhow::anyhow!("migration {name} failed: {e}"))?;
-                tx.execute(
-                    "INSERT INTO larkfeed_migrations (name) VALUES ($1)",
-                    &[name],
-                )
-                .await?;
+                    .map_err(|e| anyhow::anyhow!("making the schema failed: {e}"))?;
             }
+        } else if !applied.contains(BASELINE) {
+            adopt(&tx, &applied).await?;
         }
+        tx.execute(
+            "INSERT INTO larkfeed_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&BASELINE],
+        )
+        .await?;
         tx.commit().await?;
         Ok(store)
     }
@@ -214,6 +209,39 @@ impl Core<Pg> {
             .await?;
         Ok((client, rx))
     }
+}
+
+/// Brings a database made by an older larkfeed (from its own migration files) to the schema's
+/// description: what its last migrations would have added, then the baseline's name in place of
+/// theirs.
+async fn adopt(
+    tx: &deadpool_postgres::Transaction<'_>,
+    applied: &HashSet<String>,
+) -> anyhow::Result<()> {
+    if !applied.contains("0002_cluster") {
+        let windows = super::schema::TABLES
+            .iter()
+            .find(|t| t.name == "rate_windows")
+            .ok_or_else(|| anyhow::anyhow!("no rate_windows in the schema"))?;
+        for statement in super::schema::create_table(windows, true) {
+            tx.batch_execute(&statement).await?;
+        }
+    }
+    tx.batch_execute(
+        "ALTER TABLE chat_members ADD COLUMN IF NOT EXISTS read_until BIGINT NOT NULL DEFAULT 0;
+         ALTER TABLE feed_cards ALTER COLUMN biz_id TYPE TEXT COLLATE \"C\";
+         ALTER TABLE feed_cards ALTER COLUMN app_id TYPE TEXT COLLATE \"C\";
+         ALTER TABLE chat_buttons ALTER COLUMN app_id TYPE TEXT COLLATE \"C\";
+         ALTER TABLE chat_buttons ALTER COLUMN chat_id TYPE TEXT COLLATE \"C\";",
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM larkfeed_migrations WHERE name = ANY($1)",
+        &[&LEGACY],
+    )
+    .await?;
+    tracing::info!("a database made by an older larkfeed was brought to the current schema");
+    Ok(())
 }
 
 impl Pg {
@@ -403,6 +431,67 @@ impl Drop for TestSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database an older larkfeed made (its first migration only, ids in the default order)
+    /// is brought to the described schema, with its rows.
+    #[tokio::test]
+    async fn a_database_made_by_an_older_larkfeed_is_adopted() {
+        let schema = TestSchema::new();
+        let (client, conn) = tokio_postgres::connect(&schema.url, NoTls).await.unwrap();
+        tokio::spawn(conn);
+        let name = &schema.name;
+        client
+            .batch_execute(&format!("CREATE SCHEMA {name}; SET search_path = {name};"))
+            .await
+            .unwrap();
+        for statement in super::super::schema::create_all(true) {
+            let old = statement.replace(" COLLATE \"C\"", "");
+            if !old.contains("rate_windows") {
+                client.batch_execute(&old).await.unwrap();
+            }
+        }
+        client
+            .batch_execute(
+                "ALTER TABLE chat_members DROP COLUMN read_until;
+                 CREATE TABLE larkfeed_migrations (name TEXT PRIMARY KEY, applied_at \
+                 TIMESTAMPTZ NOT NULL DEFAULT now());
+                 INSERT INTO larkfeed_migrations (name) VALUES ('0001_schema');
+                 INSERT INTO meta (key, value) VALUES ('kept', 'yes');",
+            )
+            .await
+            .unwrap();
+        let store = PgStore::connect(&schema.database(), 2).await.unwrap();
+        assert_eq!(store.meta("kept").await.unwrap().as_deref(), Some("yes"));
+        let names: Vec<String> = client
+            .query("SELECT name FROM larkfeed_migrations", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(names, [BASELINE]);
+        let collation: Option<String> = client
+            .query_one(
+                "SELECT collation_name::text FROM information_schema.columns \
+                 WHERE table_schema = $1 AND table_name = 'feed_cards' AND column_name = 'biz_id'",
+                &[name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(collation.as_deref(), Some("C"));
+        for table in ["rate_windows", "chat_members"] {
+            client
+                .query(&format!("SELECT * FROM {table} LIMIT 1"), &[])
+                .await
+                .unwrap();
+        }
+        client
+            .query("SELECT read_until FROM chat_members LIMIT 1", &[])
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+    }
 
     #[test]
     fn the_schema_parameter_is_taken_off_the_url() {

@@ -1,5 +1,8 @@
-//! Schema migrations: the files in `migrations/`, applied in order, each in its own transaction
-//! with the schema version (`PRAGMA user_version`) it brings the database to.
+//! The SQLite schema's versions (`PRAGMA user_version`). A new database is made at once from the
+//! schema's description (`store::schema`) at the latest version; a file made by an older larkfeed
+//! is brought forward by the files in `migrations/`, applied in order, each in its own
+//! transaction with the version it brings the database to. Both ways give the same tables (a test
+//! below checks it).
 //!
 //! Databases made before larkfeed moved from sqlx to rusqlite record their migrations in sqlx's
 //! `_sqlx_migrations` table instead; their version is read from there once.
@@ -74,6 +77,15 @@ pub fn run(conn: &Connection) -> anyhow::Result<()> {
              use a newer larkfeed or another --database"
         );
     }
+    if version == 0 {
+        let schema = crate::store::schema::create_all(false).join(";\n");
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;\n{schema};\nPRAGMA user_version = {known};\nCOMMIT;"
+        ))
+        .map_err(|e| anyhow::anyhow!("making the schema failed: {e}"))?;
+        tracing::info!("database schema made");
+        return Ok(());
+    }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let to = i as i64 + 1;
         let step = || -> rusqlite::Result<()> {
@@ -112,6 +124,110 @@ fn sqlx_version(conn: &Connection) -> anyhow::Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a table is, as SQLite reports it: its columns (name, affinity, not null, default,
+    /// key position), whether it has a row id, and its indexes with their columns.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let tables: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut out = Vec::new();
+        for (table, sql) in tables {
+            out.push(format!(
+                "{table} without rowid: {}",
+                sql.contains("WITHOUT ROWID")
+            ));
+            let columns = conn
+                .prepare(
+                    "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)",
+                )
+                .unwrap()
+                .query_map([&table], |r| {
+                    let kind: String = r.get(1)?;
+                    let affinity = if kind.contains("INT") {
+                        "INTEGER"
+                    } else {
+                        "TEXT"
+                    };
+                    Ok(format!(
+                        "{table}.{}: {affinity} notnull={} default={:?} pk={}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>();
+            out.extend(columns);
+            let indexes: Vec<(String, i64)> = conn
+                .prepare("SELECT name, \"unique\" FROM pragma_index_list(?1) ORDER BY name")
+                .unwrap()
+                .query_map([&table], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for (index, unique) in indexes {
+                let on: Vec<String> = conn
+                    .prepare(
+                        "SELECT name, \"desc\" FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno",
+                    )
+                    .unwrap()
+                    .query_map([&index], |r| {
+                        Ok(format!("{}{}", r.get::<_, String>(0)?, if r.get::<_, i64>(1)? == 1 { " DESC" } else { "" }))
+                    })
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                out.push(format!(
+                    "{table} index {index} unique={unique} on {}",
+                    on.join(", ")
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_new_database_is_what_the_migrations_make_of_an_old_one() {
+        let new = Connection::open_in_memory().unwrap();
+        run(&new).unwrap();
+        let old = Connection::open_in_memory().unwrap();
+        for (_, sql) in MIGRATIONS {
+            old.execute_batch(sql).unwrap();
+            after_all(&old);
+        }
+        assert_eq!(shape(&new), shape(&old));
+        let version = |c: &Connection| {
+            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        assert_eq!(version(&new), MIGRATIONS.len() as i64);
+        run(&new).unwrap(); // nothing left to do
+    }
+
+    /// What the code steps of the migrations leave (the old token table is gone).
+    fn after_all(conn: &Connection) {
+        if conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'access_tokens'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+            == 1
+        {
+            conn.execute_batch("DROP TABLE IF EXISTS tokens").unwrap();
+        }
+    }
 
     #[test]
     fn a_database_made_by_sqlx_is_carried_forward_with_its_cards() {
