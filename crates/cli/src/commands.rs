@@ -182,30 +182,28 @@ pub enum FeedCard {
     Broadcast(crate::broadcast::BroadcastArgs),
     /// Pin (or with --off unpin) the bot's one-to-one chat at the top of users' feeds
     /// (PATCH /open-apis/im/v2/feed_cards/bot_time_sentive).
-    PinBot {
-        /// A user whose feed changes (repeat for more).
-        #[arg(long = "user", required = true)]
-        users: Vec<String>,
-        /// Unpin instead.
-        #[arg(long)]
-        off: bool,
-        #[command(flatten)]
-        ids: IdTypeArg,
-    },
+    PinBot(PinArgs),
     /// Pin (or with --off unpin) a group's feed entry for some of its members
     /// (PATCH /open-apis/im/v2/feed_cards/:feed_card_id).
     PinChat {
         /// The group (oc_…): its chat_id is its feed entry's id.
         chat_id: String,
-        /// A member whose feed changes (repeat for more).
-        #[arg(long = "user", required = true)]
-        users: Vec<String>,
-        /// Unpin instead.
-        #[arg(long)]
-        off: bool,
         #[command(flatten)]
-        ids: IdTypeArg,
+        pin: PinArgs,
     },
+}
+
+/// Whose feed a pin changes, and which way.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// A user whose feed changes (repeat for more).
+    #[arg(long = "user", required = true)]
+    users: Vec<String>,
+    /// Unpin instead.
+    #[arg(long)]
+    off: bool,
+    #[command(flatten)]
+    ids: IdTypeArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -421,26 +419,21 @@ pub fn feed_card_plan(cmd: &FeedCard) -> Result<Plan, Failure> {
             Plan::of::<DeleteAppFeedCards>((), UserIds(ids.user_id_type), req)
         }
         FeedCard::Broadcast(_) => unreachable!("broadcast is not a single request"),
-        FeedCard::PinBot { users, off, ids } => {
+        FeedCard::PinBot(pin) => {
             let req = BotTimeSentiveRequest {
                 bot_id: None,
-                time_sensitive: Some(!off),
-                user_ids: Some(users.clone()),
+                time_sensitive: Some(!pin.off),
+                user_ids: Some(pin.users.clone()),
             };
-            Plan::of::<BotTimeSentive>((), UserIds(ids.user_id_type), req)
+            Plan::of::<BotTimeSentive>((), UserIds(pin.ids.user_id_type), req)
         }
-        FeedCard::PinChat {
-            chat_id,
-            users,
-            off,
-            ids,
-        } => {
+        FeedCard::PinChat { chat_id, pin } => {
             let req = PatchFeedCardRequest {
-                time_sensitive: Some(!off),
-                user_ids: Some(users.clone()),
+                time_sensitive: Some(!pin.off),
+                user_ids: Some(pin.users.clone()),
             };
-            let path = PathParam::new(chat_id);
-            Plan::of::<PatchFeedCard>(path, RequiredUserIds(ids.user_id_type), req)
+            let ids = RequiredUserIds(pin.ids.user_id_type);
+            Plan::of::<PatchFeedCard>(PathParam::new(chat_id), ids, req)
         }
     }
 }

@@ -139,14 +139,7 @@ impl tokio_postgres::types::ToSql for Arg<'_> {
         ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
     ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match *self {
-            Arg::Null => Ok(tokio_postgres::types::IsNull::Yes),
-            Arg::Int(v) => v.to_sql(ty, out),
-            Arg::Text(v) => v.to_sql(ty, out),
-            Arg::Strs(v) => v.to_sql(ty, out),
-            Arg::Strings(v) => v.to_sql(ty, out),
-            Arg::Ints(v) => v.to_sql(ty, out),
-        }
+        self.to_sql_checked(ty, out)
     }
 
     fn accepts(_: &tokio_postgres::types::Type) -> bool {
@@ -288,6 +281,20 @@ fn lite_statement<'c>(
     Ok(stmt)
 }
 
+/// Every row of a SQLite statement, read.
+fn lite_rows<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    args: &[Arg<'_>],
+    read: impl Fn(&dyn Get) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(read(r)?);
+    }
+    Ok(out)
+}
+
 fn pg_args<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)> {
     args.iter()
         .map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync))
@@ -348,12 +355,7 @@ impl Db<'_> {
         match self {
             Db::Lite(c) => {
                 let mut stmt = lite_statement(c, sql.lite)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    out.push(read(r)?);
-                }
-                Ok(out)
+                lite_rows(&mut stmt, args, read)
             }
             Db::Pg(c) => pg_rows(*c, sql.pg, args, read).await,
             Db::PgTx(t) => pg_rows(*t, sql.pg, args, read).await,
@@ -396,12 +398,7 @@ impl Db<'_> {
         match self {
             Db::Lite(c) => {
                 let mut stmt = c.prepare(sql)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    out.push(read(r)?);
-                }
-                Ok(out)
+                lite_rows(&mut stmt, args, read)
             }
             Db::Pg(c) => {
                 let rows = c.query(sql, &pg_args(args)).await.map_err(pg_error)?;
