@@ -13,15 +13,15 @@ use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::endpoint::{
     AddChatMembers, BotTimeSentive, Check, CreateAppFeedCard, CreateChat, DelayedCardUpdate,
     DeleteAppFeedCards, Endpoint, GetChat, GetMessage, IsInChat, ListChatMembers, MemberIds,
-    MemberPage, PatchFeedCard, PatchMessage, PathParam, RecallMessage, ReceiveIds, RequiredUserIds,
-    SendMessage, UpdateAppFeedCards, UpdateChatButton, UserIds,
+    MemberPage, PatchFeedCard, PatchMessage, PathParam, RecallMessage, ReceiveIds, ReplyMessage,
+    RequiredUserIds, SendMessage, UpdateAppFeedCards, UpdateChatButton, UserIds,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
     OpenAppFeedCard, PatchFeedCardRequest, StatusLabel, UpdateAppFeedCardBatchRequest,
     UpdateChatButtonRequest, UserOpenAppFeedCardDeleter, UserOpenAppFeedCardUpdater,
 };
-use larkfeed_model::message::{PatchMessageRequest, SendMessageRequest};
+use larkfeed_model::message::{PatchMessageRequest, ReplyMessageRequest, SendMessageRequest};
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -239,18 +239,26 @@ pub enum MessageCmd {
         /// What --to is.
         #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
         to_type: ReceiveIdType,
-        /// A text message.
-        #[arg(long, conflicts_with = "card")]
-        text: Option<String>,
-        /// An interactive card's JSON: inline, from a file, or - for standard input.
-        #[arg(long)]
-        card: Option<PathBuf>,
-        /// De-duplication key: the same uuid sends at most one message an hour.
-        #[arg(long)]
-        uuid: Option<String>,
+        #[command(flatten)]
+        say: Say,
         /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
         /// the flags).
         #[arg(long, conflicts_with_all = ["to", "text", "card", "uuid"])]
+        json: Option<PathBuf>,
+    },
+    /// Reply to a message in its chat, quoting it or in a thread under it
+    /// (POST /open-apis/im/v1/messages/:message_id/reply).
+    Reply {
+        /// The message replied to (om_…).
+        message_id: String,
+        #[command(flatten)]
+        say: Say,
+        /// Reply in a thread under the message (a message already in a thread is answered in it).
+        #[arg(long)]
+        in_thread: bool,
+        /// The whole request body as JSON: inline, from a file, or - for standard input (instead of
+        /// the flags).
+        #[arg(long, conflicts_with_all = ["text", "card", "uuid", "in_thread"])]
         json: Option<PathBuf>,
     },
     /// Read a message (GET /open-apis/im/v1/messages/:message_id).
@@ -461,32 +469,66 @@ pub fn chat_button_plan(cmd: &ChatButton) -> Result<Plan, Failure> {
     Plan::of::<UpdateChatButton>((), UserIds(ids.user_id_type), req)
 }
 
+/// What a message says, from flags: a text or a card, and its de-duplication key.
+#[derive(Debug, Args)]
+pub struct Say {
+    /// A text message.
+    #[arg(long, conflicts_with = "card")]
+    text: Option<String>,
+    /// An interactive card's JSON: inline, from a file, or - for standard input.
+    #[arg(long)]
+    card: Option<PathBuf>,
+    /// De-duplication key: the same uuid sends at most one message an hour.
+    #[arg(long)]
+    uuid: Option<String>,
+}
+
+impl Say {
+    /// The message's `msg_type` and `content`.
+    fn content(&self) -> Result<(&'static str, String), Failure> {
+        match (&self.text, &self.card) {
+            (Some(t), _) => Ok(("text", serde_json::json!({ "text": t }).to_string())),
+            (None, Some(src)) => Ok(("interactive", read_json::<Value>(src)?.to_string())),
+            (None, None) => Err(Failure::Usage("give --text, --card or --json".into())),
+        }
+    }
+}
+
 pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
     match cmd {
         MessageCmd::Send {
             to,
             to_type,
-            text,
-            card,
-            uuid,
+            say,
             json,
         } => {
             let req = json_or(json, || {
-                let (msg_type, content) = match (text, card) {
-                    (Some(t), _) => ("text", serde_json::json!({ "text": t }).to_string()),
-                    (None, Some(src)) => ("interactive", read_json::<Value>(src)?.to_string()),
-                    (None, None) => {
-                        return Err(Failure::Usage("give --text, --card or --json".into()))
-                    }
-                };
+                let (msg_type, content) = say.content()?;
                 Ok(SendMessageRequest {
                     receive_id: to.clone(),
                     msg_type: Some(msg_type.into()),
                     content: Some(content),
-                    uuid: uuid.clone(),
+                    uuid: say.uuid.clone(),
                 })
             })?;
             Plan::of::<SendMessage>((), ReceiveIds(*to_type), req)
+        }
+        MessageCmd::Reply {
+            message_id,
+            say,
+            in_thread,
+            json,
+        } => {
+            let req = json_or(json, || {
+                let (msg_type, content) = say.content()?;
+                Ok(ReplyMessageRequest {
+                    msg_type: Some(msg_type.into()),
+                    content: Some(content),
+                    reply_in_thread: in_thread.then_some(true),
+                    uuid: say.uuid.clone(),
+                })
+            })?;
+            Plan::of::<ReplyMessage>(PathParam::new(message_id), (), req)
         }
         MessageCmd::Get { message_id } => {
             Plan::of::<GetMessage>(PathParam::new(message_id), (), ())

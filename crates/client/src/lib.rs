@@ -43,7 +43,8 @@
 //! The method groups: feed cards, buttons and pins (`create_app_feed_card`,
 //! `update_app_feed_cards`, `delete_app_feed_cards`, `update_chat_button`,
 //! `set_feed_card_time_sensitive`, `set_bot_time_sensitive`); messages (`send_message`,
-//! `get_message`, `patch_message`, `recall_message`, `delayed_card_update`); chats
+//! `reply_message`, `get_message`, `patch_message`, `recall_message`, `delayed_card_update`);
+//! chats
 //! (`create_chat`, `get_chat`, `add_chat_members`, `list_chat_members`, `is_in_chat`); tokens ([`Client::tenant_access_token`], [`Client::fetch_token`]).
 //!
 //! With the `testing` feature, `testing::TestServer` starts a larkfeed server inside your test

@@ -550,6 +550,19 @@ endpoints! {
         request: message::SendMessageRequest,
         response: message::Message,
     }
+    /// A reply to a message, in its chat, quoted or in a thread under it.
+    ReplyMessage {
+        name: "messages.reply",
+        method: Post,
+        path: "/open-apis/im/v1/messages/{message_id}/reply",
+        summary: "Reply to a message in its chat, quoting it or in a thread under it",
+        path_param: PathParam,
+        scopes: &["im:message", "im:message:send_as_bot", "im:message:send"],
+        limits: IM_LIMITS,
+        change: "message.sent",
+        request: message::ReplyMessageRequest,
+        response: message::Message,
+    }
     GetMessage {
         name: "messages.get",
         method: Get,
@@ -729,6 +742,7 @@ checked_by_validate!(
     feed_card::PatchFeedCardRequest,
     feed_card::UpdateChatButtonRequest,
     message::SendMessageRequest,
+    message::ReplyMessageRequest,
     message::PatchMessageRequest,
     chat::CreateChatRequest,
     chat::AddMembersRequest,
@@ -761,6 +775,7 @@ parsed_into!(
     feed_card::PatchFeedCardRequest => feed_card::Pins,
     feed_card::UpdateChatButtonRequest => feed_card::ChatButtons,
     message::SendMessageRequest => message::Outgoing,
+    message::ReplyMessageRequest => message::Reply,
     message::PatchMessageRequest => String,
     chat::CreateChatRequest => chat::NewChat,
     chat::AddMembersRequest => Vec<String>,

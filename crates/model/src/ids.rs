@@ -151,6 +151,8 @@ ids! {
     ChatId = "oc_", "a chat_id";
     /// A message's id, `om_…`.
     MessageId = "om_", "a message_id";
+    /// A thread's id, `omt_…`: the replies under one root message.
+    ThreadId = "omt_", "a thread_id";
     /// An app's id, `cli_…`.
     AppId = "cli_", "an app_id";
     /// A user's id as one app sees them, `ou_…`.

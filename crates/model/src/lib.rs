@@ -30,7 +30,7 @@ pub mod validate;
 
 pub use error::{Empty, Envelope, ErrorCode};
 pub use ids::{
-    AppId, BizId, ChatId, MemberIdType, MessageId, OpenId, ReceiveIdType, UnionId, UserId,
-    UserIdType,
+    AppId, BizId, ChatId, MemberIdType, MessageId, OpenId, ReceiveIdType, ThreadId, UnionId,
+    UserId, UserIdType,
 };
 pub use validate::FieldError;

@@ -1,7 +1,7 @@
 //! Messages (`/open-apis/im/v1/messages`): send, get, recall and the card update of seed 002.
 
 use crate::card::{self, CardError, CardInfo};
-use crate::ids::{ChatId, MessageId};
+use crate::ids::{ChatId, MessageId, ThreadId};
 use crate::validate::{self, Checked, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,54 @@ impl SendMessageRequest {
             receive_id: self.receive_id.unwrap_or_default(),
             msg_type: self.msg_type.unwrap_or_default(),
             content: self.content.unwrap_or_default(),
+            uuid: self.uuid.filter(|u| !u.is_empty()),
+        })
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
+    }
+}
+
+/// Body of `POST /open-apis/im/v1/messages/:message_id/reply`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReplyMessageRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
+    pub msg_type: Option<String>,
+    /// Reply in a thread under the message (a reply to a message already in a thread stays in
+    /// it whatever this says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_in_thread: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+/// A reply that passed every rule (the content's own rules are checked by [`check_content`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub msg_type: String,
+    pub content: String,
+    pub in_thread: bool,
+    /// Not empty when given.
+    pub uuid: Option<String>,
+}
+
+impl ReplyMessageRequest {
+    pub fn parse(self) -> Result<Reply, FieldError> {
+        let msg_type = validate::required("msg_type", &self.msg_type)?;
+        validate::one_of("msg_type", msg_type, MSG_TYPES)?;
+        validate::required("content", &self.content)?;
+        if let Some(uuid) = &self.uuid {
+            validate::max_chars("uuid", uuid, UUID_MAX_CHARS)?;
+        }
+        Ok(Reply {
+            msg_type: self.msg_type.unwrap_or_default(),
+            content: self.content.unwrap_or_default(),
+            in_thread: self.reply_in_thread.unwrap_or(false),
             uuid: self.uuid.filter(|u| !u.is_empty()),
         })
     }
@@ -180,7 +228,7 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<MessageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_id: Option<String>,
+    pub thread_id: Option<ThreadId>,
     pub msg_type: String,
     pub create_time: String,
     pub update_time: String,

@@ -28,9 +28,12 @@
 use crate::{Client, Error};
 use larkfeed_model::card::DelayedUpdateRequest;
 use larkfeed_model::endpoint::{
-    DelayedCardUpdate, GetMessage, PatchMessage, PathParam, RecallMessage, ReceiveIds, SendMessage,
+    DelayedCardUpdate, GetMessage, PatchMessage, PathParam, RecallMessage, ReceiveIds,
+    ReplyMessage, SendMessage,
 };
-use larkfeed_model::message::{Message, PatchMessageRequest, SendMessageRequest};
+use larkfeed_model::message::{
+    Message, PatchMessageRequest, ReplyMessageRequest, SendMessageRequest,
+};
 use larkfeed_model::ReceiveIdType;
 
 impl Client {
@@ -42,6 +45,17 @@ impl Client {
     ) -> Result<Message, Error> {
         self.send::<SendMessage>(&(), &ReceiveIds(receive_id_type), req)
             .await
+    }
+
+    /// `POST /open-apis/im/v1/messages/:message_id/reply`: into the message's chat, quoting it,
+    /// or in a thread under it with `reply_in_thread` (a message in a thread is answered in it).
+    pub async fn reply_message(
+        &self,
+        message_id: &str,
+        req: &ReplyMessageRequest,
+    ) -> Result<Message, Error> {
+        let path = PathParam::new(message_id);
+        self.send::<ReplyMessage>(&path, &(), req).await
     }
 
     /// `GET /open-apis/im/v1/messages/:message_id`.

@@ -512,6 +512,9 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
         updated: false,
         recalled: false,
         deleted: false,
+        root_id: None,
+        parent_id: None,
+        thread_id: None,
     };
     let row = match state
         .store
@@ -519,6 +522,7 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
             to,
             row,
             uuid_since_ms: now,
+            opens_thread: false,
         })
         .await?
     {

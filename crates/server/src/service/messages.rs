@@ -15,7 +15,7 @@ use larkfeed_model::message::{
     check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, Sender,
     PATCH_WINDOW_MS,
 };
-use larkfeed_model::{Empty, ErrorCode, FieldError, ReceiveIdType};
+use larkfeed_model::{Empty, ErrorCode, FieldError, MessageId, ReceiveIdType, ThreadId};
 
 const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 /// A uuid sends at most one message within this window.
@@ -77,9 +77,9 @@ pub fn present(state: &AppState, viewer: &App, row: MessageRow) -> Message {
     });
     Message {
         message_id: row.message_id,
-        root_id: None,
-        parent_id: None,
-        thread_id: None,
+        root_id: row.root_id,
+        parent_id: row.parent_id,
+        thread_id: row.thread_id,
         msg_type: row.msg_type,
         create_time: row.create_time_ms.to_string(),
         update_time: row.update_time_ms.to_string(),
@@ -106,19 +106,6 @@ impl Serve for ep::SendMessage {
         check_content(msg_type, content).map_err(content_error)?;
         let now = state.clock.now_ms();
         let uuid = req.uuid.as_deref();
-        if let Some(uuid) = uuid {
-            if let Some(first) = state
-                .store
-                .message_by_uuid(UuidKey {
-                    app_id: &app.app_id,
-                    uuid,
-                    since_ms: now - UUID_WINDOW_MS,
-                })
-                .await?
-            {
-                return Ok(present(state, app, first));
-            }
-        }
         let receive_id = req.receive_id.as_str();
         // Where the message goes, and the chat whose send limit it counts against: a one-to-one
         // chat by its key, so the limit is the same before and after the chat is first opened.
@@ -169,47 +156,182 @@ impl Serve for ep::SendMessage {
                 (to, p2p_key(&app.app_id, &user.user_id))
             }
         };
-        // 5 sends a second to one chat, shared by every bot in it. A user's messages from this app
-        // all go to the one-to-one chat, so this is also the 5-a-second limit per user. Checked
-        // before anything is stored: a refused send leaves nothing behind.
-        state
-            .limits
-            .count(&format!("send|{limit_key}"), SENDS_PER_SECOND, 1000, now)
-            .await
-            .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
-        let opening = matches!(to, Destination::P2p(_));
-        let row = MessageRow {
-            message_id: super::new_message_id(),
-            chat_id: to.chat_id().clone(),
-            sender_app: app.app_id.to_string(),
-            sender_user: None,
-            mentions: Vec::new(),
-            msg_type: msg_type.to_string(),
-            content: content.to_string(),
-            uuid: uuid.map(str::to_string),
-            create_time_ms: now,
-            update_time_ms: now,
-            updated: false,
-            recalled: false,
-            deleted: false,
+        let post = Post {
+            to,
+            limit_key,
+            msg_type,
+            content,
+            uuid,
+            thread: Thread::default(),
         };
-        let sent = state
-            .store
-            .send_message(NewMessage {
-                to,
-                row,
-                uuid_since_ms: now - UUID_WINDOW_MS,
-            })
-            .await?;
-        let row = match sent {
-            Sent::New(row) | Sent::Duplicate(row) => row,
+        let row = post_message(state, app, post).await?;
+        Ok(present(state, app, row))
+    }
+}
+
+/// Where a new message stands in a conversation: the message it answers and the first message
+/// of its conversation, and its thread.
+#[derive(Debug, Default)]
+pub(crate) struct Thread {
+    pub root_id: Option<MessageId>,
+    pub parent_id: Option<MessageId>,
+    pub thread_id: Option<ThreadId>,
+    /// `thread_id` is new: the thread opens under `root_id` (see [`NewMessage::opens_thread`]).
+    pub opens: bool,
+}
+
+/// A message an app posts, its destination known and its content checked.
+pub(crate) struct Post<'a> {
+    pub to: Destination,
+    /// The chat whose send limit it counts against (a one-to-one chat by its key, so the limit
+    /// is the same before and after the chat is first opened).
+    pub limit_key: String,
+    pub msg_type: &'a str,
+    pub content: &'a str,
+    pub uuid: Option<&'a str>,
+    pub thread: Thread,
+}
+
+/// Every app message's way into a chat, whatever sent it (a send, a reply): a uuid already used
+/// within the hour answers its first message; then the chat's send limit; then the row, stored
+/// atomically with its uuid check and its one-to-one chat; then the caches. The change is shown
+/// by the call's description (`message.sent`).
+pub(crate) async fn post_message(
+    state: &AppState,
+    app: &App,
+    post: Post<'_>,
+) -> Result<MessageRow, ApiError> {
+    let now = state.clock.now_ms();
+    if let Some(uuid) = post.uuid {
+        let key = UuidKey {
+            app_id: &app.app_id,
+            uuid,
+            since_ms: now - UUID_WINDOW_MS,
         };
-        if opening {
-            state
-                .caches
-                .p2p_chats
-                .insert(limit_key, row.chat_id.clone());
+        if let Some(first) = state.store.message_by_uuid(key).await? {
+            return Ok(first);
         }
+    }
+    // 5 sends a second to one chat, shared by every bot in it. A user's messages from this app
+    // all go to the one-to-one chat, so this is also the 5-a-second limit per user. Checked
+    // before anything is stored: a refused send leaves nothing behind.
+    state
+        .limits
+        .count(
+            &format!("send|{}", post.limit_key),
+            SENDS_PER_SECOND,
+            1000,
+            now,
+        )
+        .await
+        .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
+    let opening = matches!(post.to, Destination::P2p(_));
+    let Thread {
+        root_id,
+        parent_id,
+        thread_id,
+        opens,
+    } = post.thread;
+    let row = MessageRow {
+        message_id: super::new_message_id(),
+        chat_id: post.to.chat_id().clone(),
+        sender_app: app.app_id.to_string(),
+        sender_user: None,
+        mentions: Vec::new(),
+        msg_type: post.msg_type.to_string(),
+        content: post.content.to_string(),
+        uuid: post.uuid.map(str::to_string),
+        create_time_ms: now,
+        update_time_ms: now,
+        updated: false,
+        recalled: false,
+        deleted: false,
+        root_id,
+        parent_id,
+        thread_id,
+    };
+    let sent = state
+        .store
+        .send_message(NewMessage {
+            to: post.to,
+            row,
+            uuid_since_ms: now - UUID_WINDOW_MS,
+            opens_thread: opens,
+        })
+        .await?;
+    let row = match sent {
+        Sent::New(row) | Sent::Duplicate(row) => row,
+    };
+    if opening {
+        let chat_id = row.chat_id.clone();
+        state.caches.p2p_chats.insert(post.limit_key, chat_id);
+    }
+    Ok(row)
+}
+
+/// `POST /open-apis/im/v1/messages/:message_id/reply`: into the replied message's chat, quoting
+/// it, or in a thread under it (a reply to a message in a thread stays in that thread).
+impl Serve for ep::ReplyMessage {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
+        let reply = call.body;
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
+        }
+        let (msg_type, content) = (reply.msg_type.as_str(), reply.content.as_str());
+        check_content(msg_type, content).map_err(content_error)?;
+        let parent = find(state, &message_id).await?;
+        if parent.deleted {
+            return Err(ApiError::new(ErrorCode::MessageDeleted));
+        }
+        if parent.recalled {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        let chat = state
+            .store
+            .get_chat(&parent.chat_id)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::InternalError))?;
+        if chat.dissolved {
+            return Err(ApiError::new(ErrorCode::ChatDissolved));
+        }
+        if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
+            return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+        }
+        let thread = match (&parent.thread_id, reply.in_thread) {
+            (Some(thread_id), _) => Thread {
+                root_id: Some(parent.root_id.clone().unwrap_or(parent.message_id.clone())),
+                parent_id: Some(parent.message_id.clone()),
+                thread_id: Some(thread_id.clone()),
+                opens: false,
+            },
+            // A new thread, under the message replied to.
+            (None, true) => Thread {
+                root_id: Some(parent.message_id.clone()),
+                parent_id: Some(parent.message_id.clone()),
+                thread_id: Some(super::new_thread_id()),
+                opens: true,
+            },
+            (None, false) => Thread {
+                root_id: Some(parent.root_id.clone().unwrap_or(parent.message_id.clone())),
+                parent_id: Some(parent.message_id.clone()),
+                thread_id: None,
+                opens: false,
+            },
+        };
+        let limit_key = chat
+            .p2p_key
+            .clone()
+            .unwrap_or_else(|| chat.chat_id.to_string());
+        let post = Post {
+            to: Destination::Chat(chat.chat_id),
+            limit_key,
+            msg_type,
+            content,
+            uuid: reply.uuid.as_deref(),
+            thread,
+        };
+        let row = post_message(state, app, post).await?;
         Ok(present(state, app, row))
     }
 }

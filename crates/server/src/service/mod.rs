@@ -46,6 +46,11 @@ pub(crate) fn new_message_id() -> MessageId {
     MessageId::with_suffix(&fresh_suffix())
 }
 
+/// A new thread's id, `omt_…`.
+pub(crate) fn new_thread_id() -> larkfeed_model::ThreadId {
+    larkfeed_model::ThreadId::with_suffix(&fresh_suffix())
+}
+
 /// The chat, if it exists, is not dissolved (232009) and has the calling bot in it. The other two
 /// failures answer in the calling API's own terms: `unknown()` and `not_member`.
 pub(crate) async fn chat_with_bot(

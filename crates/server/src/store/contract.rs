@@ -136,6 +136,9 @@ fn message(message_id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
         updated: false,
         recalled: false,
         deleted: false,
+        root_id: None,
+        parent_id: None,
+        thread_id: None,
     }
 }
 
@@ -304,6 +307,7 @@ pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
         to: Destination::Chat(id("oc_1")),
         row: message(message_id, Some("u-1"), at),
         uuid_since_ms: at - HOUR,
+        opens_thread: false,
     };
     let first = s.send_message(send("om_1", now)).await.unwrap();
     let Sent::New(first) = first else {
@@ -336,6 +340,7 @@ pub async fn racing_sends_with_one_uuid_store_one_message(s: Arc<dyn Store>) {
                 to: Destination::P2p(p2p(&format!("oc_{i}"), "cli_a", "u1", now)),
                 row: message(&format!("om_{i}"), Some("same"), now),
                 uuid_since_ms: now - HOUR,
+                opens_thread: false,
             };
             match s.send_message(msg).await.unwrap() {
                 Sent::New(m) => (true, m.message_id),
@@ -358,6 +363,7 @@ pub async fn racing_first_sends_to_a_user_open_one_chat(s: Arc<dyn Store>) {
                 to: Destination::P2p(p2p(&format!("oc_{i}"), "cli_a", "u7", now)),
                 row: message(&format!("om_{i}"), None, now),
                 uuid_since_ms: now - HOUR,
+                opens_thread: false,
             };
             match s.send_message(msg).await.unwrap() {
                 Sent::New(m) => m.chat_id,
@@ -391,6 +397,7 @@ pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
         to: Destination::Chat(id("oc_1")),
         row: message("om_1", None, 1),
         uuid_since_ms: 0,
+        opens_thread: false,
     };
     s.send_message(msg).await.unwrap();
     assert!(s
@@ -755,6 +762,7 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
         to: Destination::Chat(id("oc_1")),
         row: row.clone(),
         uuid_since_ms: 5,
+        opens_thread: false,
     })
     .await
     .unwrap();
@@ -766,6 +774,7 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
             to: Destination::Chat(id("oc_1")),
             row: message(message_id, None, 10 + i as i64),
             uuid_since_ms: 0,
+            opens_thread: false,
         })
         .await
         .unwrap();

@@ -25,7 +25,7 @@ macro_rules! chat_columns {
 macro_rules! message_columns {
     () => {
         "message_id, chat_id, sender_app, msg_type, content, uuid, create_time, update_time, \
-         updated, recalled, deleted, sender_user, mentions"
+         updated, recalled, deleted, sender_user, mentions, root_id, parent_id, thread_id"
     };
 }
 /// `SELECT` of card rows (a card joined to its content), then `$rest` (`WHERE …`).
@@ -73,6 +73,9 @@ fn message_row(r: &dyn Get) -> StoreResult<MessageRow> {
         deleted: r.flag(10)?,
         sender_user: r.opt_text(11)?,
         mentions: r.json(12)?,
+        root_id: r.opt_id(13)?,
+        parent_id: r.opt_id(14)?,
+        thread_id: r.opt_id(15)?,
     })
 }
 
@@ -436,8 +439,14 @@ impl<E: Engine> MessageStore for Core<E> {
                     const INSERT: Sql = Sql::same(concat!(
                         "INSERT INTO messages (",
                         message_columns!(),
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                         $14, $15, $16)"
                     ));
+                    const OPEN_THREAD: Sql = Sql::same(
+                        "UPDATE messages SET thread_id = $1 WHERE message_id = $2 AND thread_id IS NULL",
+                    );
+                    const THREAD_OF: Sql =
+                        Sql::same("SELECT thread_id FROM messages WHERE message_id = $1");
                     let mut row = msg.row.clone();
                     if let Some(uuid) = &row.uuid {
                         db.lock(&format!("uuid|{}|{uuid}", row.sender_app)).await?;
@@ -454,6 +463,13 @@ impl<E: Engine> MessageStore for Core<E> {
                         Destination::Chat(chat_id) => chat_id.clone(),
                         Destination::P2p(chat) => open_p2p_chat(db, chat).await?.chat_id,
                     };
+                    if let (true, Some(root)) = (msg.opens_thread, &row.root_id) {
+                        let fresh = row.thread_id.as_deref();
+                        db.exec(&OPEN_THREAD, &args![fresh, root.as_str()]).await?;
+                        let root = args![root.as_str()];
+                        let thread = db.row(&THREAD_OF, &root, |r| r.opt_id(0)).await?;
+                        row.thread_id = thread.flatten();
+                    }
                     let mentions = to_json(&row.mentions)?;
                     let values = args![
                         row.message_id.as_str(),
@@ -469,6 +485,9 @@ impl<E: Engine> MessageStore for Core<E> {
                         row.deleted,
                         &row.sender_user,
                         &mentions,
+                        row.root_id.as_deref(),
+                        row.parent_id.as_deref(),
+                        row.thread_id.as_deref(),
                     ];
                     db.exec(&INSERT, &values).await?;
                     Ok(Sent::New(row))

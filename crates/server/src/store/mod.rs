@@ -11,13 +11,13 @@ pub mod contract;
 pub mod core;
 pub(crate) mod db;
 pub mod postgres;
-pub(crate) mod schema;
+pub mod schema;
 pub mod secret;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects, UpdateField};
-use larkfeed_model::{AppId, BizId, ChatId, MessageId};
+use larkfeed_model::{AppId, BizId, ChatId, MessageId, ThreadId};
 
 /// What can go wrong below the services. Backend errors are kept as text: the services only
 /// log them and answer "internal error".
@@ -215,6 +215,10 @@ pub struct MessageRow {
     pub updated: bool,
     pub recalled: bool,
     pub deleted: bool,
+    /// A reply's conversation: its first message, the message it answers, and its thread.
+    pub root_id: Option<MessageId>,
+    pub parent_id: Option<MessageId>,
+    pub thread_id: Option<ThreadId>,
 }
 
 /// Where a new message goes: an existing chat, or a bot's one-to-one chat with a user, opened
@@ -245,6 +249,10 @@ pub struct NewMessage {
     pub row: MessageRow,
     /// With a uuid: the earliest create time of a message that makes this one a duplicate.
     pub uuid_since_ms: i64,
+    /// The row's `thread_id` is new, for a thread under its `root_id`: the root takes it, unless
+    /// the root is in a thread already (a racing reply opened it), whose id the row takes
+    /// instead.
+    pub opens_thread: bool,
 }
 
 /// The app's messages with this uuid created at or after `since_ms`: where a duplicate is looked

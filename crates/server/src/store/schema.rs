@@ -160,6 +160,9 @@ pub(crate) const TABLES: &[Table] = &[
             int("deleted").default("0"),
             text("sender_user").null(),
             text("mentions").default("'[]'"),
+            text("root_id").null(),
+            text("parent_id").null(),
+            text("thread_id").null(),
         ],
         &["message_id"],
     )
@@ -247,6 +250,14 @@ pub(crate) const TABLES: &[Table] = &[
         .indexes(&[("rate_windows_by_end", "ends_at")])
     },
 ];
+
+/// The migrations made since PostgreSQL databases were first made from this description: each
+/// is applied, in order, to a database of either backend made before it (a new database has
+/// them already). Their SQL is what both dialects read alike.
+pub const SINCE_BASELINE: &[(&str, &str)] = &[(
+    "0008_threads",
+    include_str!("../../migrations/0008_threads.sql"),
+)];
 
 /// The statements that make one table, in PostgreSQL's dialect or SQLite's.
 pub(crate) fn create_table(t: &Table, pg: bool) -> Vec<String> {

@@ -17,5 +17,6 @@ mod persistence;
 mod platform;
 mod postgres_cluster;
 mod races;
+mod replies;
 mod time_sensitive;
 mod tokens;

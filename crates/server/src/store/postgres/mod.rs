@@ -142,29 +142,41 @@ impl Core<Pg> {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        if let Some(newer) = applied
-            .iter()
-            .find(|a| a.as_str() != BASELINE && !LEGACY.contains(&a.as_str()))
-        {
+        let since = super::schema::SINCE_BASELINE;
+        if let Some(newer) = applied.iter().find(|a| {
+            a.as_str() != BASELINE
+                && !LEGACY.contains(&a.as_str())
+                && !since.iter().any(|(n, _)| n == a)
+        }) {
             anyhow::bail!(
                 "the database has migration {newer}, newer than this larkfeed knows; use a newer \
                  larkfeed or another --database"
             );
         }
+        let record = "INSERT INTO larkfeed_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING";
         if applied.is_empty() {
             for statement in super::schema::create_all(true) {
                 tx.batch_execute(&statement)
                     .await
                     .map_err(|e| anyhow::anyhow!("making the schema failed: {e}"))?;
             }
+            // A new database has every later migration already.
+            for (name, _) in since {
+                tx.execute(record, &[name]).await?;
+            }
         } else if !applied.contains(BASELINE) {
             adopt(&tx, &applied).await?;
         }
-        tx.execute(
-            "INSERT INTO larkfeed_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&BASELINE],
-        )
-        .await?;
+        tx.execute(record, &[&BASELINE]).await?;
+        for (name, sql) in since {
+            if !applied.is_empty() && !applied.contains(*name) {
+                tx.batch_execute(sql)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("migration {name} failed: {e}"))?;
+                tx.execute(record, &[name]).await?;
+                tracing::info!(migration = name, "database schema migrated");
+            }
+        }
         tx.commit().await?;
         Ok(store)
     }
@@ -453,6 +465,8 @@ mod tests {
         client
             .batch_execute(
                 "ALTER TABLE chat_members DROP COLUMN read_until;
+                 ALTER TABLE messages DROP COLUMN root_id, DROP COLUMN parent_id, \
+                 DROP COLUMN thread_id;
                  CREATE TABLE larkfeed_migrations (name TEXT PRIMARY KEY, applied_at \
                  TIMESTAMPTZ NOT NULL DEFAULT now());
                  INSERT INTO larkfeed_migrations (name) VALUES ('0001_schema');
@@ -469,7 +483,11 @@ mod tests {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        assert_eq!(names, [BASELINE]);
+        let mut expected = vec![BASELINE];
+        expected.extend(super::super::schema::SINCE_BASELINE.iter().map(|(n, _)| *n));
+        let mut names = names;
+        names.sort();
+        assert_eq!(names, expected);
         let collation: Option<String> = client
             .query_one(
                 "SELECT collation_name::text FROM information_schema.columns \
@@ -488,6 +506,10 @@ mod tests {
         }
         client
             .query("SELECT read_until FROM chat_members LIMIT 1", &[])
+            .await
+            .unwrap();
+        client
+            .query("SELECT thread_id FROM messages LIMIT 1", &[])
             .await
             .unwrap();
         store.close().await.unwrap();

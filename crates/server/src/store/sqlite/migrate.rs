@@ -40,6 +40,13 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every migration in order: SQLite's own history, then those both backends share.
+fn all() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    MIGRATIONS
+        .iter()
+        .chain(crate::store::schema::SINCE_BASELINE)
+}
+
 /// Work a migration needs that SQL cannot do, run in the same transaction after its SQL.
 fn after(name: &str, conn: &Connection) -> rusqlite::Result<()> {
     if name == "0004_token_digests" {
@@ -70,7 +77,7 @@ pub fn run(conn: &Connection) -> anyhow::Result<()> {
     if version == 0 {
         version = sqlx_version(conn)?;
     }
-    let known = MIGRATIONS.len() as i64;
+    let known = all().count() as i64;
     if version > known {
         anyhow::bail!(
             "the database is at schema version {version}, newer than this larkfeed knows ({known}); \
@@ -86,7 +93,7 @@ pub fn run(conn: &Connection) -> anyhow::Result<()> {
         tracing::info!("database schema made");
         return Ok(());
     }
-    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    for (i, (name, sql)) in all().enumerate().skip(version as usize) {
         let to = i as i64 + 1;
         let step = || -> rusqlite::Result<()> {
             conn.execute_batch(&format!("BEGIN IMMEDIATE;\n{sql}"))?;
@@ -201,7 +208,7 @@ mod tests {
         let new = Connection::open_in_memory().unwrap();
         run(&new).unwrap();
         let old = Connection::open_in_memory().unwrap();
-        for (_, sql) in MIGRATIONS {
+        for (_, sql) in all() {
             old.execute_batch(sql).unwrap();
             after_all(&old);
         }
@@ -210,7 +217,7 @@ mod tests {
             c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
                 .unwrap()
         };
-        assert_eq!(version(&new), MIGRATIONS.len() as i64);
+        assert_eq!(version(&new), all().count() as i64);
         run(&new).unwrap(); // nothing left to do
     }
 
@@ -271,7 +278,7 @@ mod tests {
         assert_eq!(
             conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
                 .unwrap(),
-            MIGRATIONS.len() as i64
+            all().count() as i64
         );
         run(&conn).unwrap(); // nothing left to do
     }
