@@ -7,6 +7,7 @@
 //! (a uuid's first message, a token under the 30-minute rule, a one-to-one chat opened once).
 //! [`contract`] holds the tests every backend must pass.
 
+#[cfg(any(test, feature = "contract"))]
 pub mod contract;
 pub mod core;
 pub(crate) mod db;

@@ -18,5 +18,6 @@ mod platform;
 mod postgres_cluster;
 mod races;
 mod replies;
+mod snapshots;
 mod time_sensitive;
 mod tokens;

@@ -386,17 +386,20 @@ impl Store for PgStore {
 
 /// The PostgreSQL the tests use: `LARKFEED_TEST_POSTGRES`, else the local server's `test`
 /// database.
+#[cfg(any(test, feature = "contract"))]
 pub fn test_url() -> String {
     std::env::var("LARKFEED_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
 }
 
 /// A schema of its own for one test, dropped (with everything in it) when this is dropped.
+#[cfg(any(test, feature = "contract"))]
 pub struct TestSchema {
     pub url: String,
     pub name: String,
 }
 
+#[cfg(any(test, feature = "contract"))]
 impl TestSchema {
     pub fn new() -> TestSchema {
         TestSchema {
@@ -412,12 +415,14 @@ impl TestSchema {
     }
 }
 
+#[cfg(any(test, feature = "contract"))]
 impl Default for TestSchema {
     fn default() -> Self {
         TestSchema::new()
     }
 }
 
+#[cfg(any(test, feature = "contract"))]
 impl Drop for TestSchema {
     fn drop(&mut self) {
         let (url, name) = (self.url.clone(), self.name.clone());
