@@ -17,6 +17,8 @@ struct Inner {
     offset_ms: AtomicI64,
     /// The frozen instant; 0 while the clock runs.
     frozen_ms: AtomicI64,
+    /// Wakes whoever waits on this clock when it is moved.
+    moved: tokio::sync::Notify,
 }
 
 fn wall_ms() -> i64 {
@@ -46,6 +48,27 @@ impl Clock {
         } else {
             self.inner.offset_ms.fetch_add(ms, Ordering::SeqCst);
         }
+        self.inner.moved.notify_waiters();
+    }
+
+    /// Waits until the server's time is `due_ms` or later: as the wall clock passes, or at once
+    /// when the clock is moved there.
+    pub async fn sleep_until(&self, due_ms: i64) {
+        loop {
+            let moved = self.inner.moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            let left = due_ms - self.now_ms();
+            if left <= 0 {
+                return;
+            }
+            // A frozen clock moves only when told to; a running one at the wall's pace.
+            let wall = if self.is_frozen() { 3_600_000 } else { left };
+            tokio::select! {
+                _ = moved => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(wall as u64)) => {}
+            }
+        }
     }
 
     /// Sets the server's time to `at_ms` (it keeps running, or stays frozen, from there).
@@ -58,6 +81,7 @@ impl Clock {
     pub fn freeze(&self) {
         let now = self.now_ms();
         self.inner.frozen_ms.store(now.max(1), Ordering::SeqCst);
+        self.inner.moved.notify_waiters();
     }
 
     /// Lets time run again from the frozen instant.
@@ -68,6 +92,7 @@ impl Clock {
                 .offset_ms
                 .store(frozen - wall_ms(), Ordering::SeqCst);
         }
+        self.inner.moved.notify_waiters();
     }
 
     /// `(offset from the wall clock, frozen instant or 0)`: what another instance needs to show
@@ -83,6 +108,7 @@ impl Clock {
     pub fn apply(&self, (offset_ms, frozen_ms): (i64, i64)) {
         self.inner.offset_ms.store(offset_ms, Ordering::SeqCst);
         self.inner.frozen_ms.store(frozen_ms, Ordering::SeqCst);
+        self.inner.moved.notify_waiters();
     }
 
     pub fn is_frozen(&self) -> bool {

@@ -315,17 +315,11 @@ pub async fn send_event(
     if !first.delivered {
         let (state, app_id, ends) = (state.clone(), app_id.to_string(), ends.clone());
         let generation = state.platform.generation();
+        let timer = state.platform.timers.start();
         tokio::spawn(async move {
             let mut failed_at = state.clock.now_ms();
             for (n, after) in RETRY_AFTER_MS.iter().enumerate() {
-                let due = failed_at + after;
-                while state.clock.now_ms() < due {
-                    if state.platform.generation() != generation {
-                        return;
-                    }
-                    let wait = (due - state.clock.now_ms()).clamp(1, 250);
-                    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-                }
+                timer.wait(&state.clock, failed_at + after).await;
                 if state.platform.generation() != generation {
                     return;
                 }

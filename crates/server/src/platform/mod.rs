@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod faults;
 pub mod journal;
 pub mod requests;
+pub mod timers;
 pub mod ws;
 
 use crate::state::AppState;
@@ -45,6 +46,9 @@ pub struct Platform {
     pub faults: faults::Faults,
     /// The apps' open long connections.
     pub ws: ws::WsHub,
+    /// Timers on the server's clock (event retries): [`timers::Timers::settled`] waits for the
+    /// ones due.
+    pub timers: std::sync::Arc<timers::Timers>,
     changes: broadcast::Sender<Change>,
     /// The other instances on the same PostgreSQL database, if there may be any.
     pub cluster: std::sync::OnceLock<std::sync::Arc<cluster::Cluster>>,
@@ -110,6 +114,7 @@ impl Platform {
             requests: journal::Ring::new(requests_kept),
             faults: faults::Faults::default(),
             ws: ws::WsHub::default(),
+            timers: Default::default(),
             changes: broadcast::channel(1024).0,
             cluster: std::sync::OnceLock::new(),
             generation: AtomicU64::new(0),

@@ -12,6 +12,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub state: AppState,
+    /// The platform's side: deliveries, timers, long connections.
+    pub platform: larkfeed_server::platform::PlatformState,
     pub clock: Clock,
     pub db_path: String,
     pub _dir: Arc<tempfile::TempDir>,
@@ -150,12 +152,14 @@ async fn spawn_configured(
     let app = Application::bind(config).await.expect("server starts");
     let base = app.base_url();
     let state = app.state().clone();
+    let platform = app.platform_state().clone();
     tokio::spawn(app.run());
     TestApp {
         _schema: None,
         base,
         http: reqwest::Client::new(),
         state,
+        platform,
         clock,
         db_path: db_path.to_string(),
         _dir: dir,
@@ -163,6 +167,13 @@ async fn spawn_configured(
 }
 
 impl TestApp {
+    /// Moves the server's clock by `ms` and waits until every timer then due (an event's
+    /// retries) has run: what did not happen by then will not happen at this time.
+    pub async fn advance_and_settle(&self, ms: i64) {
+        self.clock.advance_ms(ms);
+        self.platform.platform.timers.settled(&self.clock).await;
+    }
+
     /// The same database and clock, served by a new server (a restart).
     pub async fn restart(&self) -> TestApp {
         let mut app = spawn_on(

@@ -233,10 +233,9 @@ async fn a_slow_a_failing_and_an_absent_app_each_get_a_clear_record_and_the_serv
         records[0]["body"]["header"]["event_type"],
         "card.action.trigger"
     );
-    // No retry for a card callback.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    t.clock.advance_ms(20_000);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // No retry for a card callback: past the first retry's time, nothing waits or runs.
+    t.advance_and_settle(20_000).await;
+    assert!(t.platform.platform.timers.is_empty());
     assert_eq!(t.deliveries().await.len(), 3);
     t.admin(Method::GET, "/_larkfeed/health", None).await;
     t.token(0).await;
@@ -258,32 +257,18 @@ async fn a_failed_event_is_retried_on_the_platforms_schedule_by_the_servers_cloc
         .await;
     assert_eq!(acted.body["delivered"], false, "{}", acted.body);
     assert_eq!(t.deliveries().await.len(), 1);
-    t.clock.advance_ms(14_000);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    t.advance_and_settle(14_000).await;
     assert_eq!(t.deliveries().await.len(), 1, "not before 15 s");
-    t.clock.advance_ms(1_000);
-    let mut records = Vec::new();
-    for _ in 0..40 {
-        records = t.deliveries().await;
-        if records.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    t.advance_and_settle(1_000).await;
+    let mut records = t.deliveries().await;
     assert_eq!(records[0]["attempt"], 2, "{records:?}");
     assert_eq!(
         records[0]["body"]["header"]["event_id"],
         records[1]["body"]["header"]["event_id"]
     );
     app.set(Mode::Answer(json!({})));
-    t.clock.advance_ms(300_000);
-    for _ in 0..40 {
-        records = t.deliveries().await;
-        if records.len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    t.advance_and_settle(300_000).await;
+    records = t.deliveries().await;
     assert_eq!(
         (
             records[0]["attempt"].clone(),
@@ -291,8 +276,11 @@ async fn a_failed_event_is_retried_on_the_platforms_schedule_by_the_servers_cloc
         ),
         (json!(3), json!(true))
     );
-    t.clock.advance_ms(3_600_000);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    t.advance_and_settle(3_600_000).await;
+    assert!(
+        t.platform.platform.timers.is_empty(),
+        "delivered: no more retries"
+    );
     assert_eq!(t.deliveries().await.len(), 3, "delivered: no more retries");
     assert_eq!(app.seen().len(), 3);
 }

@@ -189,8 +189,12 @@ async fn postgres_faults_and_reset_on_one_instance_hold_on_the_other() {
     // a remembers the one-to-one chat it opens; a reset on b makes it forget.
     let first = send_hi().await;
     let old_chat = first.assert_ok()["chat_id"].as_str().unwrap().to_string();
+    assert!(!a.state.caches.p2p_chats.is_empty());
     b.admin_post("/_larkfeed/reset", Value::Null).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    eventually("the reset's note reaching the other instance", || async {
+        a.state.caches.p2p_chats.is_empty()
+    })
+    .await;
     let again = send_hi().await;
     let new_chat = again.assert_ok()["chat_id"].as_str().unwrap().to_string();
     assert_ne!(new_chat, old_chat, "the old chat is gone with the reset");
