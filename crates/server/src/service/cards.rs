@@ -5,11 +5,47 @@ use super::messages::{content_error, store_content};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::secret::digest;
-use crate::store::{CardTokenSpend, CardTokenUse, ContentEdit};
+use crate::store::{CardTokenRow, CardTokenSpend, CardTokenUse, ContentEdit};
 use crate::world::App;
 use larkfeed_model::endpoint as ep;
 use larkfeed_model::message::check_content;
 use larkfeed_model::{Empty, ErrorCode, FieldError};
+
+/// A token for the delayed update of `message_id`'s card, handed out to the app whose card
+/// `user_id` clicked: kept as its digest, so the database alone gives no token that works.
+pub(crate) async fn hand_out_token(
+    state: &AppState,
+    app_id: &str,
+    message_id: &str,
+    user_id: &str,
+) -> Result<String, ApiError> {
+    let token = super::new_id("c-");
+    let row = CardTokenRow {
+        token: digest(&token),
+        app_id: app_id.to_string(),
+        message_id: message_id.to_string(),
+        user_id: user_id.to_string(),
+        expires_at_ms: state.clock.now_ms() + CARD_TOKEN_TTL_MS,
+        uses: 0,
+    };
+    state.store.insert_card_token(row).await?;
+    Ok(token)
+}
+
+/// Replaces a message's card (a callback's answer, or the delayed update); 230011 if the
+/// message was recalled meanwhile.
+pub(crate) async fn replace_card(
+    state: &AppState,
+    message_id: &str,
+    content: &str,
+) -> Result<(), ApiError> {
+    let edit = ContentEdit {
+        message_id,
+        content,
+        now_ms: state.clock.now_ms(),
+    };
+    store_content(state, edit).await
+}
 
 /// A card update token lives this long…
 pub const CARD_TOKEN_TTL_MS: i64 = 30 * 60 * 1000;
@@ -82,12 +118,7 @@ impl Serve for ep::DelayedCardUpdate {
                 ))
             }
         };
-        let edit = ContentEdit {
-            message_id: &row.message_id,
-            content: &content,
-            now_ms: state.clock.now_ms(),
-        };
-        store_content(state, edit).await?;
+        replace_card(state, &row.message_id, &content).await?;
         Ok(Empty {})
     }
 }

@@ -8,7 +8,8 @@ use super::new_p2p_chat;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{
-    ChatUsers, FeedCardEdit, FeedCardEdits, Members, NewFeedCards, P2pPins, StoreResult,
+    AppButtons, CardKey, ChatEntry, ChatUsers, FeedCardEdit, FeedCardEdits, FeedCardRow, Members,
+    NewFeedCards, P2pPins, StoreResult,
 };
 use crate::world::{App, User};
 use larkfeed_model::endpoint::{self as ep, PathParam, RequiredUserIds, UserIds};
@@ -245,6 +246,22 @@ impl Serve for ep::DeleteAppFeedCards {
             failed_cards: failed,
         })
     }
+}
+
+/// One user's card from one app, if they have it.
+pub(crate) async fn card_of(
+    state: &AppState,
+    key: CardKey<'_>,
+) -> Result<Option<FeedCardRow>, ApiError> {
+    Ok(state.store.feed_card(key).await?)
+}
+
+/// The buttons each app shows one user on a chat's entry.
+pub(crate) async fn chat_buttons_seen(
+    state: &AppState,
+    entry: ChatEntry<'_>,
+) -> Result<Vec<AppButtons>, ApiError> {
+    Ok(state.store.chat_buttons(entry).await?)
 }
 
 pub const NOT_IN_CHAT: &str = "The user is not in the chat";

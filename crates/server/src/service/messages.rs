@@ -269,6 +269,35 @@ pub(crate) async fn post_message(
     Ok(row)
 }
 
+/// A message a user sends (played by the server): stored with its one-to-one chat if it opens
+/// one, with no uuid and no send limit (those are the apps').
+pub(crate) async fn post_user_message(
+    state: &AppState,
+    to: Destination,
+    row: MessageRow,
+) -> Result<MessageRow, ApiError> {
+    let opening = match &to {
+        Destination::P2p(chat) => chat.p2p_key.clone(),
+        Destination::Chat(_) => None,
+    };
+    let sent = state
+        .store
+        .send_message(NewMessage {
+            to,
+            uuid_since_ms: row.create_time_ms,
+            row,
+            opens_thread: false,
+        })
+        .await?;
+    let row = match sent {
+        Sent::New(row) | Sent::Duplicate(row) => row,
+    };
+    if let Some(key) = opening {
+        state.caches.p2p_chats.insert(key, row.chat_id.clone());
+    }
+    Ok(row)
+}
+
 /// `POST /open-apis/im/v1/messages/:message_id/reply`: into the replied message's chat, quoting
 /// it, or in a thread under it (a reply to a message in a thread stays in that thread).
 impl Serve for ep::ReplyMessage {
@@ -336,7 +365,8 @@ impl Serve for ep::ReplyMessage {
     }
 }
 
-async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError> {
+/// The message with this id; 230001 naming `message_id` if there is none.
+pub(crate) async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError> {
     state.store.get_message(message_id).await?.ok_or_else(|| {
         ApiError::field(
             INVALID,

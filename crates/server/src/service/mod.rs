@@ -105,6 +105,34 @@ pub(crate) async fn bot_in_chat(
 }
 
 /// The key that names the one-to-one chat of an app's bot and a user.
+/// Whether the user (tenant user_id) is a member of the chat.
+pub(crate) async fn user_in_chat(
+    state: &AppState,
+    chat_id: &str,
+    user_id: &str,
+) -> Result<bool, ApiError> {
+    let ids = [user_id.to_string()];
+    let member = state
+        .store
+        .are_members(Members::users(chat_id), &ids)
+        .await?;
+    Ok(member.first().copied().unwrap_or(false))
+}
+
+/// The apps whose bots are in the chat.
+pub(crate) async fn bots_of(state: &AppState, chat_id: &str) -> Result<Vec<String>, ApiError> {
+    let (bots, _) = state
+        .store
+        .list_members(Members::bots(chat_id).all())
+        .await?;
+    Ok(bots)
+}
+
+/// The chat, if there is one with this id.
+pub(crate) async fn chat(state: &AppState, chat_id: &str) -> Result<Option<ChatRow>, ApiError> {
+    Ok(state.store.get_chat(chat_id).await?)
+}
+
 pub(crate) fn p2p_key(app_id: &str, user_id: &str) -> String {
     format!("{app_id}|{user_id}")
 }
