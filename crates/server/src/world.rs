@@ -5,7 +5,7 @@
 //! same `app_id`s, `open_id`s and `union_id`s. A user's `open_id` differs per app, the `union_id`
 //! per app developer, the `user_id` is one per tenant.
 
-use larkfeed_model::{AppId, UserIdType};
+use larkfeed_model::{AppId, UserId, UserIdType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,7 +90,7 @@ pub struct Tenant {
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
     pub name: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: String,
 }
 
@@ -241,6 +241,8 @@ impl World {
                     "two users share user_id {user_id}"
                 )));
             }
+            let user_id = UserId::parse(user_id)
+                .map_err(|e| WorldError::Invalid(format!("user {:?}: user_id {e}", u.name)))?;
             email_index.insert(email.clone(), users.len());
             users.push(User {
                 name: u.name.clone(),
@@ -267,7 +269,7 @@ impl World {
                     for who in list {
                         let idx = users
                             .iter()
-                            .position(|u| &u.name == who || &u.user_id == who)
+                            .position(|u| &u.name == who || u.user_id.as_str() == who.as_str())
                             .ok_or_else(|| {
                                 WorldError::Invalid(format!(
                                     "app {:?}: unknown user {who:?} in availability",
@@ -341,7 +343,7 @@ impl World {
     }
 
     fn user_index(&self, user: &User) -> usize {
-        self.user_id_index[&user.user_id]
+        self.user_id_index[user.user_id.as_str()]
     }
 
     /// The ids of `user` as `app` sees them, from the table made at load time.
@@ -407,7 +409,7 @@ impl World {
         match id_type {
             UserIdType::OpenId => self.open_id(app, user),
             UserIdType::UnionId => self.union_id(app, user),
-            UserIdType::UserId => user.user_id.clone(),
+            UserIdType::UserId => user.user_id.to_string(),
         }
     }
 
@@ -463,7 +465,7 @@ impl World {
             users: self
                 .users
                 .iter()
-                .map(|u| (u.user_id.clone(), u.name.clone()))
+                .map(|u| (u.user_id.to_string(), u.name.clone()))
                 .collect(),
         }
     }

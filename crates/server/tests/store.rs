@@ -93,8 +93,8 @@ contract_tests!(
     a_snapshot_comes_back_identical_and_reset_empties_the_state,
 );
 
-/// A stored id of the wrong kind (a chat id without `oc_`) is read back as corrupt data, not
-/// handed on as a chat id.
+/// A stored id of the wrong kind (an app id without `cli_`) is read back as corrupt data, not
+/// handed on as an app id.
 #[tokio::test]
 async fn a_stored_id_of_the_wrong_kind_is_corrupt_data() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,13 +104,13 @@ async fn a_stored_id_of_the_wrong_kind_is_corrupt_data() {
     conn.execute(
         "INSERT INTO chats (chat_id, name, description, chat_type, owner_user, owner_app, \
          creator_app, p2p_key, p2p_user, dissolved, created_at) \
-         VALUES ('om_not_a_chat', '', '', 'private', NULL, NULL, 'cli_a', NULL, NULL, 0, 1)",
+         VALUES ('oc_1', '', '', 'private', NULL, NULL, 'om_not_an_app', NULL, NULL, 0, 1)",
         [],
     )
     .unwrap();
-    let read = store.get_chat("om_not_a_chat").await;
+    let read = store.get_chat(&"oc_1".parse().unwrap()).await;
     assert!(
-        matches!(&read, Err(StoreError::Corrupt(why)) if why.contains("must be a chat_id")),
+        matches!(&read, Err(StoreError::Corrupt(why)) if why.contains("app_id")),
         "{read:?}"
     );
 }

@@ -8,7 +8,7 @@ use super::PlatformState;
 use crate::error::ApiError;
 use crate::store::secret as tokens;
 use crate::world::App;
-use larkfeed_model::{ErrorCode, FieldError};
+use larkfeed_model::{AppId, ErrorCode, FieldError};
 use serde::{Deserialize, Serialize};
 
 pub const KEYS: [&str; 4] = [
@@ -90,7 +90,7 @@ async fn overrides(
 
 async fn stored_settings(
     state: &PlatformState,
-    app_id: &str,
+    app_id: &AppId,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     Ok(match state.store.app_settings(app_id).await? {
         Some(json) => serde_json::from_str(&json).map_err(ApiError::internal)?,

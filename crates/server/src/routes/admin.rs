@@ -399,6 +399,8 @@ pub async fn chat_messages(
             .world
             .find_user(reader)
             .ok_or_else(|| params.invalid("reader", format!("no user has the id {reader:?}")))?;
+        let chat_id = larkfeed_model::ChatId::parse(chat_id.as_str())
+            .map_err(|e| params.invalid("chat_id", e.to_string()))?;
         state
             .store
             .read_chat(

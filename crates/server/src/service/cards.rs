@@ -9,22 +9,22 @@ use crate::store::{CardTokenRow, CardTokenSpend, CardTokenUse, ContentEdit};
 use crate::world::App;
 use larkfeed_model::endpoint as ep;
 use larkfeed_model::message::check_content;
-use larkfeed_model::{Empty, ErrorCode, FieldError};
+use larkfeed_model::{AppId, Empty, ErrorCode, FieldError, MessageId, UserId};
 
 /// A token for the delayed update of `message_id`'s card, handed out to the app whose card
 /// `user_id` clicked: kept as its digest, so the database alone gives no token that works.
 pub(crate) async fn hand_out_token(
     state: &AppState,
-    app_id: &str,
-    message_id: &str,
-    user_id: &str,
+    app_id: &AppId,
+    message_id: &MessageId,
+    user_id: &UserId,
 ) -> Result<String, ApiError> {
     let token = super::new_id("c-");
     let row = CardTokenRow {
         token: digest(&token),
-        app_id: app_id.to_string(),
-        message_id: message_id.to_string(),
-        user_id: user_id.to_string(),
+        app_id: app_id.clone(),
+        message_id: message_id.clone(),
+        user_id: user_id.clone(),
         expires_at_ms: state.clock.now_ms() + CARD_TOKEN_TTL_MS,
         uses: 0,
     };
@@ -36,7 +36,7 @@ pub(crate) async fn hand_out_token(
 /// message was recalled meanwhile.
 pub(crate) async fn replace_card(
     state: &AppState,
-    message_id: &str,
+    message_id: &MessageId,
     content: &str,
 ) -> Result<(), ApiError> {
     let edit = ContentEdit {

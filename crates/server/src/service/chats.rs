@@ -3,7 +3,7 @@
 use super::call::{Call, Reply, Serve};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatRow, ChatType, MemberKind, Members};
+use crate::store::{ChatRow, ChatType, Member, Members};
 use crate::world::App;
 use larkfeed_model::chat::{
     AboutChat, AddMembersResponse, Chat, ChatInfo, ChatMember, GroupType, InChat,
@@ -22,7 +22,7 @@ fn resolve_user(
     id_type: UserIdType,
     id: &str,
     field: String,
-) -> Result<String, ApiError> {
+) -> Result<UserId, ApiError> {
     state
         .world
         .resolve(app, id_type, id)
@@ -42,24 +42,24 @@ impl Serve for ep::CreateChat {
         if !app.bot {
             return Err(ApiError::new(ErrorCode::ChatBotAbilityOff));
         }
-        let mut members = vec![(MemberKind::Bot, app.app_id.to_string())];
+        let mut members = vec![Member::Bot(app.app_id.clone())];
         for (i, id) in req.user_ids.iter().enumerate() {
             let user = resolve_user(state, app, id_type, id, format!("user_id_list[{i}]"))?;
-            members.push((MemberKind::User, user));
+            members.push(Member::User(user));
         }
         for (i, bot) in req.bot_ids.iter().enumerate() {
-            if state.world.app(bot).is_none() {
+            let Some(bot) = state.world.app(bot) else {
                 return Err(ApiError::field(
                     INVALID,
                     FieldError::new(format!("bot_id_list[{i}]"), format!("no app {bot:?}")),
                 ));
-            }
-            members.push((MemberKind::Bot, bot.clone()));
+            };
+            members.push(Member::Bot(bot.app_id.clone()));
         }
         let owner_user = match req.owner_id.as_deref() {
             Some(id) => {
                 let user = resolve_user(state, app, id_type, id, "owner_id".into())?;
-                members.push((MemberKind::User, user.clone()));
+                members.push(Member::User(user.clone()));
                 Some(user)
             }
             None => None,
@@ -152,14 +152,11 @@ impl Serve for ep::AddChatMembers {
                 continue;
             }
             let member = match id_type {
-                MemberIdType::AppId => state
-                    .world
-                    .app(id)
-                    .map(|a| (MemberKind::Bot, a.app_id.to_string())),
+                MemberIdType::AppId => state.world.app(id).map(|a| Member::Bot(a.app_id.clone())),
                 MemberIdType::User(t) => state
                     .world
                     .resolve(app, t, id)
-                    .map(|u| (MemberKind::User, u.user_id.clone())),
+                    .map(|u| Member::User(u.user_id.clone())),
             };
             match member {
                 Some(m) => members.push(m),
@@ -168,7 +165,7 @@ impl Serve for ep::AddChatMembers {
         }
         state
             .store
-            .add_members(chat_id, &members, state.clock.now_ms())
+            .add_members(&chat.chat_id, &members, state.clock.now_ms())
             .await?;
         Ok(response)
     }
@@ -183,11 +180,11 @@ impl Serve for ep::GetChat {
         let row = chat_with_bot(state, app, chat_id).await?;
         let (_, users) = state
             .store
-            .list_members(Members::users(chat_id).count())
+            .list_members(Members::users(&row.chat_id).count())
             .await?;
         let (_, bots) = state
             .store
-            .list_members(Members::bots(chat_id).count())
+            .list_members(Members::bots(&row.chat_id).count())
             .await?;
         Ok(ChatInfo {
             about: present(state, app, &row, id_type),
@@ -204,8 +201,8 @@ impl Serve for ep::IsInChat {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
         let PathParam(chat_id) = call.path;
         let unknown = || ApiError::new(ErrorCode::ChatIdInvalid);
-        super::live_chat(state, &chat_id, unknown).await?;
-        let is_in_chat = super::bot_in_chat(state, &chat_id, &app.app_id).await?;
+        let chat = super::live_chat(state, &chat_id, unknown).await?;
+        let is_in_chat = super::bot_in_chat(state, &chat.chat_id, &app.app_id).await?;
         Ok(InChat { is_in_chat })
     }
 }
@@ -220,7 +217,7 @@ impl Serve for ep::ListChatMembers {
         } = call.query;
         let (chat_id, page_token) = (chat_id.as_str(), page_token.as_deref());
         let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        chat_with_bot(state, app, chat_id).await?;
+        let chat = chat_with_bot(state, app, chat_id).await?;
         let offset = match page_token {
             None => 0,
             Some(t) => t.parse::<u32>().map_err(|_| {
@@ -230,14 +227,14 @@ impl Serve for ep::ListChatMembers {
                 )
             })?,
         };
-        let (ids, total) = state
+        let (members, total) = state
             .store
-            .list_members(Members::users(chat_id).page(offset, page_size))
+            .list_members(Members::users(&chat.chat_id).page(offset, page_size))
             .await?;
-        let next = offset as i64 + ids.len() as i64;
-        let items = ids
+        let next = offset as i64 + members.len() as i64;
+        let items = members
             .iter()
-            .filter_map(|id| state.world.user(id))
+            .filter_map(|m| state.world.user(m.id()))
             .map(|u| ChatMember {
                 member_id_type: id_type.as_str().into(),
                 member_id: state.world.id_of(app, u, id_type),

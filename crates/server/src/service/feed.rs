@@ -97,7 +97,10 @@ pub async fn of_user(
             last_message: row.last_message.map(|m| MessagePreview {
                 sender_name: match &m.sender_user {
                     Some(user_id) => state.world.user_name(user_id),
-                    None => state.world.app_name(&m.sender_app),
+                    None => m
+                        .sender_app
+                        .as_deref()
+                        .map_or("", |a| state.world.app_name(a)),
                 }
                 .to_string(),
                 text: feed::preview(&m.msg_type, &m.content),
@@ -118,7 +121,7 @@ pub async fn of_user(
     };
     Ok(UserFeed {
         user: FeedUser {
-            user_id: user.user_id.clone(),
+            user_id: user.user_id.to_string(),
             name: user.name.clone(),
         },
         entries,
@@ -134,7 +137,7 @@ pub async fn chat_messages(
     chat_id: &str,
     limit: u32,
 ) -> Result<serde_json::Value, ApiError> {
-    let chat = state.store.get_chat(chat_id).await?.ok_or_else(|| {
+    let chat = super::chat(state, chat_id).await?.ok_or_else(|| {
         ApiError::with_msg(
             ErrorCode::NotFound,
             format!("no chat has the id {chat_id:?}"),
@@ -143,7 +146,7 @@ pub async fn chat_messages(
     let world = &state.world;
     let items: Vec<serde_json::Value> = state
         .store
-        .chat_messages(chat_id, limit)
+        .chat_messages(&chat.chat_id, limit)
         .await?
         .into_iter()
         .map(|m| {
@@ -152,10 +155,12 @@ pub async fn chat_messages(
                     "kind": "user", "id": user_id,
                     "name": world.user_name(user_id),
                 }),
-                None => serde_json::json!({
-                    "kind": "app", "id": m.sender_app,
-                    "name": world.app_name(&m.sender_app),
-                }),
+                None => {
+                    let app_id = m.sender_app.as_deref().unwrap_or_default();
+                    serde_json::json!({
+                        "kind": "app", "id": app_id, "name": world.app_name(app_id),
+                    })
+                }
             };
             let gone = m.recalled || m.deleted;
             serde_json::json!({
@@ -167,9 +172,7 @@ pub async fn chat_messages(
                 "create_time": m.create_time_ms,
                 "update_time": m.update_time_ms,
                 "sender": sender,
-                "mentions": m.mentions.iter().map(|x| serde_json::json!({
-                    "key": x.key, "name": x.name, "kind": x.kind, "id": x.id,
-                })).collect::<Vec<_>>(),
+                "mentions": m.mentions,
             })
         })
         .collect();

@@ -8,8 +8,8 @@ use super::new_p2p_chat;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{
-    AppButtons, CardKey, ChatEntry, ChatUsers, FeedCardEdit, FeedCardEdits, FeedCardRow, Members,
-    NewFeedCards, P2pPins, StoreResult,
+    AppButtons, CardKey, ChatEntry, ChatUsers, FeedCardEdit, FeedCardEdits, FeedCardRow, Member,
+    Members, NewFeedCards, P2pPins, StoreResult,
 };
 use crate::world::{App, User};
 use larkfeed_model::endpoint::{self as ep, PathParam, RequiredUserIds, UserIds};
@@ -18,7 +18,7 @@ use larkfeed_model::feed_card::{
     NewCard, OpenAppFeedCard, Pins, Reason, TimeSensitiveResponse, UpdateChatButtonResponse,
     UpdateEffects,
 };
-use larkfeed_model::{BizId, ErrorCode, FieldError, UserIdType};
+use larkfeed_model::{BizId, ChatId, ErrorCode, FieldError, UserId, UserIdType};
 
 const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
 
@@ -204,7 +204,7 @@ impl Serve for ep::UpdateAppFeedCards {
         .settle(
             |edits| {
                 state.store.update_feed_cards(FeedCardEdits {
-                    app_id: app.app_id.to_string(),
+                    app_id: app.app_id.clone(),
                     edits,
                     merge,
                     now_ms: now,
@@ -232,7 +232,7 @@ impl Serve for ep::DeleteAppFeedCards {
             cards
                 .into_iter()
                 .map(|c| (c.biz_id.clone(), c.user_id, c.biz_id)),
-            |user, biz_id| Ok((user.user_id.clone(), biz_id.into_string())),
+            |user, biz_id| Ok((user.user_id.clone(), biz_id)),
         );
         let cards = resolved.keys.len();
         let failed = resolved
@@ -283,10 +283,10 @@ async fn chat_with_bot(
     app: &App,
     field: &str,
     chat_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<ChatId, ApiError> {
     let unknown = || ApiError::field(INVALID, FieldError::new(field, "no chat has this chat_id"));
-    super::chat_with_bot(state, app, chat_id, unknown, ErrorCode::NoPermission).await?;
-    Ok(())
+    let chat = super::chat_with_bot(state, app, chat_id, unknown, ErrorCode::NoPermission).await?;
+    Ok(chat.chat_id)
 }
 
 /// The tenant user_ids of the named users who are in the chat, and a reason for each other.
@@ -294,21 +294,20 @@ async fn members_among(
     state: &AppState,
     app: &App,
     id_type: UserIdType,
-    chat_id: &str,
+    chat_id: &ChatId,
     ids: Vec<String>,
-) -> Result<(Vec<String>, Vec<FailedUserReason>), ApiError> {
-    let named: Vec<(String, Option<String>)> = unique(ids)
+) -> Result<(Vec<UserId>, Vec<FailedUserReason>), ApiError> {
+    let named: Vec<(String, Option<UserId>)> = unique(ids)
         .map(|id| {
             let user = state.world.resolve(app, id_type, &id);
             (id, user.map(|u| u.user_id.clone()))
         })
         .collect();
-    let user_ids: Vec<String> = named.iter().filter_map(|(_, u)| u.clone()).collect();
-    let mut present = state
-        .store
-        .are_members(Members::users(chat_id), &user_ids)
-        .await?
-        .into_iter();
+    let users: Vec<Member> = named
+        .iter()
+        .filter_map(|(_, u)| u.clone().map(Member::User))
+        .collect();
+    let mut present = state.store.are_members(chat_id, &users).await?.into_iter();
     let (mut members, mut failed) = (Vec::new(), Vec::new());
     // Failures keep the order the users were named in.
     for (id, user_id) in named {
@@ -330,23 +329,25 @@ impl Serve for ep::UpdateChatButton {
             user_ids,
             buttons,
         } = req;
-        let chat_id = chat_id.as_str();
-        chat_with_bot(state, app, "chat_id", chat_id).await?;
+        let chat_id = chat_with_bot(state, app, "chat_id", &chat_id).await?;
         let (targets, failed) = match user_ids {
-            Some(ids) => members_among(state, app, id_type, chat_id, ids).await?,
+            Some(ids) => members_among(state, app, id_type, &chat_id, ids).await?,
             None => {
-                let all = state
+                let (all, _) = state
                     .store
-                    .list_members(Members::users(chat_id).all())
-                    .await?
-                    .0;
-                (all, Vec::new())
+                    .list_members(Members::users(&chat_id).all())
+                    .await?;
+                let users = all.into_iter().filter_map(|m| match m {
+                    Member::User(u) => Some(u),
+                    Member::Bot(_) => None,
+                });
+                (users.collect(), Vec::new())
             }
         };
         let users = targets.len();
         let at = ChatUsers {
-            app_id: app.app_id.to_string(),
-            chat_id: chat_id.to_string(),
+            app_id: app.app_id.clone(),
+            chat_id: chat_id.clone(),
             user_ids: targets,
             now_ms: state.clock.now_ms(),
         };
@@ -364,14 +365,13 @@ impl Serve for ep::PatchFeedCard {
         let PathParam(chat_id) = call.path;
         let RequiredUserIds(id_type) = call.query;
         let req = call.body;
-        let chat_id = chat_id.as_str();
-        chat_with_bot(state, app, "feed_card_id", chat_id).await?;
+        let chat_id = chat_with_bot(state, app, "feed_card_id", &chat_id).await?;
         let Pins { pinned, user_ids } = req;
-        let (members, failed) = members_among(state, app, id_type, chat_id, user_ids).await?;
+        let (members, failed) = members_among(state, app, id_type, &chat_id, user_ids).await?;
         let users = members.len();
         let at = ChatUsers {
-            app_id: app.app_id.to_string(),
-            chat_id: chat_id.to_string(),
+            app_id: app.app_id.clone(),
+            chat_id: chat_id.clone(),
             user_ids: members,
             now_ms: state.clock.now_ms(),
         };
@@ -410,7 +410,7 @@ impl Serve for ep::BotTimeSentive {
         let served = chats.len();
         if served > 0 {
             let pins = P2pPins {
-                app_id: app.app_id.to_string(),
+                app_id: app.app_id.clone(),
                 chats,
                 pinned,
                 now_ms: now,

@@ -6,7 +6,7 @@ use super::{bot_in_chat, existing_p2p_chat, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{
-    ChatType, ContentEdit, Destination, MentionKind, MessageRow, NewMessage, Sent, UuidKey,
+    ChatType, ContentEdit, Destination, Mentioned, MessageRow, NewMessage, Sent, UuidKey,
 };
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError};
@@ -54,7 +54,7 @@ pub fn present(state: &AppState, viewer: &App, row: MessageRow) -> Message {
             tenant_key: tenant_key.clone(),
         },
         None => Sender {
-            id: row.sender_app,
+            id: row.sender_app.map(String::from).unwrap_or_default(),
             id_type: "app_id".into(),
             sender_type: "app".into(),
             tenant_key: tenant_key.clone(),
@@ -65,9 +65,9 @@ pub fn present(state: &AppState, viewer: &App, row: MessageRow) -> Message {
             .iter()
             .map(|m| Mention {
                 key: m.key.clone(),
-                id: match m.kind {
-                    MentionKind::User => user_open_id(&m.id),
-                    MentionKind::App => state.world.bot_open_id(viewer, &m.id),
+                id: match &m.who {
+                    Mentioned::User(user_id) => user_open_id(user_id),
+                    Mentioned::App(app_id) => state.world.bot_open_id(viewer, app_id),
                 },
                 id_type: "open_id".into(),
                 name: m.name.clone(),
@@ -111,7 +111,7 @@ impl Serve for ep::SendMessage {
         // chat by its key, so the limit is the same before and after the chat is first opened.
         let (to, limit_key) = match receive_id_type {
             ReceiveIdType::ChatId => {
-                let chat = state.store.get_chat(receive_id).await?.ok_or_else(|| {
+                let chat = super::chat(state, receive_id).await?.ok_or_else(|| {
                     ApiError::field(
                         INVALID,
                         FieldError::new("receive_id", "no chat has this chat_id"),
@@ -235,7 +235,7 @@ pub(crate) async fn post_message(
     let row = MessageRow {
         message_id: super::new_message_id(),
         chat_id: post.to.chat_id().clone(),
-        sender_app: app.app_id.to_string(),
+        sender_app: Some(app.app_id.clone()),
         sender_user: None,
         mentions: Vec::new(),
         msg_type: post.msg_type.to_string(),
@@ -367,12 +367,23 @@ impl Serve for ep::ReplyMessage {
 
 /// The message with this id; 230001 naming `message_id` if there is none.
 pub(crate) async fn find(state: &AppState, message_id: &str) -> Result<MessageRow, ApiError> {
-    state.store.get_message(message_id).await?.ok_or_else(|| {
+    let unknown = || {
         ApiError::field(
             INVALID,
             FieldError::new("message_id", "no message has this id"),
         )
-    })
+    };
+    let message_id = MessageId::parse(message_id).map_err(|_| unknown())?;
+    state
+        .store
+        .get_message(&message_id)
+        .await?
+        .ok_or_else(unknown)
+}
+
+/// Whether the app sent the message.
+fn sent_by(row: &MessageRow, app: &App) -> bool {
+    row.sender_app.as_ref() == Some(&app.app_id)
 }
 
 impl Serve for ep::GetMessage {
@@ -393,7 +404,7 @@ impl Serve for ep::RecallMessage {
         let PathParam(message_id) = call.path;
         let message_id = message_id.as_str();
         let row = find(state, message_id).await?;
-        if row.sender_app != app.app_id.as_str() {
+        if !sent_by(&row, app) {
             return Err(ApiError::with_msg(
                 ErrorCode::NoPermission,
                 "Lack of necessary permissions: only the sender may recall a message.",
@@ -404,7 +415,7 @@ impl Serve for ep::RecallMessage {
         }
         if !state
             .store
-            .recall_message(message_id, state.clock.now_ms())
+            .recall_message(&row.message_id, state.clock.now_ms())
             .await?
         {
             return Err(ApiError::new(ErrorCode::MessageRecalled));
@@ -422,7 +433,7 @@ impl Serve for ep::PatchMessage {
         let message_id = message_id.as_str();
         let content = content.as_str();
         let row = find(state, message_id).await?;
-        if row.sender_app != app.app_id.as_str() {
+        if !sent_by(&row, app) {
             return Err(ApiError::with_msg(
                 ErrorCode::NoPermission,
                 "Lack of necessary permissions: only the app that sent a message may update it.",
@@ -494,7 +505,7 @@ impl Serve for ep::PatchMessage {
             .await
             .map_err(|e| ApiError::rate_limited(ErrorCode::ImRateLimited, e.limit, e.reset_secs))?;
         let edit = ContentEdit {
-            message_id,
+            message_id: &row.message_id,
             content,
             now_ms: now,
         };

@@ -13,9 +13,9 @@ pub mod tokens;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{ChatRow, ChatType, Members};
+use crate::store::{ChatRow, ChatType, Member, Members};
 use crate::world::App;
-use larkfeed_model::{AppId, BizId, ChatId, ErrorCode, MessageId};
+use larkfeed_model::{AppId, BizId, ChatId, ErrorCode, MessageId, UserId};
 
 /// A fresh platform-looking secret: `prefix` + 32 random hex digits.
 pub(crate) fn new_id(prefix: &str) -> String {
@@ -61,19 +61,20 @@ pub(crate) async fn chat_with_bot(
     not_member: ErrorCode,
 ) -> Result<ChatRow, ApiError> {
     let chat = live_chat(state, chat_id, unknown).await?;
-    if !bot_in_chat(state, chat_id, &app.app_id).await? {
+    if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
         return Err(ApiError::new(not_member));
     }
     Ok(chat)
 }
 
-/// The chat, unless it does not exist (`unknown`) or was dissolved (232009).
+/// The chat a request names, unless it does not exist or is no chat id (`unknown`) or was
+/// dissolved (232009).
 pub(crate) async fn live_chat(
     state: &AppState,
     chat_id: &str,
     unknown: impl FnOnce() -> ApiError,
 ) -> Result<ChatRow, ApiError> {
-    let chat = state.store.get_chat(chat_id).await?.ok_or_else(unknown)?;
+    let chat = chat(state, chat_id).await?.ok_or_else(unknown)?;
     if chat.dissolved {
         return Err(ApiError::new(ErrorCode::ChatDissolved));
     }
@@ -83,62 +84,61 @@ pub(crate) async fn live_chat(
 /// Whether the app's bot is in the chat. Bots are never removed, so a yes is remembered.
 pub(crate) async fn bot_in_chat(
     state: &AppState,
-    chat_id: &str,
-    app_id: &str,
+    chat_id: &ChatId,
+    app_id: &AppId,
 ) -> Result<bool, ApiError> {
     let key = (chat_id.to_string(), app_id.to_string());
     if state.caches.bots_in_chats.contains(&key) {
         return Ok(true);
     }
-    let ids = [key.1.clone()];
-    let found = state
-        .store
-        .are_members(Members::bots(chat_id), &ids)
-        .await?
-        .first()
-        .copied()
-        .unwrap_or(false);
+    let bot = [Member::Bot(app_id.clone())];
+    let found = state.store.are_members(chat_id, &bot).await?[0];
     if found {
         state.caches.bots_in_chats.insert(key);
     }
     Ok(found)
 }
 
-/// The key that names the one-to-one chat of an app's bot and a user.
-/// Whether the user (tenant user_id) is a member of the chat.
+/// Whether the user is a member of the chat.
 pub(crate) async fn user_in_chat(
     state: &AppState,
-    chat_id: &str,
-    user_id: &str,
+    chat_id: &ChatId,
+    user_id: &UserId,
 ) -> Result<bool, ApiError> {
-    let ids = [user_id.to_string()];
-    let member = state
-        .store
-        .are_members(Members::users(chat_id), &ids)
-        .await?;
-    Ok(member.first().copied().unwrap_or(false))
+    let user = [Member::User(user_id.clone())];
+    Ok(state.store.are_members(chat_id, &user).await?[0])
 }
 
 /// The apps whose bots are in the chat.
-pub(crate) async fn bots_of(state: &AppState, chat_id: &str) -> Result<Vec<String>, ApiError> {
+pub(crate) async fn bots_of(state: &AppState, chat_id: &ChatId) -> Result<Vec<AppId>, ApiError> {
     let (bots, _) = state
         .store
         .list_members(Members::bots(chat_id).all())
         .await?;
-    Ok(bots)
+    Ok(bots
+        .into_iter()
+        .filter_map(|m| match m {
+            Member::Bot(app_id) => Some(app_id),
+            Member::User(_) => None,
+        })
+        .collect())
 }
 
-/// The chat, if there is one with this id.
+/// The chat a request names, if the id is a chat id and such a chat exists.
 pub(crate) async fn chat(state: &AppState, chat_id: &str) -> Result<Option<ChatRow>, ApiError> {
-    Ok(state.store.get_chat(chat_id).await?)
+    let Ok(chat_id) = ChatId::parse(chat_id) else {
+        return Ok(None);
+    };
+    Ok(state.store.get_chat(&chat_id).await?)
 }
 
-pub(crate) fn p2p_key(app_id: &str, user_id: &str) -> String {
+/// The key that names the one-to-one chat of an app's bot and a user.
+pub(crate) fn p2p_key(app_id: &AppId, user_id: &UserId) -> String {
     format!("{app_id}|{user_id}")
 }
 
 /// The row a new one-to-one chat of the bot and the user gets (if it does not exist yet).
-pub(crate) fn new_p2p_chat(app_id: &AppId, user_id: &str, now_ms: i64) -> ChatRow {
+pub(crate) fn new_p2p_chat(app_id: &AppId, user_id: &UserId, now_ms: i64) -> ChatRow {
     ChatRow {
         chat_id: new_chat_id(),
         name: String::new(),
@@ -148,7 +148,7 @@ pub(crate) fn new_p2p_chat(app_id: &AppId, user_id: &str, now_ms: i64) -> ChatRo
         owner_app: None,
         creator_app: app_id.clone(),
         p2p_key: Some(p2p_key(app_id, user_id)),
-        p2p_user: Some(user_id.to_string()),
+        p2p_user: Some(user_id.clone()),
         dissolved: false,
         created_at_ms: now_ms,
     }
@@ -157,8 +157,8 @@ pub(crate) fn new_p2p_chat(app_id: &AppId, user_id: &str, now_ms: i64) -> ChatRo
 /// The id of the bot's one-to-one chat with the user, if it was ever opened.
 pub(crate) async fn existing_p2p_chat(
     state: &AppState,
-    app_id: &str,
-    user_id: &str,
+    app_id: &AppId,
+    user_id: &UserId,
 ) -> Result<Option<ChatId>, ApiError> {
     let key = p2p_key(app_id, user_id);
     if let Some(id) = state.caches.p2p_chats.get(&key) {

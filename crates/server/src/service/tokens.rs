@@ -35,7 +35,7 @@ pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiErro
     let fresh = TokenRow {
         sealed: seal_token(&app.app_secret, &hash, &token),
         token_hash: hash.clone(),
-        app_id: app.app_id.to_string(),
+        app_id: app.app_id.clone(),
         issued_at_ms: now,
         expires_at_ms: now + TOKEN_TTL_SECS * 1000,
     };

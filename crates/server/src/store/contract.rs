@@ -36,7 +36,7 @@ const HOUR: i64 = 3_600_000;
 fn token(name: &str, app: &str, now: i64) -> TokenRow {
     TokenRow {
         token_hash: format!("t-{name}"),
-        app_id: app.into(),
+        app_id: id(app),
         issued_at_ms: now,
         expires_at_ms: now + 2 * HOUR,
         sealed: format!("sealed {name}"),
@@ -44,7 +44,7 @@ fn token(name: &str, app: &str, now: i64) -> TokenRow {
 }
 
 /// A message's new content.
-fn edit_of<'a>(message_id: &'a str, content: &'a str, now_ms: i64) -> ContentEdit<'a> {
+fn edit_of<'a>(message_id: &'a MessageId, content: &'a str, now_ms: i64) -> ContentEdit<'a> {
     ContentEdit {
         message_id,
         content,
@@ -53,7 +53,7 @@ fn edit_of<'a>(message_id: &'a str, content: &'a str, now_ms: i64) -> ContentEdi
 }
 
 /// The app's card for the user.
-fn card_of<'a>(app_id: &'a str, user_id: &'a str, biz_id: &'a str) -> CardKey<'a> {
+fn card_of<'a>(app_id: &'a AppId, user_id: &'a UserId, biz_id: &'a BizId) -> CardKey<'a> {
     CardKey {
         app_id,
         user_id,
@@ -62,7 +62,7 @@ fn card_of<'a>(app_id: &'a str, user_id: &'a str, biz_id: &'a str) -> CardKey<'a
 }
 
 /// A page of a user's feed.
-fn feed<'a>(user_id: &'a str, after: Option<&'a FeedCursor>, limit: u32) -> FeedSlice<'a> {
+fn feed<'a>(user_id: &'a UserId, after: Option<&'a FeedCursor>, limit: u32) -> FeedSlice<'a> {
     FeedSlice {
         user_id,
         after,
@@ -71,7 +71,7 @@ fn feed<'a>(user_id: &'a str, after: Option<&'a FeedCursor>, limit: u32) -> Feed
 }
 
 /// A use of a card token that allows two.
-fn spend<'a>(token: &'a str, app_id: &'a str, now_ms: i64) -> CardTokenSpend<'a> {
+fn spend<'a>(token: &'a str, app_id: &'a AppId, now_ms: i64) -> CardTokenSpend<'a> {
     CardTokenSpend {
         token,
         app_id,
@@ -114,7 +114,7 @@ fn p2p(chat_id: &str, app: &str, user: &str, now: i64) -> ChatRow {
         owner_app: None,
         creator_app: id(app),
         p2p_key: Some(format!("{app}/{user}")),
-        p2p_user: Some(user.into()),
+        p2p_user: Some(id(user)),
         dissolved: false,
         created_at_ms: now,
     }
@@ -125,7 +125,7 @@ fn message(message_id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
         message_id: id(message_id),
         // Each test sends it to oc_1, or to a one-to-one chat whose id the store puts here.
         chat_id: id("oc_1"),
-        sender_app: "cli_a".into(),
+        sender_app: Some(id("cli_a")),
         sender_user: None,
         mentions: Vec::new(),
         msg_type: "text".into(),
@@ -154,7 +154,7 @@ fn cards_for(app: &str, biz: &str, title: &str, users: &[&str], now: i64) -> New
         app_id: id(app),
         biz_id: id(biz),
         card: card(title),
-        user_ids: users.iter().map(|u| u.to_string()).collect(),
+        user_ids: users.iter().map(|u| id(u)).collect(),
         now_ms: now,
         unread: 1,
     }
@@ -240,41 +240,42 @@ pub async fn racing_token_requests_give_one_live_token(s: Arc<dyn Store>) {
 pub async fn chats_and_members(s: Arc<dyn Store>) {
     let now = 10_000;
     let members = [
-        (MemberKind::Bot, "cli_a".to_string()),
-        (MemberKind::User, "u1".to_string()),
-        (MemberKind::User, "u2".to_string()),
+        Member::Bot(id("cli_a")),
+        Member::User(id("u1")),
+        Member::User(id("u2")),
     ];
     s.insert_chat(&group("oc_1", now), &members).await.unwrap();
-    assert_eq!(s.get_chat("oc_1").await.unwrap(), Some(group("oc_1", now)));
-    assert_eq!(s.get_chat("oc_none").await.unwrap(), None);
+    assert_eq!(
+        s.get_chat(&id("oc_1")).await.unwrap(),
+        Some(group("oc_1", now))
+    );
+    assert_eq!(s.get_chat(&id("oc_none")).await.unwrap(), None);
     let added = s
         .add_members(
-            "oc_1",
-            &[
-                (MemberKind::User, "u2".to_string()),
-                (MemberKind::User, "u3".to_string()),
-            ],
+            &id("oc_1"),
+            &[Member::User(id("u2")), Member::User(id("u3"))],
             now + 1,
         )
         .await
         .unwrap();
     assert_eq!(added, 1, "u2 was already in");
-    let ids = ["u3", "u9", "u1"].map(String::from);
+    let asked = ["u3", "u9", "u1"].map(|u| Member::User(id(u)));
     assert_eq!(
-        s.are_members(Members::users("oc_1"), &ids).await.unwrap(),
+        s.are_members(&id("oc_1"), &asked).await.unwrap(),
         [true, false, true]
     );
+    // A bot and a user are told apart even with the same text for an id.
+    let bots = [Member::Bot(id("cli_a")), Member::Bot(id("cli_u1"))];
     assert_eq!(
-        s.are_members(Members::bots("oc_1"), &["cli_a".to_string()])
-            .await
-            .unwrap(),
-        [true]
+        s.are_members(&id("oc_1"), &bots).await.unwrap(),
+        [true, false]
     );
     let (page, total) = s
-        .list_members(Members::users("oc_1").page(1, 5))
+        .list_members(Members::users(&id("oc_1")).page(1, 5))
         .await
         .unwrap();
-    assert_eq!((page, total), (vec!["u2".to_string(), "u3".to_string()], 3));
+    let u = |name: &str| Member::User(id(name));
+    assert_eq!((page, total), (vec![u("u2"), u("u3")], 3));
     assert_eq!(s.find_p2p_chat("cli_a/u1").await.unwrap(), None);
 }
 
@@ -282,7 +283,7 @@ pub async fn racing_chat_creates_with_one_id_store_one_and_fail_the_rest(s: Arc<
     let results = race(20, |_| {
         let s = s.clone();
         async move {
-            s.insert_chat(&group("oc_same", 1), &[(MemberKind::User, "u1".into())])
+            s.insert_chat(&group("oc_same", 1), &[Member::User(id("u1"))])
                 .await
                 .is_ok()
         }
@@ -290,9 +291,9 @@ pub async fn racing_chat_creates_with_one_id_store_one_and_fail_the_rest(s: Arc<
     .await;
     assert_eq!(results.iter().filter(|ok| **ok).count(), 1);
     // The failures undid only their own work: the winner's chat and member are there.
-    assert!(s.get_chat("oc_same").await.unwrap().is_some());
+    assert!(s.get_chat(&id("oc_same")).await.unwrap().is_some());
     let (_, total) = s
-        .list_members(Members::users("oc_same").page(0, 10))
+        .list_members(Members::users(&id("oc_same")).page(0, 10))
         .await
         .unwrap();
     assert_eq!(total, 1);
@@ -300,7 +301,7 @@ pub async fn racing_chat_creates_with_one_id_store_one_and_fail_the_rest(s: Arc<
 
 pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
     let now = 100 * HOUR;
-    s.insert_chat(&group("oc_1", now), &[(MemberKind::Bot, "cli_a".into())])
+    s.insert_chat(&group("oc_1", now), &[Member::Bot(id("cli_a"))])
         .await
         .unwrap();
     let send = |message_id: &str, at: i64| NewMessage {
@@ -316,12 +317,12 @@ pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
     assert_eq!(first.chat_id, "oc_1");
     let dup = s.send_message(send("om_2", now + HOUR - 1)).await.unwrap();
     assert_eq!(dup, Sent::Duplicate(first.clone()));
-    assert_eq!(s.get_message("om_2").await.unwrap(), None);
+    assert_eq!(s.get_message(&id("om_2")).await.unwrap(), None);
     let later = s.send_message(send("om_3", now + HOUR + 1)).await.unwrap();
     assert!(matches!(later, Sent::New(m) if m.message_id == "om_3"));
     assert_eq!(
         s.message_by_uuid(UuidKey {
-            app_id: "cli_a",
+            app_id: &id("cli_a"),
             uuid: "u-1",
             since_ms: now,
         })
@@ -376,18 +377,13 @@ pub async fn racing_first_sends_to_a_user_open_one_chat(s: Arc<dyn Store>) {
     assert_eq!(distinct.len(), 1, "one chat, 50 messages: {distinct:?}");
     let chat = s.find_p2p_chat("cli_a/u7").await.unwrap().unwrap();
     assert_eq!(&chat.chat_id, chats[0].as_str());
-    let both = ["cli_a".to_string()];
-    assert_eq!(
-        s.are_members(Members::bots(&chat.chat_id), &both)
-            .await
-            .unwrap(),
-        [true]
-    );
+    let bot = [Member::Bot(id("cli_a"))];
+    assert_eq!(s.are_members(&chat.chat_id, &bot).await.unwrap(), [true]);
     assert_eq!(
         s.list_members(Members::users(&chat.chat_id).page(0, 5))
             .await
             .unwrap(),
-        (vec!["u7".to_string()], 1)
+        (vec![Member::User(id("u7"))], 1)
     );
 }
 
@@ -401,26 +397,26 @@ pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
     };
     s.send_message(msg).await.unwrap();
     assert!(s
-        .update_message_content(edit_of("om_1", "{}", 5))
+        .update_message_content(edit_of(&id("om_1"), "{}", 5))
         .await
         .unwrap());
-    let m = s.get_message("om_1").await.unwrap().unwrap();
+    let m = s.get_message(&id("om_1")).await.unwrap().unwrap();
     assert_eq!(
         (m.content.as_str(), m.update_time_ms, m.updated),
         ("{}", 5, true)
     );
-    assert!(s.recall_message("om_1", 6).await.unwrap());
+    assert!(s.recall_message(&id("om_1"), 6).await.unwrap());
     assert!(
-        !s.recall_message("om_1", 7).await.unwrap(),
+        !s.recall_message(&id("om_1"), 7).await.unwrap(),
         "already recalled"
     );
     assert!(!s
-        .update_message_content(edit_of("om_1", "{\"x\":1}", 8))
+        .update_message_content(edit_of(&id("om_1"), "{\"x\":1}", 8))
         .await
         .unwrap());
-    assert!(s.get_message("om_1").await.unwrap().unwrap().recalled);
+    assert!(s.get_message(&id("om_1")).await.unwrap().unwrap().recalled);
     assert!(!s
-        .update_message_content(edit_of("om_none", "{}", 9))
+        .update_message_content(edit_of(&id("om_none"), "{}", 9))
         .await
         .unwrap());
 }
@@ -437,7 +433,7 @@ pub async fn a_card_is_given_once_per_user(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(again, [false, true], "u2 keeps the card it had");
     let u2 = s
-        .feed_card(card_of("cli_a", "u2", "b1"))
+        .feed_card(card_of(&id("cli_a"), &id("u2"), &id("b1")))
         .await
         .unwrap()
         .unwrap();
@@ -448,9 +444,17 @@ pub async fn a_card_is_given_once_per_user(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(other_app, [true], "biz_ids are per app");
-    assert_eq!(s.feed_cards_of_user("cli_a", "u2").await.unwrap().len(), 1);
     assert_eq!(
-        s.feed_card(card_of("cli_a", "u9", "b1")).await.unwrap(),
+        s.feed_cards_of_user(&id("cli_a"), &id("u2"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.feed_card(card_of(&id("cli_a"), &id("u9"), &id("b1")))
+            .await
+            .unwrap(),
         None
     );
     let racing = race(20, |i| {
@@ -470,7 +474,7 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
         .await
         .unwrap();
     let edit = |user: &str, fields: &[&str]| FeedCardEdit {
-        user_id: user.into(),
+        user_id: id(user),
         biz_id: id("b1"),
         patch: card("new"),
         fields: fields
@@ -480,7 +484,7 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
     };
     let found = s
         .update_feed_cards(FeedCardEdits {
-            app_id: "cli_a".into(),
+            app_id: id("cli_a"),
             edits: vec![
                 edit("u1", &[update_field::TITLE, update_field::SORT_TIME]),
                 edit("u2", &[update_field::NOTIFY]),
@@ -493,7 +497,7 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(found, [true, true, false]);
     let u1 = s
-        .feed_card(card_of("cli_a", "u1", "b1"))
+        .feed_card(card_of(&id("cli_a"), &id("u1"), &id("b1")))
         .await
         .unwrap()
         .unwrap();
@@ -503,14 +507,14 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
         (50, 10, 50)
     );
     let u2 = s
-        .feed_card(card_of("cli_a", "u2", "b1"))
+        .feed_card(card_of(&id("cli_a"), &id("u2"), &id("b1")))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(u2.card.title.as_deref(), Some("old"));
     assert_eq!(u2.unread, 2);
     let u3 = s
-        .feed_card(card_of("cli_a", "u3", "b1"))
+        .feed_card(card_of(&id("cli_a"), &id("u3"), &id("b1")))
         .await
         .unwrap()
         .unwrap();
@@ -518,7 +522,7 @@ pub async fn an_update_changes_only_the_named_users_cards(s: Arc<dyn Store>) {
     assert_eq!(u3.updated_at_ms, 10);
     let other_app = s
         .update_feed_cards(FeedCardEdits {
-            app_id: "cli_b".into(),
+            app_id: id("cli_b"),
             edits: vec![edit("u1", &[update_field::TITLE])],
             merge,
             now_ms: 60,
@@ -534,27 +538,29 @@ pub async fn deletes_report_what_existed(s: Arc<dyn Store>) {
         .unwrap();
     let gone = s
         .delete_feed_cards(
-            "cli_a",
+            &id("cli_a"),
             vec![
-                ("u1".into(), "b1".into()),
-                ("u1".into(), "b1".into()),
-                ("u3".into(), "b1".into()),
+                (id("u1"), id("b1")),
+                (id("u1"), id("b1")),
+                (id("u3"), id("b1")),
             ],
         )
         .await
         .unwrap();
     assert_eq!(gone, [true, false, false]);
     assert_eq!(
-        s.feed_card(card_of("cli_a", "u1", "b1")).await.unwrap(),
+        s.feed_card(card_of(&id("cli_a"), &id("u1"), &id("b1")))
+            .await
+            .unwrap(),
         None
     );
     assert!(s
-        .feed_card(card_of("cli_a", "u2", "b1"))
+        .feed_card(card_of(&id("cli_a"), &id("u2"), &id("b1")))
         .await
         .unwrap()
         .is_some());
     // The content u2 still shares survived u1's delete; a new card under the same biz_id works.
-    s.delete_feed_cards("cli_a", vec![("u2".into(), "b1".into())])
+    s.delete_feed_cards(&id("cli_a"), vec![(id("u2"), id("b1"))])
         .await
         .unwrap();
     let again = s
@@ -581,7 +587,10 @@ pub async fn the_feed_pages_in_order_without_repeats(s: Arc<dyn Store>) {
     let mut seen = Vec::new();
     let mut after: Option<FeedCursor> = None;
     loop {
-        let page = s.feed_page(feed("u1", after.as_ref(), 4)).await.unwrap();
+        let page = s
+            .feed_page(feed(&id("u1"), after.as_ref(), 4))
+            .await
+            .unwrap();
         if page.cards.is_empty() {
             break;
         }
@@ -610,34 +619,46 @@ pub async fn the_feed_pages_in_order_without_repeats(s: Arc<dyn Store>) {
 
 pub async fn pins_and_buttons(s: Arc<dyn Store>) {
     let members = [
-        (MemberKind::Bot, "cli_a".to_string()),
-        (MemberKind::User, "u1".to_string()),
-        (MemberKind::User, "u2".to_string()),
+        Member::Bot(id("cli_a")),
+        Member::User(id("u1")),
+        Member::User(id("u2")),
     ];
     s.insert_chat(&group("oc_1", 5), &members).await.unwrap();
     let u1_in_oc_1 = ChatUsers {
-        app_id: "cli_a".into(),
-        chat_id: "oc_1".into(),
-        user_ids: vec!["u1".into()],
+        app_id: id("cli_a"),
+        chat_id: id("oc_1"),
+        user_ids: vec![id("u1")],
         now_ms: 6,
     };
     s.set_pins(u1_in_oc_1.clone(), true).await.unwrap();
     let chat_of = |rows: FeedRows, id: &str| rows.chats.into_iter().find(|c| c.chat.chat_id == id);
-    let u1 = chat_of(s.feed_page(feed("u1", None, 10)).await.unwrap(), "oc_1").unwrap();
+    let u1 = chat_of(
+        s.feed_page(feed(&id("u1"), None, 10)).await.unwrap(),
+        "oc_1",
+    )
+    .unwrap();
     assert_eq!(u1.pinned_by.as_deref(), Some("cli_a"));
     assert_eq!(u1.joined_at_ms, 5);
-    let u2 = chat_of(s.feed_page(feed("u2", None, 10)).await.unwrap(), "oc_1").unwrap();
+    let u2 = chat_of(
+        s.feed_page(feed(&id("u2"), None, 10)).await.unwrap(),
+        "oc_1",
+    )
+    .unwrap();
     assert_eq!(u2.pinned_by, None);
     let later = |now_ms| ChatUsers {
         now_ms,
         ..u1_in_oc_1.clone()
     };
     s.set_pins(later(7), false).await.unwrap();
-    let u1 = chat_of(s.feed_page(feed("u1", None, 10)).await.unwrap(), "oc_1").unwrap();
+    let u1 = chat_of(
+        s.feed_page(feed(&id("u1"), None, 10)).await.unwrap(),
+        "oc_1",
+    )
+    .unwrap();
     assert_eq!(u1.pinned_by, None);
 
     s.pin_p2p_chats(P2pPins {
-        app_id: "cli_a".into(),
+        app_id: id("cli_a"),
         chats: vec![p2p("oc_p", "cli_a", "u3", 8)],
         pinned: true,
         now_ms: 8,
@@ -645,14 +666,14 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
     .await
     .unwrap();
     s.pin_p2p_chats(P2pPins {
-        app_id: "cli_a".into(),
+        app_id: id("cli_a"),
         chats: vec![p2p("oc_q", "cli_a", "u3", 9)],
         pinned: true,
         now_ms: 9,
     })
     .await
     .unwrap();
-    let rows = s.feed_page(feed("u3", None, 10)).await.unwrap();
+    let rows = s.feed_page(feed(&id("u3"), None, 10)).await.unwrap();
     assert_eq!(rows.chats.len(), 1, "the chat was opened once");
     assert_eq!(rows.chats[0].chat.chat_id, "oc_p");
     assert_eq!(rows.chats[0].pinned_by.as_deref(), Some("cli_a"));
@@ -662,16 +683,17 @@ pub async fn pins_and_buttons(s: Arc<dyn Store>) {
     ]))
     .unwrap();
     s.set_chat_buttons(later(10), &buttons).await.unwrap();
+    let (chat, u1, u2) = (id("oc_1"), id("u1"), id("u2"));
     let entry = |user_id| ChatEntry {
-        chat_id: "oc_1",
+        chat_id: &chat,
         user_id,
     };
     assert_eq!(
-        s.chat_buttons(entry("u1")).await.unwrap(),
+        s.chat_buttons(entry(&u1)).await.unwrap(),
         vec![(id("cli_a"), id("oc_1"), buttons.clone())]
     );
-    assert_eq!(s.chat_buttons(entry("u2")).await.unwrap(), vec![]);
-    let rows = s.feed_page(feed("u1", None, 10)).await.unwrap();
+    assert_eq!(s.chat_buttons(entry(&u2)).await.unwrap(), vec![]);
+    let rows = s.feed_page(feed(&id("u1"), None, 10)).await.unwrap();
     assert_eq!(rows.buttons, vec![(id("cli_a"), id("oc_1"), buttons)]);
 }
 
@@ -688,22 +710,28 @@ pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
     let now = 1_000;
     s.insert_card_token(CardTokenRow {
         token: "c-1".into(),
-        app_id: "cli_a".into(),
-        message_id: "om_1".into(),
-        user_id: "u1".into(),
+        app_id: id("cli_a"),
+        message_id: id("om_1"),
+        user_id: id("u1"),
         expires_at_ms: now + HOUR,
         uses: 0,
     })
     .await
     .unwrap();
     assert_eq!(
-        s.use_card_token(spend("c-1", "cli_b", now)).await.unwrap(),
+        s.use_card_token(spend("c-1", &id("cli_b"), now))
+            .await
+            .unwrap(),
         CardTokenUse::Unknown,
         "another app's use counts nothing"
     );
     let uses = race(20, |_| {
         let s = s.clone();
-        async move { s.use_card_token(spend("c-1", "cli_a", now)).await.unwrap() }
+        async move {
+            s.use_card_token(spend("c-1", &id("cli_a"), now))
+                .await
+                .unwrap()
+        }
     })
     .await;
     let used = uses
@@ -715,21 +743,23 @@ pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
         .iter()
         .all(|u| matches!(u, CardTokenUse::Used(_) | CardTokenUse::UsedUp)));
     assert_eq!(
-        s.use_card_token(spend("nope", "cli_a", now)).await.unwrap(),
+        s.use_card_token(spend("nope", &id("cli_a"), now))
+            .await
+            .unwrap(),
         CardTokenUse::Unknown
     );
     s.insert_card_token(CardTokenRow {
         token: "c-2".into(),
-        app_id: "cli_a".into(),
-        message_id: "om_1".into(),
-        user_id: "u1".into(),
+        app_id: id("cli_a"),
+        message_id: id("om_1"),
+        user_id: id("u1"),
         expires_at_ms: now + 10,
         uses: 0,
     })
     .await
     .unwrap();
     assert_eq!(
-        s.use_card_token(spend("c-2", "cli_a", now + 10))
+        s.use_card_token(spend("c-2", &id("cli_a"), now + 10))
             .await
             .unwrap(),
         CardTokenUse::Expired
@@ -737,25 +767,24 @@ pub async fn racing_uses_of_a_card_token_count_two(s: Arc<dyn Store>) {
 }
 
 pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
-    assert_eq!(s.app_settings("cli_a").await.unwrap(), None);
-    s.set_app_settings("cli_a", "{\"event_url\":null}")
+    assert_eq!(s.app_settings(&id("cli_a")).await.unwrap(), None);
+    s.set_app_settings(&id("cli_a"), "{\"event_url\":null}")
         .await
         .unwrap();
-    s.set_app_settings("cli_a", "{\"event_url\":\"http://x/\"}")
+    s.set_app_settings(&id("cli_a"), "{\"event_url\":\"http://x/\"}")
         .await
         .unwrap();
     assert_eq!(
-        s.app_settings("cli_a").await.unwrap().as_deref(),
+        s.app_settings(&id("cli_a")).await.unwrap().as_deref(),
         Some("{\"event_url\":\"http://x/\"}")
     );
     s.insert_chat(&group("oc_1", 1), &[]).await.unwrap();
     let mut row = message("om_u", None, 5);
-    row.sender_app = String::new();
-    row.sender_user = Some("u1".into());
+    row.sender_app = None;
+    row.sender_user = Some(id("u1"));
     row.mentions = vec![MentionRow {
         key: "@_user_1".into(),
-        kind: MentionKind::App,
-        id: "cli_a".into(),
+        who: Mentioned::App(id("cli_a")),
         name: "bot".into(),
     }];
     s.send_message(NewMessage {
@@ -766,7 +795,7 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
     })
     .await
     .unwrap();
-    let got = s.get_message("om_u").await.unwrap().unwrap();
+    let got = s.get_message(&id("om_u")).await.unwrap().unwrap();
     assert_eq!(got.sender_user.as_deref(), Some("u1"));
     assert_eq!(got.mentions, row.mentions);
     for (i, message_id) in ["om_a", "om_b", "om_c"].into_iter().enumerate() {
@@ -780,31 +809,31 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
         .unwrap();
     }
     let last_two: Vec<MessageId> = s
-        .chat_messages("oc_1", 2)
+        .chat_messages(&id("oc_1"), 2)
         .await
         .unwrap()
         .into_iter()
         .map(|m| m.message_id)
         .collect();
     assert_eq!(last_two, ["om_b", "om_c"], "the latest, oldest first");
-    assert_eq!(s.chat_messages("oc_1", 10).await.unwrap().len(), 4);
+    assert_eq!(s.chat_messages(&id("oc_1"), 10).await.unwrap().len(), 4);
 }
 
 pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<dyn Store>) {
-    s.insert_chat(&group("oc_1", 1), &[(MemberKind::User, "u1".into())])
+    s.insert_chat(&group("oc_1", 1), &[Member::User(id("u1"))])
         .await
         .unwrap();
     s.create_feed_cards(NewFeedCards {
         app_id: id("cli_a"),
         biz_id: id("b1"),
         card: card("one"),
-        user_ids: vec!["u1".into(), "u2".into()],
+        user_ids: vec![id("u1"), id("u2")],
         now_ms: 10,
         unread: 0,
     })
     .await
     .unwrap();
-    s.set_app_settings("cli_a", "{}").await.unwrap();
+    s.set_app_settings(&id("cli_a"), "{}").await.unwrap();
     s.issue_token(token("kept", "cli_a", 1), HOUR / 2)
         .await
         .unwrap();
@@ -815,7 +844,7 @@ pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<
 
     s.reset().await.unwrap();
     assert!(s.export().await.unwrap().values().all(Vec::is_empty));
-    assert!(s.get_chat("oc_1").await.unwrap().is_none());
+    assert!(s.get_chat(&id("oc_1")).await.unwrap().is_none());
     assert!(
         s.find_token("t-kept").await.unwrap().is_some(),
         "a reset keeps issued tokens"
@@ -824,7 +853,7 @@ pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<
     s.import(saved.clone()).await.unwrap();
     assert_eq!(s.export().await.unwrap(), saved);
     assert_eq!(
-        s.feed_card(card_of("cli_a", "u2", "b1"))
+        s.feed_card(card_of(&id("cli_a"), &id("u2"), &id("b1")))
             .await
             .unwrap()
             .unwrap()

@@ -7,7 +7,7 @@
 //! read-then-write reads (`FOR UPDATE`) and a key a check-then-insert guards ([`Db::lock`]),
 //! which SQLite's one writer does not need.
 
-use super::db::{args, Db, Engine, Get, Sql};
+use super::db::{args, texts, Db, Engine, Get, Sql};
 use super::*;
 use std::collections::{HashMap, HashSet};
 
@@ -48,11 +48,11 @@ fn chat_row(r: &dyn Get, at: usize) -> StoreResult<ChatRow> {
         description: r.text(at + 2)?,
         chat_type: ChatType::parse(&chat_type)
             .ok_or_else(|| corrupt(format!("unknown chat type {chat_type:?}")))?,
-        owner_user: r.opt_text(at + 4)?,
+        owner_user: r.opt_id(at + 4)?,
         owner_app: r.opt_id(at + 5)?,
         creator_app: r.id(at + 6)?,
         p2p_key: r.opt_text(at + 7)?,
-        p2p_user: r.opt_text(at + 8)?,
+        p2p_user: r.opt_id(at + 8)?,
         dissolved: r.flag(at + 9)?,
         created_at_ms: r.int(at + 10)?,
     })
@@ -62,7 +62,7 @@ fn message_row(r: &dyn Get) -> StoreResult<MessageRow> {
     Ok(MessageRow {
         message_id: r.id(0)?,
         chat_id: r.id(1)?,
-        sender_app: r.text(2)?,
+        sender_app: opt_app(r, 2)?,
         msg_type: r.text(3)?,
         content: r.text(4)?,
         uuid: r.opt_text(5)?,
@@ -71,7 +71,7 @@ fn message_row(r: &dyn Get) -> StoreResult<MessageRow> {
         updated: r.flag(8)?,
         recalled: r.flag(9)?,
         deleted: r.flag(10)?,
-        sender_user: r.opt_text(11)?,
+        sender_user: r.opt_id(11)?,
         mentions: r.json(12)?,
         root_id: r.opt_id(13)?,
         parent_id: r.opt_id(14)?,
@@ -82,7 +82,7 @@ fn message_row(r: &dyn Get) -> StoreResult<MessageRow> {
 fn card_row(r: &dyn Get) -> StoreResult<FeedCardRow> {
     Ok(FeedCardRow {
         app_id: r.id(0)?,
-        user_id: r.text(1)?,
+        user_id: r.id(1)?,
         biz_id: r.id(2)?,
         card: r.json(3)?,
         created_at_ms: r.int(4)?,
@@ -96,7 +96,7 @@ fn card_row(r: &dyn Get) -> StoreResult<FeedCardRow> {
 fn token_row(r: &dyn Get) -> StoreResult<TokenRow> {
     Ok(TokenRow {
         token_hash: r.text(0)?,
-        app_id: r.text(1)?,
+        app_id: r.id(1)?,
         issued_at_ms: r.int(2)?,
         expires_at_ms: r.int(3)?,
         sealed: r.text(4)?,
@@ -106,12 +106,21 @@ fn token_row(r: &dyn Get) -> StoreResult<TokenRow> {
 fn card_token_row(r: &dyn Get) -> StoreResult<CardTokenRow> {
     Ok(CardTokenRow {
         token: r.text(0)?,
-        app_id: r.text(1)?,
-        message_id: r.text(2)?,
-        user_id: r.text(3)?,
+        app_id: r.id(1)?,
+        message_id: r.id(2)?,
+        user_id: r.id(3)?,
         expires_at_ms: r.int(4)?,
         uses: r.int(5)?,
     })
+}
+
+/// A message's sender app, stored as '' when a user sent it.
+fn opt_app(r: &dyn Get, at: usize) -> StoreResult<Option<AppId>> {
+    let text = r.text(at)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(corrupt)
 }
 
 fn stored_buttons(r: &dyn Get) -> StoreResult<StoredButtons> {
@@ -157,7 +166,7 @@ async fn insert_chat_row(db: &mut Db<'_>, chat: &ChatRow) -> StoreResult<()> {
 /// Adds members in the given order, joined at `now_ms`; how many were new.
 async fn insert_members(
     db: &mut Db<'_>,
-    chat_id: &str,
+    chat_id: &ChatId,
     members: &[Member],
     now_ms: i64,
 ) -> StoreResult<u64> {
@@ -172,8 +181,8 @@ async fn insert_members(
     if members.is_empty() {
         return Ok(0);
     }
-    let kinds: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
-    let ids: Vec<&str> = members.iter().map(|(_, id)| id.as_str()).collect();
+    let kinds: Vec<&str> = members.iter().map(|m| m.kind().as_str()).collect();
+    let ids: Vec<&str> = members.iter().map(Member::id).collect();
     db.exec(&INSERT, &args![chat_id, now_ms, &kinds[..], &ids[..]])
         .await
 }
@@ -203,10 +212,7 @@ async fn open_p2p_chat(db: &mut Db<'_>, new: &ChatRow) -> StoreResult<ChatRow> {
         .clone()
         .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a user".into()))?;
     insert_chat_row(db, new).await?;
-    let members = [
-        (MemberKind::Bot, new.creator_app.to_string()),
-        (MemberKind::User, user),
-    ];
+    let members = [Member::Bot(new.creator_app.clone()), Member::User(user)];
     insert_members(db, &new.chat_id, &members, new.created_at_ms).await?;
     Ok(new.clone())
 }
@@ -226,14 +232,12 @@ async fn set_pins(db: &mut Db<'_>, at: &ChatUsers, pinned: bool) -> StoreResult<
         "DELETE FROM feed_pins WHERE chat_id = $1 AND user_id IN (SELECT value FROM json_each($2))",
         "DELETE FROM feed_pins WHERE chat_id = $1 AND user_id = ANY($2)",
     );
+    let users = texts(&at.user_ids);
     if pinned {
-        db.exec(
-            &PIN,
-            &args![&at.chat_id, &at.app_id, at.now_ms, &at.user_ids],
-        )
-        .await?;
+        db.exec(&PIN, &args![&at.chat_id, &at.app_id, at.now_ms, &users[..]])
+            .await?;
     } else {
-        db.exec(&UNPIN, &args![&at.chat_id, &at.user_ids]).await?;
+        db.exec(&UNPIN, &args![&at.chat_id, &users[..]]).await?;
     }
     Ok(())
 }
@@ -352,7 +356,7 @@ impl<E: Engine> ChatStore for Core<E> {
             .await
     }
 
-    async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>> {
+    async fn get_chat(&self, chat_id: &ChatId) -> StoreResult<Option<ChatRow>> {
         self.0
             .read(chat_id, |db, chat_id| {
                 Box::pin(async move {
@@ -373,8 +377,13 @@ impl<E: Engine> ChatStore for Core<E> {
             .await
     }
 
-    async fn add_members(&self, chat_id: &str, members: &[Member], at_ms: i64) -> StoreResult<u64> {
-        let work = (chat_id.to_string(), members.to_vec(), at_ms);
+    async fn add_members(
+        &self,
+        chat_id: &ChatId,
+        members: &[Member],
+        at_ms: i64,
+    ) -> StoreResult<u64> {
+        let work = (chat_id.clone(), members.to_vec(), at_ms);
         self.0
             .write(work, |db, (chat_id, members, at_ms)| {
                 Box::pin(insert_members(db, chat_id, members, *at_ms))
@@ -382,32 +391,33 @@ impl<E: Engine> ChatStore for Core<E> {
             .await
     }
 
-    async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>> {
-        let found: HashSet<String> = self
+    async fn are_members(&self, chat_id: &ChatId, members: &[Member]) -> StoreResult<Vec<bool>> {
+        let found: HashSet<(String, String)> = self
             .0
-            .read((of, ids), |db, (of, ids)| {
+            .read((chat_id, members), |db, (chat_id, members)| {
                 Box::pin(async move {
                     const SELECT: Sql = Sql::each(
-                        "SELECT member_id FROM chat_members WHERE chat_id = $1 \
-                         AND member_kind = $2 AND member_id IN (SELECT value FROM json_each($3))",
-                        "SELECT member_id FROM chat_members WHERE chat_id = $1 \
-                         AND member_kind = $2 AND member_id = ANY($3)",
+                        "SELECT member_kind, member_id FROM chat_members WHERE chat_id = $1 \
+                         AND member_id IN (SELECT value FROM json_each($2))",
+                        "SELECT member_kind, member_id FROM chat_members WHERE chat_id = $1 \
+                         AND member_id = ANY($2)",
                     );
+                    let ids: Vec<&str> = members.iter().map(Member::id).collect();
+                    let key = args![*chat_id, &ids[..]];
                     let found = db
-                        .rows(
-                            &SELECT,
-                            &args![of.chat_id, of.kind.as_str(), *ids],
-                            first_text,
-                        )
+                        .rows(&SELECT, &key, |r| Ok((r.text(0)?, r.text(1)?)))
                         .await?;
                     Ok(found.into_iter().collect())
                 })
             })
             .await?;
-        Ok(ids.iter().map(|id| found.contains(id)).collect())
+        Ok(members
+            .iter()
+            .map(|m| found.contains(&(m.kind().as_str().to_string(), m.id().to_string())))
+            .collect())
     }
 
-    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<String>, i64)> {
+    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<Member>, i64)> {
         self.0
             .read(slice, |db, slice| {
                 Box::pin(async move {
@@ -423,7 +433,11 @@ impl<E: Engine> ChatStore for Core<E> {
                     let page = args![chat_id, kind, i64::from(limit), i64::from(offset)];
                     let ids = db.rows(&PAGE, &page, first_text).await?;
                     let total = db.row(&COUNT, &args![chat_id, kind], first_int).await?;
-                    Ok((ids, total.unwrap_or(0)))
+                    let members = ids
+                        .into_iter()
+                        .map(|id| Member::of(of.kind, id).map_err(corrupt))
+                        .collect::<StoreResult<_>>()?;
+                    Ok((members, total.unwrap_or(0)))
                 })
             })
             .await
@@ -449,9 +463,12 @@ impl<E: Engine> MessageStore for Core<E> {
                         Sql::same("SELECT thread_id FROM messages WHERE message_id = $1");
                     let mut row = msg.row.clone();
                     if let Some(uuid) = &row.uuid {
-                        db.lock(&format!("uuid|{}|{uuid}", row.sender_app)).await?;
+                        let app_id = row.sender_app.as_ref().ok_or_else(|| {
+                            StoreError::Refused("a uuid without the app that sent it".into())
+                        })?;
+                        db.lock(&format!("uuid|{app_id}|{uuid}")).await?;
                         let key = UuidKey {
-                            app_id: &row.sender_app,
+                            app_id,
                             uuid,
                             since_ms: msg.uuid_since_ms,
                         };
@@ -474,7 +491,7 @@ impl<E: Engine> MessageStore for Core<E> {
                     let values = args![
                         row.message_id.as_str(),
                         row.chat_id.as_str(),
-                        &row.sender_app,
+                        row.sender_app.as_deref().unwrap_or(""),
                         &row.msg_type,
                         &row.content,
                         &row.uuid,
@@ -496,7 +513,7 @@ impl<E: Engine> MessageStore for Core<E> {
             .await
     }
 
-    async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>> {
+    async fn get_message(&self, message_id: &MessageId) -> StoreResult<Option<MessageRow>> {
         self.0
             .read(message_id, |db, id| {
                 Box::pin(async move {
@@ -539,7 +556,7 @@ impl<E: Engine> MessageStore for Core<E> {
             .await
     }
 
-    async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>> {
+    async fn chat_messages(&self, chat_id: &ChatId, limit: u32) -> StoreResult<Vec<MessageRow>> {
         self.0
             .read((chat_id, limit), |db, (chat_id, limit)| {
                 Box::pin(async move {
@@ -559,9 +576,9 @@ impl<E: Engine> MessageStore for Core<E> {
             .await
     }
 
-    async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool> {
+    async fn recall_message(&self, message_id: &MessageId, now_ms: i64) -> StoreResult<bool> {
         self.0
-            .write((message_id.to_string(), now_ms), |db, (id, now_ms)| {
+            .write((message_id.clone(), now_ms), |db, (id, now_ms)| {
                 Box::pin(async move {
                     const RECALL: Sql = Sql::same(
                         "UPDATE messages SET recalled = 1, update_time = $1 \
@@ -598,6 +615,7 @@ impl<E: Engine> FeedCardStore for Core<E> {
                     let wanted = new.user_ids.len() as i64;
                     let content_id = insert_content(db, json, wanted).await?;
                     let time_sensitive = new.card.time_sensitive.unwrap_or(false);
+                    let users = texts(&new.user_ids);
                     let values = args![
                         new.app_id.as_str(),
                         new.biz_id.as_str(),
@@ -605,7 +623,7 @@ impl<E: Engine> FeedCardStore for Core<E> {
                         time_sensitive,
                         new.now_ms,
                         new.unread,
-                        &new.user_ids,
+                        &users[..],
                     ];
                     let inserted = db.exec(&INSERT, &values).await? as i64;
                     if inserted == wanted {
@@ -619,7 +637,11 @@ impl<E: Engine> FeedCardStore for Core<E> {
                         .await?
                         .into_iter()
                         .collect();
-                    Ok(new.user_ids.iter().map(|u| created.contains(u)).collect())
+                    Ok(new
+                        .user_ids
+                        .iter()
+                        .map(|u| created.contains(u.as_str()))
+                        .collect())
                 })
             })
             .await
@@ -641,8 +663,8 @@ impl<E: Engine> FeedCardStore for Core<E> {
 
     async fn feed_cards_of_user(
         &self,
-        app_id: &str,
-        user_id: &str,
+        app_id: &AppId,
+        user_id: &UserId,
     ) -> StoreResult<Vec<FeedCardRow>> {
         self.0
             .read((app_id, user_id), |db, (app_id, user_id)| {
@@ -664,11 +686,11 @@ impl<E: Engine> FeedCardStore for Core<E> {
 
     async fn delete_feed_cards(
         &self,
-        app_id: &str,
-        keys: Vec<(String, String)>,
+        app_id: &AppId,
+        keys: Vec<(UserId, BizId)>,
     ) -> StoreResult<Vec<bool>> {
         self.0
-            .write((app_id.to_string(), keys), |db, (app_id, keys)| {
+            .write((app_id.clone(), keys), |db, (app_id, keys)| {
                 Box::pin(async move {
                     const DELETE: Sql = Sql::same(
                         "DELETE FROM feed_cards WHERE user_id = $1 AND app_id = $2 \
@@ -767,7 +789,7 @@ impl<E: Engine> FeedStore for Core<E> {
                         let chat = open_p2p_chat(db, new).await?;
                         let at = ChatUsers {
                             app_id: pins.app_id.clone(),
-                            chat_id: chat.chat_id.to_string(),
+                            chat_id: chat.chat_id.clone(),
                             user_ids: chat.p2p_user.into_iter().collect(),
                             now_ms: pins.now_ms,
                         };
@@ -802,7 +824,8 @@ impl<E: Engine> FeedStore for Core<E> {
                          ON CONFLICT (app_id, chat_id, user_id) \
                          DO UPDATE SET buttons = excluded.buttons, updated_at = excluded.updated_at",
                     );
-                    let values = args![&at.app_id, &at.chat_id, json, at.now_ms, &at.user_ids];
+                    let users = texts(&at.user_ids);
+                    let values = args![&at.app_id, &at.chat_id, json, at.now_ms, &users[..]];
                     db.exec(&SET, &values).await.map(drop)
                 })
             })
@@ -934,8 +957,8 @@ async fn feed_rows(db: &mut Db<'_>, slice: FeedSlice<'_>) -> StoreResult<RawFeed
                     (Some(msg_type), Some(content), Some(sender_app)) => Some(LastMessage {
                         msg_type,
                         content,
-                        sender_user: r.opt_text(16)?,
-                        sender_app,
+                        sender_user: r.opt_id(16)?,
+                        sender_app: sender_app.parse().ok(),
                     }),
                     _ => None,
                 },
@@ -978,7 +1001,7 @@ impl<E: Engine> MetaStore for Core<E> {
 
 #[async_trait]
 impl<E: Engine> PlatformStore for Core<E> {
-    async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>> {
+    async fn app_settings(&self, app_id: &AppId) -> StoreResult<Option<String>> {
         self.0
             .read(app_id, |db, app_id| {
                 Box::pin(async move {
@@ -990,8 +1013,8 @@ impl<E: Engine> PlatformStore for Core<E> {
             .await
     }
 
-    async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()> {
-        let work = (app_id.to_string(), settings.to_string());
+    async fn set_app_settings(&self, app_id: &AppId, settings: &str) -> StoreResult<()> {
+        let work = (app_id.clone(), settings.to_string());
         self.0
             .write(work, |db, (app_id, settings)| {
                 Box::pin(async move {
@@ -1046,7 +1069,7 @@ impl<E: Engine> PlatformStore for Core<E> {
                     const USE: Sql =
                         Sql::same("UPDATE card_tokens SET uses = uses + 1 WHERE token = $1");
                     let row = db.row(&SELECT, &args![token], card_token_row).await?;
-                    Ok(match row.filter(|r| &r.app_id == app_id) {
+                    Ok(match row.filter(|r| r.app_id.as_str() == app_id.as_str()) {
                         None => CardTokenUse::Unknown,
                         Some(r) if r.expires_at_ms <= *now_ms => CardTokenUse::Expired,
                         Some(r) if r.uses >= *max_uses => CardTokenUse::UsedUp,

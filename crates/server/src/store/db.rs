@@ -107,6 +107,43 @@ impl<'a> From<&'a [i64]> for Arg<'a> {
     }
 }
 
+/// An id is bound as its text.
+macro_rules! id_args {
+    ($($id:ty),*) => {$(
+        impl<'a> From<&'a $id> for Arg<'a> {
+            fn from(v: &'a $id) -> Self {
+                Arg::Text(v.as_str())
+            }
+        }
+
+        impl<'a> From<Option<&'a $id>> for Arg<'a> {
+            fn from(v: Option<&'a $id>) -> Self {
+                v.map_or(Arg::Null, |v| Arg::Text(v.as_str()))
+            }
+        }
+
+        impl<'a> From<&'a Option<$id>> for Arg<'a> {
+            fn from(v: &'a Option<$id>) -> Self {
+                v.as_ref().into()
+            }
+        }
+    )*};
+}
+
+id_args!(
+    larkfeed_model::AppId,
+    larkfeed_model::BizId,
+    larkfeed_model::ChatId,
+    larkfeed_model::MessageId,
+    larkfeed_model::ThreadId,
+    larkfeed_model::UserId
+);
+
+/// A list of ids (or strings) as the texts a list parameter takes.
+pub(crate) fn texts<T: std::ops::Deref<Target = str>>(ids: &[T]) -> Vec<&str> {
+    ids.iter().map(|id| &**id).collect()
+}
+
 /// The parameters of a statement: `args![a, b]` is `[Arg::from(a), Arg::from(b)]`.
 macro_rules! args {
     ($($a:expr),* $(,)?) => {

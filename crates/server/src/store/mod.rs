@@ -18,7 +18,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects, UpdateField};
-use larkfeed_model::{AppId, BizId, ChatId, MessageId, ThreadId};
+use larkfeed_model::{AppId, BizId, ChatId, MessageId, ThreadId, UserId};
 
 /// What can go wrong below the services. Backend errors are kept as text: the services only
 /// log them and answer "internal error".
@@ -55,7 +55,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 pub struct TokenRow {
     /// What a request's token is looked up by: a digest of it.
     pub token_hash: String,
-    pub app_id: String,
+    pub app_id: AppId,
     pub issued_at_ms: i64,
     pub expires_at_ms: i64,
     /// The token sealed with the app's secret, so it can be handed out again.
@@ -103,13 +103,13 @@ pub struct ChatRow {
     pub name: String,
     pub description: String,
     pub chat_type: ChatType,
-    pub owner_user: Option<String>,
+    pub owner_user: Option<UserId>,
     pub owner_app: Option<AppId>,
     pub creator_app: AppId,
     /// For a one-to-one chat: the key the service made of its bot and user (unique).
     pub p2p_key: Option<String>,
-    /// For a one-to-one chat: the user (tenant user_id).
-    pub p2p_user: Option<String>,
+    /// For a one-to-one chat: the user.
+    pub p2p_user: Option<UserId>,
     pub dissolved: bool,
     pub created_at_ms: i64,
 }
@@ -120,8 +120,37 @@ pub enum MemberKind {
     Bot,
 }
 
-/// A chat member: its kind, and its tenant user_id or (for a bot) app_id.
-pub type Member = (MemberKind, String);
+/// A chat member: a user of the tenant, or an app's bot.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Member {
+    User(UserId),
+    Bot(AppId),
+}
+
+impl Member {
+    pub fn kind(&self) -> MemberKind {
+        match self {
+            Member::User(_) => MemberKind::User,
+            Member::Bot(_) => MemberKind::Bot,
+        }
+    }
+
+    /// The id as stored: the user's user_id or the app's app_id.
+    pub fn id(&self) -> &str {
+        match self {
+            Member::User(id) => id,
+            Member::Bot(id) => id,
+        }
+    }
+
+    /// The member of `kind` stored under `id`, its kind of id checked.
+    pub fn of(kind: MemberKind, id: String) -> Result<Member, larkfeed_model::ids::IdError> {
+        Ok(match kind {
+            MemberKind::User => Member::User(UserId::parse(id)?),
+            MemberKind::Bot => Member::Bot(AppId::parse(id)?),
+        })
+    }
+}
 
 impl MemberKind {
     pub fn as_str(self) -> &'static str {
@@ -135,19 +164,19 @@ impl MemberKind {
 /// The members of one kind of one chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Members<'a> {
-    pub chat_id: &'a str,
+    pub chat_id: &'a ChatId,
     pub kind: MemberKind,
 }
 
 impl<'a> Members<'a> {
-    pub fn users(chat_id: &'a str) -> Self {
+    pub fn users(chat_id: &'a ChatId) -> Self {
         Members {
             chat_id,
             kind: MemberKind::User,
         }
     }
 
-    pub fn bots(chat_id: &'a str) -> Self {
+    pub fn bots(chat_id: &'a ChatId) -> Self {
         Members {
             chat_id,
             kind: MemberKind::Bot,
@@ -183,30 +212,31 @@ pub struct MemberSlice<'a> {
 }
 
 /// Who a message @-mentions: the placeholder in its content (`@_user_1`) and whom it stands for.
+/// Stored as JSON: `{"key", "kind": "user"|"app", "id", "name"}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MentionRow {
     pub key: String,
-    pub kind: MentionKind,
-    /// A tenant user_id, or an app_id for a bot.
-    pub id: String,
+    #[serde(flatten)]
+    pub who: Mentioned,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MentionKind {
-    User,
-    App,
+/// A mentioned user of the tenant, or an app's bot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Mentioned {
+    User(UserId),
+    App(AppId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRow {
     pub message_id: MessageId,
     pub chat_id: ChatId,
-    /// The app that sent it; empty when a user did.
-    pub sender_app: String,
-    /// The user (tenant user_id) who sent it, when a user did.
-    pub sender_user: Option<String>,
+    /// The app that sent it, when an app did.
+    pub sender_app: Option<AppId>,
+    /// The user who sent it, when a user did.
+    pub sender_user: Option<UserId>,
     pub mentions: Vec<MentionRow>,
     pub msg_type: String,
     pub content: String,
@@ -260,7 +290,7 @@ pub struct NewMessage {
 /// for.
 #[derive(Debug, Clone, Copy)]
 pub struct UuidKey<'a> {
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     pub uuid: &'a str,
     pub since_ms: i64,
 }
@@ -268,7 +298,7 @@ pub struct UuidKey<'a> {
 /// A message's new content, at `now_ms`.
 #[derive(Debug, Clone, Copy)]
 pub struct ContentEdit<'a> {
-    pub message_id: &'a str,
+    pub message_id: &'a MessageId,
     pub content: &'a str,
     pub now_ms: i64,
 }
@@ -285,7 +315,7 @@ pub enum Sent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedCardRow {
     pub app_id: AppId,
-    pub user_id: String,
+    pub user_id: UserId,
     pub biz_id: BizId,
     pub card: OpenAppFeedCard,
     pub created_at_ms: i64,
@@ -301,9 +331,9 @@ pub struct FeedCardRow {
 /// Which card: one app's card with this biz_id for one user.
 #[derive(Debug, Clone, Copy)]
 pub struct CardKey<'a> {
-    pub app_id: &'a str,
-    pub user_id: &'a str,
-    pub biz_id: &'a str,
+    pub app_id: &'a AppId,
+    pub user_id: &'a UserId,
+    pub biz_id: &'a BizId,
 }
 
 /// One card given to several users: its content is stored once.
@@ -312,7 +342,7 @@ pub struct NewFeedCards {
     pub app_id: AppId,
     pub biz_id: BizId,
     pub card: OpenAppFeedCard,
-    pub user_ids: Vec<String>,
+    pub user_ids: Vec<UserId>,
     pub now_ms: i64,
     /// Unread notifications the new card starts with.
     pub unread: i64,
@@ -321,7 +351,7 @@ pub struct NewFeedCards {
 /// A batch update of one app's cards, at `now_ms`.
 #[derive(Debug, Clone)]
 pub struct FeedCardEdits {
-    pub app_id: String,
+    pub app_id: AppId,
     pub edits: Vec<FeedCardEdit>,
     /// The service's rule for each edit.
     pub merge: Merge,
@@ -331,7 +361,7 @@ pub struct FeedCardEdits {
 /// One card of a batch update: `merge` (from the service) applies `patch` and `fields`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedCardEdit {
-    pub user_id: String,
+    pub user_id: UserId,
     pub biz_id: BizId,
     pub patch: OpenAppFeedCard,
     pub fields: Vec<UpdateField>,
@@ -422,8 +452,8 @@ pub struct LastMessage {
     pub msg_type: String,
     pub content: String,
     /// The user who sent it, if a user did; else the app.
-    pub sender_user: Option<String>,
-    pub sender_app: String,
+    pub sender_user: Option<UserId>,
+    pub sender_app: Option<AppId>,
 }
 
 /// Where a page of a user's feed cards starts: after this entry, in feed order
@@ -487,15 +517,20 @@ pub trait TokenStore: Send + Sync {
 pub trait ChatStore: Send + Sync {
     /// Creates a chat with its first members, atomically.
     async fn insert_chat(&self, chat: &ChatRow, members: &[Member]) -> StoreResult<()>;
-    async fn get_chat(&self, chat_id: &str) -> StoreResult<Option<ChatRow>>;
+    async fn get_chat(&self, chat_id: &ChatId) -> StoreResult<Option<ChatRow>>;
     /// The one-to-one chat with this key, if it was ever opened.
     async fn find_p2p_chat(&self, p2p_key: &str) -> StoreResult<Option<ChatRow>>;
     /// Adds members, joined at `at_ms`; returns how many were new.
-    async fn add_members(&self, chat_id: &str, members: &[Member], at_ms: i64) -> StoreResult<u64>;
-    /// For each id, whether it is one of these members (one query for all).
-    async fn are_members(&self, of: Members<'_>, ids: &[String]) -> StoreResult<Vec<bool>>;
-    /// Members of one kind in join order: (ids of the page, total).
-    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<String>, i64)>;
+    async fn add_members(
+        &self,
+        chat_id: &ChatId,
+        members: &[Member],
+        at_ms: i64,
+    ) -> StoreResult<u64>;
+    /// For each of `members`, whether it is in the chat (one query for all).
+    async fn are_members(&self, chat_id: &ChatId, members: &[Member]) -> StoreResult<Vec<bool>>;
+    /// Members of one kind in join order: (the page, total).
+    async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<Member>, i64)>;
 }
 
 #[async_trait]
@@ -504,15 +539,15 @@ pub trait MessageStore: Send + Sync {
     /// at or after `uuid_since_ms` is returned instead, and a one-to-one destination is opened
     /// only together with the message.
     async fn send_message(&self, msg: NewMessage) -> StoreResult<Sent>;
-    async fn get_message(&self, message_id: &str) -> StoreResult<Option<MessageRow>>;
+    async fn get_message(&self, message_id: &MessageId) -> StoreResult<Option<MessageRow>>;
     /// The first message the app sent with this uuid inside the window.
     async fn message_by_uuid(&self, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>>;
     /// Replaces the content of a message that is not recalled; false if it was recalled meanwhile.
     async fn update_message_content(&self, edit: ContentEdit<'_>) -> StoreResult<bool>;
     /// The chat's latest `limit` messages (recalled ones included), oldest first.
-    async fn chat_messages(&self, chat_id: &str, limit: u32) -> StoreResult<Vec<MessageRow>>;
+    async fn chat_messages(&self, chat_id: &ChatId, limit: u32) -> StoreResult<Vec<MessageRow>>;
     /// Marks a message recalled; false if it already was.
-    async fn recall_message(&self, message_id: &str, now_ms: i64) -> StoreResult<bool>;
+    async fn recall_message(&self, message_id: &MessageId, now_ms: i64) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -534,8 +569,8 @@ pub trait FeedCardStore: Send + Sync {
     /// Every card of one app for one user, the latest first.
     async fn feed_cards_of_user(
         &self,
-        app_id: &str,
-        user_id: &str,
+        app_id: &AppId,
+        user_id: &UserId,
     ) -> StoreResult<Vec<FeedCardRow>>;
     /// Applies each edit with its `merge`, atomically; returns, per edit, whether the card
     /// existed. Effects move the display/sort time to `now_ms` or add an unread notification.
@@ -543,8 +578,8 @@ pub trait FeedCardStore: Send + Sync {
     /// Deletes the app's cards named by (user_id, biz_id); returns, per pair, whether it existed.
     async fn delete_feed_cards(
         &self,
-        app_id: &str,
-        keys: Vec<(String, String)>,
+        app_id: &AppId,
+        keys: Vec<(UserId, BizId)>,
     ) -> StoreResult<Vec<bool>>;
 }
 
@@ -552,24 +587,24 @@ pub trait FeedCardStore: Send + Sync {
 /// app's and the chat's ids cannot trade places.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatUsers {
-    pub app_id: String,
-    pub chat_id: String,
-    pub user_ids: Vec<String>,
+    pub app_id: AppId,
+    pub chat_id: ChatId,
+    pub user_ids: Vec<UserId>,
     pub now_ms: i64,
 }
 
 /// One user's feed entry of one chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatEntry<'a> {
-    pub chat_id: &'a str,
-    pub user_id: &'a str,
+    pub chat_id: &'a ChatId,
+    pub user_id: &'a UserId,
 }
 
 /// Pins (`pinned`) or unpins each user's one-to-one chat with the app's bot; each row opens the
 /// chat if it does not exist yet.
 #[derive(Debug, Clone)]
 pub struct P2pPins {
-    pub app_id: String,
+    pub app_id: AppId,
     pub chats: Vec<ChatRow>,
     pub pinned: bool,
     pub now_ms: i64,
@@ -578,7 +613,7 @@ pub struct P2pPins {
 /// Up to `limit` of one user's feed cards, after the cursor (from the start without one).
 #[derive(Debug, Clone, Copy)]
 pub struct FeedSlice<'a> {
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub after: Option<&'a FeedCursor>,
     pub limit: u32,
 }
@@ -604,11 +639,12 @@ pub trait FeedStore: Send + Sync {
 /// A token a card callback handed out for the delayed card update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardTokenRow {
+    /// The token's digest.
     pub token: String,
-    pub app_id: String,
-    pub message_id: String,
-    /// The user who clicked (tenant user_id).
-    pub user_id: String,
+    pub app_id: AppId,
+    pub message_id: MessageId,
+    /// The user who clicked.
+    pub user_id: UserId,
     pub expires_at_ms: i64,
     /// How many times it has been used.
     pub uses: i64,
@@ -618,8 +654,9 @@ pub struct CardTokenRow {
 /// `max_uses` times.
 #[derive(Debug, Clone, Copy)]
 pub struct CardTokenSpend<'a> {
+    /// The token's digest.
     pub token: &'a str,
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     pub now_ms: i64,
     pub max_uses: i64,
 }
@@ -671,8 +708,8 @@ pub(crate) fn only_state_tables(snapshot: &Snapshot) -> StoreResult<()> {
 #[async_trait]
 pub trait PlatformStore: Send + Sync {
     /// The app's endpoint settings as set at run time (JSON), if any.
-    async fn app_settings(&self, app_id: &str) -> StoreResult<Option<String>>;
-    async fn set_app_settings(&self, app_id: &str, settings: &str) -> StoreResult<()>;
+    async fn app_settings(&self, app_id: &AppId) -> StoreResult<Option<String>>;
+    async fn set_app_settings(&self, app_id: &AppId, settings: &str) -> StoreResult<()>;
     async fn insert_card_token(&self, row: CardTokenRow) -> StoreResult<()>;
     /// Atomically counts one use of the token, if the app's callback handed it out, it has not
     /// expired and was used fewer than the allowed times.

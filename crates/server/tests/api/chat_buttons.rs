@@ -5,9 +5,10 @@ use serde_json::{json, Value};
 const PATH: &str = "/open-apis/im/v2/chat_button";
 
 async fn buttons_of(t: &TestApp, chat_id: &str, user: usize) -> Option<Value> {
-    let user_id = t.user_id(user);
+    let user_id = t.user_key(user);
+    let chat_id = chat_id.parse().unwrap();
     let entry = larkfeed_server::store::ChatEntry {
-        chat_id,
+        chat_id: &chat_id,
         user_id: &user_id,
     };
     let stored = t.state.store.chat_buttons(entry).await.unwrap();

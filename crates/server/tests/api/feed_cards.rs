@@ -24,7 +24,7 @@ async fn the_seed_example_creates_a_card_for_each_user() {
         let cards = t
             .state
             .store
-            .feed_cards_of_user(&t.app(0).app_id, &t.user_id(u))
+            .feed_cards_of_user(&t.app(0).app_id, &t.user_key(u))
             .await
             .unwrap();
         assert_eq!(cards.len(), 1);
@@ -288,7 +288,7 @@ async fn every_card_rule_is_230001_naming_the_field() {
     assert!(t
         .state
         .store
-        .feed_cards_of_user(&t.app(0).app_id, &t.user_id(0))
+        .feed_cards_of_user(&t.app(0).app_id, &t.user_key(0))
         .await
         .unwrap()
         .is_empty());

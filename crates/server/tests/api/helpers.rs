@@ -208,6 +208,11 @@ impl TestApp {
     }
 
     pub fn user_id(&self, u: usize) -> String {
+        self.world().users[u].user_id.to_string()
+    }
+
+    /// User `u` as the store keys them.
+    pub fn user_key(&self, u: usize) -> larkfeed_model::UserId {
         self.world().users[u].user_id.clone()
     }
 
@@ -345,7 +350,7 @@ impl TestApp {
 
     /// How many cards of app `a` the store holds for user `u`.
     pub async fn stored_cards(&self, a: usize, u: usize) -> usize {
-        let (app, user) = (&self.app(a).app_id, self.user_id(u));
+        let (app, user) = (&self.app(a).app_id, self.user_key(u));
         self.state
             .store
             .feed_cards_of_user(app, &user)

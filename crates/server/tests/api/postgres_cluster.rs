@@ -306,15 +306,16 @@ async fn postgres_connections_killed_under_load_lose_no_acknowledged_write() {
         "the load ran: {}",
         acknowledged.len()
     );
-    let user = nodes[0].user_id(0);
+    let user = nodes[0].user_key(0);
     for biz_id in acknowledged {
+        let biz: larkfeed_model::BizId = biz_id.parse().unwrap();
         let card = nodes[0]
             .state
             .store
             .feed_card(larkfeed_server::store::CardKey {
                 app_id: &nodes[0].app(0).app_id,
                 user_id: &user,
-                biz_id,
+                biz_id: &biz,
             })
             .await
             .unwrap();

@@ -11,7 +11,11 @@ pub async fn card_action(state: &PlatformState, req: CardAction) -> Result<Acted
     if row.recalled || row.deleted {
         return Err(invalid("message_id", "the message was recalled"));
     }
-    if row.msg_type != "interactive" || row.sender_app.is_empty() {
+    let Some(sender_app) = row
+        .sender_app
+        .as_ref()
+        .filter(|_| row.msg_type == "interactive")
+    else {
         return Err(invalid(
             "message_id",
             format!(
@@ -19,9 +23,9 @@ pub async fn card_action(state: &PlatformState, req: CardAction) -> Result<Acted
                 row.msg_type
             ),
         ));
-    }
+    };
     must_be_in_chat(state, user, &row.chat_id).await?;
-    let app = app(state, &row.sender_app)?.clone();
+    let app = app(state, sender_app)?.clone();
     let ends = endpoints::of_app(state, &app).await?;
     let token = cards::hand_out_token(state, &app.app_id, &row.message_id, &user.user_id).await?;
     let event = serde_json::json!({
@@ -75,7 +79,7 @@ fn card_content(card: &serde_json::Value) -> Result<String, String> {
 
 async fn replace_card(
     state: &PlatformState,
-    message_id: &str,
+    message_id: &MessageId,
     content: &str,
 ) -> Result<(), ApiError> {
     cards::replace_card(state, message_id, content).await?;

@@ -32,10 +32,10 @@ fn mentions_of(state: &PlatformState, text: &str) -> Result<(String, Vec<Mention
             continue;
         }
         let key = format!("@_user_{}", mentions.len() + 1);
-        let (kind, id, shown) = if let Some(app) = state.world.app(&id) {
-            (MentionKind::App, app.app_id.to_string(), app.name.clone())
+        let (who, shown) = if let Some(app) = state.world.app(&id) {
+            (Mentioned::App(app.app_id.clone()), app.name.clone())
         } else if let Some(u) = state.world.find_user(&id) {
-            (MentionKind::User, u.user_id.clone(), u.name.clone())
+            (Mentioned::User(u.user_id.clone()), u.name.clone())
         } else {
             return Err(invalid(
                 "content",
@@ -45,8 +45,7 @@ fn mentions_of(state: &PlatformState, text: &str) -> Result<(String, Vec<Mention
         out.push_str(&key);
         mentions.push(MentionRow {
             key,
-            kind,
-            id,
+            who,
             name: if name.is_empty() {
                 shown
             } else {
@@ -110,7 +109,7 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
     let row = MessageRow {
         message_id: crate::service::new_message_id(),
         chat_id: to.chat_id().clone(),
-        sender_app: String::new(),
+        sender_app: None,
         sender_user: Some(user.user_id.clone()),
         mentions,
         msg_type: req.msg_type.clone(),
@@ -142,7 +141,7 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
         let mentioned = row
             .mentions
             .iter()
-            .any(|m| m.kind == MentionKind::App && app.app_id == m.id.as_str());
+            .any(|m| m.who == Mentioned::App(app.app_id.clone()));
         let may_read = match chat_type {
             ChatType::P2p => app.scopes.contains(P2P_SCOPE),
             _ => {
@@ -196,15 +195,15 @@ fn receive_event(
         .mentions
         .iter()
         .map(|m| {
-            let id = match m.kind {
-                MentionKind::User => state
+            let id = match &m.who {
+                Mentioned::User(user_id) => state
                     .world
-                    .user(&m.id)
+                    .user(user_id)
                     .map(|u| ids_for(state, app, u))
                     .unwrap_or_default(),
-                MentionKind::App => serde_json::json!({
+                Mentioned::App(app_id) => serde_json::json!({
                     "union_id": "", "user_id": "",
-                    "open_id": state.world.bot_open_id(app, &m.id),
+                    "open_id": state.world.bot_open_id(app, app_id),
                 }),
             };
             serde_json::json!({"key": m.key, "id": id, "name": m.name, "tenant_key": tenant_key})

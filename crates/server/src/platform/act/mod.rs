@@ -18,13 +18,12 @@ use super::endpoints::{self, Endpoints};
 use super::PlatformState;
 use crate::error::ApiError;
 use crate::service::{cards, existing_p2p_chat, feed_cards, messages, new_p2p_chat};
-use crate::store::{
-    CardKey, ChatEntry, ChatType, Destination, MentionKind, MentionRow, MessageRow,
-};
+use crate::store::{CardKey, ChatEntry, ChatType, Destination, MentionRow, Mentioned, MessageRow};
 use crate::world::{App, User};
 use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
 use larkfeed_model::feed_card::Button;
 use larkfeed_model::message::check_content;
+use larkfeed_model::{ChatId, MessageId};
 use larkfeed_model::{ErrorCode, FieldError};
 use std::sync::Arc;
 
@@ -70,7 +69,7 @@ fn app<'a>(state: &'a PlatformState, app_id: &str) -> Result<&'a Arc<App>, ApiEr
 async fn must_be_in_chat(
     state: &PlatformState,
     user: &User,
-    chat_id: &str,
+    chat_id: &ChatId,
 ) -> Result<(), ApiError> {
     if crate::service::user_in_chat(state, chat_id, &user.user_id).await? {
         Ok(())
@@ -90,7 +89,7 @@ fn ids_for(state: &PlatformState, app: &App, user: &User) -> serde_json::Value {
         "open_id": state.world.open_id(app, user),
     });
     if app.scopes.contains(EMPLOYEE_ID_SCOPE) {
-        ids["user_id"] = user.user_id.clone().into();
+        ids["user_id"] = user.user_id.as_str().into();
     }
     ids
 }
