@@ -99,10 +99,9 @@ impl std::ops::Deref for Parts {
     }
 }
 
-/// Handlers and extractors that need only the services' state take it from the router's.
-impl axum::extract::FromRef<PlatformState> for AppState {
-    fn from_ref(state: &PlatformState) -> AppState {
-        state.app.clone()
+impl AsRef<AppState> for PlatformState {
+    fn as_ref(&self) -> &AppState {
+        &self.app
     }
 }
 

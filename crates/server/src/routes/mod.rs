@@ -13,7 +13,6 @@ use crate::extract::{parse_json, Params};
 use crate::platform::PlatformState;
 use crate::service::call::{Call, FromPath, FromQuery, Serve};
 use crate::service::caller::Caller;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, RawQuery, Request, State};
@@ -133,7 +132,9 @@ fn on<E: Endpoint, H: Handler<T, PlatformState>, T: 'static>(
 /// string that parses, the endpoint's scopes, its query parameters, its rate limits, then its
 /// body by the model's rules; the service's answer in the envelope, serialised once.
 async fn open_api<E: Serve>(
-    State(state): State<AppState>,
+    // The router's own state, cloned as it is anyway (one reference count per call); the
+    // services' part is borrowed from it.
+    State(state): State<PlatformState>,
     caller: Caller,
     RawQuery(query): RawQuery,
     PathOf(path): PathOf<E>,

@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::extract::Params;
 use crate::state::AppState;
 use crate::world::App;
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use larkfeed_model::endpoint::Endpoint;
 use larkfeed_model::{ErrorCode, UserIdType};
@@ -18,14 +18,13 @@ pub struct Caller {
     pub app: Arc<App>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller
-where
-    AppState: FromRef<S>,
-{
+/// Any state that holds the services' state (the router's): read in place, not cloned, since a
+/// clone per call is a reference count both cores would fight over.
+impl<S: AsRef<AppState> + Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let state = &AppState::from_ref(state);
+        let state: &AppState = state.as_ref();
         state
             .stats
             .api_requests

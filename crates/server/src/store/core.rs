@@ -267,10 +267,11 @@ async fn adjust_refs(db: &mut Db<'_>, deltas: HashMap<i64, i64>) -> StoreResult<
 }
 
 async fn insert_content(db: &mut Db<'_>, json: &str, refs: i64) -> StoreResult<i64> {
-    const INSERT: Sql = Sql::same(
+    const INSERT: Sql = Sql::each(
+        "INSERT INTO feed_card_contents (card, refs) VALUES ($1, $2)",
         "INSERT INTO feed_card_contents (card, refs) VALUES ($1, $2) RETURNING content_id",
     );
-    db.returning_id(&INSERT, &args![json, refs]).await
+    db.insert_id(&INSERT, &args![json, refs]).await
 }
 
 async fn message_by_uuid(db: &mut Db<'_>, key: UuidKey<'_>) -> StoreResult<Option<MessageRow>> {

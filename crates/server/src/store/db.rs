@@ -458,11 +458,19 @@ impl Db<'_> {
         }
     }
 
-    /// The id of the row an `INSERT … RETURNING` made.
-    pub async fn returning_id(&mut self, sql: &Sql, args: &[Arg<'_>]) -> StoreResult<i64> {
-        self.row(sql, args, |r| r.int(0))
-            .await?
-            .ok_or_else(|| StoreError::Backend("the insert returned no row".into()))
+    /// Runs an insert and answers the id the database gave the row: SQLite's last row id (its
+    /// `RETURNING` costs an ephemeral table per statement), PostgreSQL's `RETURNING`.
+    pub async fn insert_id(&mut self, sql: &Sql, args: &[Arg<'_>]) -> StoreResult<i64> {
+        match self {
+            Db::Lite(c) => {
+                lite_statement(c, sql.lite)?.execute(rusqlite::params_from_iter(args))?;
+                Ok(c.last_insert_rowid())
+            }
+            _ => self
+                .row(sql, args, |r| r.int(0))
+                .await?
+                .ok_or_else(|| StoreError::Backend("the insert returned no row".into())),
+        }
     }
 }
 
