@@ -232,23 +232,22 @@ pub(crate) async fn post_message(
         thread_id,
         opens,
     } = post.thread;
+    let chat_id = post.to.chat_id().clone();
+    let content = post.content.to_string();
+    let message = MessageRow::new(
+        super::new_message_id(),
+        chat_id,
+        post.msg_type.to_string(),
+        content,
+        now,
+    );
     let row = MessageRow {
-        message_id: super::new_message_id(),
-        chat_id: post.to.chat_id().clone(),
         sender_app: Some(app.app_id.clone()),
-        sender_user: None,
-        mentions: Vec::new(),
-        msg_type: post.msg_type.to_string(),
-        content: post.content.to_string(),
         uuid: post.uuid.map(str::to_string),
-        create_time_ms: now,
-        update_time_ms: now,
-        updated: false,
-        recalled: false,
-        deleted: false,
         root_id,
         parent_id,
         thread_id,
+        ..message
     };
     let sent = state
         .store

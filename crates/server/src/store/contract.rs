@@ -121,24 +121,13 @@ fn p2p(chat_id: &str, app: &str, user: &str, now: i64) -> ChatRow {
 }
 
 fn message(message_id: &str, uuid: Option<&str>, now: i64) -> MessageRow {
+    let content = format!("{{\"text\":\"{message_id}\"}}");
+    // Each test sends it to oc_1, or to a one-to-one chat whose id the store puts here.
+    let row = MessageRow::new(id(message_id), id("oc_1"), "text".into(), content, now);
     MessageRow {
-        message_id: id(message_id),
-        // Each test sends it to oc_1, or to a one-to-one chat whose id the store puts here.
-        chat_id: id("oc_1"),
         sender_app: Some(id("cli_a")),
-        sender_user: None,
-        mentions: Vec::new(),
-        msg_type: "text".into(),
-        content: format!("{{\"text\":\"{message_id}\"}}"),
         uuid: uuid.map(Into::into),
-        create_time_ms: now,
-        update_time_ms: now,
-        updated: false,
-        recalled: false,
-        deleted: false,
-        root_id: None,
-        parent_id: None,
-        thread_id: None,
+        ..row
     }
 }
 

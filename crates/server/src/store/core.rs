@@ -1,10 +1,10 @@
 //! The store's operations, written once for both backends: every rule, statement, column list
-//! and row reading of the store traits is here, run through an [`Engine`] on a [`Db`]. The
+//! and row reading of the store traits is here, run through an `Engine` on a `Db`. The
 //! backends (`sqlite`, `postgres`) only open connections and run work their way.
 //!
-//! Where the dialects differ, a statement has a text for each ([`Sql::each`]): lists are
+//! Where the dialects differ, a statement has a text for each (`Sql::each`): lists are
 //! `json_each` in SQLite and `unnest`/`ANY` in PostgreSQL, and PostgreSQL locks the rows a
-//! read-then-write reads (`FOR UPDATE`) and a key a check-then-insert guards ([`Db::lock`]),
+//! read-then-write reads (`FOR UPDATE`) and a key a check-then-insert guards (`Db::lock`),
 //! which SQLite's one writer does not need.
 
 use super::db::{args, texts, Db, Engine, Get, Sql};

@@ -5,7 +5,7 @@
 //!
 //! Every write method is one atomic operation: a check and the write it guards happen together
 //! (a uuid's first message, a token under the 30-minute rule, a one-to-one chat opened once).
-//! [`contract`] holds the tests every backend must pass.
+//! `contract` (feature `contract`) holds the tests every backend must pass.
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
@@ -250,6 +250,37 @@ pub struct MessageRow {
     pub root_id: Option<MessageId>,
     pub parent_id: Option<MessageId>,
     pub thread_id: Option<ThreadId>,
+}
+
+impl MessageRow {
+    /// A message as it is first stored, at `now_ms`: no sender yet, no mentions or uuid, not
+    /// updated, recalled or deleted, in no conversation.
+    pub fn new(
+        message_id: MessageId,
+        chat_id: ChatId,
+        msg_type: String,
+        content: String,
+        now_ms: i64,
+    ) -> MessageRow {
+        MessageRow {
+            message_id,
+            chat_id,
+            sender_app: None,
+            sender_user: None,
+            mentions: Vec::new(),
+            msg_type,
+            content,
+            uuid: None,
+            create_time_ms: now_ms,
+            update_time_ms: now_ms,
+            updated: false,
+            recalled: false,
+            deleted: false,
+            root_id: None,
+            parent_id: None,
+            thread_id: None,
+        }
+    }
 }
 
 /// Where a new message goes: an existing chat, or a bot's one-to-one chat with a user, opened

@@ -106,23 +106,18 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
         }
         _ => return Err(invalid("chat_id", "give chat_id or to_app, not both")),
     };
+    let new_id = crate::service::new_message_id();
+    let message = MessageRow::new(
+        new_id,
+        to.chat_id().clone(),
+        req.msg_type.clone(),
+        content,
+        now,
+    );
     let row = MessageRow {
-        message_id: crate::service::new_message_id(),
-        chat_id: to.chat_id().clone(),
-        sender_app: None,
         sender_user: Some(user.user_id.clone()),
         mentions,
-        msg_type: req.msg_type.clone(),
-        content,
-        uuid: None,
-        create_time_ms: now,
-        update_time_ms: now,
-        updated: false,
-        recalled: false,
-        deleted: false,
-        root_id: None,
-        parent_id: None,
-        thread_id: None,
+        ..message
     };
     let row = messages::post_user_message(state, to, row).await?;
     state.platform.publish(
