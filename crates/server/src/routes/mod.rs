@@ -15,7 +15,7 @@ use crate::service::call::{Call, FromPath, FromQuery, Serve};
 use crate::service::caller::Caller;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, RawQuery, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -136,11 +136,10 @@ async fn open_api<E: Serve>(
     // services' part is borrowed from it.
     State(state): State<PlatformState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    QueryOf(params, _): QueryOf<E>,
     PathOf(path): PathOf<E>,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer<E::Response> {
-    let params = Params::read(query.as_deref(), E::INVALID)?;
     if !E::SCOPES.is_empty() {
         caller.require(E::SCOPES)?;
     }
@@ -166,6 +165,19 @@ async fn open_api<E: Serve>(
         msg: E::MSG.to_string(),
         ..Envelope::success(data)
     }))
+}
+
+/// The query string of a call of endpoint `E`, read in place (no copy of its text), with `E`'s
+/// invalid-parameter code for what does not parse.
+struct QueryOf<E: Endpoint + ?Sized>(Params, std::marker::PhantomData<E>);
+
+impl<E: Endpoint> FromRequestParts<PlatformState> for QueryOf<E> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &PlatformState) -> Result<Self, ApiError> {
+        let params = Params::read(parts.uri.query(), E::INVALID)?;
+        Ok(QueryOf(params, std::marker::PhantomData))
+    }
 }
 
 /// The path's parameter of endpoint `E`, as its service takes it.

@@ -14,7 +14,8 @@ use larkfeed_model::{
     AppId, ErrorCode, FieldError, MemberIdType, OpenId, UnionId, UserId, UserIdType,
 };
 
-const INVALID: ErrorCode = ErrorCode::ChatInvalidParam;
+/// The invalid-parameter code of this module's endpoints, as their descriptions name it.
+const INVALID: ErrorCode = <ep::CreateChat as ep::Endpoint>::INVALID;
 
 fn resolve_user(
     state: &AppState,

@@ -20,7 +20,8 @@ use larkfeed_model::feed_card::{
 };
 use larkfeed_model::{BizId, ChatId, ErrorCode, FieldError, UserId, UserIdType};
 
-const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
+/// The invalid-parameter code of this module's endpoints, as their descriptions name it.
+const INVALID: ErrorCode = <ep::CreateAppFeedCard as ep::Endpoint>::INVALID;
 
 /// Unique ids in the order given: a user named twice gets one card.
 fn unique(ids: Vec<String>) -> impl Iterator<Item = String> {

@@ -17,7 +17,8 @@ use larkfeed_model::message::{
 };
 use larkfeed_model::{Empty, ErrorCode, FieldError, MessageId, ReceiveIdType, ThreadId};
 
-const INVALID: ErrorCode = ErrorCode::ImInvalidParam;
+/// The invalid-parameter code of this module's endpoints, as their descriptions name it.
+const INVALID: ErrorCode = <ep::SendMessage as ep::Endpoint>::INVALID;
 /// A uuid sends at most one message within this window.
 pub const UUID_WINDOW_MS: i64 = 3600 * 1000;
 /// Updates allowed per message per second (230020 beyond).

@@ -203,7 +203,7 @@ async fn open_p2p_chat(db: &mut Db<'_>, new: &ChatRow) -> StoreResult<ChatRow> {
         .p2p_key
         .as_deref()
         .ok_or_else(|| StoreError::Corrupt("a one-to-one chat without a key".into()))?;
-    db.lock(&format!("p2p|{key}")).await?;
+    db.lock(&["p2p|", key]).await?;
     if let Some(existing) = p2p_chat_by_key(db, key).await? {
         return Ok(existing);
     }
@@ -305,7 +305,7 @@ impl<E: Engine> TokenStore for Core<E> {
                          sealed) VALUES ($1, $2, $3, $4, $5)",
                     );
                     let now_ms = fresh.issued_at_ms;
-                    db.lock(&format!("token|{}", fresh.app_id)).await?;
+                    db.lock(&["token|", &fresh.app_id]).await?;
                     let current = db
                         .row(&CURRENT, &args![&fresh.app_id, now_ms], token_row)
                         .await?;
@@ -467,7 +467,7 @@ impl<E: Engine> MessageStore for Core<E> {
                         let app_id = row.sender_app.as_ref().ok_or_else(|| {
                             StoreError::Refused("a uuid without the app that sent it".into())
                         })?;
-                        db.lock(&format!("uuid|{app_id}|{uuid}")).await?;
+                        db.lock(&["uuid|", app_id, "|", uuid]).await?;
                         let key = UuidKey {
                             app_id,
                             uuid,
@@ -594,7 +594,12 @@ impl<E: Engine> MessageStore for Core<E> {
 
 #[async_trait]
 impl<E: Engine> FeedCardStore for Core<E> {
-    async fn insert_feed_cards(&self, new: NewFeedCards, json: String) -> StoreResult<Vec<bool>> {
+    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
+        if new.user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The card's JSON is made here, on the caller's task, not in SQLite's one writer.
+        let json = to_json(&new.card)?;
         self.0
             .write((new, json), |db, (new, json)| {
                 Box::pin(async move {

@@ -448,13 +448,17 @@ impl Db<'_> {
         }
     }
 
-    /// Holds `key` until the transaction ends, so racing writers of one key queue. SQLite has
-    /// one writer, which already runs one transaction at a time: nothing to take.
-    pub async fn lock(&mut self, key: &str) -> StoreResult<()> {
+    /// Holds the key made of `parts` until the transaction ends, so racing writers of one key
+    /// queue. SQLite has one writer, which already runs one transaction at a time: nothing to
+    /// take, and no key is made.
+    pub async fn lock(&mut self, parts: &[&str]) -> StoreResult<()> {
         const LOCK: Sql = Sql::each("", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
         match self {
             Db::Lite(_) => Ok(()),
-            _ => self.exec(&LOCK, &[Arg::Text(key)]).await.map(drop),
+            _ => {
+                let key = parts.concat();
+                self.exec(&LOCK, &[Arg::Text(&key)]).await.map(drop)
+            }
         }
     }
 

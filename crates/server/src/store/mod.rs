@@ -585,17 +585,7 @@ pub trait MessageStore: Send + Sync {
 pub trait FeedCardStore: Send + Sync {
     /// Gives the card to each user; returns, per user, whether it was new (false: the user
     /// already had a card with this biz_id from this app, and it was left as it was).
-    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>> {
-        if new.user_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let content = to_json(&new.card)?;
-        self.insert_feed_cards(new, content).await
-    }
-    /// What [`Self::create_feed_cards`] does for one user or more, with the card as the JSON its
-    /// content is stored as.
-    async fn insert_feed_cards(&self, new: NewFeedCards, content: String)
-        -> StoreResult<Vec<bool>>;
+    async fn create_feed_cards(&self, new: NewFeedCards) -> StoreResult<Vec<bool>>;
     async fn feed_card(&self, key: CardKey<'_>) -> StoreResult<Option<FeedCardRow>>;
     /// Every card of one app for one user, the latest first.
     async fn feed_cards_of_user(

@@ -1,18 +1,16 @@
-//! The PostgreSQL store (`--database postgres://…`): the same tables and the same promises as the
-//! SQLite store, for several larkfeed instances sharing one database.
+//! The PostgreSQL store (`--database postgres://…`): the store core's operations (`store::core`)
+//! for several larkfeed instances sharing one database.
 //!
 //! - **Pool:** `deadpool-postgres`, sized by `--pool-size`; statements are prepared once per
 //!   connection (`prepare_cached`).
-//! - **Atomic rules:** each write method is one transaction at READ COMMITTED. Where a rule is a
-//!   check before an insert with no row to lock yet (one live token per app, one message per
-//!   uuid), the transaction first takes a transaction-scoped advisory lock on the key, so racing
-//!   callers on any instance queue for it; everything else rests on primary keys and
-//!   `ON CONFLICT`.
-//! - **Batches:** a card given to many users is one `INSERT … SELECT FROM unnest($1) … ON
-//!   CONFLICT DO NOTHING RETURNING`.
-//! - **Schema:** `migrations/postgres/`, applied at start-up under an advisory lock, so several
-//!   instances starting at once apply each migration once. A `schema=NAME` parameter in the URL
-//!   puts larkfeed's tables in that schema (created if missing), as the tests do.
+//! - **Atomic rules:** each write is one transaction at READ COMMITTED; where a rule is a check
+//!   before an insert with no row to lock yet (one live token per app, one message per uuid, one
+//!   one-to-one chat), the core takes a transaction-scoped advisory lock on the key, so racing
+//!   callers on any instance queue for it. A feed page or an export reads one snapshot.
+//! - **Schema:** made from `store::schema` at start-up under an advisory lock, so instances
+//!   starting at once make it once; databases of older versions are adopted, and later
+//!   migrations applied. A `schema=NAME` parameter in the URL puts larkfeed's tables in that
+//!   schema (created if missing), as the tests do.
 
 use super::core::Core;
 use super::db::{Db, Engine, Op};
