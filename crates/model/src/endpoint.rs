@@ -11,7 +11,7 @@
 //! ```
 
 use crate::validate::Checked;
-use crate::{card, chat, feed_card, message, token, Empty, ErrorCode, FieldError};
+use crate::{card, cardkit, chat, feed_card, message, token, Empty, ErrorCode, FieldError};
 use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -226,6 +226,29 @@ impl PathParams for PathParam {
     }
 }
 
+/// The two parameters of a card element's path: `{card_id}` and `{element_id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementPath {
+    pub card_id: String,
+    pub element_id: String,
+}
+
+impl PathParams for ElementPath {
+    const COUNT: usize = 2;
+    fn values(&self) -> Vec<&str> {
+        vec![&self.card_id, &self.element_id]
+    }
+}
+
+impl ElementPath {
+    pub fn new(card_id: impl Into<String>, element_id: impl Into<String>) -> ElementPath {
+        ElementPath {
+            card_id: card_id.into(),
+            element_id: element_id.into(),
+        }
+    }
+}
+
 impl PathParam {
     /// The parameter as given (an id, usually).
     pub fn new(value: impl Into<String>) -> PathParam {
@@ -350,6 +373,7 @@ pub const fn describe<E: Endpoint>(type_name: &'static str) -> Described {
 const FEED_CARD_SCOPES: &[&str] = &["im:app_feed_card:write"];
 const TIME_SENSITIVE_SCOPES: &[&str] = &["im:datasync.feed_card.time_sensitive:write"];
 const CHAT_SCOPES: &[&str] = &["im:chat"];
+const CARDKIT_SCOPES: &[&str] = &["cardkit:card:write"];
 /// 50 a second and 1000 a minute: the messages and chats APIs.
 const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
@@ -681,6 +705,139 @@ endpoints! {
         request: card::DelayedUpdateRequest,
         response: Empty,
     }
+    /// CardKit: a card entity from card JSON 2.0, to send by its `card_id` and then update.
+    CreateCard {
+        name: "cardkit.card.create",
+        method: Post,
+        path: "/open-apis/cardkit/v1/cards",
+        summary: "Create a card entity from card JSON 2.0 (14 days; sent once)",
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.created",
+        invalid: CardKitInvalidParam,
+        request: cardkit::CreateCardRequest,
+        response: cardkit::CardIdResponse,
+    }
+    /// The entity of a card message (or a new entity for a JSON 2.0 card sent as content).
+    ConvertCardId {
+        name: "cardkit.card.id_convert",
+        method: Post,
+        path: "/open-apis/cardkit/v1/cards/id_convert",
+        summary: "The card entity of a card message the app sent",
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.created",
+        invalid: CardKitInvalidParam,
+        request: cardkit::IdConvertRequest,
+        response: cardkit::CardIdResponse,
+    }
+    UpdateCard {
+        name: "cardkit.card.update",
+        method: Put,
+        path: "/open-apis/cardkit/v1/cards/{card_id}",
+        summary: "Replace a card entity's whole card",
+        path_param: PathParam,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::UpdateCardRequest,
+        response: Empty,
+    }
+    /// Streaming mode on or off, its print settings, the card's link.
+    CardSettings {
+        name: "cardkit.card.settings",
+        method: Patch,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/settings",
+        summary: "Change a card entity's config (streaming_mode, streaming_config, summary) and card_link",
+        path_param: PathParam,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::CardSettingsRequest,
+        response: Empty,
+    }
+    BatchUpdateCard {
+        name: "cardkit.card.batch_update",
+        method: Post,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/batch_update",
+        summary: "Several changes to a card entity's settings and elements, in order, at once",
+        path_param: PathParam,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::BatchUpdateCardRequest,
+        response: Empty,
+    }
+    CreateCardElements {
+        name: "cardkit.card_element.create",
+        method: Post,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/elements",
+        summary: "Add elements to a card entity: before or after an element, or at the end",
+        path_param: PathParam,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::CreateElementsRequest,
+        response: Empty,
+    }
+    UpdateCardElement {
+        name: "cardkit.card_element.update",
+        method: Put,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}",
+        summary: "Replace one element of a card entity",
+        path_param: ElementPath,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::UpdateElementRequest,
+        response: Empty,
+    }
+    PatchCardElement {
+        name: "cardkit.card_element.patch",
+        method: Patch,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}",
+        summary: "Change properties of one element of a card entity (not its tag)",
+        path_param: ElementPath,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::PatchElementRequest,
+        response: Empty,
+    }
+    DeleteCardElement {
+        name: "cardkit.card_element.delete",
+        method: Delete,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}",
+        summary: "Delete one element of a card entity",
+        path_param: ElementPath,
+        scopes: CARDKIT_SCOPES,
+        limits: IM_LIMITS,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::DeleteElementRequest,
+        response: Empty,
+    }
+    /// The streaming write: the whole text of a `plain_text` or `markdown` element, while
+    /// streaming mode is on. Not counted against the API's own limit (streaming writes are
+    /// not); 10 writes a second per entity.
+    StreamCardElement {
+        name: "cardkit.card_element.content",
+        method: Put,
+        path: "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}/content",
+        summary: "Stream the whole text of a text element of a card entity (streaming mode only)",
+        path_param: ElementPath,
+        scopes: CARDKIT_SCOPES,
+        change: "card.updated",
+        invalid: CardKitInvalidParam,
+        request: cardkit::ElementContentRequest,
+        response: Empty,
+    }
 }
 
 impl Described {
@@ -746,6 +903,16 @@ checked_by_validate!(
     message::PatchMessageRequest,
     chat::CreateChatRequest,
     chat::AddMembersRequest,
+    cardkit::CreateCardRequest,
+    cardkit::IdConvertRequest,
+    cardkit::UpdateCardRequest,
+    cardkit::CardSettingsRequest,
+    cardkit::BatchUpdateCardRequest,
+    cardkit::CreateElementsRequest,
+    cardkit::UpdateElementRequest,
+    cardkit::PatchElementRequest,
+    cardkit::DeleteElementRequest,
+    cardkit::ElementContentRequest,
 );
 
 /// Checked by the server only: whether a token is live is not known before sending.
@@ -779,6 +946,16 @@ parsed_into!(
     message::PatchMessageRequest => String,
     chat::CreateChatRequest => chat::NewChat,
     chat::AddMembersRequest => Vec<String>,
+    cardkit::CreateCardRequest => String,
+    cardkit::IdConvertRequest => String,
+    cardkit::UpdateCardRequest => cardkit::Write<String>,
+    cardkit::CardSettingsRequest => cardkit::Write<serde_json::Map<String, serde_json::Value>>,
+    cardkit::BatchUpdateCardRequest => cardkit::Write<Vec<cardkit::Edit>>,
+    cardkit::CreateElementsRequest => cardkit::Write<cardkit::Edit>,
+    cardkit::UpdateElementRequest => cardkit::Write<serde_json::Value>,
+    cardkit::PatchElementRequest => cardkit::Write<serde_json::Map<String, serde_json::Value>>,
+    cardkit::DeleteElementRequest => cardkit::Write<()>,
+    cardkit::ElementContentRequest => cardkit::Write<String>,
 );
 
 /// Taken as it comes: whether the token is live is the server's to check.

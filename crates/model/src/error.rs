@@ -51,12 +51,34 @@ codes! {
     NoPermission = 230027, 400, "no permission, bot not in the chat", false;
     AuditFailed = 230028, 400, "The messages do NOT pass the audit.", false;
     MessageTooOld = 230031, 400, "Message can only be modified within 14 days after sending.", false;
-    CardInvalid = 230099, 400, "Failed to create card content.", false;
+    CardInvalid = 230099, 400, "Failed to create card content", false;
     MessageDeleted = 230110, 400, "Action unavailable as the message has been deleted.", false;
     // Interactive cards (the delayed update). Decision: the platform's reference names no codes
     // for a used-up or expired token; larkfeed answers 300040 for those.
     CardTokenInvalid = 300040, 400, "the card update token is unknown, expired (30 minutes) or used up (2 uses)", false;
     CardOpenIdsEmpty = 300090, 400, "openid empty: an exclusive card (JSON 1.0 without config.update_multi) sent through the delayed update must name open_ids", false;
+    // CardKit (cardkit/v1): the codes its reference pages list.
+    CardKitInvalidParam = 10002, 400, "Your request contains an invalid request parameter.", false;
+    CardGenerateFailed = 200220, 400, "Failed to generate card content", false;
+    CardEntityUnknown = 200740, 400, "The card entity does not exist", false;
+    CardEntityExpired = 200750, 400, "The card entity has expired", false;
+    CardUuidConflict = 200770, 400, "UUID conflict", false;
+    CardTooLarge = 200860, 400, "Card content exceeds limit.", false;
+    CardDuplicateElementId = 300301, 400, "Duplicate element_id in card component.", false;
+    CardUpdateMultiFalse = 300302, 400, "update_multi property is false", false;
+    CardNotSchema2 = 300303, 400, "Only schema 2.0 is supported", false;
+    CardTooManyElements = 300305, 400, "The number of card components exceeds 200", false;
+    CardDslEmpty = 300307, 400, "The card DSL is empty", false;
+    CardStreamingClosed = 300309, 400, "Card streaming closed", false;
+    CardOnlyUpdateText = 300310, 400, "Only update text", false;
+    CardNotOwner = 300311, 400, "The current application does not have permission to update/use this card", false;
+    CardElementTagChange = 300312, 400, "Unable to update element tag", false;
+    CardElementUpdateFailed = 300313, 400, "Failed to update element properties", false;
+    CardElementDeleteFailed = 300314, 400, "Failed to delete element", false;
+    CardElementAddFailed = 300315, 400, "Failed to add element", false;
+    CardSequenceNotIncreasing = 300317, 400, "The sequence number for operating on the card did not increment consecutively", false;
+    CardElementReplaceFailed = 300121, 400, "Failed to replace element", false;
+    CardSettingsFailed = 300122, 400, "Failed to update card configuration", false;
     // Chats.
     ChatInvalidParam = 232001, 400, "invalid param", false;
     ChatDissolved = 232009, 400, "Your request specifies a chat which has already been dissolved.", false;

@@ -163,6 +163,8 @@ ids! {
     UserId = "", "user_id";
     /// The app's own key of a feed card, unique per (app, user).
     BizId = "", "biz_id";
+    /// A CardKit card entity's id: digits, as the platform mints them (at most 20 characters).
+    CardId = "", "card_id";
 }
 
 /// `user_id_type`: which of a user's three ids the request and response use.

@@ -15,9 +15,11 @@
 //! - [`feed`]: what one user's feed holds, for larkfeed's admin view.
 //! - [`admin`]: larkfeed's own admin API (what a user does, and its answer).
 //! - [`card`]: the structural check of interactive card JSON (code 230099 with a sub-code).
+//! - [`cardkit`]: CardKit card entities: their requests, rules and edits (streaming text).
 
 pub mod admin;
 pub mod card;
+pub mod cardkit;
 pub mod chat;
 pub mod endpoint;
 pub mod error;
@@ -30,7 +32,7 @@ pub mod validate;
 
 pub use error::{Empty, Envelope, ErrorCode};
 pub use ids::{
-    AppId, BizId, ChatId, MemberIdType, MessageId, OpenId, ReceiveIdType, ThreadId, UnionId,
-    UserId, UserIdType,
+    AppId, BizId, CardId, ChatId, MemberIdType, MessageId, OpenId, ReceiveIdType, ThreadId,
+    UnionId, UserId, UserIdType,
 };
 pub use validate::FieldError;
