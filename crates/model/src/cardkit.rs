@@ -100,7 +100,7 @@ macro_rules! request {
         pub struct $name {
             $(
                 $(#[$fdoc])*
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(skip_serializing_if = "Option::is_none")]
                 pub $field: $ty,
             )*
         }

@@ -28,6 +28,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "im:message.p2p_msg:readonly",
     "im:message.group_at_msg:readonly",
     "im:message.group_msg",
+    "cardkit:card:write",
 ];
 
 /// The world file as written (`--world FILE`). See `docs/world.example.toml`.

@@ -91,6 +91,9 @@ contract_tests!(
     racing_uses_of_a_card_token_count_two,
     app_settings_and_user_messages_are_kept,
     a_snapshot_comes_back_identical_and_reset_empties_the_state,
+    card_entity_writes_follow_the_rules_handed_in,
+    racing_sends_of_one_card_entity_bind_one_message,
+    racing_writes_to_one_card_entity_keep_the_highest_sequence,
 );
 
 /// A stored id of the wrong kind (an app id without `cli_`) is read back as corrupt data, not

@@ -13,8 +13,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use larkfeed_model::chat::MAX_PAGE_SIZE;
 use larkfeed_model::endpoint::{
-    Endpoint, MemberIds, MemberPage, Parse, PathParam, ReceiveIds, RequiredUserIds, UserIds,
-    MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, RECEIVE_ID_TYPE, USER_ID_TYPE,
+    ElementPath, Endpoint, MemberIds, MemberPage, Parse, PathParam, ReceiveIds, RequiredUserIds,
+    UserIds, MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, RECEIVE_ID_TYPE, USER_ID_TYPE,
 };
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
@@ -54,6 +54,22 @@ pub trait FromPath: Sized {
 impl FromPath for () {
     async fn read(_: &mut Parts, _: &AppState) -> Result<(), ApiError> {
         Ok(())
+    }
+}
+
+impl FromPath for ElementPath {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let axum::extract::Path((card_id, element_id)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| {
+                    let code = larkfeed_model::endpoint::invalid_param_code(parts.uri.path());
+                    ApiError::field(code, larkfeed_model::FieldError::new("path", e.body_text()))
+                })?;
+        Ok(ElementPath {
+            card_id,
+            element_id,
+        })
     }
 }
 

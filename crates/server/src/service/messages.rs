@@ -9,13 +9,13 @@ use crate::store::{
     ChatType, ContentEdit, Destination, Mentioned, MessageRow, NewMessage, Sent, UuidKey,
 };
 use crate::world::App;
-use larkfeed_model::card::{sub_code, CardError};
+use larkfeed_model::card::{sub_code, CardError, CardInfo};
 use larkfeed_model::endpoint::{self as ep, PathParam, ReceiveIds};
 use larkfeed_model::message::{
     check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, Sender,
     PATCH_WINDOW_MS,
 };
-use larkfeed_model::{Empty, ErrorCode, FieldError, MessageId, ReceiveIdType, ThreadId};
+use larkfeed_model::{CardId, Empty, ErrorCode, FieldError, MessageId, ReceiveIdType, ThreadId};
 
 /// The invalid-parameter code of this module's endpoints, as their descriptions name it.
 const INVALID: ErrorCode = <ep::SendMessage as ep::Endpoint>::INVALID;
@@ -37,8 +37,12 @@ pub(crate) fn content_error(e: ContentError) -> ApiError {
     }
 }
 
+/// 230099 in the platform's shape: `Failed to create card content, ext=ErrCode: …; ErrMsg: …`.
 fn card_error(card: CardError) -> ApiError {
-    ApiError::with_detail(ErrorCode::CardInvalid, card)
+    ApiError::with_msg(
+        ErrorCode::CardInvalid,
+        format!("{}, ext={card}", ErrorCode::CardInvalid.message()),
+    )
 }
 
 /// The message as `viewer` sees it: a user who sent or is mentioned appears under the viewer's
@@ -104,7 +108,8 @@ impl Serve for ep::SendMessage {
             return Err(ApiError::new(ErrorCode::BotAbilityOff));
         }
         let (msg_type, content) = (req.msg_type.as_str(), req.content.as_str());
-        check_content(msg_type, content).map_err(content_error)?;
+        let card = check_content(msg_type, content).map_err(content_error)?;
+        let card_id = entity_sent(state, app, card).await?;
         let now = state.clock.now_ms();
         let uuid = req.uuid.as_deref();
         let receive_id = req.receive_id.as_str();
@@ -164,6 +169,7 @@ impl Serve for ep::SendMessage {
             content,
             uuid,
             thread: Thread::default(),
+            card_id,
         };
         let row = post_message(state, app, post).await?;
         Ok(present(state, app, row))
@@ -191,6 +197,23 @@ pub(crate) struct Post<'a> {
     pub content: &'a str,
     pub uuid: Option<&'a str>,
     pub thread: Thread,
+    /// The CardKit entity it sends, checked by [`entity_sent`].
+    pub card_id: Option<CardId>,
+}
+
+/// The card entity an interactive message sends by its id, if it sends one, checked as the
+/// platform checks it (see [`super::cardkit::sendable`]).
+async fn entity_sent(
+    state: &AppState,
+    app: &App,
+    card: Option<CardInfo>,
+) -> Result<Option<CardId>, ApiError> {
+    match card.and_then(|c| c.entity) {
+        Some(card_id) => super::cardkit::sendable(state, app, &card_id)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Every app message's way into a chat, whatever sent it (a send, a reply): a uuid already used
@@ -257,10 +280,12 @@ pub(crate) async fn post_message(
             row,
             uuid_since_ms: now - UUID_WINDOW_MS,
             opens_thread: opens,
+            card_id: post.card_id,
         })
         .await?;
     let row = match sent {
         Sent::New(row) | Sent::Duplicate(row) => row,
+        Sent::CardTaken => return Err(super::cardkit::taken()),
     };
     if opening {
         let chat_id = row.chat_id.clone();
@@ -287,10 +312,12 @@ pub(crate) async fn post_user_message(
             uuid_since_ms: row.create_time_ms,
             row,
             opens_thread: false,
+            card_id: None,
         })
         .await?;
     let row = match sent {
         Sent::New(row) | Sent::Duplicate(row) => row,
+        Sent::CardTaken => return Err(super::cardkit::taken()),
     };
     if let Some(key) = opening {
         state.caches.p2p_chats.insert(key, row.chat_id.clone());
@@ -308,7 +335,7 @@ impl Serve for ep::ReplyMessage {
             return Err(ApiError::new(ErrorCode::BotAbilityOff));
         }
         let (msg_type, content) = (reply.msg_type.as_str(), reply.content.as_str());
-        check_content(msg_type, content).map_err(content_error)?;
+        let card = check_content(msg_type, content).map_err(content_error)?;
         let parent = find(state, &message_id).await?;
         if parent.deleted {
             return Err(ApiError::new(ErrorCode::MessageDeleted));
@@ -352,6 +379,7 @@ impl Serve for ep::ReplyMessage {
             .p2p_key
             .clone()
             .unwrap_or_else(|| chat.chat_id.to_string());
+        let card_id = entity_sent(state, app, card).await?;
         let post = Post {
             to: Destination::Chat(chat.chat_id),
             limit_key,
@@ -359,6 +387,7 @@ impl Serve for ep::ReplyMessage {
             content,
             uuid: reply.uuid.as_deref(),
             thread,
+            card_id,
         };
         let row = post_message(state, app, post).await?;
         Ok(present(state, app, row))
@@ -464,13 +493,18 @@ impl Serve for ep::PatchMessage {
         if now - row.create_time_ms > PATCH_WINDOW_MS {
             return Err(ApiError::new(ErrorCode::MessageTooOld));
         }
-        let card = check_content("interactive", content)
-            .map_err(content_error)?
-            .unwrap_or(larkfeed_model::card::CardInfo {
-                v2: false,
-                template: false,
-                update_multi: false,
-            });
+        let Some(card) = check_content("interactive", content).map_err(content_error)? else {
+            return Err(ApiError::new(ErrorCode::InternalError));
+        };
+        if card.entity.is_some() {
+            return Err(ApiError::field(
+                INVALID,
+                FieldError::new(
+                    "content",
+                    "a card entity is sent once: update the card with card JSON, or write to the entity",
+                ),
+            ));
+        }
         let chat = state.store.get_chat(&row.chat_id).await?;
         if let Some(chat) = &chat {
             if chat.dissolved {
@@ -478,6 +512,7 @@ impl Serve for ep::PatchMessage {
             }
             if chat.chat_type != ChatType::P2p && !card.update_multi {
                 return Err(card_error(CardError {
+                    path: None,
                     sub_code: sub_code::UPDATE_MULTI,
                     detail:
                         "a card in a group chat must set config.update_multi to true to be updated"

@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod caller;
+pub mod cardkit;
 pub mod cards;
 pub mod chats;
 pub mod feed;

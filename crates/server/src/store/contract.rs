@@ -29,6 +29,9 @@ pub const ALL: &[&str] = &[
     "racing_uses_of_a_card_token_count_two",
     "app_settings_and_user_messages_are_kept",
     "a_snapshot_comes_back_identical_and_reset_empties_the_state",
+    "card_entity_writes_follow_the_rules_handed_in",
+    "racing_sends_of_one_card_entity_bind_one_message",
+    "racing_writes_to_one_card_entity_keep_the_highest_sequence",
 ];
 
 const HOUR: i64 = 3_600_000;
@@ -298,6 +301,7 @@ pub async fn a_uuid_sends_once_inside_its_window(s: Arc<dyn Store>) {
         row: message(message_id, Some("u-1"), at),
         uuid_since_ms: at - HOUR,
         opens_thread: false,
+        card_id: None,
     };
     let first = s.send_message(send("om_1", now)).await.unwrap();
     let Sent::New(first) = first else {
@@ -331,10 +335,12 @@ pub async fn racing_sends_with_one_uuid_store_one_message(s: Arc<dyn Store>) {
                 row: message(&format!("om_{i}"), Some("same"), now),
                 uuid_since_ms: now - HOUR,
                 opens_thread: false,
+                card_id: None,
             };
             match s.send_message(msg).await.unwrap() {
                 Sent::New(m) => (true, m.message_id),
                 Sent::Duplicate(m) => (false, m.message_id),
+                Sent::CardTaken => panic!("no card entity, none taken"),
             }
         }
     })
@@ -354,10 +360,11 @@ pub async fn racing_first_sends_to_a_user_open_one_chat(s: Arc<dyn Store>) {
                 row: message(&format!("om_{i}"), None, now),
                 uuid_since_ms: now - HOUR,
                 opens_thread: false,
+                card_id: None,
             };
             match s.send_message(msg).await.unwrap() {
                 Sent::New(m) => m.chat_id,
-                Sent::Duplicate(_) => panic!("no uuid, no duplicate"),
+                Sent::Duplicate(_) | Sent::CardTaken => panic!("no uuid, no duplicate"),
             }
         }
     })
@@ -383,6 +390,7 @@ pub async fn message_updates_and_recalls(s: Arc<dyn Store>) {
         row: message("om_1", None, 1),
         uuid_since_ms: 0,
         opens_thread: false,
+        card_id: None,
     };
     s.send_message(msg).await.unwrap();
     assert!(s
@@ -781,6 +789,7 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
         row: row.clone(),
         uuid_since_ms: 5,
         opens_thread: false,
+        card_id: None,
     })
     .await
     .unwrap();
@@ -793,6 +802,7 @@ pub async fn app_settings_and_user_messages_are_kept(s: Arc<dyn Store>) {
             row: message(message_id, None, 10 + i as i64),
             uuid_since_ms: 0,
             opens_thread: false,
+            card_id: None,
         })
         .await
         .unwrap();
@@ -861,4 +871,202 @@ pub async fn a_snapshot_comes_back_identical_and_reset_empties_the_state(s: Arc<
         saved,
         "a refused load changes nothing"
     );
+}
+
+fn entity(card_id: &str, app: &str, now: i64) -> CardEntityRow {
+    CardEntityRow {
+        card_id: id(card_id),
+        app_id: id(app),
+        card: r#"{"schema":"2.0","body":{"elements":[]}}"#.into(),
+        sequence: 0,
+        streaming_since_ms: Some(now),
+        created_at_ms: now,
+        updated_at_ms: now,
+        message_id: None,
+    }
+}
+
+/// A write whose rules are a rising sequence and a uuid replayed only with its own sequence,
+/// setting the card to `card`.
+fn card_write(card_id: &str, sequence: i64, uuid: Option<&str>, card: &str, now: i64) -> CardWrite {
+    let card = card.to_string();
+    CardWrite {
+        card_id: id(card_id),
+        sequence,
+        uuid: uuid.map(str::to_string),
+        now_ms: now,
+        rules: Box::new(move |row, earlier| match earlier {
+            Some(s) if s == sequence => Ok(CardChange::Replay),
+            Some(_) => Err(Refusal::new(
+                larkfeed_model::ErrorCode::CardUuidConflict,
+                "uuid",
+            )),
+            None if sequence <= row.sequence => Err(Refusal::new(
+                larkfeed_model::ErrorCode::CardSequenceNotIncreasing,
+                "sequence",
+            )),
+            None => Ok(CardChange::Card {
+                card: card.clone(),
+                streaming_since_ms: row.streaming_since_ms,
+            }),
+        }),
+    }
+}
+
+pub async fn card_entity_writes_follow_the_rules_handed_in(s: Arc<dyn Store>) {
+    let now = 100 * HOUR;
+    s.insert_card_entity(entity("7001", "cli_a", now))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.write_card_entity(card_write("7999", 1, None, "{}", now))
+            .await
+            .unwrap(),
+        CardWritten::Unknown
+    );
+    let CardWritten::Done(row) = s
+        .write_card_entity(card_write("7001", 2, Some("u1"), r#"{"n":2}"#, now + 1))
+        .await
+        .unwrap()
+    else {
+        panic!("the first write is done");
+    };
+    assert_eq!(
+        (row.sequence, row.card.as_str(), row.updated_at_ms),
+        (2, r#"{"n":2}"#, now + 1)
+    );
+    // The same uuid and sequence again: answered as done, nothing changes.
+    let replay = s
+        .write_card_entity(card_write(
+            "7001",
+            2,
+            Some("u1"),
+            r#"{"n":"again"}"#,
+            now + 2,
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(replay, CardWritten::Done(r) if r.card == r#"{"n":2}"#));
+    let conflict = s
+        .write_card_entity(card_write("7001", 3, Some("u1"), "{}", now + 2))
+        .await
+        .unwrap();
+    assert!(
+        matches!(conflict, CardWritten::Refused(r) if r.code == larkfeed_model::ErrorCode::CardUuidConflict)
+    );
+    let stale = s
+        .write_card_entity(card_write("7001", 2, None, "{}", now + 2))
+        .await
+        .unwrap();
+    assert!(matches!(stale, CardWritten::Refused(_)));
+    // Sent: the message shows the entity's card, and later writes change both.
+    s.insert_chat(&group("oc_1", now), &[Member::Bot(id("cli_a"))])
+        .await
+        .unwrap();
+    let mut row = message("om_1", None, now);
+    row.msg_type = "interactive".into();
+    let sent = s
+        .send_message(NewMessage {
+            to: Destination::Chat(id("oc_1")),
+            row,
+            uuid_since_ms: now,
+            opens_thread: false,
+            card_id: Some(id("7001")),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&sent, Sent::New(m) if m.content == r#"{"n":2}"#),
+        "{sent:?}"
+    );
+    let message_id: MessageId = id("om_1");
+    let bound = s
+        .card_entity_of_message(&message_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bound.card_id.as_str(), "7001");
+    s.write_card_entity(card_write("7001", 5, None, r#"{"n":5}"#, now + 3))
+        .await
+        .unwrap();
+    let shown = s.get_message(&message_id).await.unwrap().unwrap();
+    assert_eq!(
+        (shown.content.as_str(), shown.updated, shown.update_time_ms),
+        (r#"{"n":5}"#, true, now + 3)
+    );
+    // A card update of the message changes the entity too.
+    s.update_message_content(edit_of(&message_id, r#"{"n":"patched"}"#, now + 4))
+        .await
+        .unwrap();
+    let entity = s.card_entity(&id("7001")).await.unwrap().unwrap();
+    assert_eq!(entity.card, r#"{"n":"patched"}"#);
+    // Sent once.
+    let mut again = message("om_2", None, now);
+    again.msg_type = "interactive".into();
+    let taken = s
+        .send_message(NewMessage {
+            to: Destination::Chat(id("oc_1")),
+            row: again,
+            uuid_since_ms: now,
+            opens_thread: false,
+            card_id: Some(id("7001")),
+        })
+        .await
+        .unwrap();
+    assert_eq!(taken, Sent::CardTaken);
+    assert!(
+        s.get_message(&id("om_2")).await.unwrap().is_none(),
+        "nothing was stored"
+    );
+}
+
+pub async fn racing_sends_of_one_card_entity_bind_one_message(s: Arc<dyn Store>) {
+    let now = 100 * HOUR;
+    s.insert_chat(&group("oc_1", now), &[Member::Bot(id("cli_a"))])
+        .await
+        .unwrap();
+    s.insert_card_entity(entity("7002", "cli_a", now))
+        .await
+        .unwrap();
+    let sent = race(20, |i| {
+        let s = s.clone();
+        async move {
+            let row = message(&format!("om_{i}"), None, now);
+            let msg = NewMessage {
+                to: Destination::Chat(id("oc_1")),
+                row,
+                uuid_since_ms: now,
+                opens_thread: false,
+                card_id: Some(id("7002")),
+            };
+            s.send_message(msg).await.unwrap()
+        }
+    })
+    .await;
+    let new: Vec<_> = sent.iter().filter(|s| matches!(s, Sent::New(_))).collect();
+    assert_eq!(new.len(), 1, "{sent:?}");
+    assert_eq!(sent.iter().filter(|s| **s == Sent::CardTaken).count(), 19);
+    assert_eq!(s.chat_messages(&id("oc_1"), 50).await.unwrap().len(), 1);
+}
+
+pub async fn racing_writes_to_one_card_entity_keep_the_highest_sequence(s: Arc<dyn Store>) {
+    let now = 100 * HOUR;
+    s.insert_card_entity(entity("7003", "cli_a", now))
+        .await
+        .unwrap();
+    let done = race(30, |i| {
+        let s = s.clone();
+        async move {
+            let seq = i as i64 + 1;
+            let card = format!(r#"{{"n":{seq}}}"#);
+            let w = s
+                .write_card_entity(card_write("7003", seq, None, &card, now))
+                .await;
+            matches!(w.unwrap(), CardWritten::Done(_))
+        }
+    })
+    .await;
+    assert!(done[29], "the highest sequence is never stale");
+    let row = s.card_entity(&id("7003")).await.unwrap().unwrap();
+    assert_eq!((row.sequence, row.card.as_str()), (30, r#"{"n":30}"#));
 }

@@ -93,6 +93,25 @@ fn card_row(r: &dyn Get) -> StoreResult<FeedCardRow> {
     })
 }
 
+macro_rules! card_entity_columns {
+    () => {
+        "card_id, app_id, card, sequence, streaming_since, created_at, updated_at, message_id"
+    };
+}
+
+fn card_entity_row(r: &dyn Get) -> StoreResult<CardEntityRow> {
+    Ok(CardEntityRow {
+        card_id: r.id(0)?,
+        app_id: r.id(1)?,
+        card: r.text(2)?,
+        sequence: r.int(3)?,
+        streaming_since_ms: r.opt_int(4)?,
+        created_at_ms: r.int(5)?,
+        updated_at_ms: r.int(6)?,
+        message_id: r.opt_id(7)?,
+    })
+}
+
 fn token_row(r: &dyn Get) -> StoreResult<TokenRow> {
     Ok(TokenRow {
         token_hash: r.text(0)?,
@@ -477,6 +496,22 @@ impl<E: Engine> MessageStore for Core<E> {
                             return Ok(Sent::Duplicate(first));
                         }
                     }
+                    if let Some(card_id) = &msg.card_id {
+                        const BIND: Sql = Sql::same(
+                            "UPDATE card_entities SET message_id = $1 \
+                             WHERE card_id = $2 AND message_id IS NULL",
+                        );
+                        const CARD: Sql =
+                            Sql::same("SELECT card FROM card_entities WHERE card_id = $1");
+                        let bind = args![row.message_id.as_str(), card_id];
+                        if db.exec(&BIND, &bind).await? != 1 {
+                            return Ok(Sent::CardTaken);
+                        }
+                        let card = db.row(&CARD, &args![card_id], first_text).await?;
+                        row.content = card.ok_or(Sent::CardTaken).or_else(|_| {
+                            Err(StoreError::Corrupt("a card entity vanished".into()))
+                        })?;
+                    }
                     row.chat_id = match &msg.to {
                         Destination::Chat(chat_id) => chat_id.clone(),
                         Destination::P2p(chat) => open_p2p_chat(db, chat).await?.chat_id,
@@ -548,9 +583,17 @@ impl<E: Engine> MessageStore for Core<E> {
                         "UPDATE messages SET content = $1, update_time = $2, updated = 1 \
                          WHERE message_id = $3 AND recalled = 0",
                     );
+                    // A message that sent a card entity shows the entity: they change together.
+                    const ENTITY: Sql = Sql::same(
+                        "UPDATE card_entities SET card = $1, updated_at = $2 WHERE message_id = $3",
+                    );
                     let changed = db
                         .exec(&UPDATE, &args![content, *now_ms, message_id])
                         .await?;
+                    if changed == 1 {
+                        db.exec(&ENTITY, &args![content, *now_ms, message_id])
+                            .await?;
+                    }
                     Ok(changed == 1)
                 })
             })
@@ -1085,6 +1128,136 @@ impl<E: Engine> PlatformStore for Core<E> {
                             CardTokenUse::Used(r)
                         }
                     })
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<E: Engine> CardEntityStore for Core<E> {
+    async fn insert_card_entity(&self, row: CardEntityRow) -> StoreResult<()> {
+        self.0
+            .write(row, |db, row| {
+                Box::pin(async move {
+                    const INSERT: Sql = Sql::same(concat!(
+                        "INSERT INTO card_entities (",
+                        card_entity_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                    ));
+                    let values = args![
+                        &row.card_id,
+                        &row.app_id,
+                        &row.card,
+                        row.sequence,
+                        row.streaming_since_ms,
+                        row.created_at_ms,
+                        row.updated_at_ms,
+                        &row.message_id,
+                    ];
+                    db.exec(&INSERT, &values).await.map(drop)
+                })
+            })
+            .await
+    }
+
+    async fn card_entity(&self, card_id: &CardId) -> StoreResult<Option<CardEntityRow>> {
+        self.0
+            .read(card_id, |db, id| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        card_entity_columns!(),
+                        " FROM card_entities WHERE card_id = $1"
+                    ));
+                    db.row(&SELECT, &args![*id], card_entity_row).await
+                })
+            })
+            .await
+    }
+
+    async fn card_entity_of_message(
+        &self,
+        message_id: &MessageId,
+    ) -> StoreResult<Option<CardEntityRow>> {
+        self.0
+            .read(message_id, |db, id| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        card_entity_columns!(),
+                        " FROM card_entities WHERE message_id = $1"
+                    ));
+                    db.row(&SELECT, &args![*id], card_entity_row).await
+                })
+            })
+            .await
+    }
+
+    async fn write_card_entity(&self, write: CardWrite) -> StoreResult<CardWritten> {
+        self.0
+            .write(write, |db, write| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::each(
+                        concat!(
+                            "SELECT ",
+                            card_entity_columns!(),
+                            " FROM card_entities WHERE card_id = $1"
+                        ),
+                        concat!(
+                            "SELECT ",
+                            card_entity_columns!(),
+                            " FROM card_entities WHERE card_id = $1 FOR UPDATE"
+                        ),
+                    );
+                    const UUID: Sql = Sql::same(
+                        "SELECT sequence FROM card_writes WHERE card_id = $1 AND uuid = $2",
+                    );
+                    const UPDATE: Sql = Sql::same(
+                        "UPDATE card_entities SET card = $1, sequence = $2, \
+                         streaming_since = $3, updated_at = $4 WHERE card_id = $5",
+                    );
+                    const REMEMBER: Sql = Sql::same(
+                        "INSERT INTO card_writes (card_id, uuid, sequence) VALUES ($1, $2, $3)",
+                    );
+                    const MESSAGE: Sql = Sql::same(
+                        "UPDATE messages SET content = $1, update_time = $2, updated = 1 \
+                         WHERE message_id = $3 AND recalled = 0",
+                    );
+                    let id = args![&write.card_id];
+                    let Some(mut row) = db.row(&SELECT, &id, card_entity_row).await? else {
+                        return Ok(CardWritten::Unknown);
+                    };
+                    let earlier = match &write.uuid {
+                        Some(uuid) => {
+                            db.row(&UUID, &args![&write.card_id, uuid.as_str()], first_int)
+                                .await?
+                        }
+                        None => None,
+                    };
+                    let (card, since) = match (write.rules)(&row, earlier) {
+                        Err(refusal) => return Ok(CardWritten::Refused(refusal)),
+                        Ok(CardChange::Replay) => return Ok(CardWritten::Done(row)),
+                        Ok(CardChange::Card {
+                            card,
+                            streaming_since_ms,
+                        }) => (card, streaming_since_ms),
+                    };
+                    let values = args![&card, write.sequence, since, write.now_ms, &write.card_id];
+                    db.exec(&UPDATE, &values).await?;
+                    if let Some(uuid) = &write.uuid {
+                        let values = args![&write.card_id, uuid.as_str(), write.sequence];
+                        db.exec(&REMEMBER, &values).await?;
+                    }
+                    if let Some(message_id) = &row.message_id {
+                        db.exec(&MESSAGE, &args![&card, write.now_ms, message_id])
+                            .await?;
+                    }
+                    row.card = card;
+                    row.sequence = write.sequence;
+                    row.streaming_since_ms = since;
+                    row.updated_at_ms = write.now_ms;
+                    Ok(CardWritten::Done(row))
                 })
             })
             .await

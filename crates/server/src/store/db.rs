@@ -53,6 +53,12 @@ impl From<i64> for Arg<'_> {
     }
 }
 
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::Null, Arg::Int)
+    }
+}
+
 impl From<bool> for Arg<'_> {
     fn from(v: bool) -> Self {
         Arg::Int(i64::from(v))
@@ -133,6 +139,7 @@ macro_rules! id_args {
 id_args!(
     larkfeed_model::AppId,
     larkfeed_model::BizId,
+    larkfeed_model::CardId,
     larkfeed_model::ChatId,
     larkfeed_model::MessageId,
     larkfeed_model::ThreadId,

@@ -17,8 +17,9 @@ pub mod secret;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use larkfeed_model::cardkit::Refusal;
 use larkfeed_model::feed_card::{Button, OpenAppFeedCard, UpdateEffects, UpdateField};
-use larkfeed_model::{AppId, BizId, ChatId, MessageId, ThreadId, UserId};
+use larkfeed_model::{AppId, BizId, CardId, ChatId, MessageId, ThreadId, UserId};
 
 /// What can go wrong below the services. Backend errors are kept as text: the services only
 /// log them and answer "internal error".
@@ -315,6 +316,9 @@ pub struct NewMessage {
     /// the root is in a thread already (a racing reply opened it), whose id the row takes
     /// instead.
     pub opens_thread: bool,
+    /// A CardKit entity the message sends: bound to the message only together with it (an
+    /// entity is sent once), and the message's content is the entity's card as it is then.
+    pub card_id: Option<CardId>,
 }
 
 /// The app's messages with this uuid created at or after `since_ms`: where a duplicate is looked
@@ -340,6 +344,8 @@ pub enum Sent {
     New(MessageRow),
     /// The app already sent a message with this uuid inside the window: that message.
     Duplicate(MessageRow),
+    /// The card entity it sends was sent already (or is gone): nothing was stored.
+    CardTaken,
 }
 
 /// One user's app feed card, with the card's content.
@@ -692,6 +698,75 @@ pub enum CardTokenUse {
     Used(CardTokenRow),
 }
 
+/// A CardKit card entity as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardEntityRow {
+    pub card_id: CardId,
+    /// The app that created it: the only one that may write to it or send it.
+    pub app_id: AppId,
+    /// The card JSON 2.0 as it is now.
+    pub card: String,
+    /// The last write's `sequence` (0 before any).
+    pub sequence: i64,
+    /// When streaming mode was last turned on (it turns itself off 10 minutes later).
+    pub streaming_since_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    /// The message that sent it, once it was sent.
+    pub message_id: Option<MessageId>,
+}
+
+/// What a write makes of an entity, decided by the service from the row as it is (locked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardChange {
+    /// The new card, and when streaming was last turned on after this write.
+    Card {
+        card: String,
+        streaming_since_ms: Option<i64>,
+    },
+    /// The write repeats an earlier one (same uuid): nothing changes.
+    Replay,
+}
+
+/// Decides a write from the entity as stored and the sequence an earlier write with the same
+/// uuid carried (if there was one): the platform's rules, handed in by the service.
+pub type CardRules =
+    Box<dyn Fn(&CardEntityRow, Option<i64>) -> Result<CardChange, Refusal> + Send + Sync>;
+
+/// One write to a card entity: its stamp, and the rules that make the change.
+pub struct CardWrite {
+    pub card_id: CardId,
+    pub sequence: i64,
+    pub uuid: Option<String>,
+    pub now_ms: i64,
+    pub rules: CardRules,
+}
+
+/// What a write to an entity did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardWritten {
+    /// No entity has this id.
+    Unknown,
+    /// The rules refused it; nothing changed.
+    Refused(Refusal),
+    /// The entity after the write (unchanged for a replay).
+    Done(CardEntityRow),
+}
+
+#[async_trait]
+pub trait CardEntityStore: Send + Sync {
+    async fn insert_card_entity(&self, row: CardEntityRow) -> StoreResult<()>;
+    async fn card_entity(&self, card_id: &CardId) -> StoreResult<Option<CardEntityRow>>;
+    /// The entity a message sent, if it sent one.
+    async fn card_entity_of_message(
+        &self,
+        message_id: &MessageId,
+    ) -> StoreResult<Option<CardEntityRow>>;
+    /// One write, atomically: the entity locked, the rules asked, the new card, sequence and
+    /// uuid stored, and the content of the message that sent it replaced with the card.
+    async fn write_card_entity(&self, write: CardWrite) -> StoreResult<CardWritten>;
+}
+
 /// The tables that hold state, in an order that respects their references: what a snapshot
 /// holds and a reset empties. Access tokens, `meta` and the rate-limit windows are not state a
 /// test saves or resets.
@@ -705,6 +780,8 @@ pub const STATE_TABLES: &[&str] = &[
     "feed_pins",
     "app_settings",
     "card_tokens",
+    "card_entities",
+    "card_writes",
 ];
 
 /// Every table of state as rows of named values, backend-neutral: what `GET /_larkfeed/state`
@@ -766,6 +843,7 @@ pub trait Store:
     + FeedStore
     + MetaStore
     + PlatformStore
+    + CardEntityStore
     + SnapshotStore
     + 'static
 {

@@ -240,6 +240,25 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         &["token"],
     ),
+    table(
+        "card_entities",
+        &[
+            text("card_id"),
+            text("app_id"),
+            text("card"),
+            int("sequence"),
+            int("streaming_since").null(),
+            int("created_at"),
+            int("updated_at"),
+            text("message_id").null().unique(),
+        ],
+        &["card_id"],
+    ),
+    table(
+        "card_writes",
+        &[text("card_id"), text("uuid"), int("sequence")],
+        &["card_id", "uuid"],
+    ),
     Table {
         shared_only: true,
         ..table(
@@ -254,10 +273,16 @@ pub(crate) const TABLES: &[Table] = &[
 /// The migrations made since PostgreSQL databases were first made from this description: each
 /// is applied, in order, to a database of either backend made before it (a new database has
 /// them already). Their SQL is what both dialects read alike.
-pub const SINCE_BASELINE: &[(&str, &str)] = &[(
-    "0008_threads",
-    include_str!("../../migrations/0008_threads.sql"),
-)];
+pub const SINCE_BASELINE: &[(&str, &str)] = &[
+    (
+        "0008_threads",
+        include_str!("../../migrations/0008_threads.sql"),
+    ),
+    (
+        "0009_card_entities",
+        include_str!("../../migrations/0009_card_entities.sql"),
+    ),
+];
 
 /// The statements that make one table, in PostgreSQL's dialect or SQLite's.
 pub(crate) fn create_table(t: &Table, pg: bool) -> Vec<String> {

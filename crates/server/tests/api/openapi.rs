@@ -115,6 +115,8 @@ async fn required_fields_and_codes_in_the_document_match_the_server() {
                 path.replace("{message_id}", "om_x")
                     .replace("{chat_id}", "oc_x")
                     .replace("{feed_card_id}", "oc_x")
+                    .replace("{card_id}", "7000000000000000001")
+                    .replace("{element_id}", "md")
             );
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let auth = op.get("security").map(|_| token.as_str());
