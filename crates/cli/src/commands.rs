@@ -9,12 +9,20 @@ use clap::{Args, Subcommand};
 use larkfeed_client::Client;
 use larkfeed_client::PreparedRequest;
 use larkfeed_model::card::DelayedUpdateRequest;
+use larkfeed_model::cardkit::{
+    BatchUpdateCardRequest, CardSettingsRequest, CreateCardRequest, CreateElementsRequest,
+    DeleteElementRequest, ElementContentRequest, IdConvertRequest, PatchElementRequest,
+    UpdateCardRequest, UpdateElementRequest,
+};
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::endpoint::{
-    AddChatMembers, BotTimeSentive, Check, CreateAppFeedCard, CreateChat, DelayedCardUpdate,
-    DeleteAppFeedCards, Endpoint, GetChat, GetMessage, IsInChat, ListChatMembers, MemberIds,
-    MemberPage, PatchFeedCard, PatchMessage, PathParam, RecallMessage, ReceiveIds, ReplyMessage,
-    RequiredUserIds, SendMessage, UpdateAppFeedCards, UpdateChatButton, UserIds,
+    AddChatMembers, BatchUpdateCard, BotTimeSentive, CardSettings, Check, ConvertCardId,
+    CreateAppFeedCard, CreateCard, CreateCardElements, CreateChat, DelayedCardUpdate,
+    DeleteAppFeedCards, DeleteCardElement, ElementPath, Endpoint, GetChat, GetMessage, IsInChat,
+    ListChatMembers, MemberIds, MemberPage, PatchCardElement, PatchFeedCard, PatchMessage,
+    PathParam, RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage,
+    StreamCardElement, UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton,
+    UserIds,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
@@ -293,6 +301,303 @@ pub enum MessageCmd {
         #[arg(long)]
         card: PathBuf,
     },
+}
+
+/// The `sequence` and `uuid` every write to a card entity carries.
+#[derive(Debug, Args)]
+pub struct CardStamp {
+    /// The write's number: above every earlier write to this card (300317 otherwise).
+    #[arg(long)]
+    sequence: i64,
+    /// Makes the write idempotent: the same uuid and sequence again changes nothing.
+    #[arg(long)]
+    uuid: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardCmd {
+    /// Create a card entity from card JSON 2.0; prints its card_id
+    /// (POST /open-apis/cardkit/v1/cards).
+    Create {
+        /// The card JSON 2.0: inline, from a file, or - for standard input.
+        #[arg(long)]
+        card: PathBuf,
+    },
+    /// Send a card entity by its id, to a receiver or as a reply (an entity is sent once).
+    Send {
+        /// The entity's card_id.
+        card_id: String,
+        /// The receiver: a user id, an email or a chat_id, as --to-type says.
+        #[arg(long, required_unless_present = "reply_to")]
+        to: Option<String>,
+        /// What --to is.
+        #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
+        to_type: ReceiveIdType,
+        /// Reply to this message (om_…) instead of sending to --to.
+        #[arg(long, conflicts_with = "to")]
+        reply_to: Option<String>,
+    },
+    /// Stream a text into a new card, the way AI bots answer: create it with streaming on,
+    /// send it, write the text as it grows, then turn streaming off.
+    Stream(crate::stream::StreamArgs),
+    /// Turn streaming on or off, or change other settings (PATCH …/cards/:card_id/settings).
+    Settings {
+        card_id: String,
+        /// Streaming mode on or off.
+        #[arg(long, value_parser = ["on", "off"], required_unless_present = "settings")]
+        streaming: Option<String>,
+        /// The whole `{config, card_link}` JSON instead: inline, from a file, or -.
+        #[arg(long, conflicts_with = "streaming")]
+        settings: Option<PathBuf>,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// The entity of a card message the app sent (POST /open-apis/cardkit/v1/cards/id_convert).
+    Convert {
+        /// The message (om_…).
+        message_id: String,
+    },
+    /// Replace the whole card (PUT /open-apis/cardkit/v1/cards/:card_id).
+    Update {
+        card_id: String,
+        /// The card JSON 2.0: inline, from a file, or - for standard input.
+        #[arg(long)]
+        card: PathBuf,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// Several changes at once (POST …/cards/:card_id/batch_update).
+    BatchUpdate {
+        card_id: String,
+        /// The actions, a JSON array of {action, params}: inline, from a file, or -.
+        #[arg(long)]
+        actions: PathBuf,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// Add elements (POST …/cards/:card_id/elements).
+    AddElements {
+        card_id: String,
+        /// Where: insert_before or insert_after --target, or append (into --target when given).
+        #[arg(long = "type", default_value = "append", value_parser = ["insert_before", "insert_after", "append"])]
+        place: String,
+        /// The element_id to insert before or after.
+        #[arg(long)]
+        target: Option<String>,
+        /// The elements, a JSON array: inline, from a file, or -.
+        #[arg(long)]
+        elements: PathBuf,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// Replace one element (PUT …/elements/:element_id).
+    UpdateElement {
+        card_id: String,
+        element_id: String,
+        /// The new element's JSON: inline, from a file, or -.
+        #[arg(long)]
+        element: PathBuf,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// Change properties of one element, not its tag (PATCH …/elements/:element_id).
+    PatchElement {
+        card_id: String,
+        element_id: String,
+        /// The properties as JSON: inline, from a file, or -.
+        #[arg(long)]
+        partial: PathBuf,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// Delete one element (DELETE …/elements/:element_id).
+    DeleteElement {
+        card_id: String,
+        element_id: String,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+    /// Write the whole text of a text element while streaming (PUT …/elements/:element_id/content).
+    Content {
+        card_id: String,
+        element_id: String,
+        /// The whole text.
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        stamp: CardStamp,
+    },
+}
+
+/// A JSON source read back as the text a CardKit field holds.
+fn json_text(source: &PathBuf) -> Result<String, Failure> {
+    Ok(read_json::<Value>(source)?.to_string())
+}
+
+pub fn card_plan(cmd: &CardCmd) -> Result<Plan, Failure> {
+    let stamp = |s: &CardStamp| (Some(s.sequence), s.uuid.clone());
+    match cmd {
+        CardCmd::Create { card } => {
+            let req = CreateCardRequest {
+                r#type: Some("card_json".into()),
+                data: Some(json_text(card)?),
+            };
+            Plan::of::<CreateCard>((), (), req)
+        }
+        CardCmd::Send {
+            card_id,
+            to,
+            to_type,
+            reply_to,
+        } => {
+            let content = serde_json::json!({"type": "card", "data": {"card_id": card_id}});
+            match reply_to {
+                Some(message_id) => {
+                    let req = ReplyMessageRequest {
+                        msg_type: Some("interactive".into()),
+                        content: Some(content.to_string()),
+                        ..Default::default()
+                    };
+                    Plan::of::<ReplyMessage>(PathParam::new(message_id), (), req)
+                }
+                None => {
+                    let req = SendMessageRequest {
+                        receive_id: to.clone(),
+                        msg_type: Some("interactive".into()),
+                        content: Some(content.to_string()),
+                        uuid: None,
+                    };
+                    Plan::of::<SendMessage>((), ReceiveIds(*to_type), req)
+                }
+            }
+        }
+        CardCmd::Stream(_) => Err(Failure::Usage(
+            "card stream is run by its own loop, not as one request".into(),
+        )),
+        CardCmd::Settings {
+            card_id,
+            streaming,
+            settings,
+            stamp: st,
+        } => {
+            let settings = match (settings, streaming) {
+                (Some(src), _) => json_text(src)?,
+                (None, Some(on)) => {
+                    serde_json::json!({"config": {"streaming_mode": on == "on"}}).to_string()
+                }
+                (None, None) => {
+                    return Err(Failure::Usage("give --streaming or --settings".into()))
+                }
+            };
+            let (sequence, uuid) = stamp(st);
+            let req = CardSettingsRequest {
+                settings: Some(settings),
+                uuid,
+                sequence,
+            };
+            Plan::of::<CardSettings>(PathParam::new(card_id), (), req)
+        }
+        CardCmd::Convert { message_id } => {
+            let req = IdConvertRequest {
+                message_id: Some(message_id.clone()),
+            };
+            Plan::of::<ConvertCardId>((), (), req)
+        }
+        CardCmd::Update {
+            card_id,
+            card,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = UpdateCardRequest {
+                card: Some(larkfeed_client::api::cardkit::card_data(&read_json(card)?)),
+                uuid,
+                sequence,
+            };
+            Plan::of::<UpdateCard>(PathParam::new(card_id), (), req)
+        }
+        CardCmd::BatchUpdate {
+            card_id,
+            actions,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = BatchUpdateCardRequest {
+                uuid,
+                sequence,
+                actions: Some(json_text(actions)?),
+            };
+            Plan::of::<BatchUpdateCard>(PathParam::new(card_id), (), req)
+        }
+        CardCmd::AddElements {
+            card_id,
+            place,
+            target,
+            elements,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = CreateElementsRequest {
+                r#type: Some(place.clone()),
+                target_element_id: target.clone(),
+                uuid,
+                sequence,
+                elements: Some(json_text(elements)?),
+            };
+            Plan::of::<CreateCardElements>(PathParam::new(card_id), (), req)
+        }
+        CardCmd::UpdateElement {
+            card_id,
+            element_id,
+            element,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = UpdateElementRequest {
+                uuid,
+                element: Some(json_text(element)?),
+                sequence,
+            };
+            Plan::of::<UpdateCardElement>(ElementPath::new(card_id, element_id), (), req)
+        }
+        CardCmd::PatchElement {
+            card_id,
+            element_id,
+            partial,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = PatchElementRequest {
+                partial_element: Some(json_text(partial)?),
+                uuid,
+                sequence,
+            };
+            Plan::of::<PatchCardElement>(ElementPath::new(card_id, element_id), (), req)
+        }
+        CardCmd::DeleteElement {
+            card_id,
+            element_id,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = DeleteElementRequest { uuid, sequence };
+            Plan::of::<DeleteCardElement>(ElementPath::new(card_id, element_id), (), req)
+        }
+        CardCmd::Content {
+            card_id,
+            element_id,
+            text,
+            stamp: st,
+        } => {
+            let (sequence, uuid) = stamp(st);
+            let req = ElementContentRequest {
+                uuid,
+                content: Some(text.clone()),
+                sequence,
+            };
+            Plan::of::<StreamCardElement>(ElementPath::new(card_id, element_id), (), req)
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,9 +8,10 @@ mod conn;
 mod input;
 mod output;
 mod serve;
+mod stream;
 
 use clap::{Parser, Subcommand};
-use commands::{ChatButton, ChatCmd, FeedCard, MessageCmd};
+use commands::{CardCmd, ChatButton, ChatCmd, FeedCard, MessageCmd};
 use larkfeed_model::FieldError;
 use output::Format;
 use std::io::IsTerminal;
@@ -83,6 +84,10 @@ enum Command {
     /// Group chats: create, get, add members, list members, is the bot in.
     #[command(subcommand)]
     Chat(ChatCmd),
+    /// CardKit card entities: create, send, stream a text into one, change settings and
+    /// elements.
+    #[command(subcommand)]
+    Card(CardCmd),
     /// Act as a user on a larkfeed server: click a card or a button, send a message.
     #[command(subcommand)]
     Act(admin::Act),
@@ -301,6 +306,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::ChatButton(cmd) => commands::chat_button_plan(cmd)?,
         Command::Message(cmd) => commands::message_plan(cmd)?,
         Command::Chat(cmd) => commands::chat_plan(cmd)?,
+        Command::Card(CardCmd::Stream(args)) => {
+            let client = cli.conn.client()?;
+            return stream::run(args, &client, dry_run, format).await;
+        }
+        Command::Card(cmd) => commands::card_plan(cmd)?,
     };
     let client = cli.conn.client()?;
     commands::execute(plan, &client, dry_run, format).await

@@ -508,9 +508,8 @@ impl<E: Engine> MessageStore for Core<E> {
                             return Ok(Sent::CardTaken);
                         }
                         let card = db.row(&CARD, &args![card_id], first_text).await?;
-                        row.content = card.ok_or(Sent::CardTaken).or_else(|_| {
-                            Err(StoreError::Corrupt("a card entity vanished".into()))
-                        })?;
+                        row.content =
+                            card.ok_or_else(|| corrupt("a card entity vanished"))?;
                     }
                     row.chat_id = match &msg.to {
                         Destination::Chat(chat_id) => chat_id.clone(),
