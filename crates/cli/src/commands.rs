@@ -16,7 +16,7 @@ use larkfeed_model::cardkit::{
 };
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::endpoint::{
-    AddChatMembers, BatchUpdateCard, BotTimeSentive, CardSettings, Check, ConvertCardId,
+    AddChatMembers, BatchUpdateCard, BotInfo, BotTimeSentive, CardSettings, Check, ConvertCardId,
     CreateAppFeedCard, CreateCard, CreateCardElements, CreateChat, DelayedCardUpdate,
     DeleteAppFeedCards, DeleteCardElement, ElementPath, Endpoint, GetChat, GetMessage, IsInChat,
     ListChatMembers, MemberIds, MemberPage, PatchCardElement, PatchFeedCard, PatchMessage,
@@ -301,6 +301,18 @@ pub enum MessageCmd {
         #[arg(long)]
         card: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BotCmd {
+    /// The app's bot: name and the open_id mentions of it carry (GET /open-apis/bot/v3/info).
+    Info,
+}
+
+pub fn bot_plan(cmd: &BotCmd) -> Result<Plan, Failure> {
+    match cmd {
+        BotCmd::Info => Plan::of::<BotInfo>((), (), ()),
+    }
 }
 
 /// The `sequence` and `uuid` every write to a card entity carries.

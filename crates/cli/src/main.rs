@@ -11,7 +11,7 @@ mod serve;
 mod stream;
 
 use clap::{Parser, Subcommand};
-use commands::{CardCmd, ChatButton, ChatCmd, FeedCard, MessageCmd};
+use commands::{BotCmd, CardCmd, ChatButton, ChatCmd, FeedCard, MessageCmd};
 use larkfeed_model::FieldError;
 use output::Format;
 use std::io::IsTerminal;
@@ -84,6 +84,9 @@ enum Command {
     /// Group chats: create, get, add members, list members, is the bot in.
     #[command(subcommand)]
     Chat(ChatCmd),
+    /// The app's bot: its name and open_id.
+    #[command(subcommand)]
+    Bot(BotCmd),
     /// CardKit card entities: create, send, stream a text into one, change settings and
     /// elements.
     #[command(subcommand)]
@@ -311,6 +314,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             return stream::run(args, &client, dry_run, format).await;
         }
         Command::Card(cmd) => commands::card_plan(cmd)?,
+        Command::Bot(cmd) => commands::bot_plan(cmd)?,
     };
     let client = cli.conn.client()?;
     commands::execute(plan, &client, dry_run, format).await

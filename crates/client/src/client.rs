@@ -333,9 +333,11 @@ impl Client {
                 retry_after,
             });
         }
-        let data = envelope
-            .data
-            .ok_or_else(|| Error::Decode(format!("no data in {text}")))?;
+        // The few older APIs that answer beside `code` (`bot/v3/info`) are read whole.
+        let data = match envelope.data {
+            Some(data) => data,
+            None => serde_json::from_str(&text).map_err(|e| Error::Decode(e.to_string()))?,
+        };
         serde_json::from_value(data).map_err(|e| Error::Decode(format!("{e}: {text}")))
     }
 }

@@ -11,7 +11,7 @@
 //! ```
 
 use crate::validate::Checked;
-use crate::{card, cardkit, chat, feed_card, message, token, Empty, ErrorCode, FieldError};
+use crate::{bot, card, cardkit, chat, feed_card, message, token, Empty, ErrorCode, FieldError};
 use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -704,6 +704,18 @@ endpoints! {
         change: "message.updated",
         request: card::DelayedUpdateRequest,
         response: Empty,
+    }
+    /// The calling app's bot: its name and its open_id (an older API: `bot` beside `code`).
+    BotInfo {
+        name: "bot.info",
+        method: Get,
+        path: "/open-apis/bot/v3/info",
+        summary: "The calling app's bot: name, avatar, open_id (answered outside the data envelope)",
+        limits: IM_LIMITS,
+        request: (),
+        response: bot::BotInfoResponse,
+        BODY: bool = false,
+        ENVELOPED: bool = false,
     }
     /// CardKit: a card entity from card JSON 2.0, to send by its `card_id` and then update.
     CreateCard {

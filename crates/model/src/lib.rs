@@ -18,6 +18,7 @@
 //! - [`cardkit`]: CardKit card entities: their requests, rules and edits (streaming text).
 
 pub mod admin;
+pub mod bot;
 pub mod card;
 pub mod cardkit;
 pub mod chat;

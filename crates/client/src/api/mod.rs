@@ -2,6 +2,7 @@
 //! `model` crate's validation first, so an invalid request fails locally with the same field
 //! message the server would give, and is never sent.
 
+pub mod bot;
 pub mod cardkit;
 pub mod chats;
 pub mod feed_cards;

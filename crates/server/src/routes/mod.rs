@@ -109,6 +109,12 @@ impl Route for ep::TenantAccessToken {
     }
 }
 
+impl Route for ep::BotInfo {
+    fn route() -> MethodRouter<PlatformState> {
+        on::<Self, _, _>(auth::bot_info)
+    }
+}
+
 impl Route for ep::AppAccessToken {
     fn route() -> MethodRouter<PlatformState> {
         on::<Self, _, _>(auth::app_access_token)

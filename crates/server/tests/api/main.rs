@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on port 0 with a fresh SQLite file and talks
 //! HTTP to it, as an app would.
 
+mod bot;
 mod cardkit;
 mod chat_buttons;
 mod chats;
