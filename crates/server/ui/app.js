@@ -177,9 +177,9 @@ function renderElement(el, message) {
     }
     case 'markdown':
     case 'lark_md':
-      return h('div', {}, md(el.content));
+      return h('div', { 'data-element-id': el.element_id || '', 'data-tag': 'markdown', 'data-shown': el.content || '' }, md(el.content));
     case 'plain_text':
-      return h('div', { text: el.content });
+      return h('div', { 'data-element-id': el.element_id || '', 'data-tag': 'plain_text', 'data-shown': el.content || '', text: el.content });
     case 'hr':
       return h('hr');
     case 'note':
@@ -319,6 +319,79 @@ function messageBody(m) {
   return h('div', { class: 'placeholder', text: `[${m.msg_type} message]` });
 }
 
+function streamingConfig(m) {
+  try {
+    const card = JSON.parse(m.content);
+    const c = (card.config && card.config.streaming_config) || {};
+    const pick = (v, d) => (v && typeof v.default === 'number' ? v.default : d);
+    return JSON.stringify({ every: Math.max(10, pick(c.print_frequency_ms, 70)), step: Math.max(1, pick(c.print_step, 1)) });
+  } catch (_) { return ''; }
+}
+
+function messageView(m) {
+  return h('div', { class: `msg${m.streaming ? ' streaming' : ''}`, 'data-message-id': m.message_id, 'data-card-id': m.card_id || '', 'data-config': m.card_id ? streamingConfig(m) : '' },
+    h('div', { class: 'who' }, `${m.sender.name || m.sender.id} · ${ago(m.create_time)}`, m.updated ? ' · updated' : '', m.streaming ? ' · streaming' : ''),
+    messageBody(m));
+}
+
+// ---- CardKit streaming: a content write types out in place ----
+//
+// A content write carries the element's whole text. As the Feishu client does, when the text
+// shown is a prefix of the new one the rest is typed out (print_step characters every
+// print_frequency_ms, from the card's streaming_config; "fast": a newer write first shows what
+// was still to type); otherwise the new text replaces it at once. Only that element changes: the
+// chat is not drawn again. Any other write to the card redraws that one message.
+
+const typing = new Map();
+
+function setElementText(el, text) {
+  el.dataset.shown = text;
+  if (el.dataset.tag === 'markdown') el.replaceChildren(md(text));
+  else el.textContent = text;
+}
+
+function typeOut(el, target, step, every) {
+  const key = el;
+  const pending = typing.get(key);
+  if (pending) { clearInterval(pending.timer); setElementText(el, pending.target); }
+  const shown = el.dataset.shown || '';
+  if (!target.startsWith(shown)) { setElementText(el, target); return; }
+  const chars = Array.from(target);
+  let at = Array.from(shown).length;
+  const timer = setInterval(() => {
+    at = Math.min(chars.length, at + step);
+    setElementText(el, chars.slice(0, at).join(''));
+    if (at >= chars.length) { clearInterval(timer); typing.delete(key); }
+  }, every);
+  typing.set(key, { timer, target });
+}
+
+async function redrawMessage(cardId) {
+  const box = document.querySelector(`.msg[data-card-id="${cardId}"]`);
+  if (!box || !state.chat) return;
+  const data = await api('GET', `/_larkfeed/chats/${encodeURIComponent(state.chat)}/messages?limit=100`);
+  const m = data.items.find((x) => x.card_id === cardId);
+  if (m) box.replaceWith(messageView(m));
+}
+
+function onCardWrite(ev) {
+  let change;
+  try { change = JSON.parse(ev.data); } catch (_) { return; }
+  const detail = change.detail || {};
+  const parts = String(detail.path || '').split('/');
+  const at = parts.indexOf('cards');
+  const cardId = at >= 0 ? parts[at + 1] : '';
+  if (!cardId || cardId === 'id_convert') return refreshSoon();
+  const box = document.querySelector(`.msg[data-card-id="${cardId}"]`);
+  if (!box) return refreshSoon();
+  const req = detail.request || {};
+  const isContent = parts[parts.length - 1] === 'content' && typeof req.content === 'string';
+  const el = isContent ? box.querySelector(`[data-element-id="${parts[at + 3]}"]`) : null;
+  if (!el) { redrawMessage(cardId).catch(fail); return; }
+  const config = (box.dataset.config && JSON.parse(box.dataset.config)) || {};
+  typeOut(el, req.content, config.step || 1, config.every || 70);
+}
+
 async function openChat(chatId) {
   state.chat = chatId;
   // Opening a chat reads it as the user, as the client does: its unread badge goes.
@@ -342,9 +415,7 @@ async function openChat(chatId) {
   pane.replaceChildren(
     h('h2', { text: title }),
     ...(data.items.length ? [] : [h('p', { class: 'hint', text: 'No messages yet.' })]),
-    ...data.items.map((m) => h('div', { class: 'msg', 'data-message-id': m.message_id },
-      h('div', { class: 'who' }, `${m.sender.name || m.sender.id} · ${ago(m.create_time)}`, m.updated ? ' · updated' : ''),
-      messageBody(m))),
+    ...data.items.map(messageView),
     form);
   document.querySelectorAll('.chat-entry').forEach((el) => el.classList.toggle('open', el.dataset.chatId === chatId));
   // One message box: the open chat's own.
@@ -486,6 +557,8 @@ function listen() {
   source.onopen = () => { live.textContent = 'live'; live.classList.add('on'); };
   source.onerror = () => { live.textContent = 'reconnecting'; live.classList.remove('on'); };
   for (const k of kinds) source.addEventListener(k, refreshSoon);
+  source.addEventListener('card.updated', onCardWrite);
+  source.addEventListener('card.created', () => {});
 }
 
 async function start() {

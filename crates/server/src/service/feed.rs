@@ -144,12 +144,22 @@ pub async fn chat_messages(
         )
     })?;
     let world = &state.world;
-    let items: Vec<serde_json::Value> = state
-        .store
-        .chat_messages(&chat.chat_id, limit)
-        .await?
+    let rows = state.store.chat_messages(&chat.chat_id, limit).await?;
+    // A card sent as a CardKit entity: its id, and whether it is streaming now (the inspector
+    // writes a streamed text in place as each write arrives).
+    let now = state.clock.now_ms();
+    let mut entities = std::collections::HashMap::new();
+    for m in rows.iter().filter(|m| m.msg_type == "interactive") {
+        if let Some(entity) = state.store.card_entity_of_message(&m.message_id).await? {
+            let card: serde_json::Value = serde_json::from_str(&entity.card).unwrap_or_default();
+            let streaming = super::cardkit::streaming_now(&entity, &card, now);
+            entities.insert(m.message_id.clone(), (entity.card_id, streaming));
+        }
+    }
+    let items: Vec<serde_json::Value> = rows
         .into_iter()
         .map(|m| {
+            let entity = entities.remove(&m.message_id);
             let sender = match &m.sender_user {
                 Some(user_id) => serde_json::json!({
                     "kind": "user", "id": user_id,
@@ -173,6 +183,8 @@ pub async fn chat_messages(
                 "update_time": m.update_time_ms,
                 "sender": sender,
                 "mentions": m.mentions,
+                "card_id": entity.as_ref().map(|(id, _)| id.as_str()),
+                "streaming": entity.is_some_and(|(_, on)| on),
             })
         })
         .collect();
