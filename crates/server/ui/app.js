@@ -377,7 +377,7 @@ async function redrawMessage(cardId) {
 function onCardWrite(ev) {
   let change;
   try { change = JSON.parse(ev.data); } catch (_) { return; }
-  const detail = change.detail || {};
+  const detail = change.detail || change;
   const parts = String(detail.path || '').split('/');
   const at = parts.indexOf('cards');
   const cardId = at >= 0 ? parts[at + 1] : '';
