@@ -1,11 +1,13 @@
 """The README's tour snippets (curl, Python, Node), run as written against a spawned larkfeed:
 each must exit 0 and create a card. Only the base URL comes from the environment."""
 
+import json
 import os
 import pathlib
 import re
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -123,6 +125,34 @@ def test_the_cli_in_five_lines_runs_as_written(server, tmp_path):
     # The broadcast reaches everyone but Frank, who is outside the app's availability: exit 5.
     assert exits == [("0", "0"), ("0", "1"), ("0", "2"), ("0", "3"), ("5", "4")], done.stdout + done.stderr
     assert "NO_PERMISSION" in done.stdout
+
+
+def test_the_cli_streams_a_card_as_written(server, tmp_path):
+    """The CLI section's `card stream` line, run as written: the user's chat then holds a card
+    whose text is the whole line piped in, with streaming turned off."""
+    block = re.findall(r"```sh\n(.*?)```", readme_section("The CLI in five lines"), re.S)[1]
+    line = block.strip()
+    assert "larkfeed card stream" in line
+    binary = pathlib.Path(os.environ.get("LARKFEED_BIN", ROOT / "target/debug/larkfeed")).resolve()
+    env = dict(os.environ, PATH=f"{binary.parent}:{os.environ['PATH']}", LARKFEED_BASE_URL=server.base,
+               LARKFEED_APP_ID=server.app["app_id"], LARKFEED_APP_SECRET=server.app["app_secret"])
+    env.pop("LARKFEED_TEST_BACKEND", None)
+    done = subprocess.run(["bash", "-c", line.replace("ou_…", server.open_id(0))], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = json.loads(done.stdout)
+    text = re.search(r'echo "([^"]*)"', line).group(1)
+    assert out["characters"] == len(text) + 1  # echo's newline too
+    from test_long_connection import call
+    token = call(server.base, "POST", "/open-apis/auth/v3/tenant_access_token/internal",
+                 {"app_id": server.app["app_id"], "app_secret": server.app["app_secret"]})["tenant_access_token"]
+    req = urllib.request.Request(f"{server.base}/open-apis/im/v1/messages/{out['message_id']}",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req) as resp:
+        message = json.load(resp)["data"]["items"][0]
+    card = json.loads(message["body"]["content"])
+    assert card["body"]["elements"][0]["content"].strip() == text
+    assert card["config"]["streaming_mode"] is False
 
 
 def test_the_rust_sdk_in_ten_lines_compiles_and_runs(server, tmp_path):
