@@ -7,26 +7,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const lark = require('@larksuiteoapi/node-sdk');
-const { baseUrl, app, openId, clientFor, tenantToken } = require('./harness');
+const { baseUrl, app, openId, clientFor, tenantToken, admin, until } = require('./harness');
 
 const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
-
-async function admin(method, path, body) {
-  const res = await fetch(`${baseUrl()}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return res.json();
-}
-
-async function until(check, what) {
-  for (let i = 0; i < 300; i += 1) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -213,8 +213,27 @@ async function feed(userId) {
 
 const baseUrl = () => base;
 
+// larkfeed's own API (/_larkfeed/…): the answer's JSON.
+async function admin(method, urlPath, body) {
+  const res = await fetch(`${base}${urlPath}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res.json();
+}
+
+// Waits until `check()` is true, polling every 50 ms for up to 15 s.
+async function until(check, what) {
+  for (let i = 0; i < 300; i += 1) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 module.exports = {
   baseUrl,
   SEED_CARD, app, openId, clientFor, tenantToken, failure, seedFeedCard, seedChatButton, seedPatch,
-  createChat, sendCard, feed,
+  createChat, sendCard, feed, admin, until,
 };

@@ -315,6 +315,20 @@ pub fn bot_plan(cmd: &BotCmd) -> Result<Plan, Failure> {
     }
 }
 
+/// Where a card goes: to a receiver, or as a reply to a message.
+#[derive(Debug, Args)]
+pub struct Recipient {
+    /// The receiver: a user id, an email or a chat_id, as --to-type says.
+    #[arg(long, required_unless_present = "reply_to")]
+    pub to: Option<String>,
+    /// What --to is.
+    #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
+    pub to_type: ReceiveIdType,
+    /// Reply to this message (om_…) instead of sending to --to.
+    #[arg(long, conflicts_with = "to")]
+    pub reply_to: Option<String>,
+}
+
 /// The `sequence` and `uuid` every write to a card entity carries.
 #[derive(Debug, Args)]
 pub struct CardStamp {
@@ -339,15 +353,8 @@ pub enum CardCmd {
     Send {
         /// The entity's card_id.
         card_id: String,
-        /// The receiver: a user id, an email or a chat_id, as --to-type says.
-        #[arg(long, required_unless_present = "reply_to")]
-        to: Option<String>,
-        /// What --to is.
-        #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
-        to_type: ReceiveIdType,
-        /// Reply to this message (om_…) instead of sending to --to.
-        #[arg(long, conflicts_with = "to")]
-        reply_to: Option<String>,
+        #[command(flatten)]
+        to: Recipient,
     },
     /// Stream a text into a new card, the way AI bots answer: create it with streaming on,
     /// send it, write the text as it grows, then turn streaming off.
@@ -458,9 +465,12 @@ pub fn card_plan(cmd: &CardCmd) -> Result<Plan, Failure> {
         }
         CardCmd::Send {
             card_id,
-            to,
-            to_type,
-            reply_to,
+            to:
+                Recipient {
+                    to,
+                    to_type,
+                    reply_to,
+                },
         } => {
             let content = serde_json::json!({"type": "card", "data": {"card_id": card_id}});
             match reply_to {

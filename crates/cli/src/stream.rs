@@ -3,7 +3,7 @@
 //! model's tokens arrive; the card gets the whole text so far at most 10 times a second (the
 //! platform's limit on writes to one card), then streaming is turned off.
 
-use crate::input::id_type;
+use crate::commands::Recipient;
 use crate::output::{self, Format};
 use crate::Failure;
 use clap::Args;
@@ -12,7 +12,6 @@ use larkfeed_client::api::cardkit::streaming_card;
 use larkfeed_client::Client;
 use larkfeed_model::cardkit::{CreateCardRequest, WRITES_PER_SECOND};
 use larkfeed_model::endpoint::CreateCard;
-use larkfeed_model::ReceiveIdType;
 use serde_json::json;
 use std::io::Read;
 use std::path::PathBuf;
@@ -20,15 +19,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Args)]
 pub struct StreamArgs {
-    /// The receiver: a user id, an email or a chat_id, as --to-type says.
-    #[arg(long, required_unless_present = "reply_to")]
-    to: Option<String>,
-    /// What --to is.
-    #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
-    to_type: ReceiveIdType,
-    /// Reply to this message (om_…) instead of sending to --to.
-    #[arg(long, conflicts_with = "to")]
-    reply_to: Option<String>,
+    #[command(flatten)]
+    to: Recipient,
     /// The text: a file, or - (the default) for standard input.
     #[arg(long, default_value = "-")]
     file: PathBuf,
@@ -77,9 +69,9 @@ pub async fn run(
     }
     let mut stream = client
         .start_card_stream(
-            args.to.as_deref().unwrap_or(""),
-            args.to_type,
-            args.reply_to.as_deref(),
+            args.to.to.as_deref().unwrap_or(""),
+            args.to.to_type,
+            args.to.reply_to.as_deref(),
             &args.placeholder,
         )
         .await?;

@@ -231,23 +231,34 @@ pub(crate) fn taken() -> ApiError {
     )
 }
 
+/// A new entity of `app` holding `card` (already checked), streaming from now if its config
+/// says so, sent already by `message_id` when it was made of a sent card.
+async fn store_new(
+    state: &AppState,
+    app: &App,
+    card: &Value,
+    message_id: Option<MessageId>,
+) -> Result<CardIdResponse, ApiError> {
+    let now = state.clock.now_ms();
+    let row = CardEntityRow {
+        card_id: new_card_id(),
+        app_id: app.app_id.clone(),
+        card: card.to_string(),
+        sequence: 0,
+        streaming_since_ms: streaming_mode(card).then_some(now),
+        created_at_ms: now,
+        updated_at_ms: now,
+        message_id,
+    };
+    let card_id = row.card_id.to_string();
+    state.store.insert_card_entity(row).await?;
+    Ok(CardIdResponse { card_id })
+}
+
 impl Serve for ep::CreateCard {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
         let card = check_entity_card(&call.body).map_err(refused)?;
-        let now = state.clock.now_ms();
-        let row = CardEntityRow {
-            card_id: new_card_id(),
-            app_id: app.app_id.clone(),
-            card: card.to_string(),
-            sequence: 0,
-            streaming_since_ms: streaming_mode(&card).then_some(now),
-            created_at_ms: now,
-            updated_at_ms: now,
-            message_id: None,
-        };
-        let card_id = row.card_id.to_string();
-        state.store.insert_card_entity(row).await?;
-        Ok(CardIdResponse { card_id })
+        store_new(state, app, &card, None).await
     }
 }
 
@@ -285,20 +296,7 @@ impl Serve for ep::ConvertCardId {
             ));
         }
         let card = check_entity_card(&message.content).map_err(refused)?;
-        let now = state.clock.now_ms();
-        let row = CardEntityRow {
-            card_id: new_card_id(),
-            app_id: app.app_id.clone(),
-            card: card.to_string(),
-            sequence: 0,
-            streaming_since_ms: streaming_mode(&card).then_some(now),
-            created_at_ms: now,
-            updated_at_ms: now,
-            message_id: Some(message_id),
-        };
-        let card_id = row.card_id.to_string();
-        state.store.insert_card_entity(row).await?;
-        Ok(CardIdResponse { card_id })
+        store_new(state, app, &card, Some(message_id)).await
     }
 }
 
@@ -339,57 +337,54 @@ impl Serve for ep::CreateCardElements {
     }
 }
 
+/// A write to one element named by the path: its id checked, then `edit` made of it and the
+/// body.
+async fn element_write<B>(
+    state: &AppState,
+    app: &App,
+    path: ElementPath,
+    write: Write<B>,
+    edit: impl FnOnce(String, B) -> Edit,
+) -> Result<Empty, ApiError> {
+    let id = path_element_id(&path.element_id)?;
+    let edit = edit(id, write.body);
+    self::write(state, app, &path.card_id, write.stamp, vec![edit]).await?;
+    Ok(Empty {})
+}
+
 impl Serve for ep::UpdateCardElement {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
-        let ElementPath {
-            card_id,
-            element_id,
-        } = call.path;
-        let id = path_element_id(&element_id)?;
-        let Write { stamp, body } = call.body;
-        let edit = Edit::Update { id, element: body };
-        write(state, app, &card_id, stamp, vec![edit]).await?;
-        Ok(Empty {})
+        element_write(state, app, call.path, call.body, |id, element| {
+            Edit::Update { id, element }
+        })
+        .await
     }
 }
 
 impl Serve for ep::PatchCardElement {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
-        let ElementPath {
-            card_id,
-            element_id,
-        } = call.path;
-        let id = path_element_id(&element_id)?;
-        let Write { stamp, body } = call.body;
-        let edit = Edit::Patch { id, partial: body };
-        write(state, app, &card_id, stamp, vec![edit]).await?;
-        Ok(Empty {})
+        element_write(state, app, call.path, call.body, |id, partial| {
+            Edit::Patch { id, partial }
+        })
+        .await
     }
 }
 
 impl Serve for ep::DeleteCardElement {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
-        let ElementPath {
-            card_id,
-            element_id,
-        } = call.path;
-        let id = path_element_id(&element_id)?;
-        let edit = Edit::Delete { ids: vec![id] };
-        write(state, app, &card_id, call.body.stamp, vec![edit]).await?;
-        Ok(Empty {})
+        element_write(state, app, call.path, call.body, |id, ()| Edit::Delete {
+            ids: vec![id],
+        })
+        .await
     }
 }
 
 impl Serve for ep::StreamCardElement {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
-        let ElementPath {
-            card_id,
-            element_id,
-        } = call.path;
-        let id = path_element_id(&element_id)?;
-        let Write { stamp, body } = call.body;
-        let edit = Edit::Content { id, text: body };
-        write(state, app, &card_id, stamp, vec![edit]).await?;
-        Ok(Empty {})
+        element_write(state, app, call.path, call.body, |id, text| Edit::Content {
+            id,
+            text,
+        })
+        .await
     }
 }
