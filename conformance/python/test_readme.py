@@ -127,12 +127,13 @@ def test_the_cli_in_five_lines_runs_as_written(server, tmp_path):
     assert "NO_PERMISSION" in done.stdout
 
 
+STREAM_LINE = 'echo "Streamed into a CardKit card, as AI bots answer." | larkfeed card stream --to ou_…'
+
+
 def test_the_cli_streams_a_card_as_written(server, tmp_path):
     """The CLI section's `card stream` line, run as written: the user's chat then holds a card
     whose text is the whole line piped in, with streaming turned off."""
-    block = re.findall(r"```sh\n(.*?)```", readme_section("The CLI in five lines"), re.S)[1]
-    line = block.strip()
-    assert "larkfeed card stream" in line
+    line = block_starting(STREAM_LINE).strip()
     binary = pathlib.Path(os.environ.get("LARKFEED_BIN", ROOT / "target/debug/larkfeed")).resolve()
     env = dict(os.environ, PATH=f"{binary.parent}:{os.environ['PATH']}", LARKFEED_BASE_URL=server.base,
                LARKFEED_APP_ID=server.app["app_id"], LARKFEED_APP_SECRET=server.app["app_secret"])
@@ -202,6 +203,7 @@ RUN_BY = {
         "test_the_cli_in_five_lines_runs_as_written",
     "createdb -h 127.0.0.1 -U postgres larkfeed            # or any database you own":
         "test_the_postgres_instances_run_as_written",
+    STREAM_LINE: "test_the_cli_streams_a_card_as_written",
 }
 NOT_RUN = {
     # The first of the two commands: every test here starts this server (the debug build of the
