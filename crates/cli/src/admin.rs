@@ -5,7 +5,7 @@
 use crate::output::{self, Format};
 use crate::Failure;
 use larkfeed_client::admin::Admin;
-use larkfeed_model::admin::{CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::admin::{CardAction, ChatButton, FeedCardButton, React, SendMessage};
 use larkfeed_model::{AppId, BizId, ChatId, MessageId};
 use std::path::PathBuf;
 
@@ -70,6 +70,18 @@ pub enum Act {
         content: Option<String>,
         #[arg(long, default_value = "text")]
         msg_type: String,
+    },
+    /// A user reacts to a message with an emoji (THUMBSUP, Typing, …), or takes it back with
+    /// --remove: the apps in the chat get im.message.reaction.created_v1 or deleted_v1.
+    React {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        message_id: MessageId,
+        #[arg(long)]
+        emoji: String,
+        #[arg(long)]
+        remove: bool,
     },
 }
 
@@ -239,6 +251,21 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                         msg_type.clone()
                     },
                     content: content.into(),
+                })
+                .await?
+        }
+        Act::React {
+            user,
+            message_id,
+            emoji,
+            remove,
+        } => {
+            admin
+                .react(&React {
+                    user: user.clone(),
+                    message_id: message_id.clone(),
+                    emoji_type: emoji.clone(),
+                    remove: remove.then_some(true),
                 })
                 .await?
         }

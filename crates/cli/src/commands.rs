@@ -17,12 +17,12 @@ use larkfeed_model::cardkit::{
 use larkfeed_model::chat::{AddMembersRequest, CreateChatRequest};
 use larkfeed_model::endpoint::{
     AddChatMembers, BatchUpdateCard, BotInfo, BotTimeSentive, CardSettings, Check, ConvertCardId,
-    CreateAppFeedCard, CreateCard, CreateCardElements, CreateChat, DelayedCardUpdate,
-    DeleteAppFeedCards, DeleteCardElement, ElementPath, Endpoint, GetChat, GetMessage, IsInChat,
-    ListChatMembers, MemberIds, MemberPage, PatchCardElement, PatchFeedCard, PatchMessage,
-    PathParam, RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage,
-    StreamCardElement, UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton,
-    UserIds,
+    CreateAppFeedCard, CreateCard, CreateCardElements, CreateChat, CreateReaction,
+    DelayedCardUpdate, DeleteAppFeedCards, DeleteCardElement, DeleteReaction, ElementPath,
+    Endpoint, GetChat, GetMessage, IsInChat, ListChatMembers, ListReactions, MemberIds, MemberPage,
+    PatchCardElement, PatchFeedCard, PatchMessage, PathParam, ReactionPage, ReactionPath,
+    RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage, StreamCardElement,
+    UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
@@ -30,6 +30,7 @@ use larkfeed_model::feed_card::{
     UpdateChatButtonRequest, UserOpenAppFeedCardDeleter, UserOpenAppFeedCardUpdater,
 };
 use larkfeed_model::message::{PatchMessageRequest, ReplyMessageRequest, SendMessageRequest};
+use larkfeed_model::reaction::CreateReactionRequest;
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -290,6 +291,39 @@ pub enum MessageCmd {
     Recall {
         /// The message's id (om_…).
         message_id: String,
+    },
+    /// React to a message with an emoji as the app's bot
+    /// (POST /open-apis/im/v1/messages/:message_id/reactions).
+    React {
+        /// The message (om_…).
+        message_id: String,
+        /// The emoji type: THUMBSUP, Typing, OnIt, … (as the platform spells them).
+        #[arg(long)]
+        emoji: String,
+    },
+    /// Take one of the app's reactions back
+    /// (DELETE /open-apis/im/v1/messages/:message_id/reactions/:reaction_id).
+    Unreact {
+        /// The message (om_…).
+        message_id: String,
+        /// The reaction's id, as adding it answered.
+        reaction_id: String,
+    },
+    /// A message's reactions, oldest first (GET /open-apis/im/v1/messages/:message_id/reactions).
+    Reactions {
+        /// The message (om_…).
+        message_id: String,
+        /// Only reactions of this emoji type.
+        #[arg(long)]
+        emoji: Option<String>,
+        /// Reactions per page (1-50).
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// The page_token of the previous page.
+        #[arg(long)]
+        page_token: Option<String>,
+        #[command(flatten)]
+        ids: IdTypeArg,
     },
     /// Replace a clicked card with the token its callback gave, within 30 minutes and twice at
     /// most (POST /open-apis/interactive/v1/card/update).
@@ -876,6 +910,30 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
         }
         MessageCmd::Recall { message_id } => {
             Plan::of::<RecallMessage>(PathParam::new(message_id), (), ())
+        }
+        MessageCmd::React { message_id, emoji } => Plan::of::<CreateReaction>(
+            PathParam::new(message_id),
+            (),
+            CreateReactionRequest::new(emoji.clone()),
+        ),
+        MessageCmd::Unreact {
+            message_id,
+            reaction_id,
+        } => Plan::of::<DeleteReaction>(ReactionPath::new(message_id, reaction_id), (), ()),
+        MessageCmd::Reactions {
+            message_id,
+            emoji,
+            page_size,
+            page_token,
+            ids,
+        } => {
+            let page = ReactionPage {
+                reaction_type: emoji.clone(),
+                page_size: *page_size,
+                page_token: page_token.clone(),
+                id_type: ids.user_id_type,
+            };
+            Plan::of::<ListReactions>(PathParam::new(message_id), page, ())
         }
         MessageCmd::UpdateCard { token, card } => {
             let req = DelayedUpdateRequest {

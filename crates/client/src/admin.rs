@@ -28,7 +28,7 @@
 //! ```
 
 use crate::Error;
-use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, React, SendMessage};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -126,6 +126,12 @@ impl Admin {
     /// A message the user sends to a chat or to an app's bot.
     pub async fn send_message(&self, act: &SendMessage) -> Result<Acted, Error> {
         self.send(Method::POST, "/_larkfeed/act/send_message", &[], Some(act))
+            .await
+    }
+
+    /// A user's reaction to a message (or, with `remove`, taking it back).
+    pub async fn react(&self, act: &React) -> Result<Acted, Error> {
+        self.send(Method::POST, "/_larkfeed/act/react", &[], Some(act))
             .await
     }
 

@@ -68,3 +68,17 @@ pub struct SendMessage {
     /// In a text, `<at user_id="…">Name</at>` mentions a user (any id) or a bot (its app_id).
     pub content: serde_json::Value,
 }
+
+/// `POST /_larkfeed/act/react`: a user reacts to a message with an emoji, or (`remove`) takes
+/// their reaction of that emoji back. The apps in the chat get
+/// `im.message.reaction.created_v1` or `deleted_v1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct React {
+    /// Any of the user's ids.
+    pub user: String,
+    pub message_id: MessageId,
+    pub emoji_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove: Option<bool>,
+}

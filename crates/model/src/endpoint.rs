@@ -11,7 +11,9 @@
 //! ```
 
 use crate::validate::Checked;
-use crate::{bot, card, cardkit, chat, feed_card, message, token, Empty, ErrorCode, FieldError};
+use crate::{
+    bot, card, cardkit, chat, feed_card, message, reaction, token, Empty, ErrorCode, FieldError,
+};
 use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -115,6 +117,45 @@ pub const MEMBER_ID_TYPE: Param = Param::optional(
 pub const PAGE_SIZE: Param = Param::optional("page_size", "1 to 100, default 20");
 /// `page_token`: where the next page starts.
 pub const PAGE_TOKEN: Param = Param::optional("page_token", "the page_token of the previous page");
+/// `reaction_type`: only reactions of this emoji type.
+pub const REACTION_TYPE: Param =
+    Param::optional("reaction_type", "an emoji_type: only the reactions of it");
+
+/// One page of a message's reactions: of one emoji type or all, the page size (20 when absent,
+/// at most 50), the previous page's token, and the type of the users' ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionPage {
+    pub reaction_type: Option<String>,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+    pub id_type: UserIdType,
+}
+
+impl Query for ReactionPage {
+    const PARAMS: &'static [Param] = &[
+        REACTION_TYPE,
+        Param {
+            about: "1 to 50, default 20",
+            ..PAGE_SIZE
+        },
+        PAGE_TOKEN,
+        USER_ID_TYPE,
+    ];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(kind) = &self.reaction_type {
+            pairs.push((REACTION_TYPE.name, kind.clone()));
+        }
+        if let Some(size) = self.page_size {
+            pairs.push((PAGE_SIZE.name, size.to_string()));
+        }
+        if let Some(token) = &self.page_token {
+            pairs.push((PAGE_TOKEN.name, token.clone()));
+        }
+        pairs.push((USER_ID_TYPE.name, self.id_type.as_str().into()));
+        pairs
+    }
+}
 
 /// `user_id_type`: the type of user ids in the request and the answer (`open_id` when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,28 +267,48 @@ impl PathParams for PathParam {
     }
 }
 
-/// The two parameters of a card element's path: `{card_id}` and `{element_id}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ElementPath {
-    pub card_id: String,
-    pub element_id: String,
-}
-
-impl PathParams for ElementPath {
-    const COUNT: usize = 2;
-    fn values(&self) -> Vec<&str> {
-        vec![&self.card_id, &self.element_id]
-    }
-}
-
-impl ElementPath {
-    pub fn new(card_id: impl Into<String>, element_id: impl Into<String>) -> ElementPath {
-        ElementPath {
-            card_id: card_id.into(),
-            element_id: element_id.into(),
+/// A path type with two parameters, in the order the path names them.
+macro_rules! two_params {
+    ($(#[$doc:meta])* $name:ident { $first:ident, $second:ident }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            pub $first: String,
+            pub $second: String,
         }
-    }
+
+        impl PathParams for $name {
+            const COUNT: usize = 2;
+            fn values(&self) -> Vec<&str> {
+                vec![&self.$first, &self.$second]
+            }
+        }
+
+        impl $name {
+            pub fn new($first: impl Into<String>, $second: impl Into<String>) -> $name {
+                $name {
+                    $first: $first.into(),
+                    $second: $second.into(),
+                }
+            }
+        }
+
+        impl From<(String, String)> for $name {
+            fn from(($first, $second): (String, String)) -> $name {
+                $name { $first, $second }
+            }
+        }
+    };
 }
+
+two_params!(
+    /// The two parameters of a card element's path: `{card_id}` and `{element_id}`.
+    ElementPath { card_id, element_id }
+);
+two_params!(
+    /// The two parameters of a reaction's path: `{message_id}` and `{reaction_id}`.
+    ReactionPath { message_id, reaction_id }
+);
 
 impl PathParam {
     /// The parameter as given (an id, usually).
@@ -374,6 +435,7 @@ const FEED_CARD_SCOPES: &[&str] = &["im:app_feed_card:write"];
 const TIME_SENSITIVE_SCOPES: &[&str] = &["im:datasync.feed_card.time_sensitive:write"];
 const CHAT_SCOPES: &[&str] = &["im:chat"];
 const CARDKIT_SCOPES: &[&str] = &["cardkit:card:write"];
+const REACTION_WRITE_SCOPES: &[&str] = &["im:message", "im:message.reactions:write_only"];
 /// 50 a second and 1000 a minute: the messages and chats APIs.
 const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
@@ -705,6 +767,46 @@ endpoints! {
         request: card::DelayedUpdateRequest,
         response: Empty,
     }
+    /// The app's bot reacts to a message with an emoji.
+    CreateReaction {
+        name: "messages.reactions.create",
+        method: Post,
+        path: "/open-apis/im/v1/messages/{message_id}/reactions",
+        summary: "React to a message with an emoji (the app's bot is the operator)",
+        path_param: PathParam,
+        scopes: REACTION_WRITE_SCOPES,
+        limits: IM_LIMITS,
+        change: "reaction.created",
+        request: reaction::CreateReactionRequest,
+        response: reaction::Reaction,
+    }
+    /// Only the app's own reactions.
+    DeleteReaction {
+        name: "messages.reactions.delete",
+        method: Delete,
+        path: "/open-apis/im/v1/messages/{message_id}/reactions/{reaction_id}",
+        summary: "Remove one of the app's reactions from a message",
+        path_param: ReactionPath,
+        scopes: REACTION_WRITE_SCOPES,
+        limits: IM_LIMITS,
+        change: "reaction.deleted",
+        request: (),
+        response: reaction::Reaction,
+        BODY: bool = false,
+    }
+    ListReactions {
+        name: "messages.reactions.list",
+        method: Get,
+        path: "/open-apis/im/v1/messages/{message_id}/reactions",
+        summary: "A message's reactions, oldest first, of one emoji type or all",
+        path_param: PathParam,
+        query: ReactionPage,
+        scopes: &["im:message", "im:message:readonly", "im:message.reactions:read"],
+        limits: IM_LIMITS,
+        request: (),
+        response: reaction::ReactionList,
+        BODY: bool = false,
+    }
     /// The calling app's bot: its name and its open_id (an older API: `bot` beside `code`).
     BotInfo {
         name: "bot.info",
@@ -915,6 +1017,7 @@ checked_by_validate!(
     message::PatchMessageRequest,
     chat::CreateChatRequest,
     chat::AddMembersRequest,
+    reaction::CreateReactionRequest,
     cardkit::CreateCardRequest,
     cardkit::IdConvertRequest,
     cardkit::UpdateCardRequest,
@@ -958,6 +1061,7 @@ parsed_into!(
     message::PatchMessageRequest => String,
     chat::CreateChatRequest => chat::NewChat,
     chat::AddMembersRequest => Vec<String>,
+    reaction::CreateReactionRequest => String,
     cardkit::CreateCardRequest => String,
     cardkit::IdConvertRequest => String,
     cardkit::UpdateCardRequest => cardkit::Write<String>,

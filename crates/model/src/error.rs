@@ -53,6 +53,15 @@ codes! {
     MessageTooOld = 230031, 400, "Message can only be modified within 14 days after sending.", false;
     CardInvalid = 230099, 400, "Failed to create card content", false;
     MessageDeleted = 230110, 400, "Action unavailable as the message has been deleted.", false;
+    // Reactions (im-v1/message-reaction/create, delete, list).
+    ReactionTypeInvalid = 231001, 400, "reaction type is invalid.", false;
+    ReactionNoPermission = 231002, 400, "The operator has no permission to react on the specific message.", false;
+    ReactionMessageNotFound = 231003, 400, "The message is not found, maybe not exist or deleted.", false;
+    ReactionChatNotFound = 231004, 400, "The chat in which the message exists is not found, maybe not exist, deleted or archived.", false;
+    ReactionNotYours = 231007, 400, "The operator has no permission to delete this reaction.", false;
+    ReactionNotOfMessage = 231010, 400, "The reaction does not belong to the message.", false;
+    ReactionIdInvalid = 231011, 400, "The request has an invalid reaction_id.", false;
+    ReactionPageTokenInvalid = 231012, 400, "The request has an invalid pageToken.", false;
     // Interactive cards (the delayed update). Decision: the platform's reference names no codes
     // for a used-up or expired token; larkfeed answers 300040 for those.
     CardTokenInvalid = 300040, 400, "the card update token is unknown, expired (30 minutes) or used up (2 uses)", false;

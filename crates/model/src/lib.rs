@@ -28,6 +28,7 @@ pub mod feed;
 pub mod feed_card;
 pub mod ids;
 pub mod message;
+pub mod reaction;
 pub mod token;
 pub mod validate;
 

@@ -94,6 +94,7 @@ contract_tests!(
     card_entity_writes_follow_the_rules_handed_in,
     racing_sends_of_one_card_entity_bind_one_message,
     racing_writes_to_one_card_entity_keep_the_highest_sequence,
+    reactions_are_listed_oldest_first_and_removed_once,
 );
 
 /// A stored id of the wrong kind (an app id without `cli_`) is read back as corrupt data, not

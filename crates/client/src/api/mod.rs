@@ -7,3 +7,4 @@ pub mod cardkit;
 pub mod chats;
 pub mod feed_cards;
 pub mod messages;
+pub mod reactions;

@@ -6,7 +6,7 @@ use crate::platform::act;
 use crate::platform::PlatformState;
 use axum::extract::State;
 use axum::Json;
-use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, SendMessage};
+use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, React, SendMessage};
 
 pub async fn card_action(
     State(state): State<PlatformState>,
@@ -34,4 +34,11 @@ pub async fn send_message(
     JsonBody(req): JsonBody<SendMessage>,
 ) -> Result<Json<Acted>, ApiError> {
     Ok(Json(act::send_message(&state, req).await?))
+}
+
+pub async fn react(
+    State(state): State<PlatformState>,
+    JsonBody(req): JsonBody<React>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::react(&state, req).await?))
 }

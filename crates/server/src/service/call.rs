@@ -13,8 +13,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use larkfeed_model::chat::MAX_PAGE_SIZE;
 use larkfeed_model::endpoint::{
-    ElementPath, Endpoint, MemberIds, MemberPage, Parse, PathParam, ReceiveIds, RequiredUserIds,
-    UserIds, MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, RECEIVE_ID_TYPE, USER_ID_TYPE,
+    ElementPath, Endpoint, MemberIds, MemberPage, Parse, PathParam, ReactionPage, ReactionPath,
+    ReceiveIds, RequiredUserIds, UserIds, MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, REACTION_TYPE,
+    RECEIVE_ID_TYPE, USER_ID_TYPE,
 };
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
@@ -57,21 +58,25 @@ impl FromPath for () {
     }
 }
 
-impl FromPath for ElementPath {
-    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let axum::extract::Path((card_id, element_id)) =
-            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
-                .await
-                .map_err(|e| {
-                    let code = larkfeed_model::endpoint::invalid_param_code(parts.uri.path());
-                    ApiError::field(code, larkfeed_model::FieldError::new("path", e.body_text()))
-                })?;
-        Ok(ElementPath {
-            card_id,
-            element_id,
-        })
-    }
+/// A path with two parameters, read as the path names them.
+macro_rules! from_two_params {
+    ($($t:ty),*) => {$(
+        impl FromPath for $t {
+            async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+                let axum::extract::Path(pair) =
+                    axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                        .await
+                        .map_err(|e| {
+                            let code = larkfeed_model::endpoint::invalid_param_code(parts.uri.path());
+                            ApiError::field(code, larkfeed_model::FieldError::new("path", e.body_text()))
+                        })?;
+                Ok(<$t>::from(pair))
+            }
+        }
+    )*};
 }
+
+from_two_params!(ElementPath, ReactionPath);
 
 impl FromPath for PathParam {
     async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -142,6 +147,17 @@ impl FromQuery for MemberPage {
             id_type: caller.user_id_type(params, MEMBER_ID_TYPE.name)?,
             page_size: params.number(PAGE_SIZE.name, 1, MAX_PAGE_SIZE)?,
             page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
+        })
+    }
+}
+
+impl FromQuery for ReactionPage {
+    fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
+        Ok(ReactionPage {
+            reaction_type: params.get(REACTION_TYPE.name).map(str::to_string),
+            page_size: params.number(PAGE_SIZE.name, 1, larkfeed_model::reaction::MAX_PAGE_SIZE)?,
+            page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
+            id_type: caller.user_id_type(params, USER_ID_TYPE.name)?,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod chats;
 pub mod feed;
 pub mod feed_cards;
 pub mod messages;
+pub mod reactions;
 pub mod tokens;
 
 use crate::error::ApiError;

@@ -32,6 +32,7 @@ pub const ALL: &[&str] = &[
     "card_entity_writes_follow_the_rules_handed_in",
     "racing_sends_of_one_card_entity_bind_one_message",
     "racing_writes_to_one_card_entity_keep_the_highest_sequence",
+    "reactions_are_listed_oldest_first_and_removed_once",
 ];
 
 const HOUR: i64 = 3_600_000;
@@ -1069,4 +1070,63 @@ pub async fn racing_writes_to_one_card_entity_keep_the_highest_sequence(s: Arc<d
     assert!(done[29], "the highest sequence is never stale");
     let row = s.card_entity(&id("7003")).await.unwrap().unwrap();
     assert_eq!((row.sequence, row.card.as_str()), (30, r#"{"n":30}"#));
+}
+
+pub async fn reactions_are_listed_oldest_first_and_removed_once(s: Arc<dyn Store>) {
+    let (m1, m2): (MessageId, MessageId) = (id("om_1"), id("om_2"));
+    let reaction = |rid: &str, m: &MessageId, emoji: &str, who: Reactor, at: i64| ReactionRow {
+        reaction_id: rid.into(),
+        message_id: m.clone(),
+        emoji_type: emoji.into(),
+        operator: who,
+        action_time_ms: at,
+    };
+    let app = Reactor::App(id("cli_a"));
+    let user = Reactor::User(id("u-1"));
+    s.add_reaction(reaction("r3", &m1, "THUMBSUP", user.clone(), 30))
+        .await
+        .unwrap();
+    s.add_reaction(reaction("r1", &m1, "Typing", app.clone(), 10))
+        .await
+        .unwrap();
+    s.add_reaction(reaction("r2", &m1, "THUMBSUP", app.clone(), 10))
+        .await
+        .unwrap();
+    s.add_reaction(reaction("r4", &m2, "OK", app.clone(), 5))
+        .await
+        .unwrap();
+    let all = |slice| {
+        let s = s.clone();
+        async move {
+            s.list_reactions(slice)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.reaction_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let page = |emoji, after, limit| ReactionSlice {
+        message_id: &m1,
+        emoji_type: emoji,
+        after,
+        limit,
+    };
+    assert_eq!(all(page(None, None, 10)).await, ["r1", "r2", "r3"]);
+    assert_eq!(all(page(Some("THUMBSUP"), None, 10)).await, ["r2", "r3"]);
+    assert_eq!(all(page(None, None, 2)).await, ["r1", "r2"]);
+    assert_eq!(all(page(None, Some((10, "r2")), 2)).await, ["r3"]);
+    let stored = s.reaction("r3").await.unwrap().unwrap();
+    assert_eq!((stored.operator, stored.action_time_ms), (user, 30));
+    let both = s.reactions_of(&[m1.clone(), m2.clone()]).await.unwrap();
+    assert_eq!(
+        both.iter()
+            .map(|r| r.reaction_id.as_str())
+            .collect::<Vec<_>>(),
+        ["r4", "r1", "r2", "r3"]
+    );
+    assert!(s.remove_reaction("r2").await.unwrap());
+    assert!(!s.remove_reaction("r2").await.unwrap());
+    assert!(s.reaction("r2").await.unwrap().is_none());
+    assert_eq!(all(page(None, None, 10)).await, ["r1", "r3"]);
 }

@@ -112,6 +112,28 @@ fn card_entity_row(r: &dyn Get) -> StoreResult<CardEntityRow> {
     })
 }
 
+macro_rules! reaction_columns {
+    () => {
+        "reaction_id, message_id, emoji_type, operator_kind, operator_id, action_time"
+    };
+}
+
+fn reaction_row(r: &dyn Get) -> StoreResult<ReactionRow> {
+    let kind = r.text(3)?;
+    let operator = match kind.as_str() {
+        "app" => Reactor::App(r.id(4)?),
+        "user" => Reactor::User(r.id(4)?),
+        other => return Err(corrupt(format!("unknown reaction operator kind {other:?}"))),
+    };
+    Ok(ReactionRow {
+        reaction_id: r.text(0)?,
+        message_id: r.id(1)?,
+        emoji_type: r.text(2)?,
+        operator,
+        action_time_ms: r.int(5)?,
+    })
+}
+
 fn token_row(r: &dyn Get) -> StoreResult<TokenRow> {
     Ok(TokenRow {
         token_hash: r.text(0)?,
@@ -1257,6 +1279,117 @@ impl<E: Engine> CardEntityStore for Core<E> {
                     row.streaming_since_ms = since;
                     row.updated_at_ms = write.now_ms;
                     Ok(CardWritten::Done(row))
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<E: Engine> ReactionStore for Core<E> {
+    async fn add_reaction(&self, row: ReactionRow) -> StoreResult<()> {
+        self.0
+            .write(row, |db, row| {
+                Box::pin(async move {
+                    const INSERT: Sql = Sql::same(concat!(
+                        "INSERT INTO reactions (",
+                        reaction_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6)"
+                    ));
+                    let (kind, id) = match &row.operator {
+                        Reactor::App(app_id) => ("app", app_id.as_str()),
+                        Reactor::User(user_id) => ("user", user_id.as_str()),
+                    };
+                    let values = args![
+                        &row.reaction_id,
+                        &row.message_id,
+                        &row.emoji_type,
+                        kind,
+                        id,
+                        row.action_time_ms,
+                    ];
+                    db.exec(&INSERT, &values).await.map(drop)
+                })
+            })
+            .await
+    }
+
+    async fn reaction(&self, reaction_id: &str) -> StoreResult<Option<ReactionRow>> {
+        self.0
+            .read(reaction_id, |db, id| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        reaction_columns!(),
+                        " FROM reactions WHERE reaction_id = $1"
+                    ));
+                    db.row(&SELECT, &args![*id], reaction_row).await
+                })
+            })
+            .await
+    }
+
+    async fn remove_reaction(&self, reaction_id: &str) -> StoreResult<bool> {
+        let id = reaction_id.to_string();
+        self.0
+            .write(id, |db, id| {
+                Box::pin(async move {
+                    const DELETE: Sql = Sql::same("DELETE FROM reactions WHERE reaction_id = $1");
+                    Ok(db.exec(&DELETE, &args![id]).await? == 1)
+                })
+            })
+            .await
+    }
+
+    async fn list_reactions(&self, slice: ReactionSlice<'_>) -> StoreResult<Vec<ReactionRow>> {
+        self.0
+            .read(slice, |db, slice| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        reaction_columns!(),
+                        " FROM reactions WHERE message_id = $1 \
+                         AND ($2 = '' OR emoji_type = $2) \
+                         AND (action_time > $3 OR (action_time = $3 AND reaction_id > $4)) \
+                         ORDER BY action_time, reaction_id LIMIT $5"
+                    ));
+                    let (time, id) = slice.after.unwrap_or((i64::MIN, ""));
+                    let values = args![
+                        slice.message_id,
+                        slice.emoji_type.unwrap_or(""),
+                        time,
+                        id,
+                        i64::from(slice.limit),
+                    ];
+                    db.rows(&SELECT, &values, reaction_row).await
+                })
+            })
+            .await
+    }
+
+    async fn reactions_of(&self, message_ids: &[MessageId]) -> StoreResult<Vec<ReactionRow>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.0
+            .read(message_ids, |db, ids| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::each(
+                        concat!(
+                            "SELECT ",
+                            reaction_columns!(),
+                            " FROM reactions WHERE message_id IN (SELECT value FROM json_each($1)) \
+                             ORDER BY action_time, reaction_id"
+                        ),
+                        concat!(
+                            "SELECT ",
+                            reaction_columns!(),
+                            " FROM reactions WHERE message_id = ANY($1) \
+                             ORDER BY action_time, reaction_id"
+                        ),
+                    );
+                    let ids = texts(ids);
+                    db.rows(&SELECT, &args![ids.as_slice()], reaction_row).await
                 })
             })
             .await

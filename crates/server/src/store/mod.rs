@@ -767,6 +767,44 @@ pub trait CardEntityStore: Send + Sync {
     async fn write_card_entity(&self, write: CardWrite) -> StoreResult<CardWritten>;
 }
 
+/// Who reacted to a message: an app's bot, or a user of the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reactor {
+    App(AppId),
+    User(UserId),
+}
+
+/// A reaction as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionRow {
+    pub reaction_id: String,
+    pub message_id: MessageId,
+    pub emoji_type: String,
+    pub operator: Reactor,
+    pub action_time_ms: i64,
+}
+
+/// Up to `limit` reactions of one message (of one emoji type, or all), oldest first, after the
+/// reaction `after` names (`(action_time, reaction_id)`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReactionSlice<'a> {
+    pub message_id: &'a MessageId,
+    pub emoji_type: Option<&'a str>,
+    pub after: Option<(i64, &'a str)>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait ReactionStore: Send + Sync {
+    async fn add_reaction(&self, row: ReactionRow) -> StoreResult<()>;
+    async fn reaction(&self, reaction_id: &str) -> StoreResult<Option<ReactionRow>>;
+    /// Removes a reaction; false if it was gone already.
+    async fn remove_reaction(&self, reaction_id: &str) -> StoreResult<bool>;
+    async fn list_reactions(&self, slice: ReactionSlice<'_>) -> StoreResult<Vec<ReactionRow>>;
+    /// Every reaction of these messages, oldest first (one query, for a chat's page).
+    async fn reactions_of(&self, message_ids: &[MessageId]) -> StoreResult<Vec<ReactionRow>>;
+}
+
 /// The tables that hold state, in an order that respects their references: what a snapshot
 /// holds and a reset empties. Access tokens, `meta` and the rate-limit windows are not state a
 /// test saves or resets.
@@ -782,6 +820,7 @@ pub const STATE_TABLES: &[&str] = &[
     "card_tokens",
     "card_entities",
     "card_writes",
+    "reactions",
 ];
 
 /// Every table of state as rows of named values, backend-neutral: what `GET /_larkfeed/state`
@@ -844,6 +883,7 @@ pub trait Store:
     + MetaStore
     + PlatformStore
     + CardEntityStore
+    + ReactionStore
     + SnapshotStore
     + 'static
 {

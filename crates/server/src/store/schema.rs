@@ -259,6 +259,19 @@ pub(crate) const TABLES: &[Table] = &[
         &[text("card_id"), text("uuid"), int("sequence")],
         &["card_id", "uuid"],
     ),
+    table(
+        "reactions",
+        &[
+            text("reaction_id"),
+            text("message_id"),
+            text("emoji_type"),
+            text("operator_kind"),
+            text("operator_id"),
+            int("action_time"),
+        ],
+        &["reaction_id"],
+    )
+    .indexes(&[("reactions_by_message", "message_id, action_time")]),
     Table {
         shared_only: true,
         ..table(
@@ -281,6 +294,10 @@ pub const SINCE_BASELINE: &[(&str, &str)] = &[
     (
         "0009_card_entities",
         include_str!("../../migrations/0009_card_entities.sql"),
+    ),
+    (
+        "0010_reactions",
+        include_str!("../../migrations/0010_reactions.sql"),
     ),
 ];
 

@@ -560,3 +560,71 @@ pub async fn until_event(stream: &mut reqwest::Response, name: &str) -> String {
     }
     text
 }
+
+// ---- an app that receives deliveries ----
+
+use axum::extract::State;
+use axum::Json;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How a [`FakeApp`] answers.
+#[derive(Clone)]
+pub enum Mode {
+    Answer(Value),
+    Status(u16),
+    Slow(Duration),
+}
+
+/// A plain axum app on loopback that answers URL checks and keeps every other body it gets.
+#[derive(Clone)]
+pub struct FakeApp {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Value>>>,
+    mode: Arc<Mutex<Mode>>,
+}
+
+impl FakeApp {
+    pub async fn start(mode: Mode) -> FakeApp {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mode = Arc::new(Mutex::new(mode));
+        let shared = (seen.clone(), mode.clone());
+        let router = axum::Router::new()
+            .route("/hook", axum::routing::post(answer))
+            .with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        FakeApp { url, seen, mode }
+    }
+
+    pub fn seen(&self) -> Vec<Value> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+}
+
+type Shared = (Arc<Mutex<Vec<Value>>>, Arc<Mutex<Mode>>);
+
+async fn answer(
+    State((seen, mode)): State<Shared>,
+    Json(body): Json<Value>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if body["type"] == "url_verification" {
+        return Json(json!({"challenge": body["challenge"]})).into_response();
+    }
+    seen.lock().unwrap().push(body);
+    let mode = mode.lock().unwrap().clone();
+    match mode {
+        Mode::Answer(v) => Json(v).into_response(),
+        Mode::Status(s) => axum::http::StatusCode::from_u16(s).unwrap().into_response(),
+        Mode::Slow(d) => {
+            tokio::time::sleep(d).await;
+            Json(json!({})).into_response()
+        }
+    }
+}

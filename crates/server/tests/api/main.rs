@@ -19,6 +19,7 @@ mod persistence;
 mod platform;
 mod postgres_cluster;
 mod races;
+mod reactions;
 mod replies;
 mod snapshots;
 mod time_sensitive;

@@ -8,10 +8,12 @@
 mod buttons;
 mod card;
 mod message;
+mod reaction;
 
 pub use buttons::{chat_button, feed_card_button};
 pub use card::card_action;
 pub use message::send_message;
+pub use reaction::react;
 
 use super::delivery::{self, Outcome};
 use super::endpoints::{self, Endpoints};
