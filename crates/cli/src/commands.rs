@@ -24,12 +24,15 @@ use larkfeed_model::endpoint::{
     RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage, StreamCardElement,
     UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
+use larkfeed_model::endpoint::{Container, ListMessages, MessagePage, UpdateMessage};
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
     OpenAppFeedCard, PatchFeedCardRequest, StatusLabel, UpdateAppFeedCardBatchRequest,
     UpdateChatButtonRequest, UserOpenAppFeedCardDeleter, UserOpenAppFeedCardUpdater,
 };
-use larkfeed_model::message::{PatchMessageRequest, ReplyMessageRequest, SendMessageRequest};
+use larkfeed_model::message::{
+    PatchMessageRequest, ReplyMessageRequest, SendMessageRequest, UpdateMessageRequest,
+};
 use larkfeed_model::reaction::CreateReactionRequest;
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use serde_json::Value;
@@ -291,6 +294,42 @@ pub enum MessageCmd {
     Recall {
         /// The message's id (om_…).
         message_id: String,
+    },
+    /// A chat's messages (thread replies left out) or a thread's, one page
+    /// (GET /open-apis/im/v1/messages).
+    List {
+        /// The chat (oc_…).
+        #[arg(long, required_unless_present = "thread", conflicts_with = "thread")]
+        chat: Option<String>,
+        /// The thread (omt_…).
+        #[arg(long)]
+        thread: Option<String>,
+        /// Seconds: messages created at or after it (chats only).
+        #[arg(long)]
+        start_time: Option<i64>,
+        /// Seconds: messages created at or before it (chats only).
+        #[arg(long)]
+        end_time: Option<i64>,
+        /// The latest first.
+        #[arg(long)]
+        newest_first: bool,
+        /// Messages per page (1-50).
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// The page_token of the previous page.
+        #[arg(long)]
+        page_token: Option<String>,
+    },
+    /// Edit a text or post the app sent, 20 times at most (PUT /open-apis/im/v1/messages/:message_id).
+    Edit {
+        /// The message's id (om_…).
+        message_id: String,
+        /// The new text.
+        #[arg(long, required_unless_present = "post")]
+        text: Option<String>,
+        /// The new post's content JSON instead: inline, from a file, or -.
+        #[arg(long, conflicts_with = "text")]
+        post: Option<PathBuf>,
     },
     /// React to a message with an emoji as the app's bot
     /// (POST /open-apis/im/v1/messages/:message_id/reactions).
@@ -910,6 +949,47 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
         }
         MessageCmd::Recall { message_id } => {
             Plan::of::<RecallMessage>(PathParam::new(message_id), (), ())
+        }
+        MessageCmd::List {
+            chat,
+            thread,
+            start_time,
+            end_time,
+            newest_first,
+            page_size,
+            page_token,
+        } => {
+            let (container, container_id) = match (chat, thread) {
+                (Some(chat), _) => (Container::Chat, chat.clone()),
+                (None, Some(thread)) => (Container::Thread, thread.clone()),
+                (None, None) => return Err(Failure::Usage("give --chat or --thread".into())),
+            };
+            let page = MessagePage {
+                container,
+                container_id,
+                start_time: *start_time,
+                end_time: *end_time,
+                newest_first: *newest_first,
+                page_size: *page_size,
+                page_token: page_token.clone(),
+            };
+            Plan::of::<ListMessages>((), page, ())
+        }
+        MessageCmd::Edit {
+            message_id,
+            text,
+            post,
+        } => {
+            let (msg_type, content) = match (text, post) {
+                (Some(t), _) => ("text", serde_json::json!({ "text": t }).to_string()),
+                (None, Some(src)) => ("post", read_json::<Value>(src)?.to_string()),
+                (None, None) => return Err(Failure::Usage("give --text or --post".into())),
+            };
+            let req = UpdateMessageRequest {
+                msg_type: Some(msg_type.into()),
+                content: Some(content),
+            };
+            Plan::of::<UpdateMessage>(PathParam::new(message_id), (), req)
         }
         MessageCmd::React { message_id, emoji } => Plan::of::<CreateReaction>(
             PathParam::new(message_id),

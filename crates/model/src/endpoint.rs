@@ -121,6 +121,87 @@ pub const PAGE_TOKEN: Param = Param::optional("page_token", "the page_token of t
 pub const REACTION_TYPE: Param =
     Param::optional("reaction_type", "an emoji_type: only the reactions of it");
 
+/// Which messages a list reads: a chat's (its thread replies left out) or one thread's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Chat,
+    Thread,
+}
+
+/// `GET /open-apis/im/v1/messages`: the container, a time range in seconds (chat only), the
+/// order, the page size (20 when absent, at most 50) and the previous page's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    pub container: Container,
+    pub container_id: String,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    /// `ByCreateTimeDesc`: the latest first.
+    pub newest_first: bool,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+}
+
+const CONTAINER_ID_TYPE: Param = Param::required("container_id_type", "chat or thread");
+const CONTAINER_ID: Param = Param::required(
+    "container_id",
+    "the chat's chat_id or the thread's thread_id",
+);
+const START_TIME: Param = Param::optional(
+    "start_time",
+    "seconds: messages created at or after it (chat only)",
+);
+const END_TIME: Param = Param::optional(
+    "end_time",
+    "seconds: messages created at or before it (chat only)",
+);
+const SORT_TYPE: Param =
+    Param::optional("sort_type", "ByCreateTimeAsc (default) or ByCreateTimeDesc");
+
+impl Query for MessagePage {
+    const PARAMS: &'static [Param] = &[
+        CONTAINER_ID_TYPE,
+        CONTAINER_ID,
+        START_TIME,
+        END_TIME,
+        SORT_TYPE,
+        Param {
+            about: "1 to 50, default 20",
+            ..PAGE_SIZE
+        },
+        PAGE_TOKEN,
+    ];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let kind = match self.container {
+            Container::Chat => "chat",
+            Container::Thread => "thread",
+        };
+        let mut pairs = vec![
+            (CONTAINER_ID_TYPE.name, kind.to_string()),
+            (CONTAINER_ID.name, self.container_id.clone()),
+        ];
+        if let Some(t) = self.start_time {
+            pairs.push((START_TIME.name, t.to_string()));
+        }
+        if let Some(t) = self.end_time {
+            pairs.push((END_TIME.name, t.to_string()));
+        }
+        let sort = if self.newest_first {
+            "ByCreateTimeDesc"
+        } else {
+            "ByCreateTimeAsc"
+        };
+        pairs.push((SORT_TYPE.name, sort.into()));
+        if let Some(size) = self.page_size {
+            pairs.push((PAGE_SIZE.name, size.to_string()));
+        }
+        if let Some(token) = &self.page_token {
+            pairs.push((PAGE_TOKEN.name, token.clone()));
+        }
+        pairs
+    }
+}
+
 /// One page of a message's reactions: of one emoji type or all, the page size (20 when absent,
 /// at most 50), the previous page's token, and the type of the users' ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -649,6 +730,32 @@ endpoints! {
         request: message::ReplyMessageRequest,
         response: message::Message,
     }
+    /// A chat's history, or a thread's.
+    ListMessages {
+        name: "messages.list",
+        method: Get,
+        path: "/open-apis/im/v1/messages",
+        summary: "A chat's messages (thread replies left out) or a thread's, in either order, paged",
+        query: MessagePage,
+        scopes: &["im:message", "im:message:readonly", "im:message.history:readonly"],
+        limits: IM_LIMITS,
+        request: (),
+        response: message::MessageList,
+        BODY: bool = false,
+    }
+    /// Edits a text or post the app sent (20 times at most).
+    UpdateMessage {
+        name: "messages.update",
+        method: Put,
+        path: "/open-apis/im/v1/messages/{message_id}",
+        summary: "Edit a text or post message the app sent (at most 20 times)",
+        path_param: PathParam,
+        scopes: &["im:message", "im:message:send_as_bot", "im:message:update"],
+        limits: IM_LIMITS,
+        change: "message.updated",
+        request: message::UpdateMessageRequest,
+        response: message::Message,
+    }
     GetMessage {
         name: "messages.get",
         method: Get,
@@ -1015,6 +1122,7 @@ checked_by_validate!(
     message::SendMessageRequest,
     message::ReplyMessageRequest,
     message::PatchMessageRequest,
+    message::UpdateMessageRequest,
     chat::CreateChatRequest,
     chat::AddMembersRequest,
     reaction::CreateReactionRequest,
@@ -1059,6 +1167,7 @@ parsed_into!(
     message::SendMessageRequest => message::Outgoing,
     message::ReplyMessageRequest => message::Reply,
     message::PatchMessageRequest => String,
+    message::UpdateMessageRequest => message::Edit,
     chat::CreateChatRequest => chat::NewChat,
     chat::AddMembersRequest => Vec<String>,
     reaction::CreateReactionRequest => String,

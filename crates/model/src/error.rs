@@ -53,6 +53,9 @@ codes! {
     MessageTooOld = 230031, 400, "Message can only be modified within 14 days after sending.", false;
     CardInvalid = 230099, 400, "Failed to create card content", false;
     MessageDeleted = 230110, 400, "Action unavailable as the message has been deleted.", false;
+    MessageTypeUnsupported = 230054, 400, "This operation is not supported for this message type.", false;
+    NotTheSender = 230071, 400, "The operator is not the sender of the message.", false;
+    EditLimitReached = 230072, 400, "The message has reached the number of times it can be edited.", false;
     // Reactions (im-v1/message-reaction/create, delete, list).
     ReactionTypeInvalid = 231001, 400, "reaction type is invalid.", false;
     ReactionNoPermission = 231002, 400, "The operator has no permission to react on the specific message.", false;

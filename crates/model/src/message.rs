@@ -259,6 +259,62 @@ pub struct GetMessageResponse {
     pub items: Vec<Message>,
 }
 
+/// A page of a chat's or a thread's messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MessageList {
+    pub has_more: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+    pub items: Vec<Message>,
+}
+
+/// What a recalled message's content reads in a list (the reference page im-v1/message/list).
+pub const RECALLED_CONTENT: &str = "This message was recalled";
+/// A message can be edited this many times (230072 beyond; im-v1/message/update).
+pub const EDIT_LIMIT: i64 = 20;
+/// A page of messages: 1 to 50, 20 when not given.
+pub const LIST_MAX_PAGE_SIZE: u32 = 50;
+pub const LIST_DEFAULT_PAGE_SIZE: u32 = 20;
+
+/// Body of `PUT /open-apis/im/v1/messages/:message_id`: a text's or a post's new content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UpdateMessageRequest {
+    /// `text` or `post`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
+    pub msg_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
+    pub content: Option<String>,
+}
+
+/// An edit that passed the field rules: its type and content (whose own rules
+/// [`check_content`] checks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub msg_type: String,
+    pub content: String,
+}
+
+impl UpdateMessageRequest {
+    pub fn parse(self) -> Result<Edit, FieldError> {
+        let msg_type = validate::required("msg_type", &self.msg_type)?;
+        validate::one_of("msg_type", msg_type, &["text", "post"])?;
+        let content = validate::required("content", &self.content)?;
+        if content.is_empty() {
+            return Err(FieldError::new("content", "must not be empty"));
+        }
+        Ok(Edit {
+            msg_type: self.msg_type.unwrap_or_default(),
+            content: self.content.unwrap_or_default(),
+        })
+    }
+
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

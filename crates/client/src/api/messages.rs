@@ -28,11 +28,12 @@
 use crate::{Client, Error};
 use larkfeed_model::card::DelayedUpdateRequest;
 use larkfeed_model::endpoint::{
-    DelayedCardUpdate, GetMessage, PatchMessage, PathParam, RecallMessage, ReceiveIds,
-    ReplyMessage, SendMessage,
+    DelayedCardUpdate, GetMessage, ListMessages, MessagePage, PatchMessage, PathParam,
+    RecallMessage, ReceiveIds, ReplyMessage, SendMessage, UpdateMessage,
 };
 use larkfeed_model::message::{
-    Message, PatchMessageRequest, ReplyMessageRequest, SendMessageRequest,
+    Message, MessageList, PatchMessageRequest, ReplyMessageRequest, SendMessageRequest,
+    UpdateMessageRequest,
 };
 use larkfeed_model::ReceiveIdType;
 
@@ -68,6 +69,22 @@ impl Client {
             .into_iter()
             .next()
             .ok_or_else(|| Error::Decode("no message in items".into()))
+    }
+
+    /// `GET /open-apis/im/v1/messages`: one page of a chat's or a thread's messages.
+    pub async fn list_messages(&self, page: &MessagePage) -> Result<MessageList, Error> {
+        self.send::<ListMessages>(&(), page, &()).await
+    }
+
+    /// `PUT /open-apis/im/v1/messages/:message_id`: edit a text or post the app sent (20 times
+    /// at most).
+    pub async fn update_message(
+        &self,
+        message_id: &str,
+        req: &UpdateMessageRequest,
+    ) -> Result<Message, Error> {
+        self.send::<UpdateMessage>(&PathParam::new(message_id), &(), req)
+            .await
     }
 
     /// `PATCH /open-apis/im/v1/messages/:message_id`: replace a card the app sent.

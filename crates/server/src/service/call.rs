@@ -13,9 +13,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use larkfeed_model::chat::MAX_PAGE_SIZE;
 use larkfeed_model::endpoint::{
-    ElementPath, Endpoint, MemberIds, MemberPage, Parse, PathParam, ReactionPage, ReactionPath,
-    ReceiveIds, RequiredUserIds, UserIds, MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, REACTION_TYPE,
-    RECEIVE_ID_TYPE, USER_ID_TYPE,
+    Container, ElementPath, Endpoint, MemberIds, MemberPage, MessagePage, Parse, PathParam,
+    ReactionPage, ReactionPath, ReceiveIds, RequiredUserIds, UserIds, MEMBER_ID_TYPE, PAGE_SIZE,
+    PAGE_TOKEN, REACTION_TYPE, RECEIVE_ID_TYPE, USER_ID_TYPE,
 };
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
@@ -158,6 +158,53 @@ impl FromQuery for ReactionPage {
             page_size: params.number(PAGE_SIZE.name, 1, larkfeed_model::reaction::MAX_PAGE_SIZE)?,
             page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
             id_type: caller.user_id_type(params, USER_ID_TYPE.name)?,
+        })
+    }
+}
+
+impl FromQuery for MessagePage {
+    fn read(_: &Caller, params: &Params) -> Result<Self, ApiError> {
+        let container = match params.get("container_id_type") {
+            Some("chat") => Container::Chat,
+            Some("thread") => Container::Thread,
+            Some(_) => return Err(params.invalid("container_id_type", "must be chat or thread")),
+            None => return Err(params.invalid("container_id_type", "is required")),
+        };
+        let container_id = params
+            .get("container_id")
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| params.invalid("container_id", "is required"))?
+            .to_string();
+        let seconds = |name: &str| -> Result<Option<i64>, ApiError> {
+            params
+                .get(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .map_err(|_| params.invalid(name, "must be seconds since the epoch"))
+                })
+                .transpose()
+        };
+        let newest_first = match params.get("sort_type") {
+            None | Some("ByCreateTimeAsc") => false,
+            Some("ByCreateTimeDesc") => true,
+            Some(_) => {
+                return Err(
+                    params.invalid("sort_type", "must be ByCreateTimeAsc or ByCreateTimeDesc")
+                )
+            }
+        };
+        Ok(MessagePage {
+            container,
+            container_id,
+            start_time: seconds("start_time")?,
+            end_time: seconds("end_time")?,
+            newest_first,
+            page_size: params.number(
+                PAGE_SIZE.name,
+                1,
+                larkfeed_model::message::LIST_MAX_PAGE_SIZE,
+            )?,
+            page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
         })
     }
 }

@@ -6,14 +6,15 @@ use super::{bot_in_chat, existing_p2p_chat, new_p2p_chat, p2p_key};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{
-    ChatType, ContentEdit, Destination, Mentioned, MessageRow, NewMessage, Sent, UuidKey,
+    ChatType, ContentEdit, Destination, Edited, Mentioned, MessageEdit, MessageRow, MessageSlice,
+    NewMessage, Sent, UuidKey,
 };
 use crate::world::App;
 use larkfeed_model::card::{sub_code, CardError, CardInfo};
-use larkfeed_model::endpoint::{self as ep, PathParam, ReceiveIds};
+use larkfeed_model::endpoint::{self as ep, Container, PathParam, ReceiveIds};
 use larkfeed_model::message::{
-    check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, Sender,
-    PATCH_WINDOW_MS,
+    check_content, ContentError, GetMessageResponse, Mention, Message, MessageBody, MessageList,
+    Sender, EDIT_LIMIT, LIST_DEFAULT_PAGE_SIZE, PATCH_WINDOW_MS, RECALLED_CONTENT,
 };
 use larkfeed_model::{CardId, Empty, ErrorCode, FieldError, MessageId, ReceiveIdType, ThreadId};
 
@@ -555,5 +556,159 @@ pub(crate) async fn store_content(state: &AppState, edit: ContentEdit<'_>) -> Re
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::MessageRecalled))
+    }
+}
+
+/// `GET /open-apis/im/v1/messages` (the reference page im-v1/message/list): a chat's messages
+/// with its thread replies left out, or one thread's (its root first), oldest or latest first.
+/// A recalled message lists with `deleted: true` and the page's fixed text as its content.
+impl Serve for ep::ListMessages {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let q = call.query;
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
+        }
+        let unknown = |what: &str| {
+            ApiError::field(
+                INVALID,
+                FieldError::new("container_id", format!("no {what} has this id")),
+            )
+        };
+        let (chat_id, thread_id) = match q.container {
+            Container::Chat => {
+                let chat = super::chat(state, &q.container_id)
+                    .await?
+                    .ok_or_else(|| unknown("chat"))?;
+                (chat.chat_id, None)
+            }
+            Container::Thread => {
+                let thread =
+                    ThreadId::parse(q.container_id.as_str()).map_err(|_| unknown("thread"))?;
+                let root = state
+                    .store
+                    .thread_root(&thread)
+                    .await?
+                    .ok_or_else(|| unknown("thread"))?;
+                (root.chat_id, Some(thread))
+            }
+        };
+        if !bot_in_chat(state, &chat_id, &app.app_id).await? {
+            return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+        }
+        // A thread is read whole: its container takes no time range.
+        let (from_ms, to_ms) = match (&thread_id, q.start_time, q.end_time) {
+            (Some(_), _, _) => (i64::MIN, i64::MAX),
+            (None, from, to) => (
+                from.map_or(i64::MIN, |s| s.saturating_mul(1000)),
+                to.map_or(i64::MAX, |s| s.saturating_mul(1000).saturating_add(999)),
+            ),
+        };
+        let after = match &q.page_token {
+            Some(token) => Some(read_page_token(token)?),
+            None => None,
+        };
+        let size = q.page_size.unwrap_or(LIST_DEFAULT_PAGE_SIZE);
+        let slice = MessageSlice {
+            chat_id: &chat_id,
+            thread_id: thread_id.as_ref(),
+            from_ms,
+            to_ms,
+            newest_first: q.newest_first,
+            after: after.as_ref().map(|(t, id)| (*t, id.as_str())),
+            limit: size + 1,
+        };
+        let mut rows = state.store.list_messages(slice).await?;
+        let has_more = rows.len() > size as usize;
+        rows.truncate(size as usize);
+        let page_token = has_more
+            .then(|| {
+                rows.last()
+                    .map(|r| format!("{}_{}", r.create_time_ms, r.message_id))
+            })
+            .flatten();
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let mut m = present(state, app, row);
+                if m.deleted {
+                    m.body.content = RECALLED_CONTENT.to_string();
+                }
+                m
+            })
+            .collect();
+        Ok(MessageList {
+            has_more,
+            page_token,
+            items,
+        })
+    }
+}
+
+/// A list's `page_token`: the last message's create time and id (230001 naming it otherwise).
+fn read_page_token(token: &str) -> Result<(i64, String), ApiError> {
+    let invalid = || {
+        ApiError::field(
+            INVALID,
+            FieldError::new("page_token", "not a page_token this list gave"),
+        )
+    };
+    let (time, id) = token.split_once('_').ok_or_else(invalid)?;
+    let time = time.parse().map_err(|_| invalid())?;
+    MessageId::parse(id).map_err(|_| invalid())?;
+    Ok((time, id.to_string()))
+}
+
+/// `PUT /open-apis/im/v1/messages/:message_id` (im-v1/message/update): the sender edits a text
+/// or post, 20 times at most.
+impl Serve for ep::UpdateMessage {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
+        let edit = call.body;
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
+        }
+        check_content(&edit.msg_type, &edit.content).map_err(content_error)?;
+        let row = find(state, &message_id).await?;
+        if !sent_by(&row, app) {
+            return Err(ApiError::new(ErrorCode::NotTheSender));
+        }
+        if row.recalled {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        if row.deleted {
+            return Err(ApiError::new(ErrorCode::MessageDeleted));
+        }
+        if row.msg_type != "text" && row.msg_type != "post" {
+            return Err(ApiError::with_detail(
+                ErrorCode::MessageTypeUnsupported,
+                format!(
+                    "only text and post messages are edited; this one is {}",
+                    row.msg_type
+                ),
+            ));
+        }
+        if let Some(chat) = state.store.get_chat(&row.chat_id).await? {
+            if chat.dissolved {
+                return Err(ApiError::new(ErrorCode::ChatDissolved));
+            }
+        }
+        if !bot_in_chat(state, &row.chat_id, &app.app_id).await? {
+            return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+        }
+        let change = MessageEdit {
+            message_id: &row.message_id,
+            msg_type: &edit.msg_type,
+            content: &edit.content,
+            now_ms: state.clock.now_ms(),
+            max_edits: EDIT_LIMIT,
+        };
+        match state.store.edit_message(change).await? {
+            Edited::Done(row) => Ok(present(state, app, *row)),
+            Edited::Recalled => Err(ApiError::new(ErrorCode::MessageRecalled)),
+            Edited::TooMany => Err(ApiError::with_detail(
+                ErrorCode::EditLimitReached,
+                format!("a message is edited at most {EDIT_LIMIT} times"),
+            )),
+        }
     }
 }

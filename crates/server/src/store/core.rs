@@ -40,6 +40,28 @@ macro_rules! select_cards {
     };
 }
 
+/// `SELECT` of message rows for a list, in one order, then the filters every list shares.
+macro_rules! list_messages {
+    ($cmp:literal, $order:literal) => {
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE chat_id = $1 \
+             AND (($2 = '' AND (thread_id IS NULL OR root_id IS NULL)) OR thread_id = $2) \
+             AND create_time >= $3 AND create_time <= $4 \
+             AND (create_time ",
+            $cmp,
+            " $5 OR (create_time = $5 AND message_id ",
+            $cmp,
+            " $6)) ORDER BY create_time ",
+            $order,
+            ", message_id ",
+            $order,
+            " LIMIT $7"
+        )
+    };
+}
+
 fn chat_row(r: &dyn Get, at: usize) -> StoreResult<ChatRow> {
     let chat_type = r.text(at + 3)?;
     Ok(ChatRow {
@@ -636,6 +658,90 @@ impl<E: Engine> MessageStore for Core<E> {
                         .await?;
                     rows.reverse();
                     Ok(rows)
+                })
+            })
+            .await
+    }
+
+    async fn list_messages(&self, slice: MessageSlice<'_>) -> StoreResult<Vec<MessageRow>> {
+        self.0
+            .read(slice, |db, s| {
+                Box::pin(async move {
+                    const OLDEST: Sql = Sql::same(list_messages!(">", "ASC"));
+                    const NEWEST: Sql = Sql::same(list_messages!("<", "DESC"));
+                    let (time, id) = s.after.unwrap_or(if s.newest_first {
+                        (i64::MAX, "")
+                    } else {
+                        (i64::MIN, "")
+                    });
+                    let values = args![
+                        s.chat_id,
+                        s.thread_id.map_or("", |t| t.as_str()),
+                        s.from_ms,
+                        s.to_ms,
+                        time,
+                        id,
+                        i64::from(s.limit),
+                    ];
+                    let sql = if s.newest_first { &NEWEST } else { &OLDEST };
+                    db.rows(sql, &values, message_row).await
+                })
+            })
+            .await
+    }
+
+    async fn thread_root(&self, thread_id: &ThreadId) -> StoreResult<Option<MessageRow>> {
+        self.0
+            .read(thread_id, |db, id| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE thread_id = $1 AND root_id IS NULL LIMIT 1"
+                    ));
+                    db.row(&SELECT, &args![*id], message_row).await
+                })
+            })
+            .await
+    }
+
+    async fn edit_message(&self, edit: MessageEdit<'_>) -> StoreResult<Edited> {
+        let work = (
+            edit.message_id.clone(),
+            edit.msg_type.to_string(),
+            edit.content.to_string(),
+            edit.now_ms,
+            edit.max_edits,
+        );
+        self.0
+            .write(work, |db, (id, msg_type, content, now_ms, max_edits)| {
+                Box::pin(async move {
+                    const STATE: Sql = Sql::each(
+                        "SELECT recalled, edits FROM messages WHERE message_id = $1",
+                        "SELECT recalled, edits FROM messages WHERE message_id = $1 FOR UPDATE",
+                    );
+                    const EDIT: Sql = Sql::same(
+                        "UPDATE messages SET msg_type = $1, content = $2, update_time = $3, \
+                         updated = 1, edits = edits + 1 WHERE message_id = $4",
+                    );
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE message_id = $1"
+                    ));
+                    let state = db
+                        .row(&STATE, &args![&*id], |r| Ok((r.flag(0)?, r.int(1)?)))
+                        .await?;
+                    match state {
+                        None | Some((true, _)) => return Ok(Edited::Recalled),
+                        Some((false, edits)) if edits >= *max_edits => return Ok(Edited::TooMany),
+                        Some(_) => {}
+                    }
+                    db.exec(&EDIT, &args![msg_type, content, *now_ms, &*id])
+                        .await?;
+                    let row = db.row(&SELECT, &args![&*id], message_row).await?;
+                    row.map(|r| Edited::Done(Box::new(r)))
+                        .ok_or_else(|| corrupt("an edited message vanished"))
                 })
             })
             .await

@@ -585,6 +585,47 @@ pub trait MessageStore: Send + Sync {
     async fn chat_messages(&self, chat_id: &ChatId, limit: u32) -> StoreResult<Vec<MessageRow>>;
     /// Marks a message recalled; false if it already was.
     async fn recall_message(&self, message_id: &MessageId, now_ms: i64) -> StoreResult<bool>;
+    /// A page of a chat's or a thread's messages: see [`MessageSlice`].
+    async fn list_messages(&self, slice: MessageSlice<'_>) -> StoreResult<Vec<MessageRow>>;
+    /// The first message of a thread.
+    async fn thread_root(&self, thread_id: &ThreadId) -> StoreResult<Option<MessageRow>>;
+    /// Edits a text or post atomically with its count: see [`MessageEdit`].
+    async fn edit_message(&self, edit: MessageEdit<'_>) -> StoreResult<Edited>;
+}
+
+/// Up to `limit` messages of a chat (its thread replies left out) or of one thread, created
+/// between `from_ms` and `to_ms`, in create order (or the latest first), after the message
+/// `after` names (`(create_time, message_id)`).
+#[derive(Debug, Clone, Copy)]
+pub struct MessageSlice<'a> {
+    pub chat_id: &'a ChatId,
+    /// Only this thread's messages (its root too).
+    pub thread_id: Option<&'a ThreadId>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub newest_first: bool,
+    pub after: Option<(i64, &'a str)>,
+    pub limit: u32,
+}
+
+/// An edit of a text or post: the new type and content, allowed while the message was edited
+/// fewer than `max_edits` times and is not recalled.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageEdit<'a> {
+    pub message_id: &'a MessageId,
+    pub msg_type: &'a str,
+    pub content: &'a str,
+    pub now_ms: i64,
+    pub max_edits: i64,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edited {
+    /// The message as it is now.
+    Done(Box<MessageRow>),
+    Recalled,
+    TooMany,
 }
 
 #[async_trait]

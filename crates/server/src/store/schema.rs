@@ -163,6 +163,7 @@ pub(crate) const TABLES: &[Table] = &[
             text("root_id").null(),
             text("parent_id").null(),
             text("thread_id").null(),
+            int("edits").default("0"),
         ],
         &["message_id"],
     )
@@ -170,6 +171,7 @@ pub(crate) const TABLES: &[Table] = &[
         ("messages_by_uuid", "sender_app, uuid"),
         ("messages_by_chat", "chat_id, create_time"),
         ("messages_live_by_chat", "chat_id, recalled, create_time"),
+        ("messages_by_thread", "thread_id, create_time"),
     ]),
     table(
         "feed_card_contents",
@@ -298,6 +300,10 @@ pub const SINCE_BASELINE: &[(&str, &str)] = &[
     (
         "0010_reactions",
         include_str!("../../migrations/0010_reactions.sql"),
+    ),
+    (
+        "0011_message_edits",
+        include_str!("../../migrations/0011_message_edits.sql"),
     ),
 ];
 

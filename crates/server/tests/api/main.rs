@@ -11,6 +11,7 @@ mod feed_batch;
 mod feed_cards;
 mod feed_view;
 mod helpers;
+mod history;
 mod limits;
 mod long_connection;
 mod messages;

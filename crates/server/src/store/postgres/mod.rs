@@ -469,7 +469,7 @@ mod tests {
             .batch_execute(
                 "ALTER TABLE chat_members DROP COLUMN read_until;
                  ALTER TABLE messages DROP COLUMN root_id, DROP COLUMN parent_id, \
-                 DROP COLUMN thread_id;
+                 DROP COLUMN thread_id, DROP COLUMN edits;
                  DROP TABLE card_entities, card_writes, reactions;
                  CREATE TABLE larkfeed_migrations (name TEXT PRIMARY KEY, applied_at \
                  TIMESTAMPTZ NOT NULL DEFAULT now());
