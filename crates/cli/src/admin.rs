@@ -5,7 +5,7 @@
 use crate::output::{self, Format};
 use crate::Failure;
 use larkfeed_client::admin::Admin;
-use larkfeed_model::admin::{CardAction, ChatButton, FeedCardButton, React, SendMessage};
+use larkfeed_model::admin::{AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage};
 use larkfeed_model::{AppId, BizId, ChatId, MessageId};
 use std::path::PathBuf;
 
@@ -82,6 +82,17 @@ pub enum Act {
         emoji: String,
         #[arg(long)]
         remove: bool,
+    },
+    /// A user adds an app's bot to a group they are in: the app gets
+    /// im.chat.member.bot.added_v1.
+    AddBot {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        chat_id: ChatId,
+        /// The app whose bot joins.
+        #[arg(long = "app")]
+        app_id: AppId,
     },
 }
 
@@ -266,6 +277,19 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                     message_id: message_id.clone(),
                     emoji_type: emoji.clone(),
                     remove: remove.then_some(true),
+                })
+                .await?
+        }
+        Act::AddBot {
+            user,
+            chat_id,
+            app_id,
+        } => {
+            admin
+                .add_bot(&AddBot {
+                    user: user.clone(),
+                    chat_id: chat_id.clone(),
+                    app_id: app_id.clone(),
                 })
                 .await?
         }

@@ -24,7 +24,7 @@ use larkfeed_model::endpoint::{
     RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage, StreamCardElement,
     UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
-use larkfeed_model::endpoint::{Container, ListMessages, MessagePage, UpdateMessage};
+use larkfeed_model::endpoint::{Container, GetUser, ListMessages, MessagePage, UpdateMessage};
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
     OpenAppFeedCard, PatchFeedCardRequest, StatusLabel, UpdateAppFeedCardBatchRequest,
@@ -374,6 +374,25 @@ pub enum MessageCmd {
         #[arg(long)]
         card: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// A user of the tenant, as the app sees them (GET /open-apis/contact/v3/users/:user_id).
+    Get {
+        /// The user's id, of the type --user-id-type names.
+        user_id: String,
+        #[command(flatten)]
+        ids: IdTypeArg,
+    },
+}
+
+pub fn user_plan(cmd: &UserCmd) -> Result<Plan, Failure> {
+    match cmd {
+        UserCmd::Get { user_id, ids } => {
+            Plan::of::<GetUser>(PathParam::new(user_id), UserIds(ids.user_id_type), ())
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,7 @@ mod serve;
 mod stream;
 
 use clap::{Parser, Subcommand};
-use commands::{BotCmd, CardCmd, ChatButton, ChatCmd, FeedCard, MessageCmd};
+use commands::{BotCmd, CardCmd, ChatButton, ChatCmd, FeedCard, MessageCmd, UserCmd};
 use larkfeed_model::FieldError;
 use output::Format;
 use std::io::IsTerminal;
@@ -87,6 +87,9 @@ enum Command {
     /// The app's bot: its name and open_id.
     #[command(subcommand)]
     Bot(BotCmd),
+    /// Users of the tenant, as the app sees them.
+    #[command(subcommand)]
+    User(UserCmd),
     /// CardKit card entities: create, send, stream a text into one, change settings and
     /// elements.
     #[command(subcommand)]
@@ -315,6 +318,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Card(cmd) => commands::card_plan(cmd)?,
         Command::Bot(cmd) => commands::bot_plan(cmd)?,
+        Command::User(cmd) => commands::user_plan(cmd)?,
     };
     let client = cli.conn.client()?;
     commands::execute(plan, &client, dry_run, format).await

@@ -28,7 +28,9 @@
 //! ```
 
 use crate::Error;
-use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, React, SendMessage};
+use larkfeed_model::admin::{
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage,
+};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -126,6 +128,12 @@ impl Admin {
     /// A message the user sends to a chat or to an app's bot.
     pub async fn send_message(&self, act: &SendMessage) -> Result<Acted, Error> {
         self.send(Method::POST, "/_larkfeed/act/send_message", &[], Some(act))
+            .await
+    }
+
+    /// A user adds an app's bot to a group.
+    pub async fn add_bot(&self, act: &AddBot) -> Result<Acted, Error> {
+        self.send(Method::POST, "/_larkfeed/act/add_bot", &[], Some(act))
             .await
     }
 

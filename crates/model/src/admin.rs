@@ -82,3 +82,14 @@ pub struct React {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove: Option<bool>,
 }
+
+/// `POST /_larkfeed/act/add_bot`: a user adds an app's bot to a group they are in. The app
+/// gets `im.chat.member.bot.added_v1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddBot {
+    /// Any of the user's ids.
+    pub user: String,
+    pub chat_id: ChatId,
+    pub app_id: AppId,
+}

@@ -12,7 +12,8 @@
 
 use crate::validate::Checked;
 use crate::{
-    bot, card, cardkit, chat, feed_card, message, reaction, token, Empty, ErrorCode, FieldError,
+    bot, card, cardkit, chat, contact, feed_card, message, reaction, token, Empty, ErrorCode,
+    FieldError,
 };
 use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
@@ -912,6 +913,26 @@ endpoints! {
         limits: IM_LIMITS,
         request: (),
         response: reaction::ReactionList,
+        BODY: bool = false,
+    }
+    /// A user of the tenant, within the app's contact range.
+    GetUser {
+        name: "contact.users.get",
+        method: Get,
+        path: "/open-apis/contact/v3/users/{user_id}",
+        summary: "A user of the tenant (name, ids as the app sees them), within its contact range",
+        path_param: PathParam,
+        query: UserIds,
+        scopes: &[
+            "contact:contact.base:readonly",
+            "contact:contact:access_as_app",
+            "contact:contact:readonly",
+            "contact:contact:readonly_as_app",
+        ],
+        limits: IM_LIMITS,
+        invalid: ContactInvalidParam,
+        request: (),
+        response: contact::GetUserResponse,
         BODY: bool = false,
     }
     /// The calling app's bot: its name and its open_id (an older API: `bot` beside `code`).

@@ -91,6 +91,10 @@ codes! {
     CardSequenceNotIncreasing = 300317, 400, "The sequence number for operating on the card did not increment consecutively", false;
     CardElementReplaceFailed = 300121, 400, "Failed to replace element", false;
     CardSettingsFailed = 300122, 400, "Failed to update card configuration", false;
+    // Contact (contact-v3/user/get).
+    ContactInvalidParam = 40001, 400, "invalid parameter", false;
+    ContactUserIdInvalid = 41012, 400, "user id invalid error", false;
+    ContactNoUserAuthority = 41050, 400, "no user authority", false;
     // Chats.
     ChatInvalidParam = 232001, 400, "invalid param", false;
     ChatDissolved = 232009, 400, "Your request specifies a chat which has already been dissolved.", false;

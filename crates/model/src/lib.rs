@@ -22,6 +22,7 @@ pub mod bot;
 pub mod card;
 pub mod cardkit;
 pub mod chat;
+pub mod contact;
 pub mod endpoint;
 pub mod error;
 pub mod feed;

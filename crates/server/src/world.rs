@@ -29,6 +29,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "im:message.group_at_msg:readonly",
     "im:message.group_msg",
     "cardkit:card:write",
+    "contact:contact.base:readonly",
 ];
 
 /// The world file as written (`--world FILE`). See `docs/world.example.toml`.

@@ -5,6 +5,7 @@
 pub mod bot;
 pub mod cardkit;
 pub mod chats;
+pub mod contact;
 pub mod feed_cards;
 pub mod messages;
 pub mod reactions;

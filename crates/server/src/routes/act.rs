@@ -6,7 +6,9 @@ use crate::platform::act;
 use crate::platform::PlatformState;
 use axum::extract::State;
 use axum::Json;
-use larkfeed_model::admin::{Acted, CardAction, ChatButton, FeedCardButton, React, SendMessage};
+use larkfeed_model::admin::{
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage,
+};
 
 pub async fn card_action(
     State(state): State<PlatformState>,
@@ -41,4 +43,11 @@ pub async fn react(
     JsonBody(req): JsonBody<React>,
 ) -> Result<Json<Acted>, ApiError> {
     Ok(Json(act::react(&state, req).await?))
+}
+
+pub async fn add_bot(
+    State(state): State<PlatformState>,
+    JsonBody(req): JsonBody<AddBot>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::add_bot(&state, req).await?))
 }

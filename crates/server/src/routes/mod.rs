@@ -54,6 +54,7 @@ pub fn router(state: PlatformState) -> Router {
         .route("/_larkfeed/act/chat_button", post(act::chat_button))
         .route("/_larkfeed/act/send_message", post(act::send_message))
         .route("/_larkfeed/act/react", post(act::react))
+        .route("/_larkfeed/act/add_bot", post(act::add_bot))
         .route(
             "/_larkfeed/apps/{app_id}",
             get(admin::app_endpoints).put(admin::set_app_endpoints),

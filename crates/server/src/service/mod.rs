@@ -7,6 +7,7 @@ pub mod caller;
 pub mod cardkit;
 pub mod cards;
 pub mod chats;
+pub mod contact;
 pub mod feed;
 pub mod feed_cards;
 pub mod messages;

@@ -12,6 +12,7 @@ mod feed_cards;
 mod feed_view;
 mod helpers;
 mod history;
+mod identity;
 mod limits;
 mod long_connection;
 mod messages;

@@ -5,11 +5,13 @@
 //! services; this module holds what the acts share (who acts, what the app sees of them, a
 //! button's press).
 
+mod bot;
 mod buttons;
 mod card;
 mod message;
 mod reaction;
 
+pub use bot::add_bot;
 pub use buttons::{chat_button, feed_card_button};
 pub use card::card_action;
 pub use message::send_message;

@@ -1,0 +1,60 @@
+//! A user adds an app's bot to a group: the bot joins, and the app gets
+//! `im.chat.member.bot.added_v1` (chat_id, the operator's ids, the chat's name).
+
+use super::*;
+use crate::store::Member;
+use larkfeed_model::admin::AddBot;
+
+pub async fn add_bot(state: &PlatformState, req: AddBot) -> Result<Acted, ApiError> {
+    let user = user(state, &req.user)?;
+    let app = app(state, &req.app_id)?;
+    if !app.bot {
+        return Err(ApiError::new(ErrorCode::BotAbilityOff));
+    }
+    let chat = crate::service::chat(state, &req.chat_id)
+        .await?
+        .ok_or_else(|| invalid("chat_id", "no chat has this chat_id"))?;
+    if chat.chat_type == ChatType::P2p {
+        return Err(invalid(
+            "chat_id",
+            "a bot joins a group, not a one-to-one chat",
+        ));
+    }
+    if chat.dissolved {
+        return Err(ApiError::new(ErrorCode::ChatDissolved));
+    }
+    must_be_in_chat(state, user, &chat.chat_id).await?;
+    let now = state.clock.now_ms();
+    let bot = [Member::Bot(app.app_id.clone())];
+    let added = state.store.add_members(&chat.chat_id, &bot, now).await? > 0;
+    let applied =
+        serde_json::json!({"chat_id": chat.chat_id, "app_id": app.app_id, "added": added});
+    if !added {
+        return Ok(acted(
+            Outcome::not_sent("the app's bot is in the chat already: nothing changed"),
+            applied,
+        ));
+    }
+    state
+        .platform
+        .publish("chat.bot_added", now, applied.clone());
+    let ends = endpoints::of_app(state, app).await?;
+    let event = serde_json::json!({
+        "chat_id": chat.chat_id,
+        "operator_id": ids_for(state, app, user),
+        "external": false,
+        "operator_tenant_key": state.world.tenant.tenant_key,
+        "name": chat.name,
+        "i18n_names": {"zh_cn": chat.name, "en_us": chat.name},
+    });
+    let body = delivery::envelope(
+        state,
+        app,
+        &ends,
+        "im.chat.member.bot.added_v1",
+        micros(state),
+        event,
+    );
+    let outcome = delivery::send_event(state, &app.app_id, &ends, body).await;
+    Ok(acted(outcome, applied))
+}

@@ -1,0 +1,105 @@
+//! Who is who: `GET /open-apis/contact/v3/users/:user_id` (the reference page contact-v3/user/get)
+//! and a user adding a bot to a group (`/_larkfeed/act/add_bot`, `im.chat.member.bot.added_v1`).
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_user_reads_with_the_apps_ids_inside_its_contact_range() {
+    let t = spawn_app().await;
+    let alice = t.open_id(0, 0);
+    let got = t
+        .get(0, &format!("/open-apis/contact/v3/users/{alice}"))
+        .await;
+    let user = &got.assert_ok()["user"];
+    assert_eq!(user["open_id"], json!(alice));
+    assert_eq!(user["union_id"], json!(t.union_id(0, 0)));
+    assert_eq!(user["user_id"], json!(t.user_id(0)));
+    assert_eq!(user["name"], t.world().users[0].name.as_str());
+    // By another id type.
+    let by_union = t
+        .get(
+            0,
+            &format!(
+                "/open-apis/contact/v3/users/{}?user_id_type=union_id",
+                t.union_id(0, 0)
+            ),
+        )
+        .await;
+    assert_eq!(by_union.assert_ok()["user"]["open_id"], json!(alice));
+    // Another app's open_id names nobody here; a user outside the app's range is refused.
+    t.get(
+        0,
+        &format!("/open-apis/contact/v3/users/{}", t.open_id(1, 0)),
+    )
+    .await
+    .assert_code(400, 41012);
+    t.get(
+        0,
+        &format!("/open-apis/contact/v3/users/{}", t.open_id(0, 5)),
+    )
+    .await
+    .assert_code(400, 41050);
+    t.get(
+        0,
+        &format!("/open-apis/contact/v3/users/{alice}?user_id_type=phone"),
+    )
+    .await
+    .assert_invalid(40001, "user_id_type");
+}
+
+#[tokio::test]
+async fn a_user_adds_a_bot_to_a_group_and_the_app_hears_of_it() {
+    let t = spawn_app().await;
+    let chat = t.group(0, &[0, 1]).await;
+    let app = FakeApp::start(Mode::Answer(json!({}))).await;
+    let path = format!("/_larkfeed/apps/{}", t.app(1).app_id);
+    let set = t
+        .raw(
+            Method::PUT,
+            &path,
+            None,
+            Some(json!({"event_url": app.url})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let add = |user: String| {
+        let t = &t;
+        let chat = chat.clone();
+        async move {
+            t.raw(
+                Method::POST,
+                "/_larkfeed/act/add_bot",
+                None,
+                Some(json!({"user": user, "chat_id": chat, "app_id": t.app(1).app_id.as_str()})),
+            )
+            .await
+        }
+    };
+    let acted = add(t.user_id(0)).await;
+    assert_eq!(
+        (acted.status, &acted.body["delivered"]),
+        (200, &json!(true)),
+        "{}",
+        acted.body
+    );
+    let event = app.seen().last().unwrap().clone();
+    assert_eq!(event["header"]["event_type"], "im.chat.member.bot.added_v1");
+    assert_eq!(event["event"]["chat_id"], json!(chat));
+    assert_eq!(
+        event["event"]["operator_id"]["open_id"],
+        json!(t.open_id(1, 0))
+    );
+    assert_eq!(event["event"]["name"], "team");
+    // App 1's bot is in the chat now: it reads the chat.
+    t.get(1, &format!("/open-apis/im/v1/chats/{chat}"))
+        .await
+        .assert_ok();
+    // Again: nothing changes, nothing is sent.
+    let again = add(t.user_id(0)).await;
+    assert_eq!(again.body["applied"]["added"], false, "{}", again.body);
+    // Someone outside the chat cannot add a bot to it.
+    let outsider = add(t.user_id(2)).await;
+    assert_eq!(outsider.body["code"], 230001, "{}", outsider.body);
+}
