@@ -70,6 +70,12 @@ pub enum Act {
         content: Option<String>,
         #[arg(long, default_value = "text")]
         msg_type: String,
+        /// Reply to this message of the chat (om_…).
+        #[arg(long)]
+        reply_to: Option<MessageId>,
+        /// With --reply-to: in a thread under it.
+        #[arg(long, requires = "reply_to")]
+        in_thread: bool,
     },
     /// A user reacts to a message with an emoji (THUMBSUP, Typing, …), or takes it back with
     /// --remove: the apps in the chat get im.message.reaction.created_v1 or deleted_v1.
@@ -245,6 +251,8 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
             text,
             content,
             msg_type,
+            reply_to,
+            in_thread,
         } => {
             let content = match (text, content) {
                 (Some(t), _) => serde_json::json!({"text": t}).to_string(),
@@ -262,6 +270,8 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                         msg_type.clone()
                     },
                     content: content.into(),
+                    reply_to: reply_to.clone(),
+                    in_thread: in_thread.then_some(true),
                 })
                 .await?
         }

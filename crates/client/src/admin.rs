@@ -18,6 +18,8 @@
 //!         to_app: Some(server.world().apps[0].app_id.clone()),
 //!         msg_type: "text".into(),
 //!         content: r#"{"text":"hi"}"#.into(),
+//!         reply_to: None,
+//!         in_thread: None,
 //!     })
 //!     .await?;
 //! let stored = acted.applied["message_id"].as_str().unwrap();

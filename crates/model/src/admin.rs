@@ -67,6 +67,12 @@ pub struct SendMessage {
     /// The content as the messages API takes it: a JSON string (an object is accepted too).
     /// In a text, `<at user_id="…">Name</at>` mentions a user (any id) or a bot (its app_id).
     pub content: serde_json::Value,
+    /// A reply to this message of the same chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
+    /// With `reply_to`: in a thread under it (a message in a thread is answered in it anyway).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_thread: Option<bool>,
 }
 
 /// `POST /_larkfeed/act/react`: a user reacts to a message with an emoji, or (`remove`) takes

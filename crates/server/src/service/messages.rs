@@ -188,6 +188,34 @@ pub(crate) struct Thread {
     pub opens: bool,
 }
 
+impl Thread {
+    /// Where a reply to `parent` stands: in the parent's thread if it is in one, in a new thread
+    /// under it (`in_thread`), or quoting it in the chat.
+    pub(crate) fn under(parent: &MessageRow, in_thread: bool) -> Thread {
+        let root = parent.root_id.clone().unwrap_or(parent.message_id.clone());
+        match (&parent.thread_id, in_thread) {
+            (Some(thread_id), _) => Thread {
+                root_id: Some(root),
+                parent_id: Some(parent.message_id.clone()),
+                thread_id: Some(thread_id.clone()),
+                opens: false,
+            },
+            (None, true) => Thread {
+                root_id: Some(parent.message_id.clone()),
+                parent_id: Some(parent.message_id.clone()),
+                thread_id: Some(super::new_thread_id()),
+                opens: true,
+            },
+            (None, false) => Thread {
+                root_id: Some(root),
+                parent_id: Some(parent.message_id.clone()),
+                thread_id: None,
+                opens: false,
+            },
+        }
+    }
+}
+
 /// A message an app posts, its destination known and its content checked.
 pub(crate) struct Post<'a> {
     pub to: Destination,
@@ -296,11 +324,13 @@ pub(crate) async fn post_message(
 }
 
 /// A message a user sends (played by the server): stored with its one-to-one chat if it opens
-/// one, with no uuid and no send limit (those are the apps').
+/// one (and the thread it opens, if it does), with no uuid and no send limit (those are the
+/// apps').
 pub(crate) async fn post_user_message(
     state: &AppState,
     to: Destination,
     row: MessageRow,
+    opens_thread: bool,
 ) -> Result<MessageRow, ApiError> {
     let opening = match &to {
         Destination::P2p(chat) => chat.p2p_key.clone(),
@@ -312,7 +342,7 @@ pub(crate) async fn post_user_message(
             to,
             uuid_since_ms: row.create_time_ms,
             row,
-            opens_thread: false,
+            opens_thread,
             card_id: None,
         })
         .await?;
@@ -355,27 +385,7 @@ impl Serve for ep::ReplyMessage {
         if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
             return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
         }
-        let thread = match (&parent.thread_id, reply.in_thread) {
-            (Some(thread_id), _) => Thread {
-                root_id: Some(parent.root_id.clone().unwrap_or(parent.message_id.clone())),
-                parent_id: Some(parent.message_id.clone()),
-                thread_id: Some(thread_id.clone()),
-                opens: false,
-            },
-            // A new thread, under the message replied to.
-            (None, true) => Thread {
-                root_id: Some(parent.message_id.clone()),
-                parent_id: Some(parent.message_id.clone()),
-                thread_id: Some(super::new_thread_id()),
-                opens: true,
-            },
-            (None, false) => Thread {
-                root_id: Some(parent.root_id.clone().unwrap_or(parent.message_id.clone())),
-                parent_id: Some(parent.message_id.clone()),
-                thread_id: None,
-                opens: false,
-            },
-        };
+        let thread = Thread::under(&parent, reply.in_thread);
         let limit_key = chat
             .p2p_key
             .clone()

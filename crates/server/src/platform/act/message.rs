@@ -106,6 +106,20 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
         }
         _ => return Err(invalid("chat_id", "give chat_id or to_app, not both")),
     };
+    // A reply: to a live message of the same chat, in its thread or a new one when asked.
+    let thread = match &req.reply_to {
+        Some(parent_id) => {
+            let parent = messages::find(state, parent_id).await?;
+            if parent.recalled || parent.deleted {
+                return Err(invalid("reply_to", "the message was recalled"));
+            }
+            if &parent.chat_id != to.chat_id() {
+                return Err(invalid("reply_to", "the message is in another chat"));
+            }
+            messages::Thread::under(&parent, req.in_thread.unwrap_or(false))
+        }
+        None => messages::Thread::default(),
+    };
     let new_id = crate::service::new_message_id();
     let message = MessageRow::new(
         new_id,
@@ -117,9 +131,12 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
     let row = MessageRow {
         sender_user: Some(user.user_id.clone()),
         mentions,
+        root_id: thread.root_id,
+        parent_id: thread.parent_id,
+        thread_id: thread.thread_id,
         ..message
     };
-    let row = messages::post_user_message(state, to, row).await?;
+    let row = messages::post_user_message(state, to, row, thread.opens).await?;
     state.platform.publish(
         "message.sent",
         now,
@@ -206,8 +223,8 @@ fn receive_event(
         .collect();
     let mut message = serde_json::json!({
         "message_id": row.message_id,
-        "root_id": "",
-        "parent_id": "",
+        "root_id": row.root_id.as_deref().unwrap_or(""),
+        "parent_id": row.parent_id.as_deref().unwrap_or(""),
         "create_time": row.create_time_ms.to_string(),
         "update_time": row.update_time_ms.to_string(),
         "chat_id": row.chat_id,
@@ -217,6 +234,9 @@ fn receive_event(
     });
     if !mentions.is_empty() {
         message["mentions"] = mentions.into();
+    }
+    if let Some(thread_id) = &row.thread_id {
+        message["thread_id"] = thread_id.as_str().into();
     }
     serde_json::json!({
         "sender": {
