@@ -328,10 +328,57 @@ function streamingConfig(m) {
   } catch (_) { return ''; }
 }
 
-function messageView(m) {
-  return h('div', { class: `msg${m.streaming ? ' streaming' : ''}`, 'data-message-id': m.message_id, 'data-card-id': m.card_id || '', 'data-config': m.card_id ? streamingConfig(m) : '' },
-    h('div', { class: 'who' }, `${m.sender.name || m.sender.id} · ${ago(m.create_time)}`, m.updated ? ' · updated' : '', m.streaming ? ' · streaming' : ''),
-    messageBody(m));
+// ---- reactions and threads ----
+
+const EMOJI = { THUMBSUP: '👍', OK: '👌', DONE: '✅', Typing: '⌨️', OnIt: '🫡', HEART: '❤️', SMILE: '🙂', LGTM: '🆗', THANKS: '🙏', APPLAUSE: '👏', LAUGH: '😄', Fire: '🔥', CheckMark: '✔️', CrossMark: '❌', THINKING: '🤔', PARTY: '🎉' };
+const PICK = ['THUMBSUP', 'OK', 'DONE', 'HEART', 'LGTM', 'Typing'];
+
+async function react(m, emoji, remove) {
+  try {
+    await api('POST', '/_larkfeed/act/react', { user: state.user, message_id: m.message_id, emoji_type: emoji, remove: remove || undefined });
+    await openChat(state.chat);
+  } catch (e) { fail(e); }
+}
+
+function reactionsView(m) {
+  const mine = (g) => g.by.some((w) => w.kind === 'user' && w.id === state.user);
+  const chips = (m.reactions || []).map((g) => h('button', {
+    type: 'button',
+    class: `chip${mine(g) ? ' mine' : ''}`,
+    'data-emoji': g.emoji_type,
+    title: `${g.emoji_type}: ${g.by.map((w) => w.name || w.id).join(', ')}`,
+    onclick: () => react(m, g.emoji_type, mine(g)),
+  }, `${EMOJI[g.emoji_type] || g.emoji_type} ${g.by.length}`));
+  const select = h('select', { 'aria-label': 'Reaction', class: 'pick' }, PICK.map((e) => h('option', { value: e, text: `${EMOJI[e] || ''} ${e}` })));
+  const add = h('button', { type: 'button', class: 'react', onclick: () => react(m, select.value, false) }, 'React');
+  const thread = h('button', { type: 'button', class: 'reply-thread', onclick: () => startReply(m) }, 'Reply in thread');
+  return h('div', { class: 'reactions' }, chips, m.recalled ? null : [select, add, thread]);
+}
+
+function startReply(m) {
+  state.replyTo = m.message_id;
+  const bar = document.getElementById('replying');
+  if (bar) {
+    bar.hidden = false;
+    bar.querySelector('span').textContent = 'Replying in the thread of a message';
+  }
+  const input = document.querySelector('#chat form.send input');
+  if (input) input.focus();
+}
+
+function messageView(m, replies) {
+  const quoted = m.parent_id && !m.thread_id ? h('div', { class: 'quote', text: 'Replying to an earlier message' }) : null;
+  const box = h('div', { class: `msg${m.streaming ? ' streaming' : ''}`, 'data-message-id': m.message_id, 'data-card-id': m.card_id || '', 'data-config': m.card_id ? streamingConfig(m) : '', 'data-thread-id': m.thread_id || '' },
+    h('div', { class: 'who' }, `${m.sender.name || m.sender.id} · ${ago(m.create_time)}`, m.updated ? (m.msg_type === 'interactive' ? ' · updated' : ' · edited') : '', m.streaming ? ' · streaming' : ''),
+    quoted,
+    messageBody(m),
+    reactionsView(m));
+  if (replies && replies.length) {
+    box.append(h('div', { class: 'thread' },
+      h('div', { class: 'thread-count', text: `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'} in thread` }),
+      replies.map((r) => messageView(r))));
+  }
+  return box;
 }
 
 // ---- CardKit streaming: a content write types out in place ----
@@ -392,7 +439,21 @@ function onCardWrite(ev) {
   typeOut(el, req.content, config.step || 1, config.every || 70);
 }
 
+// The chat's messages with each thread's replies under its first message.
+function threaded(items) {
+  const roots = new Map();
+  const top = [];
+  for (const m of items) {
+    if (m.thread_id && m.root_id && items.some((r) => r.message_id === m.root_id)) {
+      if (!roots.has(m.root_id)) roots.set(m.root_id, []);
+      roots.get(m.root_id).push(m);
+    } else top.push(m);
+  }
+  return top.map((m) => messageView(m, roots.get(m.message_id)));
+}
+
 async function openChat(chatId) {
+  if (state.chat !== chatId) state.replyTo = null;
   state.chat = chatId;
   // Opening a chat reads it as the user, as the client does: its unread badge goes.
   const data = await api('GET', `/_larkfeed/chats/${encodeURIComponent(chatId)}/messages?limit=100&reader=${encodeURIComponent(state.user)}`);
@@ -405,8 +466,10 @@ async function openChat(chatId) {
       ev.preventDefault();
       if (!input.value) return;
       try {
-        const acted = await api('POST', '/_larkfeed/act/send_message', { user: state.user, chat_id: chatId, msg_type: 'text', content: JSON.stringify({ text: input.value }) });
+        const reply = state.replyTo ? { reply_to: state.replyTo, in_thread: true } : {};
+        const acted = await api('POST', '/_larkfeed/act/send_message', { user: state.user, chat_id: chatId, msg_type: 'text', content: JSON.stringify({ text: input.value }), ...reply });
         input.value = '';
+        state.replyTo = null;
         if (acted.error && acted.applied && !acted.applied.events.length) toast({ type: 'info', content: 'Sent. No app in this chat may read it.' });
         await openChat(chatId);
       } catch (e) { fail(e); }
@@ -415,7 +478,9 @@ async function openChat(chatId) {
   pane.replaceChildren(
     h('h2', { text: title }),
     ...(data.items.length ? [] : [h('p', { class: 'hint', text: 'No messages yet.' })]),
-    ...data.items.map(messageView),
+    ...threaded(data.items),
+    h('div', { id: 'replying', class: 'replying', hidden: !state.replyTo }, h('span', { text: state.replyTo ? 'Replying in the thread of a message' : '' }),
+      h('button', { type: 'button', onclick: () => { state.replyTo = null; document.getElementById('replying').hidden = true; } }, 'Cancel')),
     form);
   document.querySelectorAll('.chat-entry').forEach((el) => el.classList.toggle('open', el.dataset.chatId === chatId));
   // One message box: the open chat's own.
@@ -549,7 +614,7 @@ function refreshSoon() {
 
 function listen() {
   const kinds = ['feed_card.created', 'feed_card.updated', 'feed_card.deleted', 'message.sent', 'message.updated',
-    'message.recalled', 'chat_button.updated', 'feed.pinned', 'chat.created', 'chat.members_added', 'delivery',
+    'message.recalled', 'reaction.created', 'reaction.deleted', 'chat.bot_added', 'chat_button.updated', 'feed.pinned', 'chat.created', 'chat.members_added', 'delivery',
     'reset', 'state.loaded', 'connection.opened', 'connection.closed'];
   const q = token() ? `?admin_token=${encodeURIComponent(token())}` : '';
   const source = new EventSource(`/_larkfeed/events${q}`);

@@ -156,10 +156,34 @@ pub async fn chat_messages(
             entities.insert(m.message_id.clone(), (entity.card_id, streaming));
         }
     }
+    // Each message's reactions, by emoji in the order first given, with who gave them.
+    let ids: Vec<_> = rows.iter().map(|m| m.message_id.clone()).collect();
+    let mut reactions: std::collections::HashMap<_, Vec<serde_json::Value>> =
+        std::collections::HashMap::new();
+    for r in state.store.reactions_of(&ids).await? {
+        let who = match &r.operator {
+            crate::store::Reactor::User(user_id) => serde_json::json!({
+                "kind": "user", "id": user_id, "name": world.user_name(user_id),
+            }),
+            crate::store::Reactor::App(app_id) => serde_json::json!({
+                "kind": "app", "id": app_id, "name": world.app_name(app_id),
+            }),
+        };
+        let list = reactions.entry(r.message_id.clone()).or_default();
+        match list.iter_mut().find(|g| g["emoji_type"] == r.emoji_type.as_str()) {
+            Some(group) => {
+                if let Some(by) = group["by"].as_array_mut() {
+                    by.push(who);
+                }
+            }
+            None => list.push(serde_json::json!({"emoji_type": r.emoji_type, "by": [who]})),
+        }
+    }
     let items: Vec<serde_json::Value> = rows
         .into_iter()
         .map(|m| {
             let entity = entities.remove(&m.message_id);
+            let reacted = reactions.remove(&m.message_id).unwrap_or_default();
             let sender = match &m.sender_user {
                 Some(user_id) => serde_json::json!({
                     "kind": "user", "id": user_id,
@@ -183,6 +207,10 @@ pub async fn chat_messages(
                 "update_time": m.update_time_ms,
                 "sender": sender,
                 "mentions": m.mentions,
+                "root_id": m.root_id,
+                "parent_id": m.parent_id,
+                "thread_id": m.thread_id,
+                "reactions": reacted,
                 "card_id": entity.as_ref().map(|(id, _)| id.as_str()),
                 "streaming": entity.is_some_and(|(_, on)| on),
             })

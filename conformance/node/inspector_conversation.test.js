@@ -1,0 +1,85 @@
+// The inspector in a real browser, for the conversation around a bot: a user reacts to the
+// bot's message from the page and sees the reaction (and the bot's own, live); the user replies
+// in a thread from the page and sees the thread open under the message, as the app reads it.
+// Screenshots go to target/inspector/.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const lark = require('@larksuiteoapi/node-sdk');
+const { baseUrl, app, clientFor, tenantToken } = require('./harness');
+
+const CHROMIUM = process.env.LARKFEED_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = path.join(__dirname, '..', '..', 'target', 'inspector');
+
+test('the inspector shows reactions and threads, and the user reacts and replies in a thread', { timeout: 90_000 }, async (t) => {
+  if (!fs.existsSync(CHROMIUM)) {
+    t.skip(`no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/test does, as root) or set LARKFEED_CHROMIUM`);
+    return;
+  }
+  const { chromium } = require('playwright-core');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const alice = app(0).users[0];
+  const client = clientFor(0);
+  const as = lark.withTenantToken(await tenantToken(0));
+  const sent = await client.im.v1.message.create({
+    params: { receive_id_type: 'open_id' },
+    data: { receive_id: alice.open_id, msg_type: 'text', content: JSON.stringify({ text: 'The deploy finished.' }) },
+  }, as);
+  assert.equal(sent.code, 0, JSON.stringify(sent));
+  const messageId = sent.data.message_id;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${baseUrl()}/_larkfeed/ui?user=${alice.user_id}`);
+    await page.waitForSelector('#live.on');
+    await page.locator(`.chat-entry[data-chat-id="${sent.data.chat_id}"]`).click();
+    const message = page.locator(`.msg[data-message-id="${messageId}"]`);
+    await message.waitFor();
+
+    // The user reacts from the page.
+    await message.locator('select.pick').selectOption('THUMBSUP');
+    await message.getByRole('button', { name: 'React' }).click();
+    await message.locator('.chip[data-emoji="THUMBSUP"]').waitFor();
+    assert.match(await message.locator('.chip[data-emoji="THUMBSUP"]').textContent(), /👍 1/);
+    assert.match(await message.locator('.chip[data-emoji="THUMBSUP"]').getAttribute('title'), new RegExp(alice.name));
+    // The bot reacts through the API: it shows without a reload.
+    const r = await client.im.v1.messageReaction.create({
+      path: { message_id: messageId }, data: { reaction_type: { emoji_type: 'Typing' } },
+    }, as);
+    assert.equal(r.code, 0, JSON.stringify(r));
+    await message.locator('.chip[data-emoji="Typing"]').waitFor();
+
+    // The user replies in a thread from the page.
+    await message.getByRole('button', { name: 'Reply in thread' }).click();
+    await page.locator('#chat form.send input').fill('Thanks, checking staging now.');
+    await page.locator('#chat form.send button[type="submit"]').click();
+    const thread = page.locator(`.msg[data-message-id="${messageId}"] .thread`);
+    await thread.waitFor();
+    assert.match(await thread.locator('.thread-count').textContent(), /1 reply in thread/);
+    assert.match(await thread.textContent(), /checking staging/);
+    await page.screenshot({ path: path.join(SHOTS, 'conversation.png') });
+
+    // As the app reads it: the user's reply is in a thread under the message.
+    const list = await client.im.v1.message.list({
+      params: { container_id_type: 'chat', container_id: sent.data.chat_id },
+    }, as);
+    assert.equal(list.code, 0);
+    const root = list.data.items.find((m) => m.message_id === messageId);
+    assert.match(root.thread_id, /^omt_/);
+    const replies = await client.im.v1.message.list({
+      params: { container_id_type: 'thread', container_id: root.thread_id },
+    }, as);
+    assert.equal(replies.data.items.length, 2);
+    assert.equal(JSON.parse(replies.data.items[1].body.content).text, 'Thanks, checking staging now.');
+    // Clicking one's own reaction takes it back.
+    await message.locator('.chip[data-emoji="THUMBSUP"]').click();
+    await page.waitForFunction((id) => !document.querySelector(`.msg[data-message-id="${id}"] .chip[data-emoji="THUMBSUP"]`), messageId);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
