@@ -331,6 +331,9 @@ pub enum MessageCmd {
         #[arg(long, conflicts_with = "text")]
         post: Option<PathBuf>,
     },
+    /// Download an image or file inside a message, whoever sent it, to a file
+    /// (GET /open-apis/im/v1/messages/:message_id/resources/:file_key).
+    Resource(crate::transfer::ResourceArgs),
     /// React to a message with an emoji as the app's bot
     /// (POST /open-apis/im/v1/messages/:message_id/reactions).
     React {
@@ -1010,6 +1013,9 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
             };
             Plan::of::<UpdateMessage>(PathParam::new(message_id), (), req)
         }
+        MessageCmd::Resource(_) => Err(Failure::Usage(
+            "message resource writes bytes to a file, not one JSON request".into(),
+        )),
         MessageCmd::React { message_id, emoji } => Plan::of::<CreateReaction>(
             PathParam::new(message_id),
             (),

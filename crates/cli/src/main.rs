@@ -9,6 +9,7 @@ mod input;
 mod output;
 mod serve;
 mod stream;
+mod transfer;
 
 use clap::{Parser, Subcommand};
 use commands::{BotCmd, CardCmd, ChatButton, ChatCmd, FeedCard, MessageCmd, UserCmd};
@@ -90,6 +91,12 @@ enum Command {
     /// Users of the tenant, as the app sees them.
     #[command(subcommand)]
     User(UserCmd),
+    /// Images: upload one for messages and cards, download the app's own.
+    #[command(subcommand)]
+    Image(transfer::ImageCmd),
+    /// Files: upload one for messages, download the app's own.
+    #[command(subcommand)]
+    File(transfer::FileCmd),
     /// CardKit card entities: create, send, stream a text into one, change settings and
     /// elements.
     #[command(subcommand)]
@@ -310,6 +317,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::FeedCard(cmd) => commands::feed_card_plan(cmd)?,
         Command::ChatButton(cmd) => commands::chat_button_plan(cmd)?,
+        Command::Message(MessageCmd::Resource(args)) => {
+            let client = cli.conn.client()?;
+            return transfer::resource(args, &client, format).await;
+        }
         Command::Message(cmd) => commands::message_plan(cmd)?,
         Command::Chat(cmd) => commands::chat_plan(cmd)?,
         Command::Card(CardCmd::Stream(args)) => {
@@ -318,6 +329,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Card(cmd) => commands::card_plan(cmd)?,
         Command::Bot(cmd) => commands::bot_plan(cmd)?,
+        Command::Image(cmd) => {
+            let client = cli.conn.client()?;
+            return transfer::image(cmd, &client, format).await;
+        }
+        Command::File(cmd) => {
+            let client = cli.conn.client()?;
+            return transfer::file(cmd, &client, format).await;
+        }
         Command::User(cmd) => commands::user_plan(cmd)?,
     };
     let client = cli.conn.client()?;

@@ -234,6 +234,97 @@ impl Client {
         .await
     }
 
+    /// Uploads a `multipart/form-data` form to endpoint `E` (an image, a file): its answer.
+    /// A refused token is renewed once; an upload is not retried otherwise.
+    pub async fn upload<E: Endpoint>(&self, parts: &[Part]) -> Result<E::Response, Error> {
+        let mut renewed = false;
+        loop {
+            let mut form = reqwest::multipart::Form::new();
+            for part in parts {
+                form = match part {
+                    Part::Text(name, value) => form.text(*name, value.clone()),
+                    Part::Bytes(name, bytes, file_name) => form.part(
+                        *name,
+                        reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.clone()),
+                    ),
+                };
+            }
+            let token = self.tenant_access_token().await?;
+            let url = format!("{}{}", self.inner.base_url, E::PATH);
+            let req = self.inner.http.post(url).bearer_auth(token).multipart(form);
+            let (envelope, text, log_id, retry_after) =
+                read::<Envelope<serde_json::Value>>(req.send().await?).await?;
+            if envelope.code != 0 {
+                let err = Error::Api {
+                    code: envelope.code,
+                    msg: envelope.msg,
+                    log_id,
+                    retry_after,
+                };
+                if err.is_token_rejected() && !renewed {
+                    self.invalidate_token().await;
+                    renewed = true;
+                    continue;
+                }
+                return Err(err);
+            }
+            let data = envelope
+                .data
+                .ok_or_else(|| Error::Decode(format!("no data in {text}")))?;
+            return serde_json::from_value(data).map_err(|e| Error::Decode(format!("{e}: {text}")));
+        }
+    }
+
+    /// Downloads from endpoint `E` (an image, a file, a message's resource): the bytes. An
+    /// answer in the JSON envelope is the error it carries.
+    pub async fn download<E: Endpoint>(
+        &self,
+        path: &E::Path,
+        query: &E::Query,
+    ) -> Result<Vec<u8>, Error> {
+        let path = fill(E::PATH, &path.values())?;
+        let pairs = query.pairs();
+        let mut renewed = false;
+        loop {
+            let token = self.tenant_access_token().await?;
+            let url = format!("{}{path}", self.inner.base_url);
+            let resp = self
+                .inner
+                .http
+                .get(url)
+                .bearer_auth(token)
+                .query(&borrowed(&pairs))
+                .send()
+                .await?;
+            let json = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("application/json"));
+            if !json {
+                return Ok(resp.bytes().await?.to_vec());
+            }
+            let (envelope, text, log_id, retry_after) =
+                read::<Envelope<serde_json::Value>>(resp).await?;
+            let err = if envelope.code == 0 {
+                Error::Decode(format!("expected bytes, got {text}"))
+            } else {
+                Error::Api {
+                    code: envelope.code,
+                    msg: envelope.msg,
+                    log_id,
+                    retry_after,
+                }
+            };
+            if err.is_token_rejected() && !renewed {
+                self.invalidate_token().await;
+                renewed = true;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
     /// What [`Client::send`] would send, without sending it (no token is fetched).
     pub fn prepare_send<E: Endpoint>(
         &self,
@@ -472,4 +563,13 @@ mod tests {
         let blank = fill("/open-apis/im/v1/messages/{message_id}", &[" "]).unwrap_err();
         assert!(matches!(&blank, Error::Validation(f) if f.field == "message_id"));
     }
+}
+
+/// One part of an upload's form ([`Client::upload`]).
+#[derive(Debug, Clone)]
+pub enum Part {
+    /// A text field.
+    Text(&'static str, String),
+    /// Bytes, with the file name the part carries.
+    Bytes(&'static str, Vec<u8>, String),
 }

@@ -60,7 +60,9 @@ mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use client::{Client, ClientBuilder, PreparedRequest, RawCall, FEISHU, LARK, RENEW_EARLY};
+pub use client::{
+    Client, ClientBuilder, Part, PreparedRequest, RawCall, FEISHU, LARK, RENEW_EARLY,
+};
 pub use error::Error;
 pub use larkfeed_model as model;
 pub use retry::RetryPolicy;

@@ -99,3 +99,19 @@ pub struct AddBot {
     pub chat_id: ChatId,
     pub app_id: AppId,
 }
+
+/// `POST /_larkfeed/act/upload`: a user uploads an image or a file (to send it with
+/// `act/send_message` as `image_key` or `file_key`). Answers `{"image_key"}` or `{"file_key"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upload {
+    /// Any of the user's ids.
+    pub user: String,
+    /// `image` or `file`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub file_name: String,
+    /// The bytes, base64.
+    pub data: String,
+}

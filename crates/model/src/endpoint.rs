@@ -12,8 +12,8 @@
 
 use crate::validate::Checked;
 use crate::{
-    bot, card, cardkit, chat, contact, feed_card, message, reaction, token, Empty, ErrorCode,
-    FieldError,
+    bot, card, cardkit, chat, contact, feed_card, message, reaction, resource, token, Empty,
+    ErrorCode, FieldError,
 };
 use crate::{MemberIdType, ReceiveIdType, UserIdType};
 use schemars::gen::SchemaGenerator;
@@ -391,6 +391,26 @@ two_params!(
     /// The two parameters of a reaction's path: `{message_id}` and `{reaction_id}`.
     ReactionPath { message_id, reaction_id }
 );
+two_params!(
+    /// The two parameters of a message resource's path: `{message_id}` and `{file_key}`.
+    ResourcePath { message_id, file_key }
+);
+
+/// `type` of a message resource: an image or a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceType {
+    pub image: bool,
+}
+
+const RESOURCE_TYPE: Param = Param::required("type", "image or file: what the key names");
+
+impl Query for ResourceType {
+    const PARAMS: &'static [Param] = &[RESOURCE_TYPE];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let kind = if self.image { "image" } else { "file" };
+        vec![(RESOURCE_TYPE.name, kind.into())]
+    }
+}
 
 impl PathParam {
     /// The parameter as given (an id, usually).
@@ -448,6 +468,10 @@ pub trait Endpoint {
     const ENVELOPED: bool = true;
     /// The `msg` of a successful answer.
     const MSG: &'static str = "success";
+    /// Whether the request is a `multipart/form-data` form (an upload) rather than JSON.
+    const MULTIPART: bool = false;
+    /// Whether a successful answer is the bytes themselves (a download) rather than JSON.
+    const BINARY: bool = false;
     /// What a successful call changes, as the change feed and the inspector name it
     /// (`message.sent`); `None` for a call that changes no state a user sees.
     const CHANGE: Option<&'static str>;
@@ -479,6 +503,10 @@ pub struct Described {
     pub scopes: &'static [&'static str],
     pub token: bool,
     pub enveloped: bool,
+    /// The request is a `multipart/form-data` form.
+    pub multipart: bool,
+    /// A successful answer is bytes.
+    pub binary: bool,
     pub change: Option<&'static str>,
     pub invalid: ErrorCode,
     pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
@@ -502,6 +530,8 @@ pub const fn describe<E: Endpoint>(type_name: &'static str) -> Described {
         scopes: E::SCOPES,
         token: E::TOKEN,
         enveloped: E::ENVELOPED,
+        multipart: E::MULTIPART,
+        binary: E::BINARY,
         change: E::CHANGE,
         invalid: E::INVALID,
         request: if E::BODY {
@@ -517,6 +547,7 @@ const FEED_CARD_SCOPES: &[&str] = &["im:app_feed_card:write"];
 const TIME_SENSITIVE_SCOPES: &[&str] = &["im:datasync.feed_card.time_sensitive:write"];
 const CHAT_SCOPES: &[&str] = &["im:chat"];
 const CARDKIT_SCOPES: &[&str] = &["cardkit:card:write"];
+const RESOURCE_SCOPES: &[&str] = &["im:resource", "im:resource:upload"];
 const REACTION_WRITE_SCOPES: &[&str] = &["im:message", "im:message.reactions:write_only"];
 /// 50 a second and 1000 a minute: the messages and chats APIs.
 const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
@@ -915,6 +946,80 @@ endpoints! {
         response: reaction::ReactionList,
         BODY: bool = false,
     }
+    /// An image for messages (or an avatar): a multipart form, 10 MB at most.
+    UploadImage {
+        name: "images.create",
+        method: Post,
+        path: "/open-apis/im/v1/images",
+        summary: "Upload an image (multipart: image_type, image; 10 MB at most) for messages and cards",
+        scopes: RESOURCE_SCOPES,
+        limits: IM_LIMITS,
+        change: "resource.uploaded",
+        invalid: ResourceInvalidParam,
+        request: resource::ImageForm,
+        response: resource::ImageKey,
+        MULTIPART: bool = true,
+    }
+    /// The bytes of an image the app uploaded.
+    GetImage {
+        name: "images.get",
+        method: Get,
+        path: "/open-apis/im/v1/images/{image_key}",
+        summary: "Download an image the app uploaded (its bytes)",
+        path_param: PathParam,
+        scopes: RESOURCE_SCOPES,
+        limits: IM_LIMITS,
+        invalid: ResourceInvalidParam,
+        request: (),
+        response: resource::Bytes,
+        BODY: bool = false,
+        BINARY: bool = true,
+    }
+    /// A file for messages: a multipart form, 30 MB at most.
+    UploadFile {
+        name: "files.create",
+        method: Post,
+        path: "/open-apis/im/v1/files",
+        summary: "Upload a file (multipart: file_type, file_name, duration, file; 30 MB at most)",
+        scopes: RESOURCE_SCOPES,
+        limits: IM_LIMITS,
+        change: "resource.uploaded",
+        invalid: ResourceInvalidParam,
+        request: resource::FileForm,
+        response: resource::FileKey,
+        MULTIPART: bool = true,
+    }
+    /// The bytes of a file the app uploaded.
+    GetFile {
+        name: "files.get",
+        method: Get,
+        path: "/open-apis/im/v1/files/{file_key}",
+        summary: "Download a file the app uploaded (its bytes)",
+        path_param: PathParam,
+        scopes: RESOURCE_SCOPES,
+        limits: IM_LIMITS,
+        invalid: ResourceInvalidParam,
+        request: (),
+        response: resource::Bytes,
+        BODY: bool = false,
+        BINARY: bool = true,
+    }
+    /// An image or file inside a message, whoever sent it: how a bot reads what a user sent.
+    GetMessageResource {
+        name: "messages.resources.get",
+        method: Get,
+        path: "/open-apis/im/v1/messages/{message_id}/resources/{file_key}",
+        summary: "Download an image or file of a message in a chat the bot is in (its bytes)",
+        path_param: ResourcePath,
+        query: ResourceType,
+        scopes: &["im:message", "im:message:readonly", "im:resource"],
+        limits: IM_LIMITS,
+        invalid: ResourceInvalidParam,
+        request: (),
+        response: resource::Bytes,
+        BODY: bool = false,
+        BINARY: bool = true,
+    }
     /// A user of the tenant, within the app's contact range.
     GetUser {
         name: "contact.users.get",
@@ -1147,6 +1252,8 @@ checked_by_validate!(
     chat::CreateChatRequest,
     chat::AddMembersRequest,
     reaction::CreateReactionRequest,
+    resource::ImageForm,
+    resource::FileForm,
     cardkit::CreateCardRequest,
     cardkit::IdConvertRequest,
     cardkit::UpdateCardRequest,
@@ -1192,6 +1299,8 @@ parsed_into!(
     chat::CreateChatRequest => chat::NewChat,
     chat::AddMembersRequest => Vec<String>,
     reaction::CreateReactionRequest => String,
+    resource::ImageForm => resource::ImageForm,
+    resource::FileForm => resource::FileForm,
     cardkit::CreateCardRequest => String,
     cardkit::IdConvertRequest => String,
     cardkit::UpdateCardRequest => cardkit::Write<String>,

@@ -91,6 +91,12 @@ codes! {
     CardSequenceNotIncreasing = 300317, 400, "The sequence number for operating on the card did not increment consecutively", false;
     CardElementReplaceFailed = 300121, 400, "Failed to replace element", false;
     CardSettingsFailed = 300122, 400, "Failed to update card configuration", false;
+    // Images and files (im-v1/image/create, file/create, message-resource/get).
+    ResourceInvalidParam = 234001, 400, "Invalid request param.", false;
+    ResourceTooLarge = 234006, 400, "The file size exceed the max value.", false;
+    ResourceBotOff = 234007, 400, "App does not enable bot feature.", false;
+    ResourceEmpty = 234010, 400, "File's size can't be 0.", false;
+    ResourceNotImage = 234011, 400, "Can't regonnize the image format.", false;
     // Contact (contact-v3/user/get).
     ContactInvalidParam = 40001, 400, "invalid parameter", false;
     ContactUserIdInvalid = 41012, 400, "user id invalid error", false;

@@ -30,6 +30,7 @@ pub mod feed_card;
 pub mod ids;
 pub mod message;
 pub mod reaction;
+pub mod resource;
 pub mod token;
 pub mod validate;
 

@@ -30,6 +30,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "im:message.group_msg",
     "cardkit:card:write",
     "contact:contact.base:readonly",
+    "im:resource",
 ];
 
 /// The world file as written (`--world FILE`). See `docs/world.example.toml`.

@@ -9,3 +9,4 @@ pub mod contact;
 pub mod feed_cards;
 pub mod messages;
 pub mod reactions;
+pub mod resources;

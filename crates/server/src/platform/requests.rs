@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// A request body larger than this is refused before it reaches a handler.
 const MAX_BODY: usize = 8 * 1024 * 1024;
+/// On the upload paths: a 30 MB file and its form.
+const UPLOAD_MAX_BODY: usize = 31 * 1024 * 1024;
 /// Bodies are kept in the log up to this size; longer ones are cut and marked.
 const KEPT_BODY: usize = 16 * 1024;
 /// Keys whose values never reach the log.
@@ -192,10 +194,14 @@ pub async fn observe(state: &PlatformState, req: Request, next: Next) -> Respons
     let path = uri.path();
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let bytes = match whole(body, MAX_BODY).await {
+    // An upload's form may be larger than any JSON body.
+    let uploads =
+        larkfeed_model::endpoint::find(method.as_str(), path).is_some_and(|e| e.multipart);
+    let limit = if uploads { UPLOAD_MAX_BODY } else { MAX_BODY };
+    let bytes = match whole(body, limit).await {
         Ok(b) => b,
         Err(e) => {
-            let problem = crate::body::problem(&e, MAX_BODY);
+            let problem = crate::body::problem(&e, limit);
             tracing::debug!(%problem, "the request's body could not be read");
             return ApiError::field(
                 larkfeed_model::endpoint::invalid_param_code(path),

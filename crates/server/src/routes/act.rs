@@ -7,7 +7,7 @@ use crate::platform::PlatformState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::admin::{
-    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage,
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage, Upload,
 };
 
 pub async fn card_action(
@@ -50,4 +50,46 @@ pub async fn add_bot(
     JsonBody(req): JsonBody<AddBot>,
 ) -> Result<Json<Acted>, ApiError> {
     Ok(Json(act::add_bot(&state, req).await?))
+}
+
+/// A user's upload: `{"image_key"}` or `{"file_key"}`.
+pub async fn upload(
+    State(state): State<PlatformState>,
+    JsonBody(req): JsonBody<Upload>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    use base64::Engine;
+    let user = act::user(&state, &req.user)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(req.data.trim())
+        .map_err(|e| {
+            ApiError::field(
+                larkfeed_model::ErrorCode::ImInvalidParam,
+                larkfeed_model::FieldError::new("data", format!("must be base64: {e}")),
+            )
+        })?;
+    let who = crate::store::Actor::User(user.user_id.clone());
+    let answer = match req.kind.as_str() {
+        "image" => {
+            let key = crate::service::resources::store_image(&state, who, "message", bytes).await?;
+            serde_json::json!({ "image_key": key })
+        }
+        "file" => {
+            let name = if req.file_name.is_empty() {
+                "file"
+            } else {
+                req.file_name.as_str()
+            };
+            let key =
+                crate::service::resources::store_file(&state, who, "stream", name, None, bytes)
+                    .await?;
+            serde_json::json!({ "file_key": key })
+        }
+        _ => {
+            return Err(ApiError::field(
+                larkfeed_model::ErrorCode::ImInvalidParam,
+                larkfeed_model::FieldError::new("type", "must be image or file"),
+            ))
+        }
+    };
+    Ok(Json(answer))
 }

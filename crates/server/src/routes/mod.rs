@@ -6,6 +6,7 @@ mod act;
 mod admin;
 mod auth;
 pub mod openapi;
+mod resources;
 mod ui;
 
 use crate::error::{ApiError, JsonAnswer, LogId, LOG_ID};
@@ -55,6 +56,12 @@ pub fn router(state: PlatformState) -> Router {
         .route("/_larkfeed/act/send_message", post(act::send_message))
         .route("/_larkfeed/act/react", post(act::react))
         .route("/_larkfeed/act/add_bot", post(act::add_bot))
+        .route(
+            "/_larkfeed/act/upload",
+            post(act::upload).layer(axum::extract::DefaultBodyLimit::max(
+                resources::UPLOAD_MAX_BODY * 4 / 3 + 1024,
+            )),
+        )
         .route(
             "/_larkfeed/apps/{app_id}",
             get(admin::app_endpoints).put(admin::set_app_endpoints),
@@ -108,6 +115,45 @@ impl<E: Serve> Route for E {
 impl Route for ep::TenantAccessToken {
     fn route() -> MethodRouter<PlatformState> {
         on::<Self, _, _>(auth::tenant_access_token)
+    }
+}
+
+/// Uploads take a form of up to 30 MB.
+fn upload_route<H: Handler<T, PlatformState>, T: 'static>(
+    handler: H,
+) -> MethodRouter<PlatformState> {
+    post(handler).layer(axum::extract::DefaultBodyLimit::max(
+        resources::UPLOAD_MAX_BODY,
+    ))
+}
+
+impl Route for ep::UploadImage {
+    fn route() -> MethodRouter<PlatformState> {
+        upload_route(resources::upload_image)
+    }
+}
+
+impl Route for ep::UploadFile {
+    fn route() -> MethodRouter<PlatformState> {
+        upload_route(resources::upload_file)
+    }
+}
+
+impl Route for ep::GetImage {
+    fn route() -> MethodRouter<PlatformState> {
+        on::<Self, _, _>(resources::get_image)
+    }
+}
+
+impl Route for ep::GetFile {
+    fn route() -> MethodRouter<PlatformState> {
+        on::<Self, _, _>(resources::get_file)
+    }
+}
+
+impl Route for ep::GetMessageResource {
+    fn route() -> MethodRouter<PlatformState> {
+        on::<Self, _, _>(resources::get_message_resource)
     }
 }
 

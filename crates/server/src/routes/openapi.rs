@@ -39,11 +39,18 @@ pub fn document() -> Value {
         } else {
             data
         };
+        // A download answers the bytes themselves.
+        let ok = if r.binary {
+            json!({"description": "the bytes", "content": {"application/octet-stream":
+                {"schema": {"type": "string", "format": "binary"}}}})
+        } else {
+            json!({"description": "code 0", "content": {"application/json": {"schema": success}}})
+        };
         let mut op = json!({
             "summary": r.summary,
             "parameters": parameters,
             "responses": {
-                "200": {"description": "code 0", "content": {"application/json": {"schema": success}}},
+                "200": ok,
                 "default": {"description": "an error: code is one of ErrorCode; error.field_violations names the field",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Failure"}}}},
             },
@@ -53,8 +60,13 @@ pub fn document() -> Value {
             // A body is required when it has a required field; an empty or missing body reads
             // as `{}`, which an endpoint without required fields takes.
             let required = !required_fields(&gen, &schema).is_empty();
+            let media = if r.multipart {
+                "multipart/form-data"
+            } else {
+                "application/json"
+            };
             op["requestBody"] =
-                json!({"required": required, "content": {"application/json": {"schema": schema}}});
+                json!({"required": required, "content": {media: {"schema": schema}}});
         }
         if r.token {
             op["security"] = json!([{"tenant_access_token": []}]);

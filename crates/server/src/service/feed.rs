@@ -162,15 +162,18 @@ pub async fn chat_messages(
         std::collections::HashMap::new();
     for r in state.store.reactions_of(&ids).await? {
         let who = match &r.operator {
-            crate::store::Reactor::User(user_id) => serde_json::json!({
+            crate::store::Actor::User(user_id) => serde_json::json!({
                 "kind": "user", "id": user_id, "name": world.user_name(user_id),
             }),
-            crate::store::Reactor::App(app_id) => serde_json::json!({
+            crate::store::Actor::App(app_id) => serde_json::json!({
                 "kind": "app", "id": app_id, "name": world.app_name(app_id),
             }),
         };
         let list = reactions.entry(r.message_id.clone()).or_default();
-        match list.iter_mut().find(|g| g["emoji_type"] == r.emoji_type.as_str()) {
+        match list
+            .iter_mut()
+            .find(|g| g["emoji_type"] == r.emoji_type.as_str())
+        {
             Some(group) => {
                 if let Some(by) = group["by"].as_array_mut() {
                     by.push(who);

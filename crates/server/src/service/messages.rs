@@ -110,6 +110,7 @@ impl Serve for ep::SendMessage {
         }
         let (msg_type, content) = (req.msg_type.as_str(), req.content.as_str());
         let card = check_content(msg_type, content).map_err(content_error)?;
+        super::resources::keys_exist(state, msg_type, content).await?;
         let card_id = entity_sent(state, app, card).await?;
         let now = state.clock.now_ms();
         let uuid = req.uuid.as_deref();
@@ -367,6 +368,7 @@ impl Serve for ep::ReplyMessage {
         }
         let (msg_type, content) = (reply.msg_type.as_str(), reply.content.as_str());
         let card = check_content(msg_type, content).map_err(content_error)?;
+        super::resources::keys_exist(state, msg_type, content).await?;
         let parent = find(state, &message_id).await?;
         if parent.deleted {
             return Err(ApiError::new(ErrorCode::MessageDeleted));
@@ -507,6 +509,7 @@ impl Serve for ep::PatchMessage {
         let Some(card) = check_content("interactive", content).map_err(content_error)? else {
             return Err(ApiError::new(ErrorCode::InternalError));
         };
+        super::resources::keys_exist(state, "interactive", content).await?;
         if card.entity.is_some() {
             return Err(ApiError::field(
                 INVALID,

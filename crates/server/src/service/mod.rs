@@ -12,6 +12,7 @@ pub mod feed;
 pub mod feed_cards;
 pub mod messages;
 pub mod reactions;
+pub mod resources;
 pub mod tokens;
 
 use crate::error::ApiError;

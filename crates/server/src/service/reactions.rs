@@ -7,7 +7,7 @@ use super::bot_in_chat;
 use super::call::{Call, Reply, Serve};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{MessageRow, ReactionRow, ReactionSlice, Reactor};
+use crate::store::{Actor, MessageRow, ReactionRow, ReactionSlice};
 use crate::world::App;
 use larkfeed_model::endpoint::{self as ep, PathParam, ReactionPage, ReactionPath};
 use larkfeed_model::reaction::{
@@ -78,11 +78,11 @@ pub(crate) fn present(
     id_type: UserIdType,
 ) -> Reaction {
     let operator = match &row.operator {
-        Reactor::App(app_id) => Operator {
+        Actor::App(app_id) => Operator {
             operator_id: app_id.to_string(),
             operator_type: "app".into(),
         },
-        Reactor::User(user_id) => Operator {
+        Actor::User(user_id) => Operator {
             operator_id: state
                 .world
                 .user(user_id)
@@ -106,7 +106,7 @@ pub(crate) fn present(
 pub(crate) async fn react(
     state: &AppState,
     message: &MessageRow,
-    who: Reactor,
+    who: Actor,
     emoji_type: &str,
 ) -> Result<(ReactionRow, bool), ApiError> {
     if let Some(existing) = find(state, message, &who, emoji_type).await? {
@@ -127,7 +127,7 @@ pub(crate) async fn react(
 pub(crate) async fn find(
     state: &AppState,
     message: &MessageRow,
-    who: &Reactor,
+    who: &Actor,
     emoji_type: &str,
 ) -> Result<Option<ReactionRow>, ApiError> {
     let mut after: Option<(i64, String)> = None;
@@ -156,7 +156,7 @@ impl Serve for ep::CreateReaction {
         let emoji_type = call.body;
         known_emoji(&emoji_type)?;
         let message = reactable_by(state, app, &message_id).await?;
-        let who = Reactor::App(app.app_id.clone());
+        let who = Actor::App(app.app_id.clone());
         let (row, _) = react(state, &message, who, &emoji_type).await?;
         Ok(present(state, app, &row, UserIdType::OpenId))
     }
@@ -178,7 +178,7 @@ impl Serve for ep::DeleteReaction {
         if row.message_id != message.message_id {
             return Err(ApiError::new(ErrorCode::ReactionNotOfMessage));
         }
-        if row.operator != Reactor::App(app.app_id.clone()) {
+        if row.operator != Actor::App(app.app_id.clone()) {
             return Err(ApiError::new(ErrorCode::ReactionNotYours));
         }
         if !state.store.remove_reaction(&reaction_id).await? {

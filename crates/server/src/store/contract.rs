@@ -1074,15 +1074,15 @@ pub async fn racing_writes_to_one_card_entity_keep_the_highest_sequence(s: Arc<d
 
 pub async fn reactions_are_listed_oldest_first_and_removed_once(s: Arc<dyn Store>) {
     let (m1, m2): (MessageId, MessageId) = (id("om_1"), id("om_2"));
-    let reaction = |rid: &str, m: &MessageId, emoji: &str, who: Reactor, at: i64| ReactionRow {
+    let reaction = |rid: &str, m: &MessageId, emoji: &str, who: Actor, at: i64| ReactionRow {
         reaction_id: rid.into(),
         message_id: m.clone(),
         emoji_type: emoji.into(),
         operator: who,
         action_time_ms: at,
     };
-    let app = Reactor::App(id("cli_a"));
-    let user = Reactor::User(id("u-1"));
+    let app = Actor::App(id("cli_a"));
+    let user = Actor::User(id("u-1"));
     s.add_reaction(reaction("r3", &m1, "THUMBSUP", user.clone(), 30))
         .await
         .unwrap();

@@ -143,8 +143,8 @@ macro_rules! reaction_columns {
 fn reaction_row(r: &dyn Get) -> StoreResult<ReactionRow> {
     let kind = r.text(3)?;
     let operator = match kind.as_str() {
-        "app" => Reactor::App(r.id(4)?),
-        "user" => Reactor::User(r.id(4)?),
+        "app" => Actor::App(r.id(4)?),
+        "user" => Actor::User(r.id(4)?),
         other => return Err(corrupt(format!("unknown reaction operator kind {other:?}"))),
     };
     Ok(ReactionRow {
@@ -1403,8 +1403,8 @@ impl<E: Engine> ReactionStore for Core<E> {
                         ") VALUES ($1, $2, $3, $4, $5, $6)"
                     ));
                     let (kind, id) = match &row.operator {
-                        Reactor::App(app_id) => ("app", app_id.as_str()),
-                        Reactor::User(user_id) => ("user", user_id.as_str()),
+                        Actor::App(app_id) => ("app", app_id.as_str()),
+                        Actor::User(user_id) => ("user", user_id.as_str()),
                     };
                     let values = args![
                         &row.reaction_id,
@@ -1496,6 +1496,88 @@ impl<E: Engine> ReactionStore for Core<E> {
                     );
                     let ids = texts(ids);
                     db.rows(&SELECT, &args![ids.as_slice()], reaction_row).await
+                })
+            })
+            .await
+    }
+}
+
+macro_rules! upload_columns {
+    () => {
+        "upload_key, kind, owner_kind, owner_id, file_type, file_name, duration, media_type, \
+         size, data, created_at"
+    };
+}
+
+fn upload_row(r: &dyn Get) -> StoreResult<UploadRow> {
+    use base64::Engine;
+    let owner = match r.text(2)?.as_str() {
+        "app" => Actor::App(r.id(3)?),
+        "user" => Actor::User(r.id(3)?),
+        other => return Err(corrupt(format!("unknown upload owner kind {other:?}"))),
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.text(9)?)
+        .map_err(corrupt)?;
+    Ok(UploadRow {
+        key: r.text(0)?,
+        kind: r.text(1)?,
+        owner,
+        file_type: r.text(4)?,
+        file_name: r.text(5)?,
+        duration_ms: r.opt_int(6)?,
+        media_type: r.text(7)?,
+        bytes,
+        created_at_ms: r.int(10)?,
+    })
+}
+
+#[async_trait]
+impl<E: Engine> UploadStore for Core<E> {
+    async fn add_upload(&self, row: UploadRow) -> StoreResult<()> {
+        use base64::Engine as _;
+        let data = base64::engine::general_purpose::STANDARD.encode(&row.bytes);
+        self.0
+            .write((row, data), |db, (row, data)| {
+                Box::pin(async move {
+                    const INSERT: Sql = Sql::same(concat!(
+                        "INSERT INTO uploads (",
+                        upload_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ));
+                    let (kind, id) = match &row.owner {
+                        Actor::App(app_id) => ("app", app_id.as_str()),
+                        Actor::User(user_id) => ("user", user_id.as_str()),
+                    };
+                    let values = args![
+                        &row.key,
+                        &row.kind,
+                        kind,
+                        id,
+                        &row.file_type,
+                        &row.file_name,
+                        row.duration_ms,
+                        &row.media_type,
+                        row.bytes.len() as i64,
+                        data,
+                        row.created_at_ms,
+                    ];
+                    db.exec(&INSERT, &values).await.map(drop)
+                })
+            })
+            .await
+    }
+
+    async fn upload(&self, key: &str) -> StoreResult<Option<UploadRow>> {
+        self.0
+            .read(key, |db, key| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(concat!(
+                        "SELECT ",
+                        upload_columns!(),
+                        " FROM uploads WHERE upload_key = $1"
+                    ));
+                    db.row(&SELECT, &args![*key], upload_row).await
                 })
             })
             .await

@@ -808,9 +808,9 @@ pub trait CardEntityStore: Send + Sync {
     async fn write_card_entity(&self, write: CardWrite) -> StoreResult<CardWritten>;
 }
 
-/// Who reacted to a message: an app's bot, or a user of the tenant.
+/// Who did something (reacted, uploaded): an app's bot, or a user of the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Reactor {
+pub enum Actor {
     App(AppId),
     User(UserId),
 }
@@ -821,7 +821,7 @@ pub struct ReactionRow {
     pub reaction_id: String,
     pub message_id: MessageId,
     pub emoji_type: String,
-    pub operator: Reactor,
+    pub operator: Actor,
     pub action_time_ms: i64,
 }
 
@@ -846,6 +846,30 @@ pub trait ReactionStore: Send + Sync {
     async fn reactions_of(&self, message_ids: &[MessageId]) -> StoreResult<Vec<ReactionRow>>;
 }
 
+/// An uploaded image or file: its bytes (at most 30 MB) and what they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRow {
+    /// `img_…` or `file_…`.
+    pub key: String,
+    /// `image` or `file`.
+    pub kind: String,
+    pub owner: Actor,
+    /// The image's or the file's type as uploaded (`message`, `pdf`, `stream`, …).
+    pub file_type: String,
+    pub file_name: String,
+    pub duration_ms: Option<i64>,
+    /// The media type the bytes are served with.
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    pub created_at_ms: i64,
+}
+
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    async fn add_upload(&self, row: UploadRow) -> StoreResult<()>;
+    async fn upload(&self, key: &str) -> StoreResult<Option<UploadRow>>;
+}
+
 /// The tables that hold state, in an order that respects their references: what a snapshot
 /// holds and a reset empties. Access tokens, `meta` and the rate-limit windows are not state a
 /// test saves or resets.
@@ -862,6 +886,7 @@ pub const STATE_TABLES: &[&str] = &[
     "card_entities",
     "card_writes",
     "reactions",
+    "uploads",
 ];
 
 /// Every table of state as rows of named values, backend-neutral: what `GET /_larkfeed/state`
@@ -925,6 +950,7 @@ pub trait Store:
     + PlatformStore
     + CardEntityStore
     + ReactionStore
+    + UploadStore
     + SnapshotStore
     + 'static
 {

@@ -274,6 +274,23 @@ pub(crate) const TABLES: &[Table] = &[
         &["reaction_id"],
     )
     .indexes(&[("reactions_by_message", "message_id, action_time")]),
+    table(
+        "uploads",
+        &[
+            text("upload_key"),
+            text("kind"),
+            text("owner_kind"),
+            text("owner_id"),
+            text("file_type"),
+            text("file_name"),
+            int("duration").null(),
+            text("media_type"),
+            int("size"),
+            text("data"),
+            int("created_at"),
+        ],
+        &["upload_key"],
+    ),
     Table {
         shared_only: true,
         ..table(
@@ -304,6 +321,10 @@ pub const SINCE_BASELINE: &[(&str, &str)] = &[
     (
         "0011_message_edits",
         include_str!("../../migrations/0011_message_edits.sql"),
+    ),
+    (
+        "0012_uploads",
+        include_str!("../../migrations/0012_uploads.sql"),
     ),
 ];
 

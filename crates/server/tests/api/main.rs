@@ -23,6 +23,7 @@ mod postgres_cluster;
 mod races;
 mod reactions;
 mod replies;
+mod resources;
 mod snapshots;
 mod time_sensitive;
 mod tokens;

@@ -99,6 +99,10 @@ async fn required_fields_and_codes_in_the_document_match_the_server() {
             let Some(body) = op.get("requestBody") else {
                 continue;
             };
+            // An upload's form is checked by its own tests (tests/api/resources.rs).
+            if body["content"].get("application/json").is_none() {
+                continue;
+            }
             let schema = &body["content"]["application/json"]["schema"];
             let name = schema["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
             let required: Vec<&str> = schemas[name]["required"]

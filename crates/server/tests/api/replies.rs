@@ -174,25 +174,41 @@ async fn a_user_replies_in_a_thread_and_the_app_reads_where_it_stands() {
     let t = spawn_app().await;
     let (root, chat) = first_message(&t).await;
     let acted = t
-        .raw(Method::POST, "/_larkfeed/act/send_message", None, Some(json!({
-            "user": t.user_id(1), "chat_id": chat, "msg_type": "text",
-            "content": json!({"text": "me too"}).to_string(),
-            "reply_to": root, "in_thread": true,
-        })))
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/send_message",
+            None,
+            Some(json!({
+                "user": t.user_id(1), "chat_id": chat, "msg_type": "text",
+                "content": json!({"text": "me too"}).to_string(),
+                "reply_to": root, "in_thread": true,
+            })),
+        )
         .await;
     assert_eq!(acted.status, 200, "{}", acted.body);
-    let id = acted.body["applied"]["message_id"].as_str().unwrap().to_string();
+    let id = acted.body["applied"]["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let m = t.get(0, &format!("/open-apis/im/v1/messages/{id}")).await;
     let m = m.assert_ok()["items"][0].clone();
     assert!(m["thread_id"].as_str().unwrap().starts_with("omt_"), "{m}");
-    assert_eq!((&m["root_id"], &m["parent_id"]), (&json!(root), &json!(root)));
+    assert_eq!(
+        (&m["root_id"], &m["parent_id"]),
+        (&json!(root), &json!(root))
+    );
     // A reply to a message of another chat is refused.
     let other = t.group(0, &[1]).await;
     let wrong = t
-        .raw(Method::POST, "/_larkfeed/act/send_message", None, Some(json!({
-            "user": t.user_id(1), "chat_id": other, "msg_type": "text",
-            "content": json!({"text": "x"}).to_string(), "reply_to": root,
-        })))
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/send_message",
+            None,
+            Some(json!({
+                "user": t.user_id(1), "chat_id": other, "msg_type": "text",
+                "content": json!({"text": "x"}).to_string(), "reply_to": root,
+            })),
+        )
         .await;
     assert_eq!(wrong.body["code"], 230001, "{}", wrong.body);
 }

@@ -67,6 +67,7 @@ pub async fn send_message(state: &PlatformState, req: SendMessage) -> Result<Act
         _ => return Err(invalid("content", "must be a JSON string (or object)")),
     };
     check_content(&req.msg_type, &content).map_err(crate::service::messages::content_error)?;
+    crate::service::resources::keys_exist(state, &req.msg_type, &content).await?;
     let mut mentions = Vec::new();
     if req.msg_type == "text" {
         let mut parsed: serde_json::Value =

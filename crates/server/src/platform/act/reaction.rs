@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::service::reactions;
-use crate::store::Reactor;
+use crate::store::Actor;
 use larkfeed_model::admin::React;
 
 pub async fn react(state: &PlatformState, req: React) -> Result<Acted, ApiError> {
@@ -11,7 +11,7 @@ pub async fn react(state: &PlatformState, req: React) -> Result<Acted, ApiError>
     reactions::known_emoji(&req.emoji_type)?;
     let message = reactions::reactable(state, &req.message_id).await?;
     must_be_in_chat(state, user, &message.chat_id).await?;
-    let who = Reactor::User(user.user_id.clone());
+    let who = Actor::User(user.user_id.clone());
     let removing = req.remove.unwrap_or(false);
     let (row, changed) = if removing {
         match reactions::find(state, &message, &who, &req.emoji_type).await? {

@@ -470,7 +470,7 @@ mod tests {
                 "ALTER TABLE chat_members DROP COLUMN read_until;
                  ALTER TABLE messages DROP COLUMN root_id, DROP COLUMN parent_id, \
                  DROP COLUMN thread_id, DROP COLUMN edits;
-                 DROP TABLE card_entities, card_writes, reactions;
+                 DROP TABLE card_entities, card_writes, reactions, uploads;
                  CREATE TABLE larkfeed_migrations (name TEXT PRIMARY KEY, applied_at \
                  TIMESTAMPTZ NOT NULL DEFAULT now());
                  INSERT INTO larkfeed_migrations (name) VALUES ('0001_schema');
