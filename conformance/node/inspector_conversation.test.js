@@ -12,6 +12,8 @@ const { baseUrl, app, clientFor, tenantToken } = require('./harness');
 
 const CHROMIUM = process.env.LARKFEED_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(__dirname, '..', '..', 'target', 'inspector');
+// A real 1×1 PNG, so that the browser draws it.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 test('the inspector shows reactions and threads, and the user reacts and replies in a thread', { timeout: 90_000 }, async (t) => {
   if (!fs.existsSync(CHROMIUM)) {
@@ -55,7 +57,7 @@ test('the inspector shows reactions and threads, and the user reacts and replies
 
     // The user replies in a thread from the page.
     await message.getByRole('button', { name: 'Reply in thread' }).click();
-    await page.locator('#chat form.send input').fill('Thanks, checking staging now.');
+    await page.locator('#chat form.send input[aria-label="Message"]').fill('Thanks, checking staging now.');
     await page.locator('#chat form.send button[type="submit"]').click();
     const thread = page.locator(`.msg[data-message-id="${messageId}"] .thread`);
     await thread.waitFor();
@@ -75,6 +77,17 @@ test('the inspector shows reactions and threads, and the user reacts and replies
     }, as);
     assert.equal(replies.data.items.length, 2);
     assert.equal(JSON.parse(replies.data.items[1].body.content).text, 'Thanks, checking staging now.');
+    // The user sends an image from the page; it shows, drawn, from larkfeed's own origin.
+    await page.locator('#chat input.image-input').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: PNG });
+    const drawn = page.locator('#chat img.sent-image');
+    await drawn.waitFor();
+    await page.waitForFunction(() => { const i = document.querySelector('#chat img.sent-image'); return i && i.complete && i.naturalWidth === 1; });
+    assert.match(await drawn.getAttribute('src'), /^\/_larkfeed\/uploads\/img_/);
+    const images = await client.im.v1.message.list({
+      params: { container_id_type: 'chat', container_id: sent.data.chat_id, sort_type: 'ByCreateTimeDesc', page_size: 1 },
+    }, as);
+    assert.equal(images.data.items[0].msg_type, 'image');
+    await page.screenshot({ path: path.join(SHOTS, 'conversation-image.png') });
     // Clicking one's own reaction takes it back.
     await message.locator('.chip[data-emoji="THUMBSUP"]').click();
     await page.waitForFunction((id) => !document.querySelector(`.msg[data-message-id="${id}"] .chip[data-emoji="THUMBSUP"]`), messageId);

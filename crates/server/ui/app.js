@@ -316,7 +316,34 @@ function messageBody(m) {
       : h('span', { text: x.text || (x.tag === 'at' ? `@${x.user_name || x.user_id}` : x.tag === 'img' ? '[image]' : '') })))));
     return h('div', { class: 'bubble' }, post.title ? h('strong', { text: post.title }) : null, lines);
   }
+  if (m.msg_type === 'image' && content && content.image_key) {
+    return h('div', { class: 'bubble image' }, h('img', { src: uploadUrl(content.image_key), alt: 'image', class: 'sent-image' }));
+  }
+  if (m.msg_type === 'file' && content && content.file_key) {
+    return h('div', { class: 'bubble file' }, h('a', { href: uploadUrl(content.file_key), download: content.file_name || 'file', text: `📎 ${content.file_name || 'file'}` }));
+  }
   return h('div', { class: 'placeholder', text: `[${m.msg_type} message]` });
+}
+
+// An upload's bytes, from larkfeed itself (an <img> sends no header: the token goes in the query).
+function uploadUrl(key) {
+  const q = token() ? `?admin_token=${encodeURIComponent(token())}` : '';
+  return `/_larkfeed/uploads/${encodeURIComponent(key)}${q}`;
+}
+
+// The user sends an image: uploaded, then sent to the open chat (in the thread being replied to).
+async function sendImage(file, chatId) {
+  const data = await new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(',')[1] || '');
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+  const up = await api('POST', '/_larkfeed/act/upload', { user: state.user, type: 'image', file_name: file.name, data });
+  const reply = state.replyTo ? { reply_to: state.replyTo, in_thread: true } : {};
+  await api('POST', '/_larkfeed/act/send_message', { user: state.user, chat_id: chatId, msg_type: 'image', content: JSON.stringify({ image_key: up.image_key }), ...reply });
+  state.replyTo = null;
+  await openChat(chatId);
 }
 
 function streamingConfig(m) {
@@ -362,7 +389,7 @@ function startReply(m) {
     bar.hidden = false;
     bar.querySelector('span').textContent = 'Replying in the thread of a message';
   }
-  const input = document.querySelector('#chat form.send input');
+  const input = document.querySelector('#chat form.send input[aria-label="Message"]');
   if (input) input.focus();
 }
 
@@ -474,7 +501,12 @@ async function openChat(chatId) {
         await openChat(chatId);
       } catch (e) { fail(e); }
     },
-  }, input, h('button', { type: 'submit' }, 'Send'));
+  }, input, h('button', { type: 'submit' }, 'Send'),
+  h('label', { class: 'attach', title: 'Send an image' }, '🖼 Image',
+    h('input', { type: 'file', accept: 'image/*', class: 'image-input', onchange: (ev) => {
+      const file = ev.target.files && ev.target.files[0];
+      if (file) sendImage(file, chatId).catch(fail);
+    } })));
   pane.replaceChildren(
     h('h2', { text: title }),
     ...(data.items.length ? [] : [h('p', { class: 'hint', text: 'No messages yet.' })]),

@@ -414,3 +414,23 @@ pub async fn chat_messages(
     }
     Ok(Json(messages))
 }
+
+/// `GET /_larkfeed/uploads/:key`: an uploaded image's or file's bytes, whoever uploaded them (the
+/// inspector shows images with it, on its own origin).
+pub async fn upload(
+    State(state): State<PlatformState>,
+    PathId(key): PathId,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let row = state.store.upload(&key).await?.ok_or_else(|| {
+        ApiError::with_msg(
+            ErrorCode::NotFound,
+            format!("nothing was uploaded with the key {key:?}"),
+        )
+    })?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, row.media_type)],
+        row.bytes,
+    )
+        .into_response())
+}

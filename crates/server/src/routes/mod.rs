@@ -77,6 +77,7 @@ pub fn router(state: PlatformState) -> Router {
         .route("/_larkfeed/reset", post(admin::reset))
         .route("/_larkfeed/state", get(admin::state).put(admin::load_state))
         .route("/_larkfeed/events", get(admin::events))
+        .route("/_larkfeed/uploads/{key}", get(admin::upload))
         .route("/_larkfeed/openapi.json", get(openapi::openapi))
         .route(
             "/_larkfeed/chats/{chat_id}/messages",
@@ -348,10 +349,11 @@ fn admin_refusal(state: &PlatformState, req: &Request) -> Option<Response> {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .map(str::to_string)
-            // An EventSource cannot send headers: the change feed's token may come as
-            // `admin_token=`. Nowhere else, so that it stays out of proxies' access logs.
+            // An EventSource and an <img> cannot send headers: the change feed's and an
+            // upload's token may come as `admin_token=`. Nowhere else, so that it stays out of
+            // proxies' access logs.
             .or_else(|| {
-                if path != "/_larkfeed/events" {
+                if path != "/_larkfeed/events" && !path.starts_with("/_larkfeed/uploads/") {
                     return None;
                 }
                 let query = req.uri().query().unwrap_or("");
