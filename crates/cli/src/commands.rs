@@ -24,7 +24,9 @@ use larkfeed_model::endpoint::{
     RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage, StreamCardElement,
     UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
-use larkfeed_model::endpoint::{Container, GetUser, ListMessages, MessagePage, UpdateMessage};
+use larkfeed_model::endpoint::{
+    ChatPage, Container, GetUser, ListChats, ListMessages, MessagePage, UpdateMessage,
+};
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
     OpenAppFeedCard, PatchFeedCardRequest, StatusLabel, UpdateAppFeedCardBatchRequest,
@@ -719,6 +721,17 @@ pub fn card_plan(cmd: &CardCmd) -> Result<Plan, Failure> {
 
 #[derive(Debug, Subcommand)]
 pub enum ChatCmd {
+    /// The groups the app's bot is in, one page (GET /open-apis/im/v1/chats).
+    List {
+        /// Chats per page (1-100).
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// The page_token of the previous page.
+        #[arg(long)]
+        page_token: Option<String>,
+        #[command(flatten)]
+        ids: IdTypeArg,
+    },
     /// Create a group with the app's bot in it (POST /open-apis/im/v1/chats).
     Create {
         /// The group's name.
@@ -1095,6 +1108,18 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
                 page_token: page_token.clone(),
             };
             Plan::of::<ListChatMembers>(PathParam::new(chat_id), page, ())
+        }
+        ChatCmd::List {
+            page_size,
+            page_token,
+            ids,
+        } => {
+            let page = ChatPage {
+                id_type: ids.user_id_type,
+                page_size: *page_size,
+                page_token: page_token.clone(),
+            };
+            Plan::of::<ListChats>((), page, ())
         }
         ChatCmd::IsInChat { chat_id } => Plan::of::<IsInChat>(PathParam::new(chat_id), (), ()),
     }

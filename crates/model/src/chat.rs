@@ -232,3 +232,35 @@ mod tests {
         assert_eq!(empty.validate().unwrap_err().field, "id_list");
     }
 }
+
+/// One chat of `GET /open-apis/im/v1/chats`: a group the calling bot is in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ListedChat {
+    pub chat_id: String,
+    #[serde(default)]
+    pub avatar: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub owner_id_type: String,
+    #[serde(default)]
+    pub external: bool,
+    #[serde(default)]
+    pub tenant_key: String,
+    /// `normal` (larkfeed lists no dissolved chat).
+    #[serde(default)]
+    pub chat_status: String,
+}
+
+/// A page of the calling bot's groups.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChatList {
+    pub items: Vec<ListedChat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+    pub has_more: bool,
+}

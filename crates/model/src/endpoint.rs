@@ -122,6 +122,29 @@ pub const PAGE_TOKEN: Param = Param::optional("page_token", "the page_token of t
 pub const REACTION_TYPE: Param =
     Param::optional("reaction_type", "an emoji_type: only the reactions of it");
 
+/// A page of the calling bot's groups: the type of owners' ids, the page size (20 when absent,
+/// at most 100) and the previous page's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatPage {
+    pub id_type: UserIdType,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+}
+
+impl Query for ChatPage {
+    const PARAMS: &'static [Param] = &[USER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = vec![(USER_ID_TYPE.name, self.id_type.as_str().into())];
+        if let Some(size) = self.page_size {
+            pairs.push((PAGE_SIZE.name, size.to_string()));
+        }
+        if let Some(token) = &self.page_token {
+            pairs.push((PAGE_TOKEN.name, token.clone()));
+        }
+        pairs
+    }
+}
+
 /// Which messages a list reads: a chat's (its thread replies left out) or one thread's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Container {
@@ -839,6 +862,20 @@ endpoints! {
         invalid: ChatInvalidParam,
         request: chat::CreateChatRequest,
         response: chat::Chat,
+    }
+    /// The groups the calling bot is in.
+    ListChats {
+        name: "chats.list",
+        method: Get,
+        path: "/open-apis/im/v1/chats",
+        summary: "The groups the calling bot is in, oldest first, paged (1 to 100, default 20)",
+        query: ChatPage,
+        scopes: &["im:chat", "im:chat:readonly"],
+        limits: IM_LIMITS,
+        invalid: ChatInvalidParam,
+        request: (),
+        response: chat::ChatList,
+        BODY: bool = false,
     }
     GetChat {
         name: "chats.get",

@@ -32,6 +32,15 @@ use larkfeed_model::endpoint::{
 use larkfeed_model::{MemberIdType, UserIdType};
 
 impl Client {
+    /// `GET /open-apis/im/v1/chats`: one page of the groups the app's bot is in.
+    pub async fn list_chats(
+        &self,
+        page: &larkfeed_model::endpoint::ChatPage,
+    ) -> Result<larkfeed_model::chat::ChatList, Error> {
+        use larkfeed_model::endpoint::ListChats;
+        self.send::<ListChats>(&(), page, &()).await
+    }
+
     /// `POST /open-apis/im/v1/chats`: a group with the calling bot in it.
     pub async fn create_chat(
         &self,

@@ -13,9 +13,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use larkfeed_model::chat::MAX_PAGE_SIZE;
 use larkfeed_model::endpoint::{
-    Container, ElementPath, Endpoint, MemberIds, MemberPage, MessagePage, Parse, PathParam,
-    ReactionPage, ReactionPath, ReceiveIds, RequiredUserIds, UserIds, MEMBER_ID_TYPE, PAGE_SIZE,
-    PAGE_TOKEN, REACTION_TYPE, RECEIVE_ID_TYPE, USER_ID_TYPE,
+    ChatPage, Container, ElementPath, Endpoint, MemberIds, MemberPage, MessagePage, Parse,
+    PathParam, ReactionPage, ReactionPath, ReceiveIds, RequiredUserIds, UserIds, MEMBER_ID_TYPE,
+    PAGE_SIZE, PAGE_TOKEN, REACTION_TYPE, RECEIVE_ID_TYPE, USER_ID_TYPE,
 };
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
@@ -204,6 +204,16 @@ impl FromQuery for MessagePage {
                 1,
                 larkfeed_model::message::LIST_MAX_PAGE_SIZE,
             )?,
+            page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
+        })
+    }
+}
+
+impl FromQuery for ChatPage {
+    fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
+        Ok(ChatPage {
+            id_type: caller.user_id_type(params, USER_ID_TYPE.name)?,
+            page_size: params.number(PAGE_SIZE.name, 1, MAX_PAGE_SIZE)?,
             page_token: params.get(PAGE_TOKEN.name).map(str::to_string),
         })
     }

@@ -256,3 +256,69 @@ impl Serve for ep::ListChatMembers {
         })
     }
 }
+
+/// `GET /open-apis/im/v1/chats`: the groups the calling bot is in, oldest first, paged by the
+/// last chat's create time and id (an unreadable `page_token` is 232001 naming it).
+impl Serve for ep::ListChats {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let ep::ChatPage {
+            id_type,
+            page_size,
+            page_token,
+        } = call.query;
+        let invalid_token = || {
+            ApiError::field(
+                ErrorCode::ChatInvalidParam,
+                larkfeed_model::FieldError::new("page_token", "not a page_token this list gave"),
+            )
+        };
+        let after = match &page_token {
+            Some(token) => {
+                let (time, id) = token.split_once('_').ok_or_else(invalid_token)?;
+                let time: i64 = time.parse().map_err(|_| invalid_token())?;
+                let id = larkfeed_model::ChatId::parse(id).map_err(|_| invalid_token())?;
+                Some((time, id))
+            }
+            None => None,
+        };
+        let size = page_size.unwrap_or(20);
+        let mut rows = state
+            .store
+            .chats_of_bot(
+                &app.app_id,
+                after.as_ref().map(|(t, id)| (*t, id)),
+                size + 1,
+            )
+            .await?;
+        let has_more = rows.len() > size as usize;
+        rows.truncate(size as usize);
+        let page_token = has_more
+            .then(|| {
+                rows.last()
+                    .map(|r| format!("{}_{}", r.created_at_ms, r.chat_id))
+            })
+            .flatten();
+        let items = rows
+            .iter()
+            .map(|row| {
+                let about = present(state, app, row, id_type);
+                larkfeed_model::chat::ListedChat {
+                    chat_id: row.chat_id.to_string(),
+                    avatar: String::new(),
+                    name: about.name,
+                    description: about.description,
+                    owner_id: about.owner_id,
+                    owner_id_type: about.owner_id_type,
+                    external: about.external,
+                    tenant_key: about.tenant_key,
+                    chat_status: "normal".into(),
+                }
+            })
+            .collect();
+        Ok(larkfeed_model::chat::ChatList {
+            items,
+            page_token,
+            has_more,
+        })
+    }
+}

@@ -481,6 +481,18 @@ impl<E: Engine> ChatStore for Core<E> {
             .collect())
     }
 
+    async fn chats_of_bot(
+        &self,
+        app_id: &AppId,
+        after: Option<(i64, &ChatId)>,
+        limit: u32,
+    ) -> StoreResult<Vec<ChatRow>> {
+        let work = (app_id.clone(), after.map(|(t, id)| (t, id.clone())), limit);
+        self.0
+            .read(work, |db, work| Box::pin(chats_of_bot(db, work)))
+            .await
+    }
+
     async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<Member>, i64)> {
         self.0
             .read(slice, |db, slice| {
@@ -506,6 +518,35 @@ impl<E: Engine> ChatStore for Core<E> {
             })
             .await
     }
+}
+
+/// `SELECT` of a chat's columns with the alias `c`.
+macro_rules! chat_columns_c {
+    () => {
+        "c.chat_id, c.name, c.description, c.chat_type, c.owner_user, c.owner_app, \
+         c.creator_app, c.p2p_key, c.p2p_user, c.dissolved, c.created_at"
+    };
+}
+
+/// The groups a bot is in (see [`ChatStore::chats_of_bot`]).
+async fn chats_of_bot(
+    db: &mut Db<'_>,
+    (app_id, after, limit): &(AppId, Option<(i64, ChatId)>, u32),
+) -> StoreResult<Vec<ChatRow>> {
+    const SELECT: Sql = Sql::same(concat!(
+        "SELECT ",
+        chat_columns_c!(),
+        " FROM chat_members m JOIN chats c ON c.chat_id = m.chat_id \
+         WHERE m.member_kind = 'bot' AND m.member_id = $1 AND c.chat_type <> 'p2p' \
+         AND c.dissolved = 0 AND (c.created_at > $2 OR (c.created_at = $2 AND c.chat_id > $3)) \
+         ORDER BY c.created_at, c.chat_id LIMIT $4"
+    ));
+    let (time, id) = match after {
+        Some((t, id)) => (*t, id.as_str()),
+        None => (i64::MIN, ""),
+    };
+    let values = args![app_id, time, id, i64::from(*limit)];
+    db.rows(&SELECT, &values, |r| chat_row(r, 0)).await
 }
 
 #[async_trait]

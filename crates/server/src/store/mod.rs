@@ -568,6 +568,14 @@ pub trait ChatStore: Send + Sync {
     async fn are_members(&self, chat_id: &ChatId, members: &[Member]) -> StoreResult<Vec<bool>>;
     /// Members of one kind in join order: (the page, total).
     async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<Member>, i64)>;
+    /// Up to `limit` groups (not one-to-one chats, not dissolved) the app's bot is in, by
+    /// `(created_at, chat_id)` after `after`.
+    async fn chats_of_bot(
+        &self,
+        app_id: &AppId,
+        after: Option<(i64, &ChatId)>,
+        limit: u32,
+    ) -> StoreResult<Vec<ChatRow>>;
 }
 
 #[async_trait]

@@ -103,3 +103,52 @@ async fn a_user_adds_a_bot_to_a_group_and_the_app_hears_of_it() {
     let outsider = add(t.user_id(2)).await;
     assert_eq!(outsider.body["code"], 230001, "{}", outsider.body);
 }
+
+#[tokio::test]
+async fn the_bot_lists_its_groups_oldest_first_and_paged() {
+    let t = spawn_app().await;
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        made.push(t.group(0, &[0]).await);
+        t.clock.advance_ms(10);
+    }
+    // A one-to-one chat is not listed.
+    let body = json!({"receive_id": t.open_id(0, 1), "msg_type": "text", "content": json!({"text": "hi"}).to_string()});
+    t.post(0, "/open-apis/im/v1/messages?receive_id_type=open_id", body)
+        .await
+        .assert_ok();
+    let first = t.get(0, "/open-apis/im/v1/chats?page_size=2").await;
+    let first = first.assert_ok().clone();
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["chat_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&first), made[..2]);
+    assert_eq!(first["has_more"], true);
+    assert_eq!(
+        first["items"][0]["owner_id"],
+        t.app(0).app_id.as_str(),
+        "the app made it"
+    );
+    assert_eq!(first["items"][0]["chat_status"], "normal");
+    let token = first["page_token"].as_str().unwrap();
+    let rest = t
+        .get(
+            0,
+            &format!("/open-apis/im/v1/chats?page_size=2&page_token={token}"),
+        )
+        .await;
+    let rest = rest.assert_ok().clone();
+    assert_eq!(ids(&rest), made[2..]);
+    assert_eq!(rest["has_more"], false);
+    // App 1's bot is in none of them.
+    let none = t.get(1, "/open-apis/im/v1/chats").await;
+    assert!(none.assert_ok()["items"].as_array().unwrap().is_empty());
+    t.get(0, "/open-apis/im/v1/chats?page_token=x")
+        .await
+        .assert_invalid(232001, "page_token");
+}
