@@ -5,7 +5,9 @@
 use crate::output::{self, Format};
 use crate::Failure;
 use larkfeed_client::admin::Admin;
-use larkfeed_model::admin::{AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage};
+use larkfeed_model::admin::{
+    AddBot, CardAction, ChatButton, FeedCardButton, React, Read, SendMessage,
+};
 use larkfeed_model::{AppId, BizId, ChatId, MessageId};
 use std::path::PathBuf;
 
@@ -88,6 +90,13 @@ pub enum Act {
         emoji: String,
         #[arg(long)]
         remove: bool,
+    },
+    /// A user reads a message: the app that sent it gets im.message.message_read_v1.
+    Read {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        message_id: MessageId,
     },
     /// A user adds an app's bot to a group they are in: the app gets
     /// im.chat.member.bot.added_v1.
@@ -287,6 +296,14 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                     message_id: message_id.clone(),
                     emoji_type: emoji.clone(),
                     remove: remove.then_some(true),
+                })
+                .await?
+        }
+        Act::Read { user, message_id } => {
+            admin
+                .read(&Read {
+                    user: user.clone(),
+                    message_id: message_id.clone(),
                 })
                 .await?
         }

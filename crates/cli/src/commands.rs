@@ -25,7 +25,8 @@ use larkfeed_model::endpoint::{
     UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
 use larkfeed_model::endpoint::{
-    ChatPage, Container, GetUser, ListChats, ListMessages, MessagePage, UpdateMessage,
+    ChatPage, Container, GetUser, ListChats, ListMessages, MessagePage, MessageReadUsers,
+    UpdateMessage,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
@@ -332,6 +333,13 @@ pub enum MessageCmd {
         /// The new post's content JSON instead: inline, from a file, or -.
         #[arg(long, conflicts_with = "text")]
         post: Option<PathBuf>,
+    },
+    /// Who read a message the app sent (GET /open-apis/im/v1/messages/:message_id/read_users).
+    ReadUsers {
+        /// The message (om_…).
+        message_id: String,
+        #[command(flatten)]
+        ids: IdTypeArg,
     },
     /// Download an image or file inside a message, whoever sent it, to a file
     /// (GET /open-apis/im/v1/messages/:message_id/resources/:file_key).
@@ -1026,6 +1034,11 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
             };
             Plan::of::<UpdateMessage>(PathParam::new(message_id), (), req)
         }
+        MessageCmd::ReadUsers { message_id, ids } => Plan::of::<MessageReadUsers>(
+            PathParam::new(message_id),
+            RequiredUserIds(ids.user_id_type),
+            (),
+        ),
         MessageCmd::Resource(_) => Err(Failure::Usage(
             "message resource writes bytes to a file, not one JSON request".into(),
         )),

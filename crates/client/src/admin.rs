@@ -31,7 +31,7 @@
 
 use crate::Error;
 use larkfeed_model::admin::{
-    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage,
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, Read, SendMessage,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -130,6 +130,12 @@ impl Admin {
     /// A message the user sends to a chat or to an app's bot.
     pub async fn send_message(&self, act: &SendMessage) -> Result<Acted, Error> {
         self.send(Method::POST, "/_larkfeed/act/send_message", &[], Some(act))
+            .await
+    }
+
+    /// A user reads a message (and its chat up to now).
+    pub async fn read(&self, act: &Read) -> Result<Acted, Error> {
+        self.send(Method::POST, "/_larkfeed/act/read", &[], Some(act))
             .await
     }
 

@@ -115,3 +115,12 @@ pub struct Upload {
     /// The bytes, base64.
     pub data: String,
 }
+
+/// `POST /_larkfeed/act/read`: a user reads a message (and the chat up to now). The app that
+/// sent it gets `im.message.message_read_v1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Read {
+    pub user: String,
+    pub message_id: MessageId,
+}

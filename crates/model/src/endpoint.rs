@@ -811,6 +811,20 @@ endpoints! {
         request: message::UpdateMessageRequest,
         response: message::Message,
     }
+    /// Who has read a message the app sent.
+    MessageReadUsers {
+        name: "messages.read_users",
+        method: Get,
+        path: "/open-apis/im/v1/messages/{message_id}/read_users",
+        summary: "Who has read a message the app sent, and when",
+        path_param: PathParam,
+        query: RequiredUserIds,
+        scopes: &["im:message", "im:message:readonly"],
+        limits: IM_LIMITS,
+        request: (),
+        response: message::ReadUsers,
+        BODY: bool = false,
+    }
     GetMessage {
         name: "messages.get",
         method: Get,

@@ -389,3 +389,21 @@ mod tests {
         assert_eq!(check_content("text", r#"{"text":"x"}"#), Ok(None));
     }
 }
+
+/// One reader of a message (`GET /open-apis/im/v1/messages/:message_id/read_users`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReadUser {
+    pub user_id_type: String,
+    pub user_id: String,
+    /// When they read it: milliseconds, as a string.
+    pub timestamp: String,
+    pub tenant_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReadUsers {
+    pub items: Vec<ReadUser>,
+    pub has_more: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+}

@@ -28,8 +28,9 @@
 use crate::{Client, Error};
 use larkfeed_model::card::DelayedUpdateRequest;
 use larkfeed_model::endpoint::{
-    DelayedCardUpdate, GetMessage, ListMessages, MessagePage, PatchMessage, PathParam,
-    RecallMessage, ReceiveIds, ReplyMessage, SendMessage, UpdateMessage,
+    DelayedCardUpdate, GetMessage, ListMessages, MessagePage, MessageReadUsers, PatchMessage,
+    PathParam, RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage,
+    UpdateMessage,
 };
 use larkfeed_model::message::{
     Message, MessageList, PatchMessageRequest, ReplyMessageRequest, SendMessageRequest,
@@ -69,6 +70,17 @@ impl Client {
             .into_iter()
             .next()
             .ok_or_else(|| Error::Decode("no message in items".into()))
+    }
+
+    /// `GET /open-apis/im/v1/messages/:message_id/read_users`: who read a message the app sent.
+    pub async fn message_read_users(
+        &self,
+        message_id: &str,
+        id_type: larkfeed_model::UserIdType,
+    ) -> Result<larkfeed_model::message::ReadUsers, Error> {
+        let path = PathParam::new(message_id);
+        self.send::<MessageReadUsers>(&path, &RequiredUserIds(id_type), &())
+            .await
     }
 
     /// `GET /open-apis/im/v1/messages`: one page of a chat's or a thread's messages.

@@ -7,7 +7,7 @@ use crate::platform::PlatformState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::admin::{
-    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, SendMessage, Upload,
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, Read, SendMessage, Upload,
 };
 
 pub async fn card_action(
@@ -92,4 +92,11 @@ pub async fn upload(
         }
     };
     Ok(Json(answer))
+}
+
+pub async fn read(
+    State(state): State<PlatformState>,
+    JsonBody(req): JsonBody<Read>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::read(&state, req).await?))
 }

@@ -725,3 +725,44 @@ impl Serve for ep::UpdateMessage {
         }
     }
 }
+
+/// `GET /open-apis/im/v1/messages/:message_id/read_users` (im-v1/message/read_users): the users
+/// of the chat who read it (their last read of the chat is at or after it), the sender left out;
+/// only for a message the app sent (230027 otherwise). One page holds every reader.
+impl Serve for ep::MessageReadUsers {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
+        let ep::RequiredUserIds(id_type) = call.query;
+        let row = find(state, &message_id).await?;
+        if !sent_by(&row, app) {
+            return Err(ApiError::with_msg(
+                ErrorCode::NoPermission,
+                "Lack of necessary permissions: only the app that sent a message reads who read it.",
+            ));
+        }
+        if row.recalled {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        let tenant_key = state.world.tenant.tenant_key.clone();
+        let items = state
+            .store
+            .readers(&row.chat_id, row.create_time_ms)
+            .await?
+            .into_iter()
+            .filter_map(|(user_id, at)| {
+                let user = state.world.user(&user_id)?;
+                Some(larkfeed_model::message::ReadUser {
+                    user_id_type: id_type.as_str().into(),
+                    user_id: state.world.id_of(app, user, id_type),
+                    timestamp: at.to_string(),
+                    tenant_key: tenant_key.clone(),
+                })
+            })
+            .collect();
+        Ok(larkfeed_model::message::ReadUsers {
+            items,
+            has_more: false,
+            page_token: None,
+        })
+    }
+}

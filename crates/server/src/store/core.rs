@@ -481,6 +481,23 @@ impl<E: Engine> ChatStore for Core<E> {
             .collect())
     }
 
+    async fn readers(&self, chat_id: &ChatId, at_ms: i64) -> StoreResult<Vec<(UserId, i64)>> {
+        self.0
+            .read((chat_id, at_ms), |db, (chat_id, at_ms)| {
+                Box::pin(async move {
+                    const SELECT: Sql = Sql::same(
+                        "SELECT member_id, read_until FROM chat_members WHERE chat_id = $1 \
+                         AND member_kind = 'user' AND read_until >= $2 ORDER BY member_id",
+                    );
+                    db.rows(&SELECT, &args![*chat_id, *at_ms], |r| {
+                        Ok((r.id(0)?, r.int(1)?))
+                    })
+                    .await
+                })
+            })
+            .await
+    }
+
     async fn chats_of_bot(
         &self,
         app_id: &AppId,

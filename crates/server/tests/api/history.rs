@@ -238,3 +238,49 @@ async fn the_sender_edits_a_text_or_post_twenty_times() {
         .await
         .assert_code(400, 230011);
 }
+
+#[tokio::test]
+async fn a_users_read_reaches_the_sender_and_lists_in_read_users() {
+    let t = spawn_app().await;
+    let chat = t.group(0, &[0, 1]).await;
+    let id = say(&t, &chat, "please review").await;
+    let path = format!("/open-apis/im/v1/messages/{id}/read_users?user_id_type=open_id");
+    let none = t.get(0, &path).await;
+    assert!(none.assert_ok()["items"].as_array().unwrap().is_empty());
+    let app = FakeApp::start(Mode::Answer(json!({}))).await;
+    let set = t
+        .raw(
+            Method::PUT,
+            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
+            None,
+            Some(json!({"event_url": app.url})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let read = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/read",
+            None,
+            Some(json!({"user": t.user_id(1), "message_id": id})),
+        )
+        .await;
+    assert_eq!(read.body["delivered"], true, "{}", read.body);
+    let event = app.seen().last().unwrap().clone();
+    assert_eq!(event["header"]["event_type"], "im.message.message_read_v1");
+    assert_eq!(event["event"]["message_id_list"], json!([id]));
+    assert_eq!(
+        event["event"]["reader"]["reader_id"]["open_id"],
+        json!(t.open_id(0, 1))
+    );
+    let readers = t.get(0, &path).await;
+    let items = readers.assert_ok()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["user_id"], json!(t.open_id(0, 1)));
+    assert_eq!(items[0]["user_id_type"], "open_id");
+    // Only the sender asks; the type of ids is required.
+    t.get(1, &path).await.assert_code(400, 230027);
+    t.get(0, &format!("/open-apis/im/v1/messages/{id}/read_users"))
+        .await
+        .assert_invalid(230001, "user_id_type");
+}

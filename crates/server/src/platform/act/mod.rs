@@ -10,12 +10,14 @@ mod buttons;
 mod card;
 mod message;
 mod reaction;
+mod read;
 
 pub use bot::add_bot;
 pub use buttons::{chat_button, feed_card_button};
 pub use card::card_action;
 pub use message::send_message;
 pub use reaction::react;
+pub use read::read;
 
 use super::delivery::{self, Outcome};
 use super::endpoints::{self, Endpoints};
