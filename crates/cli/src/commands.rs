@@ -25,8 +25,8 @@ use larkfeed_model::endpoint::{
     UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
 use larkfeed_model::endpoint::{
-    ChatPage, Container, GetUser, ListChats, ListMessages, MessagePage, MessageReadUsers,
-    UpdateMessage,
+    ChatPage, Container, ForwardMessage, GetUser, ListChats, ListMessages, MessagePage,
+    MessageReadUsers, UpdateMessage, UrgentApp,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
@@ -333,6 +333,28 @@ pub enum MessageCmd {
         /// The new post's content JSON instead: inline, from a file, or -.
         #[arg(long, conflicts_with = "text")]
         post: Option<PathBuf>,
+    },
+    /// Forward a copy of a message to a user or a chat
+    /// (POST /open-apis/im/v1/messages/:message_id/forward).
+    Forward {
+        /// The message (om_…).
+        message_id: String,
+        /// The receiver: a user id, an email or a chat_id, as --to-type says.
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "open_id", value_parser = id_type::<ReceiveIdType>(&["open_id", "union_id", "user_id", "email", "chat_id"]))]
+        to_type: ReceiveIdType,
+    },
+    /// Alert users of the chat to a message the app sent
+    /// (PATCH /open-apis/im/v1/messages/:message_id/urgent_app).
+    Urgent {
+        /// The message (om_…).
+        message_id: String,
+        /// A user to alert (repeat for more).
+        #[arg(long = "user", required = true)]
+        users: Vec<String>,
+        #[command(flatten)]
+        ids: IdTypeArg,
     },
     /// Who read a message the app sent (GET /open-apis/im/v1/messages/:message_id/read_users).
     ReadUsers {
@@ -1033,6 +1055,30 @@ pub fn message_plan(cmd: &MessageCmd) -> Result<Plan, Failure> {
                 content: Some(content),
             };
             Plan::of::<UpdateMessage>(PathParam::new(message_id), (), req)
+        }
+        MessageCmd::Forward {
+            message_id,
+            to,
+            to_type,
+        } => {
+            let req = larkfeed_model::message::ForwardMessageRequest {
+                receive_id: Some(to.clone()),
+            };
+            Plan::of::<ForwardMessage>(PathParam::new(message_id), ReceiveIds(*to_type), req)
+        }
+        MessageCmd::Urgent {
+            message_id,
+            users,
+            ids,
+        } => {
+            let req = larkfeed_model::message::UrgentRequest {
+                user_id_list: Some(users.clone()),
+            };
+            Plan::of::<UrgentApp>(
+                PathParam::new(message_id),
+                RequiredUserIds(ids.user_id_type),
+                req,
+            )
         }
         MessageCmd::ReadUsers { message_id, ids } => Plan::of::<MessageReadUsers>(
             PathParam::new(message_id),

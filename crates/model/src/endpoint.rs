@@ -811,6 +811,34 @@ endpoints! {
         request: message::UpdateMessageRequest,
         response: message::Message,
     }
+    /// A copy of a message, sent on by the app.
+    ForwardMessage {
+        name: "messages.forward",
+        method: Post,
+        path: "/open-apis/im/v1/messages/{message_id}/forward",
+        summary: "Forward a message the bot can see to a user or a chat",
+        path_param: PathParam,
+        query: ReceiveIds,
+        scopes: &["im:message", "im:message:send_as_bot"],
+        limits: IM_LIMITS,
+        change: "message.sent",
+        request: message::ForwardMessageRequest,
+        response: message::Message,
+    }
+    /// An in-app urgent alert to users of the message's chat.
+    UrgentApp {
+        name: "messages.urgent_app",
+        method: Patch,
+        path: "/open-apis/im/v1/messages/{message_id}/urgent_app",
+        summary: "Alert users of the chat to a message the app sent (in-app urgent)",
+        path_param: PathParam,
+        query: RequiredUserIds,
+        scopes: &["im:message", "im:message.urgent"],
+        limits: IM_LIMITS,
+        change: "message.urgent",
+        request: message::UrgentRequest,
+        response: message::UrgentResponse,
+    }
     /// Who has read a message the app sent.
     MessageReadUsers {
         name: "messages.read_users",
@@ -1300,6 +1328,8 @@ checked_by_validate!(
     message::ReplyMessageRequest,
     message::PatchMessageRequest,
     message::UpdateMessageRequest,
+    message::ForwardMessageRequest,
+    message::UrgentRequest,
     chat::CreateChatRequest,
     chat::AddMembersRequest,
     reaction::CreateReactionRequest,
@@ -1347,6 +1377,8 @@ parsed_into!(
     message::ReplyMessageRequest => message::Reply,
     message::PatchMessageRequest => String,
     message::UpdateMessageRequest => message::Edit,
+    message::ForwardMessageRequest => String,
+    message::UrgentRequest => Vec<String>,
     chat::CreateChatRequest => chat::NewChat,
     chat::AddMembersRequest => Vec<String>,
     reaction::CreateReactionRequest => String,

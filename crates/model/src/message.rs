@@ -407,3 +407,50 @@ pub struct ReadUsers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
 }
+
+/// Body of `POST /open-apis/im/v1/messages/:message_id/forward`: where the copy goes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ForwardMessageRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
+    pub receive_id: Option<String>,
+}
+
+impl ForwardMessageRequest {
+    pub fn parse(self) -> Result<String, FieldError> {
+        let id = validate::required("receive_id", &self.receive_id)?;
+        if id.trim().is_empty() {
+            return Err(FieldError::new("receive_id", "must not be empty"));
+        }
+        Ok(id.clone())
+    }
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
+    }
+}
+
+/// Body of `PATCH /open-apis/im/v1/messages/:message_id/urgent_app`: the users to alert.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UrgentRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(required)]
+    pub user_id_list: Option<Vec<String>>,
+}
+
+impl UrgentRequest {
+    /// 1 to 200 ids.
+    pub fn parse(self) -> Result<Vec<String>, FieldError> {
+        let ids = validate::required("user_id_list", &self.user_id_list)?;
+        validate::list_len("user_id_list", ids, 1, 200)?;
+        Ok(ids.clone())
+    }
+    pub fn validate(&self) -> Checked {
+        self.clone().parse().map(drop)
+    }
+}
+
+/// Answer of an urgent alert: the ids that name no user of the chat.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UrgentResponse {
+    pub invalid_user_id_list: Vec<String>,
+}

@@ -32,6 +32,7 @@ use larkfeed_model::endpoint::{
     PathParam, RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage,
     UpdateMessage,
 };
+use larkfeed_model::endpoint::{ForwardMessage, UrgentApp};
 use larkfeed_model::message::{
     Message, MessageList, PatchMessageRequest, ReplyMessageRequest, SendMessageRequest,
     UpdateMessageRequest,
@@ -70,6 +71,41 @@ impl Client {
             .into_iter()
             .next()
             .ok_or_else(|| Error::Decode("no message in items".into()))
+    }
+
+    /// `POST /open-apis/im/v1/messages/:message_id/forward`: a copy of the message, sent on.
+    pub async fn forward_message(
+        &self,
+        message_id: &str,
+        receive_id: &str,
+        receive_id_type: ReceiveIdType,
+    ) -> Result<Message, Error> {
+        let req = larkfeed_model::message::ForwardMessageRequest {
+            receive_id: Some(receive_id.into()),
+        };
+        self.send::<ForwardMessage>(
+            &PathParam::new(message_id),
+            &ReceiveIds(receive_id_type),
+            &req,
+        )
+        .await
+    }
+
+    /// `PATCH /open-apis/im/v1/messages/:message_id/urgent_app`: alert users of the chat; the
+    /// ids that name none of its users.
+    pub async fn urgent_app(
+        &self,
+        message_id: &str,
+        user_ids: Vec<String>,
+        id_type: larkfeed_model::UserIdType,
+    ) -> Result<Vec<String>, Error> {
+        let req = larkfeed_model::message::UrgentRequest {
+            user_id_list: Some(user_ids),
+        };
+        let answer = self
+            .send::<UrgentApp>(&PathParam::new(message_id), &RequiredUserIds(id_type), &req)
+            .await?;
+        Ok(answer.invalid_user_id_list)
     }
 
     /// `GET /open-apis/im/v1/messages/:message_id/read_users`: who read a message the app sent.

@@ -112,58 +112,9 @@ impl Serve for ep::SendMessage {
         let card = check_content(msg_type, content).map_err(content_error)?;
         super::resources::keys_exist(state, msg_type, content).await?;
         let card_id = entity_sent(state, app, card).await?;
-        let now = state.clock.now_ms();
         let uuid = req.uuid.as_deref();
-        let receive_id = req.receive_id.as_str();
-        // Where the message goes, and the chat whose send limit it counts against: a one-to-one
-        // chat by its key, so the limit is the same before and after the chat is first opened.
-        let (to, limit_key) = match receive_id_type {
-            ReceiveIdType::ChatId => {
-                let chat = super::chat(state, receive_id).await?.ok_or_else(|| {
-                    ApiError::field(
-                        INVALID,
-                        FieldError::new("receive_id", "no chat has this chat_id"),
-                    )
-                })?;
-                if chat.dissolved {
-                    return Err(ApiError::new(ErrorCode::ChatDissolved));
-                }
-                if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
-                    return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
-                }
-                let key = chat
-                    .p2p_key
-                    .clone()
-                    .unwrap_or_else(|| chat.chat_id.to_string());
-                (Destination::Chat(chat.chat_id), key)
-            }
-            ReceiveIdType::Email | ReceiveIdType::User(_) => {
-                let user = match receive_id_type {
-                    ReceiveIdType::User(t) => state.world.resolve(app, t, receive_id),
-                    _ => state.world.resolve_email(receive_id),
-                };
-                let user = user.ok_or_else(|| {
-                    ApiError::field(
-                        INVALID,
-                        FieldError::new(
-                            "receive_id",
-                            format!(
-                                "no user has the {} {receive_id:?}",
-                                receive_id_type.as_str()
-                            ),
-                        ),
-                    )
-                })?;
-                if !state.world.is_available(app, user) {
-                    return Err(ApiError::new(ErrorCode::NoAvailability));
-                }
-                let to = match existing_p2p_chat(state, &app.app_id, &user.user_id).await? {
-                    Some(chat_id) => Destination::Chat(chat_id),
-                    None => Destination::P2p(new_p2p_chat(&app.app_id, &user.user_id, now)),
-                };
-                (to, p2p_key(&app.app_id, &user.user_id))
-            }
-        };
+        let (to, limit_key) =
+            destination(state, app, receive_id_type, req.receive_id.as_str()).await?;
         let post = Post {
             to,
             limit_key,
@@ -176,6 +127,66 @@ impl Serve for ep::SendMessage {
         let row = post_message(state, app, post).await?;
         Ok(present(state, app, row))
     }
+}
+
+/// Where a message to `receive_id` goes, and the chat whose send limit it counts against (a
+/// one-to-one chat by its key, so the limit is the same before and after the chat is first
+/// opened): a chat the bot is in, or a user's one-to-one chat with it (opened with the message).
+async fn destination(
+    state: &AppState,
+    app: &App,
+    receive_id_type: ReceiveIdType,
+    receive_id: &str,
+) -> Result<(Destination, String), ApiError> {
+    let now = state.clock.now_ms();
+    let to = match receive_id_type {
+        ReceiveIdType::ChatId => {
+            let chat = super::chat(state, receive_id).await?.ok_or_else(|| {
+                ApiError::field(
+                    INVALID,
+                    FieldError::new("receive_id", "no chat has this chat_id"),
+                )
+            })?;
+            if chat.dissolved {
+                return Err(ApiError::new(ErrorCode::ChatDissolved));
+            }
+            if !bot_in_chat(state, &chat.chat_id, &app.app_id).await? {
+                return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+            }
+            let key = chat
+                .p2p_key
+                .clone()
+                .unwrap_or_else(|| chat.chat_id.to_string());
+            (Destination::Chat(chat.chat_id), key)
+        }
+        ReceiveIdType::Email | ReceiveIdType::User(_) => {
+            let user = match receive_id_type {
+                ReceiveIdType::User(t) => state.world.resolve(app, t, receive_id),
+                _ => state.world.resolve_email(receive_id),
+            };
+            let user = user.ok_or_else(|| {
+                ApiError::field(
+                    INVALID,
+                    FieldError::new(
+                        "receive_id",
+                        format!(
+                            "no user has the {} {receive_id:?}",
+                            receive_id_type.as_str()
+                        ),
+                    ),
+                )
+            })?;
+            if !state.world.is_available(app, user) {
+                return Err(ApiError::new(ErrorCode::NoAvailability));
+            }
+            let to = match existing_p2p_chat(state, &app.app_id, &user.user_id).await? {
+                Some(chat_id) => Destination::Chat(chat_id),
+                None => Destination::P2p(new_p2p_chat(&app.app_id, &user.user_id, now)),
+            };
+            (to, p2p_key(&app.app_id, &user.user_id))
+        }
+    };
+    Ok(to)
 }
 
 /// Where a new message stands in a conversation: the message it answers and the first message
@@ -763,6 +774,75 @@ impl Serve for ep::MessageReadUsers {
             items,
             has_more: false,
             page_token: None,
+        })
+    }
+}
+
+/// `POST /open-apis/im/v1/messages/:message_id/forward` (im-v1/message/forward): a copy of a
+/// message the bot can see (its chat's), sent as the app to a user or a chat as a send is.
+impl Serve for ep::ForwardMessage {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
+        let ReceiveIds(receive_id_type) = call.query;
+        let receive_id = call.body;
+        if !app.bot {
+            return Err(ApiError::new(ErrorCode::BotAbilityOff));
+        }
+        let original = find(state, &message_id).await?;
+        if original.recalled {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        if original.deleted {
+            return Err(ApiError::new(ErrorCode::MessageDeleted));
+        }
+        if !bot_in_chat(state, &original.chat_id, &app.app_id).await? {
+            return Err(ApiError::new(ErrorCode::BotNotInChatForRead));
+        }
+        let (to, limit_key) = destination(state, app, receive_id_type, &receive_id).await?;
+        let post = Post {
+            to,
+            limit_key,
+            msg_type: &original.msg_type,
+            content: &original.content,
+            uuid: None,
+            thread: Thread::default(),
+            card_id: None,
+        };
+        let row = post_message(state, app, post).await?;
+        Ok(present(state, app, row))
+    }
+}
+
+/// `PATCH /open-apis/im/v1/messages/:message_id/urgent_app` (im-v1/message/urgent_app): only a
+/// message the app sent (230027 otherwise), not recalled; ids that name no user of the chat come
+/// back in `invalid_user_id_list`.
+impl Serve for ep::UrgentApp {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(message_id) = call.path;
+        let ep::RequiredUserIds(id_type) = call.query;
+        let ids = call.body;
+        let row = find(state, &message_id).await?;
+        if !sent_by(&row, app) {
+            return Err(ApiError::with_msg(
+                ErrorCode::NoPermission,
+                "Lack of necessary permissions: only the app that sent a message sends it urgently.",
+            ));
+        }
+        if row.recalled {
+            return Err(ApiError::new(ErrorCode::MessageRecalled));
+        }
+        let mut invalid = Vec::new();
+        for id in ids {
+            let member = match state.world.resolve(app, id_type, &id) {
+                Some(user) => super::user_in_chat(state, &row.chat_id, &user.user_id).await?,
+                None => false,
+            };
+            if !member {
+                invalid.push(id);
+            }
+        }
+        Ok(larkfeed_model::message::UrgentResponse {
+            invalid_user_id_list: invalid,
         })
     }
 }

@@ -284,3 +284,53 @@ async fn a_users_read_reaches_the_sender_and_lists_in_read_users() {
         .await
         .assert_invalid(230001, "user_id_type");
 }
+
+#[tokio::test]
+async fn a_message_forwards_as_a_new_message_and_alerts_only_chat_members() {
+    let t = spawn_app().await;
+    let chat = t.group(0, &[0, 1]).await;
+    let id = say(&t, &chat, "release notes").await;
+    let path = format!("/open-apis/im/v1/messages/{id}/forward?receive_id_type=open_id");
+    let fwd = t
+        .post(0, &path, json!({"receive_id": t.open_id(0, 2)}))
+        .await;
+    let m = fwd.assert_ok().clone();
+    assert_ne!(m["message_id"], json!(id));
+    assert_ne!(m["chat_id"], json!(chat), "into the user's one-to-one chat");
+    assert_eq!(m["body"]["content"], text("release notes"));
+    t.post(0, &path, json!({}))
+        .await
+        .assert_invalid(230001, "receive_id");
+    t.post(0, &path, json!({"receive_id": "ou_nobody"}))
+        .await
+        .assert_invalid(230001, "receive_id");
+    // App 1's bot cannot see the message it would forward.
+    t.post(1, &path, json!({"receive_id": t.open_id(1, 2)}))
+        .await
+        .assert_code(400, 230002);
+    // Urgent: to members of the chat; others come back as invalid.
+    let urgent = format!("/open-apis/im/v1/messages/{id}/urgent_app?user_id_type=open_id");
+    let answer = t
+        .call(
+            0,
+            Method::PATCH,
+            &urgent,
+            Some(json!({"user_id_list": [t.open_id(0, 1), t.open_id(0, 3)]})),
+        )
+        .await;
+    assert_eq!(
+        answer.assert_ok()["invalid_user_id_list"],
+        json!([t.open_id(0, 3)])
+    );
+    t.call(0, Method::PATCH, &urgent, Some(json!({"user_id_list": []})))
+        .await
+        .assert_invalid(230001, "user_id_list");
+    t.call(
+        1,
+        Method::PATCH,
+        &urgent,
+        Some(json!({"user_id_list": [t.open_id(1, 1)]})),
+    )
+    .await
+    .assert_code(400, 230027);
+}
