@@ -135,12 +135,7 @@ impl Query for ChatPage {
     const PARAMS: &'static [Param] = &[USER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN];
     fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![(USER_ID_TYPE.name, self.id_type.as_str().into())];
-        if let Some(size) = self.page_size {
-            pairs.push((PAGE_SIZE.name, size.to_string()));
-        }
-        if let Some(token) = &self.page_token {
-            pairs.push((PAGE_TOKEN.name, token.clone()));
-        }
+        paged(&mut pairs, self.page_size, &self.page_token);
         pairs
     }
 }
@@ -216,12 +211,7 @@ impl Query for MessagePage {
             "ByCreateTimeAsc"
         };
         pairs.push((SORT_TYPE.name, sort.into()));
-        if let Some(size) = self.page_size {
-            pairs.push((PAGE_SIZE.name, size.to_string()));
-        }
-        if let Some(token) = &self.page_token {
-            pairs.push((PAGE_TOKEN.name, token.clone()));
-        }
+        paged(&mut pairs, self.page_size, &self.page_token);
         pairs
     }
 }
@@ -251,14 +241,19 @@ impl Query for ReactionPage {
         if let Some(kind) = &self.reaction_type {
             pairs.push((REACTION_TYPE.name, kind.clone()));
         }
-        if let Some(size) = self.page_size {
-            pairs.push((PAGE_SIZE.name, size.to_string()));
-        }
-        if let Some(token) = &self.page_token {
-            pairs.push((PAGE_TOKEN.name, token.clone()));
-        }
+        paged(&mut pairs, self.page_size, &self.page_token);
         pairs.push((USER_ID_TYPE.name, self.id_type.as_str().into()));
         pairs
+    }
+}
+
+/// A list's `page_size` and `page_token`, when given, added to its query.
+fn paged(pairs: &mut Vec<(&'static str, String)>, size: Option<u32>, token: &Option<String>) {
+    if let Some(size) = size {
+        pairs.push((PAGE_SIZE.name, size.to_string()));
+    }
+    if let Some(token) = token {
+        pairs.push((PAGE_TOKEN.name, token.clone()));
     }
 }
 
@@ -337,12 +332,7 @@ impl Query for MemberPage {
     ];
     fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![(MEMBER_ID_TYPE.name, self.id_type.as_str().into())];
-        if let Some(size) = self.page_size {
-            pairs.push((PAGE_SIZE.name, size.to_string()));
-        }
-        if let Some(token) = &self.page_token {
-            pairs.push((PAGE_TOKEN.name, token.clone()));
-        }
+        paged(&mut pairs, self.page_size, &self.page_token);
         pairs
     }
 }
