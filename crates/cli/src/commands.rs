@@ -25,8 +25,8 @@ use larkfeed_model::endpoint::{
     UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
 };
 use larkfeed_model::endpoint::{
-    ChatPage, Container, ForwardMessage, GetUser, ListChats, ListMessages, MessagePage,
-    MessageReadUsers, UpdateMessage, UrgentApp,
+    ChatPage, Container, ForwardMessage, GetUser, ListChatBots, ListChats, ListMessages,
+    MessagePage, MessageReadUsers, UpdateMessage, UrgentApp,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
@@ -751,6 +751,12 @@ pub fn card_plan(cmd: &CardCmd) -> Result<Plan, Failure> {
 
 #[derive(Debug, Subcommand)]
 pub enum ChatCmd {
+    /// The bots of a chat the app's bot is in
+    /// (GET /open-apis/im/v1/chats/:chat_id/members/bots).
+    Bots {
+        /// The chat (oc_…).
+        chat_id: String,
+    },
     /// The groups the app's bot is in, one page (GET /open-apis/im/v1/chats).
     List {
         /// Chats per page (1-100).
@@ -1180,6 +1186,7 @@ pub fn chat_plan(cmd: &ChatCmd) -> Result<Plan, Failure> {
             };
             Plan::of::<ListChats>((), page, ())
         }
+        ChatCmd::Bots { chat_id } => Plan::of::<ListChatBots>(PathParam::new(chat_id), (), ()),
         ChatCmd::IsInChat { chat_id } => Plan::of::<IsInChat>(PathParam::new(chat_id), (), ()),
     }
 }

@@ -264,3 +264,16 @@ pub struct ChatList {
     pub page_token: Option<String>,
     pub has_more: bool,
 }
+
+/// One bot of `GET /open-apis/im/v1/chats/:chat_id/members/bots`, as the Python bot framework
+/// reads it: the bot's open_id as the caller sees it, and its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChatBot {
+    pub bot_id: String,
+    pub bot_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChatBots {
+    pub items: Vec<ChatBot>,
+}

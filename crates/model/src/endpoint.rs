@@ -951,6 +951,20 @@ endpoints! {
         response: chat::ListMembersResponse,
         BODY: bool = false,
     }
+    /// The bots of a chat the calling bot is in.
+    ListChatBots {
+        name: "chats.members.bots",
+        method: Get,
+        path: "/open-apis/im/v1/chats/{chat_id}/members/bots",
+        summary: "The bots in a chat the calling bot is in, by their open_id as it sees them",
+        path_param: PathParam,
+        scopes: &["im:chat", "im:chat:readonly"],
+        limits: IM_LIMITS,
+        invalid: ChatInvalidParam,
+        request: (),
+        response: chat::ChatBots,
+        BODY: bool = false,
+    }
     IsInChat {
         name: "chats.members.is_in_chat",
         method: Get,

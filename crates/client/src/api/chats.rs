@@ -32,6 +32,16 @@ use larkfeed_model::endpoint::{
 use larkfeed_model::{MemberIdType, UserIdType};
 
 impl Client {
+    /// `GET /open-apis/im/v1/chats/:chat_id/members/bots`: the bots of a chat the app's bot is in.
+    pub async fn list_chat_bots(
+        &self,
+        chat_id: &str,
+    ) -> Result<larkfeed_model::chat::ChatBots, Error> {
+        use larkfeed_model::endpoint::ListChatBots;
+        self.send::<ListChatBots>(&PathParam::new(chat_id), &(), &())
+            .await
+    }
+
     /// `GET /open-apis/im/v1/chats`: one page of the groups the app's bot is in.
     pub async fn list_chats(
         &self,

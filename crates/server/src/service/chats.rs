@@ -322,3 +322,21 @@ impl Serve for ep::ListChats {
         })
     }
 }
+
+/// `GET /open-apis/im/v1/chats/:chat_id/members/bots`: the chat's bots (the caller's among them),
+/// each by the open_id the caller sees it under and its app's name.
+impl Serve for ep::ListChatBots {
+    async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
+        let PathParam(chat_id) = call.path;
+        let row = chat_with_bot(state, app, &chat_id).await?;
+        let items = super::bots_of(state, &row.chat_id)
+            .await?
+            .into_iter()
+            .map(|bot| larkfeed_model::chat::ChatBot {
+                bot_id: state.world.bot_open_id(app, &bot),
+                bot_name: state.world.app_name(&bot).to_string(),
+            })
+            .collect();
+        Ok(larkfeed_model::chat::ChatBots { items })
+    }
+}

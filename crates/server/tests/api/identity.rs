@@ -96,6 +96,22 @@ async fn a_user_adds_a_bot_to_a_group_and_the_app_hears_of_it() {
     t.get(1, &format!("/open-apis/im/v1/chats/{chat}"))
         .await
         .assert_ok();
+    // The chat's bots, as each app sees them: its own under its bot/v3/info open_id.
+    let bots = t
+        .get(1, &format!("/open-apis/im/v1/chats/{chat}/members/bots"))
+        .await;
+    let items = bots.assert_ok()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "{items:?}");
+    let me = t.get(1, "/open-apis/bot/v3/info").await.body["bot"]["open_id"].clone();
+    assert!(
+        items
+            .iter()
+            .any(|b| b["bot_id"] == me && b["bot_name"] == t.app(1).name.as_str()),
+        "{items:?}"
+    );
+    t.get(2, &format!("/open-apis/im/v1/chats/{chat}/members/bots"))
+        .await
+        .assert_code(400, 232011);
     // Again: nothing changes, nothing is sent.
     let again = add(t.user_id(0)).await;
     assert_eq!(again.body["applied"]["added"], false, "{}", again.body);
