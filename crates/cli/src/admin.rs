@@ -6,7 +6,7 @@ use crate::output::{self, Format};
 use crate::Failure;
 use larkfeed_client::admin::Admin;
 use larkfeed_model::admin::{
-    AddBot, CardAction, ChatButton, FeedCardButton, React, Read, SendMessage,
+    AddBot, CardAction, ChatButton, FeedCardButton, React, Read, Recall, SendMessage,
 };
 use larkfeed_model::{AppId, BizId, ChatId, MessageId};
 use std::path::PathBuf;
@@ -90,6 +90,13 @@ pub enum Act {
         emoji: String,
         #[arg(long)]
         remove: bool,
+    },
+    /// A user recalls a message they sent: the apps in the chat get im.message.recalled_v1.
+    Recall {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        message_id: MessageId,
     },
     /// A user reads a message: the app that sent it gets im.message.message_read_v1.
     Read {
@@ -296,6 +303,14 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                     message_id: message_id.clone(),
                     emoji_type: emoji.clone(),
                     remove: remove.then_some(true),
+                })
+                .await?
+        }
+        Act::Recall { user, message_id } => {
+            admin
+                .recall(&Recall {
+                    user: user.clone(),
+                    message_id: message_id.clone(),
                 })
                 .await?
         }

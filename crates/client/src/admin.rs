@@ -31,7 +31,7 @@
 
 use crate::Error;
 use larkfeed_model::admin::{
-    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, Read, SendMessage,
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, Read, Recall, SendMessage,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -130,6 +130,12 @@ impl Admin {
     /// A message the user sends to a chat or to an app's bot.
     pub async fn send_message(&self, act: &SendMessage) -> Result<Acted, Error> {
         self.send(Method::POST, "/_larkfeed/act/send_message", &[], Some(act))
+            .await
+    }
+
+    /// A user recalls a message they sent.
+    pub async fn recall(&self, act: &Recall) -> Result<Acted, Error> {
+        self.send(Method::POST, "/_larkfeed/act/recall", &[], Some(act))
             .await
     }
 

@@ -124,3 +124,12 @@ pub struct Read {
     pub user: String,
     pub message_id: MessageId,
 }
+
+/// `POST /_larkfeed/act/recall`: a user recalls a message they sent. The apps whose bots are in
+/// the chat get `im.message.recalled_v1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recall {
+    pub user: String,
+    pub message_id: MessageId,
+}

@@ -7,7 +7,7 @@ use crate::platform::PlatformState;
 use axum::extract::State;
 use axum::Json;
 use larkfeed_model::admin::{
-    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, Read, SendMessage, Upload,
+    Acted, AddBot, CardAction, ChatButton, FeedCardButton, React, Read, Recall, SendMessage, Upload,
 };
 
 pub async fn card_action(
@@ -99,4 +99,11 @@ pub async fn read(
     JsonBody(req): JsonBody<Read>,
 ) -> Result<Json<Acted>, ApiError> {
     Ok(Json(act::read(&state, req).await?))
+}
+
+pub async fn recall(
+    State(state): State<PlatformState>,
+    JsonBody(req): JsonBody<Recall>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::recall(&state, req).await?))
 }

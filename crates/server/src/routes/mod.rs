@@ -57,6 +57,7 @@ pub fn router(state: PlatformState) -> Router {
         .route("/_larkfeed/act/react", post(act::react))
         .route("/_larkfeed/act/add_bot", post(act::add_bot))
         .route("/_larkfeed/act/read", post(act::read))
+        .route("/_larkfeed/act/recall", post(act::recall))
         .route(
             "/_larkfeed/act/upload",
             post(act::upload).layer(axum::extract::DefaultBodyLimit::max(

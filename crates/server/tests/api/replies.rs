@@ -212,3 +212,69 @@ async fn a_user_replies_in_a_thread_and_the_app_reads_where_it_stands() {
         .await;
     assert_eq!(wrong.body["code"], 230001, "{}", wrong.body);
 }
+
+#[tokio::test]
+async fn a_user_recalls_their_message_and_the_bot_hears_of_it() {
+    let t = spawn_app().await;
+    let (_, chat) = first_message(&t).await;
+    let app = FakeApp::start(Mode::Answer(json!({}))).await;
+    let set = t
+        .raw(
+            Method::PUT,
+            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
+            None,
+            Some(json!({"event_url": app.url})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let sent = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/send_message",
+            None,
+            Some(json!({
+                "user": t.user_id(1), "chat_id": chat, "msg_type": "text",
+                "content": json!({"text": "wrong chat"}).to_string(),
+            })),
+        )
+        .await;
+    let id = sent.body["applied"]["message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Only its sender recalls it.
+    let other = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/recall",
+            None,
+            Some(json!({"user": t.user_id(0), "message_id": id})),
+        )
+        .await;
+    assert_eq!(other.body["code"], 230001, "{}", other.body);
+    let recalled = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/recall",
+            None,
+            Some(json!({"user": t.user_id(1), "message_id": id})),
+        )
+        .await;
+    assert_eq!(recalled.body["delivered"], true, "{}", recalled.body);
+    let event = app.seen().last().unwrap().clone();
+    assert_eq!(event["header"]["event_type"], "im.message.recalled_v1");
+    assert_eq!(event["event"]["message_id"], json!(id));
+    assert_eq!(event["event"]["chat_id"], json!(chat));
+    assert_eq!(event["event"]["recall_type"], "message_owner");
+    let read = t.get(0, &format!("/open-apis/im/v1/messages/{id}")).await;
+    assert_eq!(read.assert_ok()["items"][0]["deleted"], true);
+    let again = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/recall",
+            None,
+            Some(json!({"user": t.user_id(1), "message_id": id})),
+        )
+        .await;
+    assert_eq!(again.body["code"], 230011, "{}", again.body);
+}

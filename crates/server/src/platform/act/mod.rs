@@ -11,6 +11,7 @@ mod card;
 mod message;
 mod reaction;
 mod read;
+mod recall;
 
 pub use bot::add_bot;
 pub use buttons::{chat_button, feed_card_button};
@@ -18,6 +19,7 @@ pub use card::card_action;
 pub use message::send_message;
 pub use reaction::react;
 pub use read::read;
+pub use recall::recall;
 
 use super::delivery::{self, Outcome};
 use super::endpoints::{self, Endpoints};
