@@ -105,6 +105,17 @@ pub enum Act {
         #[arg(long)]
         message_id: MessageId,
     },
+    /// A user takes an app's bot out of a group they are in: the app gets
+    /// im.chat.member.bot.deleted_v1.
+    RemoveBot {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        chat_id: ChatId,
+        /// The app whose bot leaves.
+        #[arg(long = "app")]
+        app_id: AppId,
+    },
     /// A user adds an app's bot to a group they are in: the app gets
     /// im.chat.member.bot.added_v1.
     AddBot {
@@ -319,6 +330,19 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                 .read(&Read {
                     user: user.clone(),
                     message_id: message_id.clone(),
+                })
+                .await?
+        }
+        Act::RemoveBot {
+            user,
+            chat_id,
+            app_id,
+        } => {
+            admin
+                .remove_bot(&AddBot {
+                    user: user.clone(),
+                    chat_id: chat_id.clone(),
+                    app_id: app_id.clone(),
                 })
                 .await?
         }

@@ -145,6 +145,12 @@ impl Admin {
             .await
     }
 
+    /// A user takes an app's bot out of a group.
+    pub async fn remove_bot(&self, act: &AddBot) -> Result<Acted, Error> {
+        self.send(Method::POST, "/_larkfeed/act/remove_bot", &[], Some(act))
+            .await
+    }
+
     /// A user adds an app's bot to a group.
     pub async fn add_bot(&self, act: &AddBot) -> Result<Acted, Error> {
         self.send(Method::POST, "/_larkfeed/act/add_bot", &[], Some(act))

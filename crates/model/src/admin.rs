@@ -90,7 +90,8 @@ pub struct React {
 }
 
 /// `POST /_larkfeed/act/add_bot`: a user adds an app's bot to a group they are in. The app
-/// gets `im.chat.member.bot.added_v1`.
+/// gets `im.chat.member.bot.added_v1`. `POST /_larkfeed/act/remove_bot` takes the same body and
+/// takes the bot out (`im.chat.member.bot.deleted_v1`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddBot {

@@ -123,6 +123,13 @@ pub async fn join(state: &PlatformState, store: Arc<PgStore>) -> anyhow::Result<
                             platform.faults.replace(faults);
                         }
                     }
+                    "bot_left" => {
+                        let chat_id = note.body["chat_id"].as_str().unwrap_or_default();
+                        let app_id = note.body["app_id"].as_str().unwrap_or_default();
+                        caches
+                            .bots_in_chats
+                            .remove(&(chat_id.to_string(), app_id.to_string()));
+                    }
                     "forget" => {
                         caches.forget_state();
                         platform.start_over_here();

@@ -165,6 +165,14 @@ impl Platform {
         }
     }
 
+    /// Tells the other instances that a bot left a chat (their caches remember bots in chats).
+    pub fn share_bot_left(&self, chat_id: &str, app_id: &str) {
+        self.share(
+            "bot_left",
+            serde_json::json!({"chat_id": chat_id, "app_id": app_id}),
+        );
+    }
+
     /// Tells the other instances the faults now in force.
     pub fn share_faults(&self) {
         if self.cluster.get().is_some() {

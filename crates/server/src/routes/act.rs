@@ -107,3 +107,10 @@ pub async fn recall(
 ) -> Result<Json<Acted>, ApiError> {
     Ok(Json(act::recall(&state, req).await?))
 }
+
+pub async fn remove_bot(
+    State(state): State<PlatformState>,
+    JsonBody(req): JsonBody<AddBot>,
+) -> Result<Json<Acted>, ApiError> {
+    Ok(Json(act::remove_bot(&state, req).await?))
+}

@@ -56,6 +56,7 @@ pub fn router(state: PlatformState) -> Router {
         .route("/_larkfeed/act/send_message", post(act::send_message))
         .route("/_larkfeed/act/react", post(act::react))
         .route("/_larkfeed/act/add_bot", post(act::add_bot))
+        .route("/_larkfeed/act/remove_bot", post(act::remove_bot))
         .route("/_larkfeed/act/read", post(act::read))
         .route("/_larkfeed/act/recall", post(act::recall))
         .route(

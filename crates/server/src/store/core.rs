@@ -481,6 +481,22 @@ impl<E: Engine> ChatStore for Core<E> {
             .collect())
     }
 
+    async fn remove_member(&self, chat_id: &ChatId, member: &Member) -> StoreResult<bool> {
+        let work = (chat_id.clone(), member.clone());
+        self.0
+            .write(work, |db, (chat_id, member)| {
+                Box::pin(async move {
+                    const DELETE: Sql = Sql::same(
+                        "DELETE FROM chat_members WHERE chat_id = $1 AND member_kind = $2 \
+                         AND member_id = $3",
+                    );
+                    let values = args![&*chat_id, member.kind().as_str(), member.id()];
+                    Ok(db.exec(&DELETE, &values).await? == 1)
+                })
+            })
+            .await
+    }
+
     async fn readers(&self, chat_id: &ChatId, at_ms: i64) -> StoreResult<Vec<(UserId, i64)>> {
         self.0
             .read((chat_id, at_ms), |db, (chat_id, at_ms)| {

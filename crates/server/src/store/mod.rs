@@ -568,6 +568,8 @@ pub trait ChatStore: Send + Sync {
     async fn are_members(&self, chat_id: &ChatId, members: &[Member]) -> StoreResult<Vec<bool>>;
     /// Members of one kind in join order: (the page, total).
     async fn list_members(&self, slice: MemberSlice<'_>) -> StoreResult<(Vec<Member>, i64)>;
+    /// Takes a member out of a chat; false if it was not in it.
+    async fn remove_member(&self, chat_id: &ChatId, member: &Member) -> StoreResult<bool>;
     /// The chat's users who have read it up to `at_ms` or later, with when they last read it.
     async fn readers(&self, chat_id: &ChatId, at_ms: i64) -> StoreResult<Vec<(UserId, i64)>>;
     /// Up to `limit` groups (not one-to-one chats, not dissolved) the app's bot is in, by

@@ -118,6 +118,31 @@ async fn a_user_adds_a_bot_to_a_group_and_the_app_hears_of_it() {
     // Someone outside the chat cannot add a bot to it.
     let outsider = add(t.user_id(2)).await;
     assert_eq!(outsider.body["code"], 230001, "{}", outsider.body);
+    // Taken out again: the app hears of it, and its bot reads the chat no more.
+    let removed = t
+        .raw(
+            Method::POST,
+            "/_larkfeed/act/remove_bot",
+            None,
+            Some(
+                json!({"user": t.user_id(1), "chat_id": chat, "app_id": t.app(1).app_id.as_str()}),
+            ),
+        )
+        .await;
+    assert_eq!(removed.body["delivered"], true, "{}", removed.body);
+    let event = app.seen().last().unwrap().clone();
+    assert_eq!(
+        event["header"]["event_type"],
+        "im.chat.member.bot.deleted_v1"
+    );
+    assert_eq!(event["event"]["chat_id"], json!(chat));
+    t.get(1, &format!("/open-apis/im/v1/chats/{chat}"))
+        .await
+        .assert_code(400, 232011);
+    let body = json!({"receive_id": chat, "msg_type": "text", "content": json!({"text": "still here?"}).to_string()});
+    t.post(1, "/open-apis/im/v1/messages?receive_id_type=chat_id", body)
+        .await
+        .assert_code(400, 230002);
 }
 
 #[tokio::test]

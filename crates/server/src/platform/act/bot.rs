@@ -1,5 +1,6 @@
-//! A user adds an app's bot to a group: the bot joins, and the app gets
-//! `im.chat.member.bot.added_v1` (chat_id, the operator's ids, the chat's name).
+//! A user adds an app's bot to a group, or takes it out: the bot joins or leaves, and the app
+//! gets `im.chat.member.bot.added_v1` or `deleted_v1` (chat_id, the operator's ids, the chat's
+//! name).
 
 use super::*;
 use crate::store::Member;
@@ -52,6 +53,64 @@ pub async fn add_bot(state: &PlatformState, req: AddBot) -> Result<Acted, ApiErr
         app,
         &ends,
         "im.chat.member.bot.added_v1",
+        micros(state),
+        event,
+    );
+    let outcome = delivery::send_event(state, &app.app_id, &ends, body).await;
+    Ok(acted(outcome, applied))
+}
+
+/// A member takes an app's bot out of a group: it no longer reads or sends there, here and on the
+/// other instances (whose caches remember bots in chats), and the app hears of it.
+pub async fn remove_bot(state: &PlatformState, req: AddBot) -> Result<Acted, ApiError> {
+    let user = user(state, &req.user)?;
+    let app = app(state, &req.app_id)?;
+    let chat = crate::service::chat(state, &req.chat_id)
+        .await?
+        .ok_or_else(|| invalid("chat_id", "no chat has this chat_id"))?;
+    if chat.chat_type == ChatType::P2p {
+        return Err(invalid(
+            "chat_id",
+            "a bot leaves a group, not a one-to-one chat",
+        ));
+    }
+    if chat.dissolved {
+        return Err(ApiError::new(ErrorCode::ChatDissolved));
+    }
+    must_be_in_chat(state, user, &chat.chat_id).await?;
+    let removed = state
+        .store
+        .remove_member(&chat.chat_id, &Member::Bot(app.app_id.clone()))
+        .await?;
+    let key = (chat.chat_id.to_string(), app.app_id.to_string());
+    state.caches.bots_in_chats.remove(&key);
+    state.platform.share_bot_left(&chat.chat_id, &app.app_id);
+    let applied =
+        serde_json::json!({"chat_id": chat.chat_id, "app_id": app.app_id, "removed": removed});
+    if !removed {
+        return Ok(acted(
+            Outcome::not_sent("the app's bot was not in the chat: nothing changed"),
+            applied,
+        ));
+    }
+    let now = state.clock.now_ms();
+    state
+        .platform
+        .publish("chat.bot_removed", now, applied.clone());
+    let ends = endpoints::of_app(state, app).await?;
+    let event = serde_json::json!({
+        "chat_id": chat.chat_id,
+        "operator_id": ids_for(state, app, user),
+        "external": false,
+        "operator_tenant_key": state.world.tenant.tenant_key,
+        "name": chat.name,
+        "i18n_names": {"zh_cn": chat.name, "en_us": chat.name},
+    });
+    let body = delivery::envelope(
+        state,
+        app,
+        &ends,
+        "im.chat.member.bot.deleted_v1",
         micros(state),
         event,
     );

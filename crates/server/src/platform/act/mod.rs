@@ -13,7 +13,7 @@ mod reaction;
 mod read;
 mod recall;
 
-pub use bot::add_bot;
+pub use bot::{add_bot, remove_bot};
 pub use buttons::{chat_button, feed_card_button};
 pub use card::card_action;
 pub use message::send_message;
