@@ -123,3 +123,18 @@ def test_a_feishu_channel_bot_updates_its_card_when_clicked_and_hears_it_left(se
         .domain(server.base).log_level(lark.LogLevel.ERROR).build()
     gone = client.im.v1.chat.get(GetChatRequest.builder().chat_id(chat_id).build())
     assert gone.code == 232011, gone.msg
+
+
+def test_the_name_lookup_the_framework_uses_reads_users_in_a_batch(server):
+    """lark-channel-sdk names senders through `contact.v3.user.batch`; read here through lark-oapi."""
+    from lark_oapi.api.contact.v3 import BatchUserRequest
+
+    app = server.app
+    client = lark.Client.builder().app_id(app["app_id"]).app_secret(app["app_secret"]) \
+        .domain(server.base).log_level(lark.LogLevel.ERROR).build()
+    ids = [server.open_id(1), server.open_id(0), "ou_nobody"]
+    got = client.contact.v3.user.batch(
+        BatchUserRequest.builder().user_ids(ids).user_id_type("open_id").build())
+    assert got.success(), got.msg
+    assert [u.open_id for u in got.data.items] == ids[:2]
+    assert got.data.items[1].name == app["users"][0]["name"]

@@ -22,11 +22,11 @@ use larkfeed_model::endpoint::{
     Endpoint, GetChat, GetMessage, IsInChat, ListChatMembers, ListReactions, MemberIds, MemberPage,
     PatchCardElement, PatchFeedCard, PatchMessage, PathParam, ReactionPage, ReactionPath,
     RecallMessage, ReceiveIds, ReplyMessage, RequiredUserIds, SendMessage, StreamCardElement,
-    UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserIds,
+    UpdateAppFeedCards, UpdateCard, UpdateCardElement, UpdateChatButton, UserBatch, UserIds,
 };
 use larkfeed_model::endpoint::{
-    ChatPage, Container, ForwardMessage, GetUser, ListChatBots, ListChats, ListMessages,
-    MessagePage, MessageReadUsers, UpdateMessage, UrgentApp,
+    BatchGetUsers, ChatPage, Container, ForwardMessage, GetUser, ListChatBots, ListChats,
+    ListMessages, MessagePage, MessageReadUsers, UpdateMessage, UrgentApp,
 };
 use larkfeed_model::feed_card::{
     update_field, BotTimeSentiveRequest, Buttons, DeleteAppFeedCardBatchRequest, Link,
@@ -420,6 +420,15 @@ pub enum UserCmd {
         #[command(flatten)]
         ids: IdTypeArg,
     },
+    /// Up to 50 users at once; those the app may not see are left out
+    /// (GET /open-apis/contact/v3/users/batch).
+    Batch {
+        /// The users' ids, of the type --user-id-type names.
+        #[arg(required = true, num_args = 1..)]
+        user_ids: Vec<String>,
+        #[command(flatten)]
+        ids: IdTypeArg,
+    },
 }
 
 pub fn user_plan(cmd: &UserCmd) -> Result<Plan, Failure> {
@@ -427,6 +436,14 @@ pub fn user_plan(cmd: &UserCmd) -> Result<Plan, Failure> {
         UserCmd::Get { user_id, ids } => {
             Plan::of::<GetUser>(PathParam::new(user_id), UserIds(ids.user_id_type), ())
         }
+        UserCmd::Batch { user_ids, ids } => Plan::of::<BatchGetUsers>(
+            (),
+            UserBatch {
+                user_ids: user_ids.clone(),
+                id_type: ids.user_id_type,
+            },
+            (),
+        ),
     }
 }
 

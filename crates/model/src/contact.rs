@@ -1,5 +1,6 @@
 //! `GET /open-apis/contact/v3/users/:user_id` (the reference page contact-v3/user/get): one user of
-//! the tenant as an app may see them, within its contact range (41050 otherwise).
+//! the tenant as an app may see them, within its contact range (41050 otherwise); and
+//! `GET …/users/batch`: up to [`MAX_BATCH`] at once.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,4 +31,12 @@ pub struct ContactUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GetUserResponse {
     pub user: ContactUser,
+}
+
+/// The most users one batch names.
+pub const MAX_BATCH: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BatchUsersResponse {
+    pub items: Vec<ContactUser>,
 }

@@ -261,6 +261,32 @@ fn paged(pairs: &mut Vec<(&'static str, String)>, size: Option<u32>, token: &Opt
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserIds(pub UserIdType);
 
+/// `user_ids`, repeated once per user (`?user_ids=a&user_ids=b`), and their `user_id_type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBatch {
+    pub user_ids: Vec<String>,
+    pub id_type: UserIdType,
+}
+
+/// `user_ids`: one user's id; the parameter is repeated for each user.
+pub const USER_IDS: Param = Param::required(
+    "user_ids",
+    "a user's id, of the type user_id_type names; repeated for each user, 1 to 50 of them",
+);
+
+impl Query for UserBatch {
+    const PARAMS: &'static [Param] = &[USER_IDS, USER_ID_TYPE];
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs: Vec<_> = self
+            .user_ids
+            .iter()
+            .map(|id| (USER_IDS.name, id.clone()))
+            .collect();
+        pairs.push((USER_ID_TYPE.name, self.id_type.as_str().into()));
+        pairs
+    }
+}
+
 /// `user_id_type`, which the endpoint requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequiredUserIds(pub UserIdType);
@@ -1121,6 +1147,25 @@ endpoints! {
         invalid: ContactInvalidParam,
         request: (),
         response: contact::GetUserResponse,
+        BODY: bool = false,
+    }
+    /// Several users of the tenant at once; those the app may not see are left out.
+    BatchGetUsers {
+        name: "contact.users.batch",
+        method: Get,
+        path: "/open-apis/contact/v3/users/batch",
+        summary: "Up to 50 users of the tenant (name, ids as the app sees them), within its contact range",
+        query: UserBatch,
+        scopes: &[
+            "contact:contact.base:readonly",
+            "contact:contact:access_as_app",
+            "contact:contact:readonly",
+            "contact:contact:readonly_as_app",
+        ],
+        limits: IM_LIMITS,
+        invalid: ContactInvalidParam,
+        request: (),
+        response: contact::BatchUsersResponse,
         BODY: bool = false,
     }
     /// The calling app's bot: its name and its open_id (an older API: `bot` beside `code`).

@@ -69,6 +69,8 @@ fn without_position(e: &serde_json::Error) -> String {
 /// The query string as a map, with the endpoint's invalid-parameter code for bad values.
 pub struct Params {
     map: HashMap<String, String>,
+    /// Every pair in its order, for a parameter given once per value (`user_ids`).
+    pairs: Vec<(String, String)>,
     code: ErrorCode,
 }
 
@@ -86,9 +88,19 @@ impl Params {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
             .map_err(|e| ApiError::field(code, FieldError::new("query", e.to_string())))?;
         Ok(Params {
-            map: pairs.into_iter().collect(),
+            map: pairs.iter().cloned().collect(),
+            pairs,
             code,
         })
+    }
+
+    /// Each non-empty value of a parameter given once per value, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

@@ -14,8 +14,8 @@ use axum::http::request::Parts;
 use larkfeed_model::chat::MAX_PAGE_SIZE;
 use larkfeed_model::endpoint::{
     ChatPage, Container, ElementPath, Endpoint, MemberIds, MemberPage, MessagePage, Parse,
-    PathParam, ReactionPage, ReactionPath, ReceiveIds, RequiredUserIds, UserIds, MEMBER_ID_TYPE,
-    PAGE_SIZE, PAGE_TOKEN, REACTION_TYPE, RECEIVE_ID_TYPE, USER_ID_TYPE,
+    PathParam, ReactionPage, ReactionPath, ReceiveIds, RequiredUserIds, UserBatch, UserIds,
+    MEMBER_ID_TYPE, PAGE_SIZE, PAGE_TOKEN, REACTION_TYPE, RECEIVE_ID_TYPE, USER_IDS, USER_ID_TYPE,
 };
 use larkfeed_model::{MemberIdType, ReceiveIdType, UserIdType};
 use std::future::Future;
@@ -102,6 +102,34 @@ impl FromQuery for () {
 impl FromQuery for UserIds {
     fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
         caller.user_id_type(params, USER_ID_TYPE.name).map(UserIds)
+    }
+}
+
+/// `user_ids` once per user, 1 to 50 of them.
+impl FromQuery for UserBatch {
+    fn read(caller: &Caller, params: &Params) -> Result<Self, ApiError> {
+        let user_ids: Vec<String> = params
+            .all(USER_IDS.name)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if user_ids.is_empty() {
+            return Err(params.invalid(USER_IDS.name, "is required: one user_ids per user"));
+        }
+        if user_ids.len() > larkfeed_model::contact::MAX_BATCH {
+            return Err(params.invalid(
+                USER_IDS.name,
+                format!(
+                    "names {} users; one batch takes at most {}",
+                    user_ids.len(),
+                    larkfeed_model::contact::MAX_BATCH
+                ),
+            ));
+        }
+        Ok(UserBatch {
+            user_ids,
+            id_type: caller.user_id_type(params, USER_ID_TYPE.name)?,
+        })
     }
 }
 

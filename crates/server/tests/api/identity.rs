@@ -1,4 +1,5 @@
 //! Who is who: `GET /open-apis/contact/v3/users/:user_id` (the reference page contact-v3/user/get)
+//! and `…/users/batch`,
 //! and a user adding a bot to a group (`/_larkfeed/act/add_bot`, `im.chat.member.bot.added_v1`).
 
 use crate::helpers::*;
@@ -44,6 +45,49 @@ async fn a_user_reads_with_the_apps_ids_inside_its_contact_range() {
     t.get(
         0,
         &format!("/open-apis/contact/v3/users/{alice}?user_id_type=phone"),
+    )
+    .await
+    .assert_invalid(40001, "user_id_type");
+}
+
+#[tokio::test]
+async fn a_batch_names_users_once_each_and_leaves_out_those_the_app_may_not_see() {
+    let t = spawn_app().await;
+    let (alice, bob) = (t.open_id(0, 0), t.open_id(0, 1));
+    // Another app's open_id, and a user outside the app's range, are left out; a repeat once.
+    let path = format!(
+        "/open-apis/contact/v3/users/batch?user_ids={bob}&user_ids={alice}&user_ids={}&user_ids={}&user_ids={bob}",
+        t.open_id(1, 2),
+        t.open_id(0, 5)
+    );
+    let got = t.get(0, &path).await;
+    let items = got.assert_ok()["items"].as_array().unwrap().clone();
+    let ids: Vec<_> = items.iter().map(|u| u["open_id"].clone()).collect();
+    assert_eq!(ids, vec![json!(bob), json!(alice)]);
+    assert_eq!(items[1]["name"], t.world().users[0].name.as_str());
+    assert_eq!(items[1]["union_id"], json!(t.union_id(0, 0)));
+    // By user_id.
+    let by_user_id = t
+        .get(
+            0,
+            &format!(
+                "/open-apis/contact/v3/users/batch?user_id_type=user_id&user_ids={}",
+                t.user_id(1)
+            ),
+        )
+        .await;
+    assert_eq!(by_user_id.assert_ok()["items"][0]["open_id"], json!(bob));
+    // None, or more than 50, names the parameter.
+    t.get(0, "/open-apis/contact/v3/users/batch")
+        .await
+        .assert_invalid(40001, "user_ids");
+    let many: String = (0..51).map(|_| format!("user_ids={alice}&")).collect();
+    t.get(0, &format!("/open-apis/contact/v3/users/batch?{many}"))
+        .await
+        .assert_invalid(40001, "user_ids");
+    t.get(
+        0,
+        &format!("/open-apis/contact/v3/users/batch?user_ids={alice}&user_id_type=phone"),
     )
     .await
     .assert_invalid(40001, "user_id_type");
