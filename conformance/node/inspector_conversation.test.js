@@ -1,6 +1,7 @@
 // The inspector in a real browser, for the conversation around a bot: a user reacts to the
 // bot's message from the page and sees the reaction (and the bot's own, live); the user replies
-// in a thread from the page and sees the thread open under the message, as the app reads it.
+// in a thread from the page and sees the thread open under the message, as the app reads it;
+// the user marks a bot's message read, and adds a bot to a group and takes it out again.
 // Screenshots go to target/inspector/.
 'use strict';
 const test = require('node:test');
@@ -8,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const lark = require('@larksuiteoapi/node-sdk');
-const { baseUrl, app, clientFor, tenantToken } = require('./harness');
+const { baseUrl, app, clientFor, tenantToken, createChat, failure } = require('./harness');
 
 const CHROMIUM = process.env.LARKFEED_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(__dirname, '..', '..', 'target', 'inspector');
@@ -91,6 +92,62 @@ test('the inspector shows reactions and threads, and the user reacts and replies
     // Clicking one's own reaction takes it back.
     await message.locator('.chip[data-emoji="THUMBSUP"]').click();
     await page.waitForFunction((id) => !document.querySelector(`.msg[data-message-id="${id}"] .chip[data-emoji="THUMBSUP"]`), messageId);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the user marks a message read, and adds a bot to a group and takes it out, from the page', { timeout: 90_000 }, async (t) => {
+  if (!fs.existsSync(CHROMIUM)) {
+    t.skip(`no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/test does, as root) or set LARKFEED_CHROMIUM`);
+    return;
+  }
+  const { chromium } = require('playwright-core');
+  const alice = app(0).users[0];
+  const other = app(1);
+  const as = lark.withTenantToken(await tenantToken(0));
+  const asOther = lark.withTenantToken(await tenantToken(1));
+  const chatId = await createChat(0, [alice.open_id]);
+  const sent = await clientFor(0).im.v1.message.create({
+    params: { receive_id_type: 'chat_id' },
+    data: { receive_id: chatId, msg_type: 'text', content: JSON.stringify({ text: 'Standup in five.' }) },
+  }, as);
+  assert.equal(sent.code, 0, JSON.stringify(sent));
+  const messageId = sent.data.message_id;
+  const otherReads = () => clientFor(1).im.v1.chat.get({ path: { chat_id: chatId } }, asOther);
+  assert.equal((await failure(otherReads())).code, 232011, 'the other bot is not in the group yet');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${baseUrl()}/_larkfeed/ui?user=${alice.user_id}`);
+    await page.waitForSelector('#live.on');
+    await page.locator(`.chat-entry[data-chat-id="${chatId}"]`).click();
+    const message = page.locator(`.msg[data-message-id="${messageId}"]`);
+    await message.waitFor();
+
+    // Marked read from the page: the app reads who read it.
+    await message.getByRole('button', { name: 'Mark read' }).click();
+    let readers;
+    for (let i = 0; i < 100; i += 1) {
+      readers = await clientFor(0).im.v1.message.readUsers({ path: { message_id: messageId }, params: { user_id_type: 'open_id' } }, as);
+      if (readers.code === 0 && readers.data.items.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(readers.data.items.map((u) => u.user_id), [alice.open_id]);
+
+    // The other app's bot is added from the page: it reads the group now.
+    const bots = page.locator('#chat .chat-bots');
+    await bots.locator(`.bot-out[data-app-id="${other.app_id}"]`).click();
+    await bots.locator(`.bot-in[data-app-id="${other.app_id}"]`).waitFor();
+    assert.equal((await otherReads()).code, 0);
+    await page.screenshot({ path: path.join(SHOTS, 'conversation-bots.png') });
+    // And taken out again.
+    await bots.locator(`.bot-in[data-app-id="${other.app_id}"]`).click();
+    await bots.locator(`.bot-out[data-app-id="${other.app_id}"]`).waitFor();
+    assert.equal((await failure(otherReads())).code, 232011);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -379,7 +379,31 @@ function reactionsView(m) {
   const select = h('select', { 'aria-label': 'Reaction', class: 'pick' }, PICK.map((e) => h('option', { value: e, text: `${EMOJI[e] || ''} ${e}` })));
   const add = h('button', { type: 'button', class: 'react', onclick: () => react(m, select.value, false) }, 'React');
   const thread = h('button', { type: 'button', class: 'reply-thread', onclick: () => startReply(m) }, 'Reply in thread');
-  return h('div', { class: 'reactions' }, chips, m.recalled ? null : [select, add, thread]);
+  // A message an app sent: the user marks it read, and the app hears of it.
+  const read = m.sender.kind === 'app' ? h('button', { type: 'button', class: 'mark-read', onclick: () => markRead(m) }, 'Mark read') : null;
+  return h('div', { class: 'reactions' }, chips, m.recalled ? null : [select, add, thread, read]);
+}
+
+async function markRead(m) {
+  try { showActed(await api('POST', '/_larkfeed/act/read', { user: state.user, message_id: m.message_id })); } catch (e) { fail(e); }
+}
+
+// A group's bots, and the user adding or taking one out.
+function botsView(chat) {
+  if (chat.chat_type === 'p2p' || chat.dissolved) return null;
+  const inChat = new Set(chat.bots || []);
+  const act = async (path, appId) => {
+    try {
+      showActed(await api('POST', path, { user: state.user, chat_id: chat.chat_id, app_id: appId }));
+      await openChat(chat.chat_id);
+    } catch (e) { fail(e); }
+  };
+  const bots = state.world.apps.filter((a) => a.bot);
+  return h('div', { class: 'chat-bots' },
+    h('span', { class: 'hint', text: 'Bots:' }),
+    bots.map((a) => (inChat.has(a.app_id)
+      ? h('button', { type: 'button', class: 'bot-in', 'data-app-id': a.app_id, title: `Take ${a.name} out of the group`, onclick: () => act('/_larkfeed/act/remove_bot', a.app_id) }, `${a.name} ✕`)
+      : h('button', { type: 'button', class: 'bot-out', 'data-app-id': a.app_id, title: `Add ${a.name} to the group`, onclick: () => act('/_larkfeed/act/add_bot', a.app_id) }, `+ ${a.name}`))));
 }
 
 function startReply(m) {
@@ -509,6 +533,7 @@ async function openChat(chatId) {
     } })));
   pane.replaceChildren(
     h('h2', { text: title }),
+    botsView(data.chat),
     ...(data.items.length ? [] : [h('p', { class: 'hint', text: 'No messages yet.' })]),
     ...threaded(data.items),
     h('div', { id: 'replying', class: 'replying', hidden: !state.replyTo }, h('span', { text: state.replyTo ? 'Replying in the thread of a message' : '' }),

@@ -226,6 +226,7 @@ pub async fn chat_messages(
             "chat_type": chat.chat_type.as_str(),
             "dissolved": chat.dissolved,
             "app_id": chat.p2p_key.as_ref().map(|_| chat.creator_app.clone()),
+            "bots": super::bots_of(state, &chat.chat_id).await?,
         },
         "items": items,
     }))
