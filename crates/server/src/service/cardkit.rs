@@ -145,6 +145,22 @@ async fn write(
     edits: Vec<Edit>,
 ) -> Result<CardEntityRow, ApiError> {
     let card_id = path_card_id(card_id)?;
+    for edit in &edits {
+        match edit {
+            Edit::Replace(card) => images_uploaded(state, card).await?,
+            Edit::Add { elements, .. } => {
+                for element in elements {
+                    images_uploaded(state, element).await?;
+                }
+            }
+            Edit::Update { element, .. } => images_uploaded(state, element).await?,
+            // A patch names its properties at the top: `img_key` among them.
+            Edit::Patch { partial, .. } => {
+                images_uploaded(state, &Value::Object(partial.clone())).await?
+            }
+            Edit::Settings(_) | Edit::Delete { .. } | Edit::Content { .. } => {}
+        }
+    }
     let now = state.clock.now_ms();
     state
         .limits
@@ -231,6 +247,21 @@ pub(crate) fn taken() -> ApiError {
     )
 }
 
+/// 200220 with sub-code 200570 unless every `img_key` the card or the edit names was uploaded,
+/// as an interactive message's card is refused (230099 with 200570).
+async fn images_uploaded(state: &AppState, written: &Value) -> Result<(), ApiError> {
+    for key in super::resources::keys_in(written) {
+        if state.store.upload(&key).await?.is_none() {
+            return Err(refused(Refusal::card(larkfeed_model::card::CardError {
+                sub_code: larkfeed_model::card::sub_code::IMAGE_KEY,
+                detail: format!("no image was uploaded with the img_key {key:?}"),
+                path: None,
+            })));
+        }
+    }
+    Ok(())
+}
+
 /// A new entity of `app` holding `card` (already checked), streaming from now if its config
 /// says so, sent already by `message_id` when it was made of a sent card.
 async fn store_new(
@@ -258,6 +289,7 @@ async fn store_new(
 impl Serve for ep::CreateCard {
     async fn serve(state: &AppState, app: &App, call: Call<Self>) -> Reply<Self> {
         let card = check_entity_card(&call.body).map_err(refused)?;
+        images_uploaded(state, &card).await?;
         store_new(state, app, &card, None).await
     }
 }

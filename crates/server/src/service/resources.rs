@@ -161,10 +161,15 @@ pub async fn own_upload(
 /// Every image and file key a message's content names (`image_key`, `file_key`, and the images
 /// of a post).
 pub fn keys_of(content: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(content) {
+        Ok(value) => keys_in(&value),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Every image and file key a JSON value names, wherever it is.
+pub fn keys_in(value: &serde_json::Value) -> Vec<String> {
     let mut keys = Vec::new();
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(content) else {
-        return keys;
-    };
     fn walk(v: &serde_json::Value, keys: &mut Vec<String>) {
         match v {
             serde_json::Value::Object(map) => {
@@ -181,7 +186,7 @@ pub fn keys_of(content: &str) -> Vec<String> {
             _ => {}
         }
     }
-    walk(&value, &mut keys);
+    walk(value, &mut keys);
     keys
 }
 

@@ -167,3 +167,60 @@ async fn a_bot_reads_the_image_a_user_sent() {
         .await
         .assert_code(400, 230002);
 }
+
+#[tokio::test]
+async fn a_card_entity_names_only_uploaded_images() {
+    let t = spawn_app().await;
+    let cards = "/open-apis/cardkit/v1/cards";
+    let key = upload(&t, 0, "/open-apis/im/v1/images", image_form(PNG.to_vec())).await;
+    let key = key.assert_ok()["image_key"].as_str().unwrap().to_string();
+    let image = |key: &str, id: &str| json!({"tag": "img", "element_id": id, "img_key": key, "alt": {"tag": "plain_text", "content": ""}});
+    let card = |key: &str| json!({"schema": "2.0", "body": {"elements": [image(key, "pic")]}});
+    let create = |card: serde_json::Value| {
+        let t = &t;
+        async move {
+            t.post(
+                0,
+                cards,
+                json!({"type": "card_json", "data": card.to_string()}),
+            )
+            .await
+        }
+    };
+    create(card("img_v3_nobody"))
+        .await
+        .assert_error(400, 200220, "ErrCode: 200570");
+    let made = create(card(&key)).await;
+    let card_id = made.assert_ok()["card_id"].as_str().unwrap().to_string();
+    // Each write that carries elements is checked: adding, replacing, patching, the whole card.
+    let elements = format!("{cards}/{card_id}/elements");
+    let add = json!({"type": "append", "sequence": 1,
+        "elements": json!([image("img_v3_nobody", "more")]).to_string()});
+    t.post(0, &elements, add)
+        .await
+        .assert_error(400, 200220, "ErrCode: 200570");
+    let patch =
+        json!({"sequence": 2, "partial_element": json!({"img_key": "img_v3_nobody"}).to_string()});
+    let token = t.token(0).await;
+    t.raw(
+        Method::PATCH,
+        &format!("{elements}/pic"),
+        Some(&token),
+        Some(patch),
+    )
+    .await
+    .assert_error(400, 200220, "ErrCode: 200570");
+    let whole = json!({"sequence": 3, "card": {"type": "card_json", "data": card("img_v3_nobody").to_string()}});
+    t.raw(
+        Method::PUT,
+        &format!("{cards}/{card_id}"),
+        Some(&token),
+        Some(whole),
+    )
+    .await
+    .assert_error(400, 200220, "ErrCode: 200570");
+    // An uploaded one is taken.
+    let add = json!({"type": "append", "sequence": 4,
+        "elements": json!([image(&key, "again")]).to_string()});
+    t.post(0, &elements, add).await.assert_ok();
+}
