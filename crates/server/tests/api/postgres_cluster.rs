@@ -374,3 +374,33 @@ async fn postgres_health_reports_the_database_and_answers_503_without_it() {
     assert_eq!(down.body["database"]["status"], "unavailable");
     assert!(down.headers.contains_key("x-tt-logid"));
 }
+
+#[tokio::test]
+async fn postgres_a_bot_taken_out_through_one_instance_sends_no_more_through_another() {
+    let nodes = instances(2, false).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let chat = a.group(0, &[0, 1]).await;
+    let act = |path: &'static str| {
+        let body =
+            json!({"user": a.user_id(0), "chat_id": chat, "app_id": a.app(1).app_id.as_str()});
+        async move { a.raw(Method::POST, path, None, Some(body)).await }
+    };
+    let added = act("/_larkfeed/act/add_bot").await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let send = || {
+        let body = json!({"receive_id": chat, "msg_type": "text", "content": json!({"text": "hi"}).to_string()});
+        async move {
+            b.post(1, "/open-apis/im/v1/messages?receive_id_type=chat_id", body)
+                .await
+        }
+    };
+    // Through b, which now remembers the bot is in the chat.
+    send().await.assert_ok();
+    send().await.assert_ok();
+    let removed = act("/_larkfeed/act/remove_bot").await;
+    assert_eq!(removed.body["applied"]["removed"], true, "{}", removed.body);
+    eventually("b forgetting the bot was in the chat", || async {
+        send().await.body["code"] == 230002
+    })
+    .await;
+}
