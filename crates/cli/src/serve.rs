@@ -59,6 +59,14 @@ pub struct ServeArgs {
     /// How many Open API calls GET /_larkfeed/requests keeps (the newest).
     #[arg(long, env = "LARKFEED_REQUESTS_KEPT", default_value_t = larkfeed_server::platform::DEFAULT_REQUESTS_KEPT)]
     requests_kept: usize,
+    /// Load a saved state (a file `--export-on-exit` or GET /_larkfeed/state wrote) before
+    /// serving; it replaces what the database holds.
+    #[arg(long, value_name = "FILE", env = "LARKFEED_IMPORT")]
+    import: Option<PathBuf>,
+    /// On SIGINT or SIGTERM, once the requests in flight are answered, write the whole state
+    /// to FILE (for `--import` next time).
+    #[arg(long, value_name = "FILE", env = "LARKFEED_EXPORT_ON_EXIT")]
+    export_on_exit: Option<PathBuf>,
 }
 
 /// `admin_token`: the global `--admin-token`; when set, every `/_larkfeed/` call needs it, and
@@ -76,6 +84,8 @@ pub async fn serve(args: &ServeArgs, admin_token: Option<String>) -> anyhow::Res
     config.admin_token = admin_token;
     config.requests_kept = args.requests_kept;
     config.pool_size = usize::try_from(args.pool_size).unwrap_or(16);
+    config.import = args.import.clone();
+    config.export_on_exit = args.export_on_exit.clone();
     config.limits = ConnectionLimits {
         header_timeout: Duration::from_secs(args.header_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),

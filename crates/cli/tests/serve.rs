@@ -557,3 +557,114 @@ fn sigterm_is_not_held_up_by_a_stalled_body() {
     );
     drop(stalled);
 }
+
+/// SIGTERM with `path` given to --export-on-exit: the process ends cleanly and the file is there.
+fn stop_with_term(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "SIGTERM ends the server cleanly: {exit:?}");
+}
+
+/// `--export-on-exit` writes the morning's state when the server is stopped; `--import` brings
+/// it back into a fresh database, also when the file is older and lacks later tables and
+/// columns; a file of another format version is refused, naming both versions.
+#[tokio::test]
+async fn the_state_is_exported_on_exit_and_imported_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("morning.json");
+    let saved_arg = saved.to_str().unwrap();
+    let (mut first, banner) = serve_memory(&["--export-on-exit", saved_arg], None);
+    let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
+    let (token, users) = first_app(base).await;
+    let created = post(
+        base,
+        "/open-apis/im/v2/app_feed_card",
+        Some(&token),
+        one_card("kept-1", &users[0]),
+    )
+    .await;
+    assert_eq!(created["code"], 0, "{created}");
+    let text = json!({"receive_id": users[1], "msg_type": "text", "content": "{\"text\":\"hi\"}"});
+    let sent = post(
+        base,
+        "/open-apis/im/v1/messages?receive_id_type=open_id",
+        Some(&token),
+        text,
+    )
+    .await;
+    assert_eq!(sent["code"], 0, "{sent}");
+    assert!(
+        !saved.exists(),
+        "nothing is written before the server stops"
+    );
+    stop_with_term(&mut first);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert!(doc.to_string().contains("kept-1"), "{doc}");
+    assert!(!dir.path().join("morning.json.partial").exists());
+
+    // Loaded into a fresh database: the card is there (creating it again is a duplicate).
+    let (mut second, banner) = serve_memory(&["--import", saved_arg], None);
+    let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
+    let (token, users) = first_app(base).await;
+    let again = post(
+        base,
+        "/open-apis/im/v2/app_feed_card",
+        Some(&token),
+        one_card("kept-1", &users[0]),
+    )
+    .await;
+    assert_eq!(
+        again["data"]["failed_cards"][0]["reason"], "DUPLICATED",
+        "{again}"
+    );
+    stop_with_term(&mut second);
+
+    // An older file: without the tables and columns later versions added. It loads.
+    let mut older = doc.clone();
+    let tables = older["tables"].as_object_mut().unwrap();
+    for later in ["uploads", "reactions", "card_entities", "card_writes"] {
+        tables.remove(later);
+    }
+    for row in tables["messages"].as_array_mut().unwrap() {
+        row.as_object_mut().unwrap().remove("edits");
+    }
+    let older_path = dir.path().join("older.json");
+    std::fs::write(&older_path, older.to_string()).unwrap();
+    let (mut third, banner) = serve_memory(&["--import", older_path.to_str().unwrap()], None);
+    let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
+    let (token, _) = first_app(base).await;
+    let message_id = sent["data"]["message_id"].as_str().unwrap();
+    let got = reqwest::Client::new()
+        .get(format!("{base}/open-apis/im/v1/messages/{message_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(got["code"], 0, "{got}");
+    stop_with_term(&mut third);
+
+    // Another format version: refused, saying which.
+    let mut other = doc.clone();
+    other["version"] = json!(7);
+    let other_path = dir.path().join("other.json");
+    std::fs::write(&other_path, other.to_string()).unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory", "--import"])
+        .arg(&other_path)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("version 1") && said.contains("version 7") && said.contains("other.json"),
+        "{said}"
+    );
+}

@@ -13,6 +13,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -42,6 +43,10 @@ pub struct Config {
     pub requests_kept: usize,
     /// Connections to PostgreSQL (no effect on SQLite).
     pub pool_size: usize,
+    /// A state document (`GET /_larkfeed/state`'s) loaded before the first request.
+    pub import: Option<PathBuf>,
+    /// Where the state is written once the server has stopped (after the requests in flight).
+    pub export_on_exit: Option<PathBuf>,
 }
 
 /// What keeps a slow or idle client from holding the server's resources.
@@ -81,6 +86,8 @@ impl Config {
             admin_token: None,
             requests_kept: crate::platform::DEFAULT_REQUESTS_KEPT,
             pool_size: DEFAULT_POOL_SIZE,
+            import: None,
+            export_on_exit: None,
         }
     }
 }
@@ -90,6 +97,7 @@ pub struct Application {
     state: PlatformState,
     limits: ConnectionLimits,
     world_changes: Vec<String>,
+    export_on_exit: Option<PathBuf>,
 }
 
 /// Whether a database URL names PostgreSQL.
@@ -171,12 +179,17 @@ impl Application {
         crate::platform::endpoints::seal_plain_keys(&state)
             .await
             .map_err(|e| anyhow::anyhow!("sealing the apps' stored keys: {}", e.msg))?;
+        if let Some(path) = &config.import {
+            let rows = crate::platform::saved::load_file(&state, path).await?;
+            tracing::info!(file = %path.display(), rows, "state imported");
+        }
         spawn_purger(&state);
         Ok(Application {
             listener,
             state,
             limits: config.limits,
             world_changes,
+            export_on_exit: config.export_on_exit,
         })
     }
 
@@ -221,6 +234,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let store = self.state.store.clone();
+        let kept = self.export_on_exit.as_ref().map(|_| self.state.clone());
         let limits = self.limits;
         let service = TowerToHyperService::new(router(self.state));
         let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
@@ -277,6 +291,13 @@ impl Application {
         let _ = stopping.send(true);
         drop(alive);
         let _ = all_done.recv().await;
+        // Every answered write is in the store now: the state is whole.
+        if let (Some(path), Some(state)) = (&self.export_on_exit, kept) {
+            match crate::platform::saved::save_file(&state, path).await {
+                Ok(rows) => tracing::info!(file = %path.display(), rows, "state exported"),
+                Err(e) => tracing::error!(error = %e, "the state was not exported"),
+            }
+        }
         if let Err(e) = store.close().await {
             tracing::warn!(error = %e, "the database did not close cleanly");
         }

@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod faults;
 pub mod journal;
 pub mod requests;
+pub mod saved;
 pub mod timers;
 pub mod ws;
 

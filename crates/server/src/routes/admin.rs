@@ -311,56 +311,19 @@ pub async fn reset(
     Ok(Json(serde_json::json!({ "reset": true })))
 }
 
-/// The version of the state document.
-const STATE_VERSION: u32 = 1;
-
 /// `GET /_larkfeed/state`: the whole state as one JSON document.
 pub async fn state(
     State(state): State<PlatformState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let tables = state.store.export().await?;
-    Ok(Json(serde_json::json!({
-        "version": STATE_VERSION,
-        "world": state.world.fingerprint(),
-        "tables": tables,
-    })))
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateDocument {
-    version: u32,
-    #[serde(default)]
-    #[allow(
-        dead_code,
-        reason = "shown for people; the server's own world is what counts"
-    )]
-    world: Option<serde_json::Value>,
-    tables: crate::store::Snapshot,
+    Ok(Json(crate::platform::saved::export(&state).await?))
 }
 
 /// `PUT /_larkfeed/state`: replaces the whole state with a document `GET` gave.
 pub async fn load_state(
     State(state): State<PlatformState>,
-    JsonBody(doc): JsonBody<StateDocument>,
+    JsonBody(doc): JsonBody<crate::platform::saved::StateDocument>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if doc.version != STATE_VERSION {
-        return Err(ApiError::field(
-            ErrorCode::ImInvalidParam,
-            FieldError::new("version", format!("must be {STATE_VERSION}")),
-        ));
-    }
-    state.store.import(doc.tables).await.map_err(|e| match e {
-        crate::store::StoreError::Refused(why) => {
-            ApiError::field(ErrorCode::ImInvalidParam, FieldError::new("tables", why))
-        }
-        other => ApiError::from(other),
-    })?;
-    state.caches.forget_state();
-    state.platform.start_over();
-    state
-        .platform
-        .publish("state.loaded", state.clock.now_ms(), serde_json::json!({}));
+    crate::platform::saved::load(&state, doc).await?;
     tracing::debug!("state loaded");
     Ok(Json(serde_json::json!({ "loaded": true })))
 }
