@@ -196,16 +196,30 @@ impl Failure {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Logs to stderr, filtered by `LARKFEED_LOG` (default `info`): plain text (coloured on a
+/// terminal), or with `LARKFEED_LOG_FORMAT=json` one JSON object per line for a log collector.
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LARKFEED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match std::env::var("LARKFEED_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().with_current_span(false).init(),
+        Ok(other) if !other.is_empty() && other != "text" => {
+            logs.with_ansi(false).init();
+            tracing::warn!(
+                format = other,
+                "LARKFEED_LOG_FORMAT takes json or text: logging text"
+            );
+        }
+        _ => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LARKFEED_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    init_logs();
     // `larkfeed serve …` is read on its own, so its help lists the server's options only (the
     // client commands' global flags mean nothing to it).
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

@@ -290,6 +290,46 @@ fn logs_to_a_pipe_are_plain_text() {
     assert!(!logs.contains('\u{1b}'), "colour codes in {logs:?}");
 }
 
+/// `LARKFEED_LOG_FORMAT=json`: every log line is one JSON object, a request's line too.
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["serve", "--port", "0", "--database", "memory"])
+        .env("LARKFEED_LOG", "info")
+        .env("LARKFEED_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let banner: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take(7)
+        .map(Result::unwrap)
+        .collect();
+    let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
+    let (token, _) = first_app(base).await;
+    assert!(!token.is_empty());
+    stop_with_term(&mut child);
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert!(lines.len() >= 3, "{logs}");
+    assert!(lines
+        .iter()
+        .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
+    assert!(
+        logs.contains("tenant_access_token"),
+        "the request has its line: {logs}"
+    );
+    assert!(
+        lines.iter().any(|l| l["fields"]["signal"] == "SIGTERM"),
+        "{logs}"
+    );
+}
+
 #[test]
 fn start_up_failures_name_the_problem_and_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
