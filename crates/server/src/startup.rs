@@ -171,7 +171,8 @@ impl Application {
             header_timeout: config.limits.header_timeout,
             admin_token: admin_token.map(Arc::from),
         });
-        let platform = crate::platform::Platform::new(config.requests_kept);
+        let batches = state.store.commit_batches();
+        let platform = crate::platform::Platform::new(config.requests_kept, batches);
         let state = PlatformState::new(state, platform);
         if let Some(pg) = shared {
             crate::platform::cluster::join(&state, pg).await?;

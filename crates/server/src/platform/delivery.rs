@@ -281,6 +281,7 @@ fn record(
             "event_type": rec.event_type, "attempt": attempt, "delivered": outcome.delivered,
         }),
     );
+    platform.metrics.delivery(kind, via, outcome.delivered);
     platform.deliveries.push(rec);
     outcome
 }

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod endpoints;
 pub mod faults;
 pub mod journal;
+pub mod metrics;
 pub mod requests;
 pub mod saved;
 pub mod timers;
@@ -56,6 +57,8 @@ pub struct Platform {
     /// Bumped by a reset or a state load: event retries scheduled before it are dropped.
     generation: AtomicU64,
     next_delivery: AtomicU64,
+    /// What `GET /_larkfeed/metrics` shows.
+    pub metrics: metrics::Metrics,
 }
 
 /// What the router and the platform's side reach: the services' [`AppState`] and the
@@ -107,8 +110,13 @@ impl AsRef<AppState> for PlatformState {
 }
 
 impl Platform {
-    pub fn new(requests_kept: usize) -> Platform {
+    /// `commit_batches`: the store's group commit sizes, when it groups them.
+    pub fn new(
+        requests_kept: usize,
+        commit_batches: Option<prometheus_client::metrics::histogram::Histogram>,
+    ) -> Platform {
         Platform {
+            metrics: metrics::Metrics::new(commit_batches),
             http: std::sync::OnceLock::new(),
             deliveries: journal::Ring::new(DELIVERIES_KEPT),
             requests: journal::Ring::new(requests_kept),

@@ -238,6 +238,16 @@ pub async fn observe(state: &PlatformState, req: Request, next: Next) -> Respons
     let bytes = whole(body, usize::MAX).await.unwrap_or_default();
     let response_body = Kept::of(&bytes);
     let code = code_of(&bytes);
+    let endpoint = parts
+        .extensions
+        .get::<super::metrics::Answered>()
+        .map_or("unknown", |a| a.0);
+    // A download answers its bytes: its code is the status's.
+    let counted = code.or_else(|| parts.status.is_success().then_some(0));
+    state
+        .platform
+        .metrics
+        .request(endpoint, counted, started.elapsed().as_secs_f64());
     // The change feed's detail is built only when someone listens.
     if code == Some(0) && state.platform.wants_changes() {
         let change = larkfeed_model::endpoint::find(method.as_str(), path).and_then(|e| e.change);

@@ -240,6 +240,12 @@ impl WsHub {
         Some(open[n % open.len()].clone())
     }
 
+    /// How many long connections are open now, of every app.
+    pub fn open(&self) -> usize {
+        let conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        conns.values().map(Vec::len).sum()
+    }
+
     /// `(connection id, since)` of each of the app's open connections.
     pub fn connections(&self, app_id: &str) -> Vec<serde_json::Value> {
         let conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());

@@ -22,6 +22,26 @@ pub async fn stats(State(state): State<PlatformState>) -> Json<serde_json::Value
     Json(state.stats.describe())
 }
 
+/// `GET /_larkfeed/metrics`: counters, latencies and gauges in the OpenMetrics text format
+/// Prometheus scrapes (the database is checked as `/_larkfeed/health` checks it).
+pub async fn metrics(State(state): State<PlatformState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let check = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.meta("world"));
+    let database_up = matches!(check.await, Ok(Ok(_)));
+    let text = state
+        .platform
+        .metrics
+        .render(state.platform.ws.open(), database_up);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
 /// `GET /_larkfeed/health`: the server answers, and whether its database does (HTTP 503 with
 /// the envelope's code 1500 when it does not, so a load balancer takes the instance out).
 pub async fn health(State(state): State<PlatformState>) -> axum::response::Response {

@@ -80,6 +80,7 @@ pub fn router(state: PlatformState) -> Router {
         .route("/_larkfeed/reset", post(admin::reset))
         .route("/_larkfeed/state", get(admin::state).put(admin::load_state))
         .route("/_larkfeed/events", get(admin::events))
+        .route("/_larkfeed/metrics", get(admin::metrics))
         .route("/_larkfeed/uploads/{key}", get(admin::upload))
         .route("/_larkfeed/openapi.json", get(openapi::openapi))
         .route(
@@ -123,23 +124,33 @@ impl Route for ep::TenantAccessToken {
 }
 
 /// Uploads take a form of up to 30 MB.
-fn upload_route<H: Handler<T, PlatformState>, T: 'static>(
+fn upload_route<E: Endpoint + 'static, H: Handler<T, PlatformState>, T: 'static>(
     handler: H,
 ) -> MethodRouter<PlatformState> {
-    post(handler).layer(axum::extract::DefaultBodyLimit::max(
-        resources::UPLOAD_MAX_BODY,
-    ))
+    post(handler)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            resources::UPLOAD_MAX_BODY,
+        ))
+        .layer(middleware::map_response(named::<E>))
+}
+
+/// Marks a response with the endpoint that answered it (the metrics count calls by it).
+async fn named<E: Endpoint>(mut response: Response) -> Response {
+    response
+        .extensions_mut()
+        .insert(crate::platform::metrics::Answered(E::NAME));
+    response
 }
 
 impl Route for ep::UploadImage {
     fn route() -> MethodRouter<PlatformState> {
-        upload_route(resources::upload_image)
+        upload_route::<Self, _, _>(resources::upload_image)
     }
 }
 
 impl Route for ep::UploadFile {
     fn route() -> MethodRouter<PlatformState> {
-        upload_route(resources::upload_file)
+        upload_route::<Self, _, _>(resources::upload_file)
     }
 }
 
@@ -174,16 +185,17 @@ impl Route for ep::AppAccessToken {
 }
 
 /// `handler` at `E`'s method.
-fn on<E: Endpoint, H: Handler<T, PlatformState>, T: 'static>(
+fn on<E: Endpoint + 'static, H: Handler<T, PlatformState>, T: 'static>(
     handler: H,
 ) -> MethodRouter<PlatformState> {
-    match E::METHOD {
+    let route = match E::METHOD {
         Method::Get => get(handler),
         Method::Post => post(handler),
         Method::Put => put(handler),
         Method::Patch => patch(handler),
         Method::Delete => delete(handler),
-    }
+    };
+    route.layer(middleware::map_response(named::<E>))
 }
 
 /// An Open API call, in the platform's order: the token (the [`Caller`] extractor), a query

@@ -968,4 +968,9 @@ pub trait Store:
 {
     /// Writes what is pending and makes the files tidy before the process exits.
     async fn close(&self) -> StoreResult<()>;
+
+    /// How many writes each transaction committed together, when the store groups them.
+    fn commit_batches(&self) -> Option<prometheus_client::metrics::histogram::Histogram> {
+        None
+    }
 }

@@ -16,6 +16,7 @@ mod identity;
 mod limits;
 mod long_connection;
 mod messages;
+mod metrics;
 mod openapi;
 mod persistence;
 mod platform;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 impl TestApp {
     /// Changes app `a`'s settings (callback and event URLs, keys) through the admin API.
-    async fn set_app(&self, a: usize, settings: Value) -> Answer {
+    pub(crate) async fn set_app(&self, a: usize, settings: Value) -> Answer {
         let path = format!("/_larkfeed/apps/{}", self.app(a).app_id);
         self.admin(Method::PUT, &path, Some(settings)).await
     }

@@ -292,6 +292,10 @@ impl Store for SqliteStore {
         self.0.checkpoints.stop.store(true, Ordering::Relaxed);
         self.0.writer.close().await
     }
+
+    fn commit_batches(&self) -> Option<prometheus_client::metrics::histogram::Histogram> {
+        Some(self.0.writer.batches.clone())
+    }
 }
 
 impl Engine for Lite {

@@ -10,6 +10,7 @@
 //! only what the transaction it ends up in sees.
 
 use super::super::{StoreError, StoreResult};
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -63,6 +64,8 @@ enum Message {
 #[derive(Clone)]
 pub struct Writer {
     queue: mpsc::Sender<Message>,
+    /// The size of each group commit.
+    pub batches: Histogram,
 }
 
 impl Writer {
@@ -72,10 +75,12 @@ impl Writer {
         between: impl FnMut(&Connection) + Send + 'static,
     ) -> std::io::Result<Writer> {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        let batches = Histogram::new(exponential_buckets(1.0, 2.0, 9));
+        let sizes = batches.clone();
         std::thread::Builder::new()
             .name("larkfeed-writer".into())
-            .spawn(move || run(conn, rx, between))?;
-        Ok(Writer { queue })
+            .spawn(move || run(conn, rx, between, sizes))?;
+        Ok(Writer { queue, batches })
     }
 
     /// Runs `f` inside the next group transaction and returns its result after the commit.
@@ -111,6 +116,7 @@ fn run(
     mut conn: Connection,
     mut rx: mpsc::Receiver<Message>,
     mut between: impl FnMut(&Connection),
+    sizes: Histogram,
 ) {
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -127,6 +133,7 @@ fn run(
             }
         }
         if !batch.is_empty() {
+            sizes.observe(batch.len() as f64);
             commit_batch(&mut conn, &mut batch);
             between(&conn);
         }

@@ -1,0 +1,169 @@
+//! `GET /_larkfeed/metrics`: what a shared deployment's Prometheus scrapes. Open API calls by
+//! endpoint and code and their latencies, deliveries to apps by kind, way and outcome, the long
+//! connections open now, the sizes of the store's group commits (SQLite), and whether the
+//! database answers. Counted with `prometheus-client` in a registry of this server's own (tests
+//! run several servers in one process), written in the OpenMetrics text format Prometheus reads.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::{Registry, Unit};
+
+/// The endpoint a response answered, put in its extensions by the endpoint's route.
+#[derive(Debug, Clone, Copy)]
+pub struct Answered(pub &'static str);
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Call {
+    endpoint: &'static str,
+    code: i64,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Endpoint {
+    endpoint: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Delivery {
+    kind: &'static str,
+    via: &'static str,
+    outcome: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    calls: Family<Call, Counter>,
+    latency: Family<Endpoint, Histogram, fn() -> Histogram>,
+    deliveries: Family<Delivery, Counter>,
+    long_connections: Gauge,
+    database_up: Gauge,
+}
+
+fn latency_buckets() -> Histogram {
+    // 0.1 ms to about 3 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+}
+
+impl Metrics {
+    /// `commit_batches`: the store's group commit sizes, when it groups them.
+    pub fn new(commit_batches: Option<Histogram>) -> Metrics {
+        let mut registry = Registry::with_prefix("larkfeed");
+        let calls = Family::<Call, Counter>::default();
+        registry.register(
+            "requests",
+            "Open API calls answered, by endpoint (its name in the endpoint description, \
+             `unknown` for a path none has) and the answer's code",
+            calls.clone(),
+        );
+        let latency = Family::<Endpoint, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_buckets as fn() -> Histogram,
+        );
+        registry.register_with_unit(
+            "request_duration",
+            "Time to answer an Open API call, by endpoint",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        let deliveries = Family::<Delivery, Counter>::default();
+        registry.register(
+            "deliveries",
+            "Attempts to deliver an event or a callback to an app, by kind, way (http or \
+             long_connection) and outcome (delivered or failed)",
+            deliveries.clone(),
+        );
+        let long_connections = Gauge::default();
+        registry.register(
+            "long_connections",
+            "The apps' long connections (WebSocket) open now",
+            long_connections.clone(),
+        );
+        let database_up = Gauge::default();
+        registry.register(
+            "database_up",
+            "1 when the database answered the scrape's check within 3 s, else 0",
+            database_up.clone(),
+        );
+        if let Some(batches) = commit_batches {
+            registry.register(
+                "store_commit_batch_size",
+                "Writes committed together in one transaction by the SQLite writer",
+                batches,
+            );
+        }
+        Metrics {
+            registry,
+            calls,
+            latency,
+            deliveries,
+            long_connections,
+            database_up,
+        }
+    }
+
+    /// One Open API call answered with `code` (none when the answer had no envelope) after
+    /// `seconds`.
+    pub fn request(&self, endpoint: &'static str, code: Option<i64>, seconds: f64) {
+        let code = code.unwrap_or(-1);
+        self.calls.get_or_create(&Call { endpoint, code }).inc();
+        self.latency
+            .get_or_create(&Endpoint { endpoint })
+            .observe(seconds);
+    }
+
+    /// One attempt to deliver to an app.
+    pub fn delivery(&self, kind: &'static str, via: &'static str, delivered: bool) {
+        let outcome = if delivered { "delivered" } else { "failed" };
+        self.deliveries
+            .get_or_create(&Delivery { kind, via, outcome })
+            .inc();
+    }
+
+    /// The text a scrape reads, with the gauges read now.
+    pub fn render(&self, long_connections: usize, database_up: bool) -> String {
+        self.long_connections
+            .set(i64::try_from(long_connections).unwrap_or(i64::MAX));
+        self.database_up.set(i64::from(database_up));
+        let mut text = String::new();
+        if let Err(e) = encode(&mut text, &self.registry) {
+            tracing::error!(error = %e, "the metrics could not be written");
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_show_in_the_text_with_their_labels() {
+        let batches = Histogram::new(exponential_buckets(1.0, 2.0, 9));
+        let metrics = Metrics::new(Some(batches.clone()));
+        metrics.request("messages.send", Some(0), 0.002);
+        metrics.request("messages.send", Some(0), 0.004);
+        metrics.request("messages.send", Some(230001), 0.001);
+        metrics.delivery("event", "http", false);
+        batches.observe(3.0);
+        let text = metrics.render(2, true);
+        assert!(
+            text.contains(r#"larkfeed_requests_total{endpoint="messages.send",code="0"} 2"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"code="230001"} 1"#), "{text}");
+        assert!(text
+            .contains(r#"larkfeed_request_duration_seconds_count{endpoint="messages.send"} 3"#));
+        assert!(text
+            .contains(r#"larkfeed_deliveries_total{kind="event",via="http",outcome="failed"} 1"#));
+        assert!(text.contains("larkfeed_long_connections 2"), "{text}");
+        assert!(text.contains("larkfeed_database_up 1"), "{text}");
+        assert!(
+            text.contains("larkfeed_store_commit_batch_size_count 1"),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
