@@ -20,6 +20,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod strict;
+pub mod tenants;
 pub mod world;
 
 pub use startup::{Application, Config, DEFAULT_PORT};

@@ -4,7 +4,6 @@
 use crate::clock::Clock;
 use crate::platform::PlatformState;
 use crate::ratelimit::RateLimiter;
-use crate::routes::router;
 use crate::state::{AppState, Caches, Shared};
 use crate::store::sqlite::{Durability, Location, SqliteStore};
 use crate::store::Store;
@@ -98,6 +97,60 @@ pub struct Application {
     limits: ConnectionLimits,
     world_changes: Vec<String>,
     export_on_exit: Option<PathBuf>,
+    /// The server's own tenant and those made at run time; requests go to theirs.
+    tenants: Arc<crate::tenants::Tenants>,
+}
+
+/// What every tenant's platform is made with: the server's own and those made at run time.
+#[derive(Clone)]
+pub(crate) struct Making {
+    pub durability: Durability,
+    pub pool_size: usize,
+    pub rate_limits: bool,
+    pub request_timeout: Duration,
+    pub header_timeout: Duration,
+    pub admin_token: Option<Arc<str>>,
+    pub requests_kept: usize,
+}
+
+/// One tenant's platform on `database`: its store opened (and, on PostgreSQL, joined to the
+/// other instances on it), its world remembered (how it changed since the database last served
+/// one comes back), its stored keys sealed, its purger running.
+pub(crate) async fn start_platform(
+    making: &Making,
+    database: &str,
+    world: World,
+    clock: crate::clock::Clock,
+) -> anyhow::Result<(PlatformState, Vec<String>)> {
+    let Opened { store, shared } =
+        open_store(database, making.durability, making.pool_size).await?;
+    let limits = match &shared {
+        Some(pg) => RateLimiter::shared(making.rate_limits, pg.clone()),
+        None => RateLimiter::new(making.rate_limits),
+    };
+    let world_changes = remember_world(store.as_ref(), &world).await?;
+    let state = AppState::new(Shared {
+        store,
+        world: Arc::new(world),
+        clock,
+        limits: Arc::new(limits),
+        caches: Arc::new(Caches::default()),
+        stats: Arc::default(),
+        request_timeout: making.request_timeout,
+        header_timeout: making.header_timeout,
+        admin_token: making.admin_token.clone(),
+    });
+    let batches = state.store.commit_batches();
+    let platform = crate::platform::Platform::new(making.requests_kept, batches);
+    let state = PlatformState::new(state, platform);
+    if let Some(pg) = shared {
+        crate::platform::cluster::join(&state, pg).await?;
+    }
+    crate::platform::endpoints::seal_plain_keys(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing the apps' stored keys: {}", e.msg))?;
+    spawn_purger(&state);
+    Ok((state, world_changes))
 }
 
 /// Whether a database URL names PostgreSQL.
@@ -153,40 +206,26 @@ impl Application {
                 anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
             })?;
         // After the port: a server that cannot listen leaves no database behind.
-        let Opened { store, shared } =
-            open_store(&config.database, config.durability, config.pool_size).await?;
-        let limits = match &shared {
-            Some(pg) => RateLimiter::shared(config.rate_limits, pg.clone()),
-            None => RateLimiter::new(config.rate_limits),
-        };
-        let world_changes = remember_world(store.as_ref(), &config.world).await?;
-        let state = AppState::new(Shared {
-            store,
-            world: Arc::new(config.world),
-            clock: config.clock,
-            limits: Arc::new(limits),
-            caches: Arc::new(Caches::default()),
-            stats: Arc::default(),
+        let making = Making {
+            durability: config.durability,
+            pool_size: config.pool_size,
+            rate_limits: config.rate_limits,
             request_timeout: config.limits.request_timeout,
             header_timeout: config.limits.header_timeout,
             admin_token: admin_token.map(Arc::from),
-        });
-        let batches = state.store.commit_batches();
-        let platform = crate::platform::Platform::new(config.requests_kept, batches);
-        let state = PlatformState::new(state, platform);
-        if let Some(pg) = shared {
-            crate::platform::cluster::join(&state, pg).await?;
-        }
-        crate::platform::endpoints::seal_plain_keys(&state)
-            .await
-            .map_err(|e| anyhow::anyhow!("sealing the apps' stored keys: {}", e.msg))?;
+            requests_kept: config.requests_kept,
+        };
+        let (state, world_changes) =
+            start_platform(&making, &config.database, config.world, config.clock).await?;
         if let Some(path) = &config.import {
             let rows = crate::platform::saved::load_file(&state, path).await?;
             tracing::info!(file = %path.display(), rows, "state imported");
         }
-        spawn_purger(&state);
+        let tenants =
+            crate::tenants::Tenants::start(state.clone(), &config.database, making).await?;
         Ok(Application {
             listener,
+            tenants,
             state,
             limits: config.limits,
             world_changes,
@@ -237,7 +276,8 @@ impl Application {
         let store = self.state.store.clone();
         let kept = self.export_on_exit.as_ref().map(|_| self.state.clone());
         let limits = self.limits;
-        let service = TowerToHyperService::new(router(self.state));
+        drop(self.state);
+        let service = TowerToHyperService::new(self.tenants.service());
         let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
         // Connections watch `stopping` and finish their request in flight when it turns true;
         // each holds a clone of `alive`, so `all_done` ends when the last one is gone.

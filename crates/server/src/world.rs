@@ -34,7 +34,7 @@ pub const ALL_SCOPES: &[&str] = &[
 ];
 
 /// The world file as written (`--world FILE`). See `docs/world.example.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldFile {
     pub tenant: TenantFile,
@@ -44,14 +44,14 @@ pub struct WorldFile {
     pub apps: Vec<AppFile>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantFile {
     pub name: String,
     pub tenant_key: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserFile {
     pub name: String,
@@ -59,7 +59,7 @@ pub struct UserFile {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppFile {
     pub name: String,
@@ -88,6 +88,10 @@ fn yes() -> bool {
 pub struct Tenant {
     pub name: String,
     pub tenant_key: String,
+    /// Made at run time (`POST /_larkfeed/tenants`), not the server's own world: its tokens
+    /// and long-connection URLs carry its key, so the server knows whose they are.
+    #[serde(skip)]
+    pub made_at_run_time: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,6 +137,8 @@ pub struct Fingerprint {
 /// A loaded world with its id indexes.
 #[derive(Debug, Clone)]
 pub struct World {
+    /// What it was made of: a tenant made at run time copies it.
+    pub source: WorldFile,
     pub tenant: Tenant,
     pub users: Vec<User>,
     pub apps: Vec<Arc<App>>,
@@ -204,6 +210,38 @@ impl World {
         World::from_toml(DEFAULT_WORLD).expect("the built-in world is valid")
     }
 
+    /// A new tenant's world made of `file`: the same people and apps under a new random
+    /// `tenant_key`, with ids, secrets and developers of its own (derived from the key), so
+    /// nothing in it names anything of another tenant.
+    pub fn new_tenant(file: &WorldFile) -> Result<World, WorldError> {
+        use rand::Rng;
+        let key = hex::encode(rand::thread_rng().gen::<[u8; 8]>());
+        let mut file = file.clone();
+        // An availability naming a user by an id the file set names them by name instead.
+        for app in &mut file.apps {
+            if let Some(list) = &mut app.availability {
+                for who in list.iter_mut() {
+                    if let Some(u) = file.users.iter().find(|u| u.user_id.as_ref() == Some(who)) {
+                        *who = u.name.clone();
+                    }
+                }
+            }
+        }
+        file.tenant.tenant_key = Some(key.clone());
+        for user in &mut file.users {
+            user.user_id = None;
+            user.email = None;
+        }
+        for app in &mut file.apps {
+            app.app_id = None;
+            app.app_secret = Some(hex::encode(rand::thread_rng().gen::<[u8; 16]>()));
+            app.developer = app.developer.as_ref().map(|d| format!("{d}-{key}"));
+        }
+        let mut world = World::from_file(file)?;
+        world.tenant.made_at_run_time = true;
+        Ok(world)
+    }
+
     pub fn from_file(file: WorldFile) -> Result<World, WorldError> {
         let tenant_key = file
             .tenant
@@ -213,6 +251,7 @@ impl World {
         let tenant = Tenant {
             name: file.tenant.name.clone(),
             tenant_key: tenant_key.clone(),
+            made_at_run_time: false,
         };
         let domain: String = file
             .tenant
@@ -311,6 +350,7 @@ impl World {
             return Err(WorldError::Invalid("a world needs at least one app".into()));
         }
         let mut world = World {
+            source: file.clone(),
             tenant,
             users,
             apps,

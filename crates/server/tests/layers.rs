@@ -1,6 +1,6 @@
 //! The server's modules import only downwards. From the top:
 //!
-//! 1. `lib`, `startup`: wire everything together;
+//! 1. `lib`, `startup`, `tenants`: wire everything together (each request to its tenant);
 //! 2. `routes/`: the router, handlers and larkfeed's own API;
 //! 3. `platform/`: what the platform does on its own (acts, deliveries, the long connection, the
 //!    call log, other instances);
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// The layer of a top-level module: lower numbers are higher up.
 fn layer(module: &str) -> u8 {
     match module {
-        "lib" | "startup" => 1,
+        "lib" | "startup" | "tenants" => 1,
         "routes" => 2,
         "platform" => 3,
         "service" => 4,

@@ -134,6 +134,12 @@ pub async fn join(state: &PlatformState, store: Arc<PgStore>) -> anyhow::Result<
                         caches.forget_state();
                         platform.start_over_here();
                     }
+                    "tenant_gone" => {
+                        let key = note.body["tenant_key"].as_str().unwrap_or_default();
+                        if let Some(tenants) = platform.tenants.get() {
+                            tenants.forget(key);
+                        }
+                    }
                     _ => {}
                 }
             }

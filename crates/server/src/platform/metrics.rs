@@ -154,8 +154,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#"code="230001"} 1"#), "{text}");
-        assert!(text
-            .contains(r#"larkfeed_request_duration_seconds_count{endpoint="messages.send"} 3"#));
+        assert!(
+            text.contains(r#"larkfeed_request_duration_seconds_count{endpoint="messages.send"} 3"#)
+        );
         assert!(text
             .contains(r#"larkfeed_deliveries_total{kind="event",via="http",outcome="failed"} 1"#));
         assert!(text.contains("larkfeed_long_connections 2"), "{text}");

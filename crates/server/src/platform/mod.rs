@@ -59,6 +59,27 @@ pub struct Platform {
     next_delivery: AtomicU64,
     /// What `GET /_larkfeed/metrics` shows.
     pub metrics: metrics::Metrics,
+    /// The tenants made at run time, reached from the server's own tenant only (the
+    /// `/_larkfeed/tenants` routes); set once the server is built.
+    pub tenants: std::sync::OnceLock<std::sync::Arc<dyn TenantControl>>,
+}
+
+/// Making, emptying and deleting tenants at run time (`/_larkfeed/tenants`): the server's
+/// top, which routes requests to tenants, does it; the routes reach it through this.
+#[async_trait::async_trait]
+pub trait TenantControl: Send + Sync {
+    /// A new tenant of the given world, or of the server's own world file: its key, apps
+    /// (with credentials) and users.
+    async fn create(
+        &self,
+        file: Option<crate::world::WorldFile>,
+    ) -> Result<serde_json::Value, crate::error::ApiError>;
+    /// Removes the tenant and everything it holds; whether there was one.
+    async fn delete(&self, key: &str) -> Result<bool, crate::error::ApiError>;
+    /// Empties the tenant's state; whether there was one.
+    async fn reset(&self, key: &str) -> Result<bool, crate::error::ApiError>;
+    /// Another instance deleted the tenant: drops this instance's handle on it.
+    fn forget(&self, key: &str);
 }
 
 /// What the router and the platform's side reach: the services' [`AppState`] and the
@@ -117,6 +138,7 @@ impl Platform {
     ) -> Platform {
         Platform {
             metrics: metrics::Metrics::new(commit_batches),
+            tenants: std::sync::OnceLock::new(),
             http: std::sync::OnceLock::new(),
             deliveries: journal::Ring::new(DELIVERIES_KEPT),
             requests: journal::Ring::new(requests_kept),
@@ -172,6 +194,11 @@ impl Platform {
         if let Some(cluster) = self.cluster.get() {
             cluster.send(kind, body);
         }
+    }
+
+    /// Tells the other instances that a tenant made at run time was deleted.
+    pub fn share_tenant_gone(&self, key: &str) {
+        self.share("tenant_gone", serde_json::json!({"tenant_key": key}));
     }
 
     /// Tells the other instances that a bot left a chat (their caches remember bots in chats).

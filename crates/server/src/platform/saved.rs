@@ -74,6 +74,18 @@ pub async fn load(state: &PlatformState, doc: StateDocument) -> Result<(), ApiEr
     Ok(())
 }
 
+/// Empties every table of state in one step; logs, faults and pending retries start over
+/// (issued access tokens stay valid).
+pub async fn reset(state: &PlatformState) -> Result<(), ApiError> {
+    state.store.reset().await?;
+    state.caches.forget_state();
+    state.platform.start_over();
+    let now = state.clock.now_ms();
+    state.platform.publish("reset", now, serde_json::json!({}));
+    tracing::debug!("state reset to the world file's");
+    Ok(())
+}
+
 /// Loads the document in the file at `path`; the error names the file and what is wrong.
 pub async fn load_file(state: &PlatformState, path: &Path) -> anyhow::Result<usize> {
     let shown = path.display();

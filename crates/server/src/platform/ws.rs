@@ -319,9 +319,13 @@ pub async fn endpoint(
     let service_id = rand::thread_rng().gen_range(1..i32::MAX);
     // `service_id` after `device_id`: the Node SDK reads both with a query-string parser run on
     // the whole URL, which would fold the first parameter into the address.
-    let url = format!(
+    let mut url = format!(
         "ws://{host}{CONNECT_PATH}?fpid=1&device_id={device_id}&service_id={service_id}&ticket={ticket}"
     );
+    // A tenant made at run time: the server routes the connection to it by this.
+    if state.world.tenant.made_at_run_time {
+        url.push_str(&format!("&tenant={}", state.world.tenant.tenant_key));
+    }
     tracing::debug!(app_id = %app.app_id, "long connection endpoint handed out");
     Json(serde_json::json!({
         "code": 0,

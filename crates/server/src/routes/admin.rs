@@ -322,12 +322,67 @@ pub async fn clear_faults(State(state): State<PlatformState>) -> Json<serde_json
 pub async fn reset(
     State(state): State<PlatformState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    state.store.reset().await?;
-    state.caches.forget_state();
-    state.platform.start_over();
-    let now = state.clock.now_ms();
-    state.platform.publish("reset", now, serde_json::json!({}));
-    tracing::debug!("state reset to the world file's");
+    crate::platform::saved::reset(&state).await?;
+    Ok(Json(serde_json::json!({ "reset": true })))
+}
+
+/// The tenants made at run time: reached from the server's own tenant only.
+fn tenants(state: &PlatformState) -> Result<&dyn crate::platform::TenantControl, ApiError> {
+    state
+        .platform
+        .tenants
+        .get()
+        .map(|t| t.as_ref())
+        .ok_or_else(|| {
+            ApiError::with_msg(
+            ErrorCode::NotFound,
+            "tenants are made, emptied and deleted on the server's own tenant (without ?tenant=)",
+        )
+        })
+}
+
+fn no_tenant(key: &str) -> ApiError {
+    ApiError::with_msg(
+        ErrorCode::NotFound,
+        format!("no tenant has the key {key:?}"),
+    )
+}
+
+/// `POST /_larkfeed/tenants`: a new tenant, of the world file (no body) or of a body in the
+/// world file's shape (as JSON); new keys, ids and secrets either way.
+pub async fn create_tenant(
+    State(state): State<PlatformState>,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let file = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let file = crate::extract::parse_json::<crate::world::WorldFile>(&body)
+            .map_err(|f| ApiError::field(ErrorCode::ImInvalidParam, f))?;
+        Some(file)
+    };
+    Ok(Json(tenants(&state)?.create(file).await?))
+}
+
+/// `DELETE /_larkfeed/tenants/:key`: the tenant and all its data.
+pub async fn delete_tenant(
+    State(state): State<PlatformState>,
+    PathId(key): PathId,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !tenants(&state)?.delete(&key).await? {
+        return Err(no_tenant(&key));
+    }
+    Ok(Json(serde_json::json!({ "deleted": true })))
+}
+
+/// `POST /_larkfeed/tenants/:key/reset`: the tenant's state emptied, the tenant kept.
+pub async fn reset_tenant(
+    State(state): State<PlatformState>,
+    PathId(key): PathId,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !tenants(&state)?.reset(&key).await? {
+        return Err(no_tenant(&key));
+    }
     Ok(Json(serde_json::json!({ "reset": true })))
 }
 

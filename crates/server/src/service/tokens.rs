@@ -30,7 +30,13 @@ pub async fn issue(state: &AppState, req: Credentials) -> Result<Issued, ApiErro
         return Err(ApiError::new(ErrorCode::AppSecretInvalid));
     }
     let now = state.clock.now_ms();
-    let token = format!("t-g{}", hex::encode(rand::thread_rng().gen::<[u8; 20]>()));
+    let random = hex::encode(rand::thread_rng().gen::<[u8; 20]>());
+    // A tenant made at run time names itself in its tokens: the server routes calls by it.
+    let token = if state.world.tenant.made_at_run_time {
+        format!("t-{}_{random}", state.world.tenant.tenant_key)
+    } else {
+        format!("t-g{random}")
+    };
     let hash = digest(&token);
     let fresh = TokenRow {
         sealed: seal_token(&app.app_secret, &hash, &token),

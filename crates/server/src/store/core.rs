@@ -1247,6 +1247,32 @@ impl<E: Engine> MetaStore for Core<E> {
             })
             .await
     }
+
+    async fn metas(&self, prefix: &str) -> StoreResult<Vec<(String, String)>> {
+        // LIKE's wildcards in a prefix would widen it: the prefixes are the server's own.
+        debug_assert!(!prefix.contains(['%', '_']));
+        self.0
+            .read(format!("{prefix}%"), |db, pattern| {
+                Box::pin(async move {
+                    const SELECT: Sql =
+                        Sql::same("SELECT key, value FROM meta WHERE key LIKE $1 ORDER BY key");
+                    db.rows(&SELECT, &args![pattern], |r| Ok((r.text(0)?, r.text(1)?)))
+                        .await
+                })
+            })
+            .await
+    }
+
+    async fn delete_meta(&self, key: &str) -> StoreResult<bool> {
+        self.0
+            .write(key.to_string(), |db, key| {
+                Box::pin(async move {
+                    const DELETE: Sql = Sql::same("DELETE FROM meta WHERE key = $1");
+                    Ok(db.exec(&DELETE, &args![key]).await? == 1)
+                })
+            })
+            .await
+    }
 }
 
 #[async_trait]

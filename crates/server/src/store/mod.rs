@@ -948,6 +948,10 @@ pub trait MetaStore: Send + Sync {
     /// A value the server keeps about itself (such as the world it last served).
     async fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()>;
+    /// Every value whose key starts with `prefix`, by key.
+    async fn metas(&self, prefix: &str) -> StoreResult<Vec<(String, String)>>;
+    /// Forgets a value; whether there was one.
+    async fn delete_meta(&self, key: &str) -> StoreResult<bool>;
 }
 
 /// Every capability: what the server holds.
@@ -968,6 +972,12 @@ pub trait Store:
 {
     /// Writes what is pending and makes the files tidy before the process exits.
     async fn close(&self) -> StoreResult<()>;
+
+    /// Closes the store and removes what it kept: a PostgreSQL store drops its schema (a
+    /// tenant's, deleted); a SQLite store closes (its files are the caller's to remove).
+    async fn destroy(&self) -> StoreResult<()> {
+        self.close().await
+    }
 
     /// How many writes each transaction committed together, when the store groups them.
     fn commit_batches(&self) -> Option<prometheus_client::metrics::histogram::Histogram> {

@@ -26,5 +26,6 @@ mod reactions;
 mod replies;
 mod resources;
 mod snapshots;
+mod tenants;
 mod time_sensitive;
 mod tokens;

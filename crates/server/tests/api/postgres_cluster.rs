@@ -404,3 +404,55 @@ async fn postgres_a_bot_taken_out_through_one_instance_sends_no_more_through_ano
     })
     .await;
 }
+
+#[tokio::test]
+async fn postgres_a_tenant_made_through_one_instance_is_served_and_deleted_on_another() {
+    let nodes = instances(2, false).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let made = a.raw(Method::POST, "/_larkfeed/tenants", None, None).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let key = made.body["tenant_key"].as_str().unwrap().to_string();
+    let app = &made.body["apps"][0];
+    // b has not seen the tenant: it reads it from the database when its app asks for a token.
+    let creds = json!({"app_id": app["app_id"], "app_secret": app["app_secret"]});
+    let token = b
+        .raw(
+            Method::POST,
+            "/open-apis/auth/v3/tenant_access_token/internal",
+            None,
+            Some(creds),
+        )
+        .await;
+    assert_eq!(token.body["code"], 0, "{}", token.body);
+    let token = token.body["tenant_access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = json!({"receive_id": app["users"][0]["open_id"], "msg_type": "text", "content": "{\"text\":\"hi\"}"});
+    let path = "/open-apis/im/v1/messages?receive_id_type=open_id";
+    let sent = a
+        .raw(Method::POST, path, Some(&token), Some(text.clone()))
+        .await;
+    assert_eq!(sent.body["code"], 0, "{}", sent.body);
+    let deleted = a
+        .raw(
+            Method::DELETE,
+            &format!("/_larkfeed/tenants/{key}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    eventually("b forgetting the deleted tenant", || async {
+        b.raw(
+            Method::GET,
+            &format!("/_larkfeed/requests?tenant={key}"),
+            None,
+            None,
+        )
+        .await
+        .status
+            == 404
+    })
+    .await;
+}

@@ -380,6 +380,17 @@ impl Store for PgStore {
         self.0.pool.close();
         Ok(())
     }
+
+    async fn destroy(&self) -> StoreResult<()> {
+        if let Some(schema) = &self.0.schema {
+            let client = self.0.pool.get().await.map_err(backend)?;
+            client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .await
+                .map_err(backend)?;
+        }
+        self.close().await
+    }
 }
 
 /// The PostgreSQL the tests use: `LARKFEED_TEST_POSTGRES`, else the local server's `test`
