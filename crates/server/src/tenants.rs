@@ -30,9 +30,6 @@ use std::sync::{Arc, RwLock};
 /// The `meta` key prefix the tenants' worlds are kept under.
 const REGISTRY: &str = "tenant:";
 
-/// The most a token or long-connection endpoint body is read to find its `app_id`.
-const PEEK_LIMIT: usize = 64 * 1024;
-
 /// PostgreSQL connections a tenant made at run time keeps, at most.
 const TENANT_POOL: usize = 4;
 
@@ -259,13 +256,16 @@ async fn which(req: Request, tenants: &Tenants) -> Result<(Request, Option<Which
     let (parts, body) = req.into_parts();
     // A body that stalls is cut off here as the server's front cuts it off.
     let body = crate::body::timed(body, own.header_timeout, own.request_timeout);
-    let bytes = match axum::body::to_bytes(body, PEEK_LIMIT).await {
+    let bytes = match axum::body::to_bytes(body, crate::platform::requests::MAX_BODY).await {
         Ok(bytes) => bytes,
+        // Cut off or too big: the server's own tenant answers it as any such body, from the
+        // same error.
         Err(e) => {
-            let code = larkfeed_model::endpoint::invalid_param_code(parts.uri.path());
-            let problem = crate::body::problem(&e, PEEK_LIMIT);
-            let field = larkfeed_model::FieldError::new("body", problem);
-            return Err(ApiError::field(code, field).into_response());
+            let again = futures_util::stream::once(std::future::ready(Err::<
+                axum::body::Bytes,
+                axum::Error,
+            >(e)));
+            return Ok((Request::from_parts(parts, Body::from_stream(again)), None));
         }
     };
     let app_id = serde_json::from_slice::<serde_json::Value>(&bytes)

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::time::{Duration, Instant};
 
 /// A request body larger than this is refused before it reaches a handler.
-const MAX_BODY: usize = 8 * 1024 * 1024;
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// On the upload paths: a 30 MB file and its form.
 const UPLOAD_MAX_BODY: usize = 31 * 1024 * 1024;
 /// Bodies are kept in the log up to this size; longer ones are cut and marked.
