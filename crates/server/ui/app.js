@@ -40,10 +40,19 @@ function openUrl(u) {
 
 function token() { return sessionStorage.getItem('larkfeed-admin-token') || ''; }
 
+// The tenant the page shows (`?tenant=KEY`, one made at run time), or the server's own: every
+// call the page makes is narrowed to it.
+const TENANT = new URLSearchParams(location.search).get('tenant') || '';
+
+function inTenant(path) {
+  if (!TENANT) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}tenant=${encodeURIComponent(TENANT)}`;
+}
+
 async function api(method, path, body) {
   const headers = { 'content-type': 'application/json' };
   if (token()) headers.authorization = `Bearer ${token()}`;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(inTenant(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401) {
     const t = window.prompt('This server needs its admin token (larkfeed serve --admin-token):');
     if (t) { sessionStorage.setItem('larkfeed-admin-token', t); return api(method, path, body); }
@@ -328,7 +337,7 @@ function messageBody(m) {
 // An upload's bytes, from larkfeed itself (an <img> sends no header: the token goes in the query).
 function uploadUrl(key) {
   const q = token() ? `?admin_token=${encodeURIComponent(token())}` : '';
-  return `/_larkfeed/uploads/${encodeURIComponent(key)}${q}`;
+  return inTenant(`/_larkfeed/uploads/${encodeURIComponent(key)}${q}`);
 }
 
 // The user sends an image: uploaded, then sent to the open chat (in the thread being replied to).
@@ -671,10 +680,10 @@ function refreshSoon() {
 
 function listen() {
   const kinds = ['feed_card.created', 'feed_card.updated', 'feed_card.deleted', 'message.sent', 'message.updated',
-    'message.recalled', 'reaction.created', 'reaction.deleted', 'chat.bot_added', 'chat_button.updated', 'feed.pinned', 'chat.created', 'chat.members_added', 'delivery',
+    'message.recalled', 'reaction.created', 'reaction.deleted', 'chat.bot_added', 'chat.bot_removed', 'chat_button.updated', 'feed.pinned', 'chat.created', 'chat.members_added', 'delivery',
     'reset', 'state.loaded', 'connection.opened', 'connection.closed'];
   const q = token() ? `?admin_token=${encodeURIComponent(token())}` : '';
-  const source = new EventSource(`/_larkfeed/events${q}`);
+  const source = new EventSource(inTenant(`/_larkfeed/events${q}`));
   const live = document.getElementById('live');
   source.onopen = () => { live.textContent = 'live'; live.classList.add('on'); };
   source.onerror = () => { live.textContent = 'reconnecting'; live.classList.remove('on'); };
@@ -684,6 +693,10 @@ function listen() {
 }
 
 async function start() {
+  if (TENANT) {
+    document.querySelector('.brand').after(h('span', { class: 'tenant', title: 'A tenant made at run time', text: `tenant ${TENANT}` }));
+    document.title = `larkfeed inspector · ${TENANT}`;
+  }
   state.world = await api('GET', '/_larkfeed/world');
   const users = document.getElementById('user');
   users.replaceChildren();
