@@ -708,3 +708,28 @@ async fn the_state_is_exported_on_exit_and_imported_at_start() {
         "{said}"
     );
 }
+
+/// A listener on the change feed (the inspector, a test helper) does not hold up SIGTERM: its
+/// stream ends and the server exits at once.
+#[test]
+fn sigterm_ends_the_change_feeds_streams() {
+    use std::io::{Read, Write};
+    let (mut child, banner) = serve_memory(&[], None);
+    let addr = banner[0]
+        .strip_prefix("larkfeed listening on http://")
+        .unwrap()
+        .to_string();
+    let mut feed = std::net::TcpStream::connect(&addr).unwrap();
+    feed.write_all(b"GET /_larkfeed/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    feed.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let asked = std::time::Instant::now();
+    stop_with_term(&mut child);
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+}

@@ -330,6 +330,7 @@ impl Application {
             });
         }
         let _ = stopping.send(true);
+        self.tenants.close_streams();
         drop(alive);
         let _ = all_done.recv().await;
         // Every answered write is in the store now: the state is whole.

@@ -209,6 +209,15 @@ impl Tenants {
         }
     }
 
+    /// Ends every tenant's change-feed streams: the server is stopping.
+    pub fn close_streams(&self) {
+        self.own.platform.close_streams();
+        let made = self.made.read().unwrap_or_else(|e| e.into_inner());
+        for tenant in made.values() {
+            tenant.state.platform.close_streams();
+        }
+    }
+
     /// What a new tenant's caller needs: its key, and its world as `/_larkfeed/world` shows
     /// one (apps with credentials, each app's ids of every user).
     fn describe(made: &Made, key: &str) -> serde_json::Value {
@@ -368,6 +377,7 @@ impl TenantControl for Tenants {
         let Some(made) = self.take(key) else {
             return Ok(known);
         };
+        made.state.platform.close_streams();
         made.state.store.destroy().await?;
         if let crate::store::sqlite::Location::File(path) =
             crate::store::sqlite::Location::parse(&made.database)
@@ -393,7 +403,8 @@ impl TenantControl for Tenants {
     }
 
     fn forget(&self, key: &str) {
-        if self.take(key).is_some() {
+        if let Some(made) = self.take(key) {
+            made.state.platform.close_streams();
             tracing::info!(tenant = key, "tenant deleted on another instance");
         }
     }

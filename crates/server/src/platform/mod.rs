@@ -59,6 +59,8 @@ pub struct Platform {
     next_delivery: AtomicU64,
     /// What `GET /_larkfeed/metrics` shows.
     pub metrics: metrics::Metrics,
+    /// True once the server stops or the tenant is deleted: the change feed's streams end.
+    closing: tokio::sync::watch::Sender<bool>,
     /// The tenants made at run time, reached from the server's own tenant only (the
     /// `/_larkfeed/tenants` routes); set once the server is built.
     pub tenants: std::sync::OnceLock<std::sync::Arc<dyn TenantControl>>,
@@ -139,6 +141,7 @@ impl Platform {
         Platform {
             metrics: metrics::Metrics::new(commit_batches),
             tenants: std::sync::OnceLock::new(),
+            closing: tokio::sync::watch::Sender::new(false),
             http: std::sync::OnceLock::new(),
             deliveries: journal::Ring::new(DELIVERIES_KEPT),
             requests: journal::Ring::new(requests_kept),
@@ -193,6 +196,20 @@ impl Platform {
     pub fn share(&self, kind: &str, body: serde_json::Value) {
         if let Some(cluster) = self.cluster.get() {
             cluster.send(kind, body);
+        }
+    }
+
+    /// Ends the change feed's streams (`/_larkfeed/events`): the server is stopping, or the
+    /// tenant was deleted.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`Platform::close_streams`] was called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|c| *c).await;
         }
     }
 

@@ -410,6 +410,9 @@ pub async fn events(
     impl tokio_stream::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
 > {
     use tokio_stream::StreamExt;
+    // Ends when the server stops (so a listener does not hold up its shutdown) or the tenant
+    // is deleted.
+    let closed = state.platform.closed();
     let stream = tokio_stream::wrappers::BroadcastStream::new(state.platform.subscribe())
         .filter_map(|change| {
             let change = change.ok()?;
@@ -419,6 +422,7 @@ pub async fn events(
                 .ok()
                 .map(Ok)
         });
+    let stream = futures_util::StreamExt::take_until(stream, closed);
     axum::response::sse::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::default())
 }
 
