@@ -322,3 +322,36 @@ def test_the_postgres_instances_run_as_written(tmp_path):
     finally:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name],
                        capture_output=True)
+
+
+def use_in_tests_snippets():
+    readme = (ROOT / "README.md").read_text()
+    part = readme.split("## Use it in your tests", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```(python|js)\n(.*?)```", part, re.S)
+
+
+def test_the_test_suite_snippets_are_short_and_run_as_written(tmp_path):
+    """The Python and Node snippets of "Use it in your tests", each under ten lines, run as
+    written beside the example bot they name (docs/examples/*-bot/bot.*)."""
+    snippets = dict(use_in_tests_snippets())
+    assert set(snippets) == {"python", "js"}
+    for lang, code in snippets.items():
+        assert len(code.strip().splitlines()) <= 10, (lang, code)
+    env = dict(os.environ, NODE_PATH=str(ROOT / ".peers" / "node" / "node_modules"))
+    env.pop("LARKFEED_TEST_BACKEND", None)
+    py = tmp_path / "py"
+    py.mkdir()
+    (py / "bot.py").write_text((ROOT / "docs/examples/python-bot/bot.py").read_text())
+    (py / "test_snippet.py").write_text(snippets["python"])
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(py)],
+                          cwd=py, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout, done.stdout
+    js = tmp_path / "js"
+    js.mkdir()
+    (js / "bot.js").write_text((ROOT / "docs/examples/node-bot/bot.js").read_text())
+    (js / "snippet.test.js").write_text(snippets["js"])
+    done = subprocess.run(["node", "--test", str(js / "snippet.test.js")], cwd=js, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "# pass 1" in done.stdout, done.stdout

@@ -29,6 +29,7 @@ class Larkfeed {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.adminToken = adminToken;
     this.child = child;
+    this.tenants = new Set();
   }
 
   // One admin or Open API call; its JSON answer (an error's too).
@@ -48,10 +49,14 @@ class Larkfeed {
     if (!made.tenant_key) throw new LarkfeedError(`the tenant was not made: ${JSON.stringify(made)}`);
     const t = new Tenant(this, made);
     await t.listen();
+    this.tenants.add(t);
     return t;
   }
 
+  // Stops the server it started; the tenants' change feeds end with it.
   async stop() {
+    for (const t of this.tenants) t.abort.abort();
+    this.tenants.clear();
     if (!this.child || this.child.exitCode !== null) return;
     const ended = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
@@ -168,6 +173,7 @@ class Tenant {
   async delete() {
     await this.call('DELETE', `/_larkfeed/tenants/${this.key}`);
     this.abort.abort();
+    this.server.tenants.delete(this);
   }
 }
 
