@@ -174,8 +174,9 @@ pub enum State {
 
 #[derive(Debug, clap::Args)]
 pub struct LogArgs {
-    /// Only this app's.
-    #[arg(long = "app")]
+    /// Only this app's. (An id of its own: the connection's `--app-id` and its environment
+    /// variable are not a filter.)
+    #[arg(long = "app", id = "log_app")]
     app_id: Option<String>,
     /// Only this path (ending in * for a prefix); requests only.
     #[arg(long)]
@@ -415,6 +416,53 @@ pub async fn faults(admin: &Admin, cmd: &Faults, format: Format) -> Result<(), F
         Faults::Clear => {
             admin.clear_faults().await?;
             eprintln!("larkfeed: every fault cleared");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TenantCmd {
+    /// A new tenant (POST /_larkfeed/tenants): prints its key and its world with credentials.
+    Create {
+        /// A world of its own (the world file's TOML); the server's world file when absent.
+        #[arg(long, value_name = "FILE")]
+        world: Option<std::path::PathBuf>,
+    },
+    /// Empty the tenant's state (POST /_larkfeed/tenants/KEY/reset).
+    Reset { key: String },
+    /// Delete the tenant and all its data (DELETE /_larkfeed/tenants/KEY).
+    Delete { key: String },
+}
+
+pub async fn tenant(admin: &Admin, cmd: &TenantCmd) -> Result<(), Failure> {
+    match cmd {
+        TenantCmd::Create { world } => {
+            let world = match world {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|e| {
+                        Failure::Usage(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    let value: toml::Value = toml::from_str(&text).map_err(|e| {
+                        Failure::Usage(format!("{} is not a world file: {e}", path.display()))
+                    })?;
+                    Some(serde_json::to_value(value).unwrap_or_default())
+                }
+                None => None,
+            };
+            let made = admin.create_tenant(world.as_ref()).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&made).unwrap_or_default()
+            );
+        }
+        TenantCmd::Reset { key } => {
+            admin.reset_tenant(key).await?;
+            eprintln!("larkfeed: tenant {key} is empty");
+        }
+        TenantCmd::Delete { key } => {
+            admin.delete_tenant(key).await?;
+            eprintln!("larkfeed: tenant {key} is deleted");
         }
     }
     Ok(())

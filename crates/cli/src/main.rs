@@ -60,6 +60,15 @@ struct Cli {
         help_heading = "Connection (client commands)"
     )]
     admin_token: Option<String>,
+    /// The tenant made at run time (`larkfeed tenant create`) the admin commands act in; the
+    /// server's own when absent.
+    #[arg(
+        long,
+        env = "LARKFEED_TENANT",
+        global = true,
+        help_heading = "Connection (client commands)"
+    )]
+    tenant: Option<String>,
     /// Print the request that would be sent, and send nothing.
     #[arg(long, global = true, help_heading = "Output (client commands)")]
     dry_run: bool,
@@ -113,6 +122,10 @@ enum Command {
     Faults(admin::Faults),
     /// Empty every table of a larkfeed server (back to its world file); tokens stay valid.
     Reset,
+    /// Make, empty or delete a tenant of its own (one per test worker); `--tenant KEY` points
+    /// the other admin commands at it.
+    #[command(subcommand)]
+    Tenant(admin::TenantCmd),
     /// Save or load a larkfeed server's whole state (a JSON file).
     #[command(subcommand)]
     State(admin::State),
@@ -292,8 +305,13 @@ fn usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
 async fn run(cli: Cli) -> Result<(), Failure> {
     let (format, dry_run) = (cli.format, cli.dry_run);
     let admin = || {
-        larkfeed_client::admin::Admin::new(cli.conn.base_url()?, cli.admin_token.clone())
-            .map_err(Failure::from)
+        let admin =
+            larkfeed_client::admin::Admin::new(cli.conn.base_url()?, cli.admin_token.clone())
+                .map_err(Failure::from)?;
+        Ok::<_, Failure>(match &cli.tenant {
+            Some(key) => admin.in_tenant(key),
+            None => admin,
+        })
     };
     let plan = match &cli.command {
         Command::Serve(args) => {
@@ -306,6 +324,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Deliveries(args) => return admin::deliveries(&admin()?, args, format).await,
         Command::Faults(cmd) => return admin::faults(&admin()?, cmd, format).await,
         Command::Reset => return admin::reset(&admin()?).await,
+        Command::Tenant(cmd) => return admin::tenant(&admin()?, cmd).await,
         Command::State(cmd) => return admin::state(&admin()?, cmd).await,
         Command::Token => {
             let client = cli.conn.client()?;

@@ -663,3 +663,37 @@ fn a_broadcast_run_again_says_it_sent_nothing_and_fresh_starts_over() {
     assert_eq!(fresh["done_in_an_earlier_run"], 0, "{fresh}");
     assert_ne!(fresh["biz_id"], first["biz_id"], "a new card");
 }
+
+/// `larkfeed tenant create|reset|delete`, and `--tenant KEY` pointing the admin commands at it;
+/// the tenant's app works with its own credentials and nothing else.
+#[test]
+fn a_tenant_is_made_used_and_deleted_from_the_cli() {
+    let s = Server::start(World::default_world());
+    let made = json_out(s.cli().args(["tenant", "create"]));
+    let key = made["tenant_key"].as_str().unwrap().to_string();
+    let app = &made["apps"][0];
+    let alice = app["users"][0]["open_id"].as_str().unwrap();
+    let sent = json_out(
+        s.cli()
+            .env("LARKFEED_APP_ID", app["app_id"].as_str().unwrap())
+            .env("LARKFEED_APP_SECRET", app["app_secret"].as_str().unwrap())
+            .args(["message", "send", "--to", alice, "--text", "hi"]),
+    );
+    assert!(
+        sent["message_id"].as_str().unwrap().starts_with("om_"),
+        "{sent}"
+    );
+    let theirs = json_out(s.cli().args(["--tenant", &key, "requests"]));
+    assert!(
+        theirs.to_string().contains(app["app_id"].as_str().unwrap()),
+        "{theirs}"
+    );
+    let ours = json_out(s.cli().args(["requests"]));
+    assert!(!ours.to_string().contains(app["app_id"].as_str().unwrap()));
+    s.cli().args(["tenant", "reset", &key]).assert().success();
+    s.cli().args(["tenant", "delete", &key]).assert().success();
+    s.cli()
+        .args(["--tenant", &key, "requests"])
+        .assert()
+        .failure();
+}

@@ -44,6 +44,8 @@ pub struct Admin {
     http: reqwest::Client,
     base_url: String,
     token: Option<String>,
+    /// The tenant made at run time every call is narrowed to (`?tenant=`), if any.
+    tenant: Option<String>,
 }
 
 impl Admin {
@@ -55,7 +57,41 @@ impl Admin {
             http: reqwest::Client::new(),
             base_url,
             token,
+            tenant: None,
         })
+    }
+
+    /// The same server's admin API, narrowed to a tenant made at run time (`?tenant=KEY` on
+    /// every call).
+    pub fn in_tenant(&self, key: impl Into<String>) -> Admin {
+        Admin {
+            tenant: Some(key.into()),
+            ..self.clone()
+        }
+    }
+
+    /// `POST /_larkfeed/tenants`: a new tenant, of the server's world file or of `world` (the
+    /// world file's shape, as JSON); its `tenant_key` and its world with credentials.
+    pub async fn create_tenant(
+        &self,
+        world: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
+        self.send(Method::POST, "/_larkfeed/tenants", &[], world)
+            .await
+    }
+
+    /// `DELETE /_larkfeed/tenants/:key`: the tenant and all its data.
+    pub async fn delete_tenant(&self, key: &str) -> Result<(), Error> {
+        let path = format!("/_larkfeed/tenants/{key}");
+        let _: serde_json::Value = self.send::<(), _>(Method::DELETE, &path, &[], None).await?;
+        Ok(())
+    }
+
+    /// `POST /_larkfeed/tenants/:key/reset`: the tenant's state emptied.
+    pub async fn reset_tenant(&self, key: &str) -> Result<(), Error> {
+        let path = format!("/_larkfeed/tenants/{key}/reset");
+        let _: serde_json::Value = self.send::<(), _>(Method::POST, &path, &[], None).await?;
+        Ok(())
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -76,6 +112,9 @@ impl Admin {
         body: Option<&B>,
     ) -> Result<T, Error> {
         let mut req = self.request(method, path).query(query);
+        if let Some(key) = &self.tenant {
+            req = req.query(&[("tenant", key)]);
+        }
         if let Some(b) = body {
             req = req.json(b);
         }
