@@ -311,3 +311,50 @@ async fn eight_workers_each_in_a_tenant_run_at_once_without_cross_talk() {
         assert_eq!(deleted.status, 200, "{}", deleted.body);
     }
 }
+
+#[tokio::test]
+async fn a_fault_set_in_a_tenant_fails_only_that_tenants_calls() {
+    let t = spawn_app().await;
+    let tenant = new_tenant(&t).await;
+    let key = tenant["tenant_key"].as_str().unwrap().to_string();
+    let token = tenant_token(&t, &tenant).await;
+    let alice = &tenant["apps"][0]["users"][0]["open_id"];
+    let set = t
+        .raw(
+            Method::POST,
+            &format!("/_larkfeed/faults?tenant={key}"),
+            None,
+            Some(json!({"method": "POST", "path": "/open-apis/im/v1/messages", "code": 230020})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+
+    // The tenant's app is failed; the server's own app sends as before and sees no fault.
+    t.raw(Method::POST, SEND, Some(&token), Some(text_to(alice, "x")))
+        .await
+        .assert_code(400, 230020);
+    t.post(0, SEND, text_to(&json!(t.open_id(0, 0)), "ours"))
+        .await
+        .assert_ok();
+    let ours = t.admin_get("/_larkfeed/faults").await.body;
+    assert_eq!(ours["items"], json!([]), "{ours}");
+    let theirs = t
+        .admin_get(&format!("/_larkfeed/faults?tenant={key}"))
+        .await
+        .body;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 1, "{theirs}");
+
+    // Cleared in the tenant, its app sends again.
+    let cleared = t
+        .raw(
+            Method::DELETE,
+            &format!("/_larkfeed/faults?tenant={key}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    t.raw(Method::POST, SEND, Some(&token), Some(text_to(alice, "x")))
+        .await
+        .assert_ok();
+}
