@@ -733,3 +733,30 @@ fn sigterm_ends_the_change_feeds_streams() {
         asked.elapsed()
     );
 }
+
+/// Ctrl-C (SIGINT) exports too, as a developer stops a server in a terminal.
+#[tokio::test]
+async fn sigint_exports_the_state_as_sigterm_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("ctrl-c.json");
+    let (mut child, banner) = serve_memory(&["--export-on-exit", saved.to_str().unwrap()], None);
+    let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
+    let (token, users) = first_app(base).await;
+    let created = post(
+        base,
+        "/open-apis/im/v2/app_feed_card",
+        Some(&token),
+        one_card("kept-on-ctrl-c", &users[0]),
+    )
+    .await;
+    assert_eq!(created["code"], 0, "{created}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "SIGINT ends the server cleanly: {exit:?}");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert!(doc.to_string().contains("kept-on-ctrl-c"), "{doc}");
+}
