@@ -260,13 +260,7 @@ async fn a_memory_database_leaves_nothing_behind() {
     )
     .await;
     assert_eq!(created["code"], 0, "{created}");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "SIGTERM ends the server cleanly: {exit:?}");
+    stop_with_term(&mut child);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
@@ -598,15 +592,22 @@ fn sigterm_is_not_held_up_by_a_stalled_body() {
     drop(stalled);
 }
 
-/// SIGTERM with `path` given to --export-on-exit: the process ends cleanly and the file is there.
-fn stop_with_term(child: &mut Child) {
+/// Sends the server `signal` (`TERM`, `INT`) and checks that it ends cleanly.
+fn stop_with(child: &mut Child, signal: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
-    assert!(exit.success(), "SIGTERM ends the server cleanly: {exit:?}");
+    assert!(
+        exit.success(),
+        "SIG{signal} ends the server cleanly: {exit:?}"
+    );
+}
+
+fn stop_with_term(child: &mut Child) {
+    stop_with(child, "TERM");
 }
 
 /// `--export-on-exit` writes the morning's state when the server is stopped; `--import` brings
@@ -750,13 +751,7 @@ async fn sigint_exports_the_state_as_sigterm_does() {
     )
     .await;
     assert_eq!(created["code"], 0, "{created}");
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "SIGINT ends the server cleanly: {exit:?}");
+    stop_with(&mut child, "INT");
     let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert!(doc.to_string().contains("kept-on-ctrl-c"), "{doc}");
 }

@@ -34,6 +34,17 @@ async fn tenant_token(t: &TestApp, tenant: &Value) -> String {
         .to_string()
 }
 
+/// `DELETE /_larkfeed/tenants/{key}`, answered as it is.
+async fn delete_tenant(t: &TestApp, key: &str) -> Answer {
+    t.raw(
+        Method::DELETE,
+        &format!("/_larkfeed/tenants/{key}"),
+        None,
+        None,
+    )
+    .await
+}
+
 fn text_to(open_id: &Value, text: &str) -> Value {
     json!({"receive_id": open_id, "msg_type": "text", "content": json!({"text": text}).to_string()})
 }
@@ -135,14 +146,7 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
     );
 
     // Deleted: its key names nothing, its token nothing.
-    let deleted = t
-        .raw(
-            Method::DELETE,
-            &format!("/_larkfeed/tenants/{key}"),
-            None,
-            None,
-        )
-        .await;
+    let deleted = delete_tenant(&t, &key).await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     let gone = t
         .raw(
@@ -167,14 +171,7 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
         )
         .await;
     stale.assert_code(400, 99991663);
-    let again = t
-        .raw(
-            Method::DELETE,
-            &format!("/_larkfeed/tenants/{key}"),
-            None,
-            None,
-        )
-        .await;
+    let again = delete_tenant(&t, &key).await;
     assert_eq!(again.status, 404, "{}", again.body);
 }
 
@@ -300,14 +297,7 @@ async fn eight_workers_each_in_a_tenant_run_at_once_without_cross_talk() {
         }
     }
     for (_, key, ..) in &done {
-        let deleted = t
-            .raw(
-                Method::DELETE,
-                &format!("/_larkfeed/tenants/{key}"),
-                None,
-                None,
-            )
-            .await;
+        let deleted = delete_tenant(&t, &key).await;
         assert_eq!(deleted.status, 200, "{}", deleted.body);
     }
 }
