@@ -297,7 +297,7 @@ async fn eight_workers_each_in_a_tenant_run_at_once_without_cross_talk() {
         }
     }
     for (_, key, ..) in &done {
-        let deleted = delete_tenant(&t, &key).await;
+        let deleted = delete_tenant(&t, key).await;
         assert_eq!(deleted.status, 200, "{}", deleted.body);
     }
 }

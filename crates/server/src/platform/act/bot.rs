@@ -3,28 +3,16 @@
 //! name).
 
 use super::*;
+use crate::store::ChatRow;
 use crate::store::Member;
 use larkfeed_model::admin::AddBot;
 
 pub async fn add_bot(state: &PlatformState, req: AddBot) -> Result<Acted, ApiError> {
-    let user = user(state, &req.user)?;
-    let app = app(state, &req.app_id)?;
-    if !app.bot {
+    user(state, &req.user)?; // named first when both are wrong, as before the bot check
+    if !app(state, &req.app_id)?.bot {
         return Err(ApiError::new(ErrorCode::BotAbilityOff));
     }
-    let chat = crate::service::chat(state, &req.chat_id)
-        .await?
-        .ok_or_else(|| invalid("chat_id", "no chat has this chat_id"))?;
-    if chat.chat_type == ChatType::P2p {
-        return Err(invalid(
-            "chat_id",
-            "a bot joins a group, not a one-to-one chat",
-        ));
-    }
-    if chat.dissolved {
-        return Err(ApiError::new(ErrorCode::ChatDissolved));
-    }
-    must_be_in_chat(state, user, &chat.chat_id).await?;
+    let (user, app, chat) = group_of(state, &req, "joins").await?;
     let now = state.clock.now_ms();
     let bot = [Member::Bot(app.app_id.clone())];
     let added = state.store.add_members(&chat.chat_id, &bot, now).await? > 0;
@@ -39,45 +27,19 @@ pub async fn add_bot(state: &PlatformState, req: AddBot) -> Result<Acted, ApiErr
     state
         .platform
         .publish("chat.bot_added", now, applied.clone());
-    let ends = endpoints::of_app(state, app).await?;
-    let event = serde_json::json!({
-        "chat_id": chat.chat_id,
-        "operator_id": ids_for(state, app, user),
-        "external": false,
-        "operator_tenant_key": state.world.tenant.tenant_key,
-        "name": chat.name,
-        "i18n_names": {"zh_cn": chat.name, "en_us": chat.name},
-    });
-    let body = delivery::envelope(
+    tell_app(
         state,
-        app,
-        &ends,
+        (user, app, &chat),
         "im.chat.member.bot.added_v1",
-        micros(state),
-        event,
-    );
-    let outcome = delivery::send_event(state, &app.app_id, &ends, body).await;
-    Ok(acted(outcome, applied))
+        applied,
+    )
+    .await
 }
 
 /// A member takes an app's bot out of a group: it no longer reads or sends there, here and on the
 /// other instances (whose caches remember bots in chats), and the app hears of it.
 pub async fn remove_bot(state: &PlatformState, req: AddBot) -> Result<Acted, ApiError> {
-    let user = user(state, &req.user)?;
-    let app = app(state, &req.app_id)?;
-    let chat = crate::service::chat(state, &req.chat_id)
-        .await?
-        .ok_or_else(|| invalid("chat_id", "no chat has this chat_id"))?;
-    if chat.chat_type == ChatType::P2p {
-        return Err(invalid(
-            "chat_id",
-            "a bot leaves a group, not a one-to-one chat",
-        ));
-    }
-    if chat.dissolved {
-        return Err(ApiError::new(ErrorCode::ChatDissolved));
-    }
-    must_be_in_chat(state, user, &chat.chat_id).await?;
+    let (user, app, chat) = group_of(state, &req, "leaves").await?;
     let removed = state
         .store
         .remove_member(&chat.chat_id, &Member::Bot(app.app_id.clone()))
@@ -97,6 +59,47 @@ pub async fn remove_bot(state: &PlatformState, req: AddBot) -> Result<Acted, Api
     state
         .platform
         .publish("chat.bot_removed", now, applied.clone());
+    tell_app(
+        state,
+        (user, app, &chat),
+        "im.chat.member.bot.deleted_v1",
+        applied,
+    )
+    .await
+}
+
+/// The acting user, the app and the group the request names: a live group (not a one-to-one
+/// chat) the user is a member of. `verb` says what the bot does there, for the error.
+async fn group_of<'a>(
+    state: &'a PlatformState,
+    req: &AddBot,
+    verb: &str,
+) -> Result<(&'a User, &'a Arc<App>, ChatRow), ApiError> {
+    let user = user(state, &req.user)?;
+    let app = app(state, &req.app_id)?;
+    let chat = crate::service::chat(state, &req.chat_id)
+        .await?
+        .ok_or_else(|| invalid("chat_id", "no chat has this chat_id"))?;
+    if chat.chat_type == ChatType::P2p {
+        return Err(invalid(
+            "chat_id",
+            format!("a bot {verb} a group, not a one-to-one chat"),
+        ));
+    }
+    if chat.dissolved {
+        return Err(ApiError::new(ErrorCode::ChatDissolved));
+    }
+    must_be_in_chat(state, user, &chat.chat_id).await?;
+    Ok((user, app, chat))
+}
+
+/// Sends the app `event_type` for its bot joining or leaving the chat, as the user's doing.
+async fn tell_app(
+    state: &PlatformState,
+    (user, app, chat): (&User, &Arc<App>, &ChatRow),
+    event_type: &str,
+    applied: serde_json::Value,
+) -> Result<Acted, ApiError> {
     let ends = endpoints::of_app(state, app).await?;
     let event = serde_json::json!({
         "chat_id": chat.chat_id,
@@ -106,14 +109,7 @@ pub async fn remove_bot(state: &PlatformState, req: AddBot) -> Result<Acted, Api
         "name": chat.name,
         "i18n_names": {"zh_cn": chat.name, "en_us": chat.name},
     });
-    let body = delivery::envelope(
-        state,
-        app,
-        &ends,
-        "im.chat.member.bot.deleted_v1",
-        micros(state),
-        event,
-    );
+    let body = delivery::envelope(state, app, &ends, event_type, micros(state), event);
     let outcome = delivery::send_event(state, &app.app_id, &ends, body).await;
     Ok(acted(outcome, applied))
 }
