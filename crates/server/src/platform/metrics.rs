@@ -135,9 +135,67 @@ impl Metrics {
     }
 }
 
+/// The OpenMetrics text `render` writes, in Prometheus' classic text format (0.0.4), for a
+/// scraper that does not ask for OpenMetrics: a counter's family takes its samples' `_total`
+/// name, and the `# UNIT` and `# EOF` lines, which that format lacks, are left out.
+pub fn classic_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|p| Some((p, line.strip_prefix(p)?)));
+        match meta {
+            Some((prefix, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                if counters.contains(name) {
+                    out.push_str(&format!("{prefix}{name}_total {tail}"));
+                } else {
+                    out.push_str(line);
+                }
+            }
+            None => {
+                let name = line.split(['{', ' ']).next().unwrap_or("");
+                let family = name.strip_suffix("_created").unwrap_or("");
+                if counters.contains(family) {
+                    continue; // a counter's creation time: OpenMetrics only
+                }
+                out.push_str(line);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_classic_text_names_counters_by_their_samples_and_has_no_openmetrics_lines() {
+        let metrics = Metrics::new(None);
+        metrics.request("messages.send", Some(0), 0.002);
+        let classic = classic_text(&metrics.render(1, true));
+        assert!(
+            classic.contains("# TYPE larkfeed_requests_total counter\n"),
+            "{classic}"
+        );
+        assert!(classic.contains("# HELP larkfeed_requests_total Open API calls"));
+        assert!(classic.contains(r#"larkfeed_requests_total{endpoint="messages.send",code="0"} 1"#));
+        assert!(classic.contains("# TYPE larkfeed_request_duration_seconds histogram\n"));
+        assert!(classic.contains("# TYPE larkfeed_long_connections gauge\n"));
+        assert!(
+            !classic.contains("# UNIT") && !classic.contains("# EOF"),
+            "{classic}"
+        );
+    }
 
     #[test]
     fn counts_show_in_the_text_with_their_labels() {

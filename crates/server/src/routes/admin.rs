@@ -22,9 +22,13 @@ pub async fn stats(State(state): State<PlatformState>) -> Json<serde_json::Value
     Json(state.stats.describe())
 }
 
-/// `GET /_larkfeed/metrics`: counters, latencies and gauges in the OpenMetrics text format
-/// Prometheus scrapes (the database is checked as `/_larkfeed/health` checks it).
-pub async fn metrics(State(state): State<PlatformState>) -> axum::response::Response {
+/// `GET /_larkfeed/metrics`: counters, latencies and gauges for Prometheus: OpenMetrics text to
+/// a scraper whose `Accept` names it (Prometheus does), else the classic text format 0.0.4 (curl,
+/// older scrapers). The database is checked as `/_larkfeed/health` checks it.
+pub async fn metrics(
+    State(state): State<PlatformState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let check = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.meta("world"));
     let database_up = matches!(check.await, Ok(Ok(_)));
@@ -32,14 +36,23 @@ pub async fn metrics(State(state): State<PlatformState>) -> axum::response::Resp
         .platform
         .metrics
         .render(state.platform.ws.open(), database_up);
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
+    let openmetrics = headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/openmetrics-text"));
+    let (content_type, text) = if openmetrics {
+        (
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+            text,
+        )
+    } else {
+        (
+            "text/plain; version=0.0.4; charset=utf-8",
+            crate::platform::metrics::classic_text(&text),
+        )
+    };
+    ([(axum::http::header::CONTENT_TYPE, content_type)], text).into_response()
 }
 
 /// `GET /_larkfeed/health`: the server answers, and whether its database does (HTTP 503 with

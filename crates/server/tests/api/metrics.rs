@@ -11,6 +11,9 @@ fn sample(text: &str, series: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
+/// The `Accept` header Prometheus sends when it scrapes.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
 #[tokio::test]
 async fn a_scrape_counts_calls_by_endpoint_and_code_and_deliveries_by_outcome() {
     let t = spawn_app().await;
@@ -39,9 +42,11 @@ async fn a_scrape_counts_calls_by_endpoint_and_code_and_deliveries_by_outcome() 
         .await;
     assert_eq!(said.body["delivered"], true, "{}", said.body);
 
+    // Asked as Prometheus asks: OpenMetrics.
     let scrape = t
         .http
         .get(format!("{}/_larkfeed/metrics", t.base))
+        .header("accept", PROMETHEUS_ACCEPT)
         .send()
         .await
         .unwrap();
@@ -96,4 +101,36 @@ async fn a_scrape_counts_calls_by_endpoint_and_code_and_deliveries_by_outcome() 
         );
     }
     assert!(text.ends_with("# EOF\n"));
+}
+
+/// A scrape that does not ask for OpenMetrics (curl, an older scraper) reads the classic text
+/// format, with the same samples.
+#[tokio::test]
+async fn a_plain_scrape_reads_the_classic_text_format() {
+    let t = spawn_app().await;
+    t.get(0, "/open-apis/im/v1/chats").await.assert_ok();
+    let scrape = t
+        .http
+        .get(format!("{}/_larkfeed/metrics", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        scrape.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = scrape.text().await.unwrap();
+    assert!(
+        text.contains("# TYPE larkfeed_requests_total counter\n"),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"larkfeed_requests_total{endpoint="chats.list",code="0"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(!text.contains("# EOF"), "{text}");
 }
