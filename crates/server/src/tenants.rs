@@ -76,12 +76,8 @@ impl Tenants {
     }
 
     /// The service the listener serves: each request to its tenant's router.
-    pub fn service(self: &Arc<Self>) -> Router {
-        let tenants = self.clone();
-        Router::new().fallback(move |req: Request| {
-            let tenants = tenants.clone();
-            async move { tenants.route(req).await }
-        })
+    pub fn service(self: &Arc<Self>) -> Front {
+        Front(self.clone())
     }
 
     /// Opens every tenant the registry lists and this instance has not opened.
@@ -224,6 +220,33 @@ impl Tenants {
         let mut world = made.state.world.describe();
         world["tenant_key"] = serde_json::json!(key);
         world
+    }
+}
+
+/// The listener's service: a request goes to its tenant's router (a plain service rather than a
+/// router of its own, so a call meets one router, not two).
+#[derive(Clone)]
+pub struct Front(Arc<Tenants>);
+
+impl<B> tower::Service<axum::http::Request<B>> for Front
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::BoxFuture<'static, Result<Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let tenants = self.0.clone();
+        Box::pin(async move { Ok(tenants.route(req.map(Body::new)).await) })
     }
 }
 

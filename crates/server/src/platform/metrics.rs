@@ -12,10 +12,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
-/// The endpoint a response answered, put in its extensions by the endpoint's route.
-#[derive(Debug, Clone, Copy)]
-pub struct Answered(pub &'static str);
-
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Call {
     endpoint: &'static str,

@@ -194,9 +194,10 @@ pub async fn observe(state: &PlatformState, req: Request, next: Next) -> Respons
     let path = uri.path();
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    // An upload's form may be larger than any JSON body.
-    let uploads =
-        larkfeed_model::endpoint::find(method.as_str(), path).is_some_and(|e| e.multipart);
+    // The endpoint the call is for, as the description has it (none for a path it lacks): its
+    // name counts the call in the metrics, and an upload's form may be larger than any JSON body.
+    let described = larkfeed_model::endpoint::find(method.as_str(), path);
+    let uploads = described.is_some_and(|e| e.multipart);
     let limit = if uploads { UPLOAD_MAX_BODY } else { MAX_BODY };
     let bytes = match whole(body, limit).await {
         Ok(b) => b,
@@ -238,10 +239,7 @@ pub async fn observe(state: &PlatformState, req: Request, next: Next) -> Respons
     let bytes = whole(body, usize::MAX).await.unwrap_or_default();
     let response_body = Kept::of(&bytes);
     let code = code_of(&bytes);
-    let endpoint = parts
-        .extensions
-        .get::<super::metrics::Answered>()
-        .map_or("unknown", |a| a.0);
+    let endpoint = described.map_or("unknown", |e| e.name);
     // A download answers its bytes: its code is the status's.
     let counted = code.or_else(|| parts.status.is_success().then_some(0));
     state
@@ -250,8 +248,7 @@ pub async fn observe(state: &PlatformState, req: Request, next: Next) -> Respons
         .request(endpoint, counted, started.elapsed().as_secs_f64());
     // The change feed's detail is built only when someone listens.
     if code == Some(0) && state.platform.wants_changes() {
-        let change = larkfeed_model::endpoint::find(method.as_str(), path).and_then(|e| e.change);
-        if let Some(kind) = change {
+        if let Some(kind) = described.and_then(|e| e.change) {
             state.platform.publish(
                 kind,
                 state.clock.now_ms(),

@@ -127,33 +127,23 @@ impl Route for ep::TenantAccessToken {
 }
 
 /// Uploads take a form of up to 30 MB.
-fn upload_route<E: Endpoint + 'static, H: Handler<T, PlatformState>, T: 'static>(
+fn upload_route<H: Handler<T, PlatformState>, T: 'static>(
     handler: H,
 ) -> MethodRouter<PlatformState> {
-    post(handler)
-        .layer(axum::extract::DefaultBodyLimit::max(
-            resources::UPLOAD_MAX_BODY,
-        ))
-        .layer(middleware::map_response(named::<E>))
-}
-
-/// Marks a response with the endpoint that answered it (the metrics count calls by it).
-async fn named<E: Endpoint>(mut response: Response) -> Response {
-    response
-        .extensions_mut()
-        .insert(crate::platform::metrics::Answered(E::NAME));
-    response
+    post(handler).layer(axum::extract::DefaultBodyLimit::max(
+        resources::UPLOAD_MAX_BODY,
+    ))
 }
 
 impl Route for ep::UploadImage {
     fn route() -> MethodRouter<PlatformState> {
-        upload_route::<Self, _, _>(resources::upload_image)
+        upload_route(resources::upload_image)
     }
 }
 
 impl Route for ep::UploadFile {
     fn route() -> MethodRouter<PlatformState> {
-        upload_route::<Self, _, _>(resources::upload_file)
+        upload_route(resources::upload_file)
     }
 }
 
@@ -191,14 +181,13 @@ impl Route for ep::AppAccessToken {
 fn on<E: Endpoint + 'static, H: Handler<T, PlatformState>, T: 'static>(
     handler: H,
 ) -> MethodRouter<PlatformState> {
-    let route = match E::METHOD {
+    match E::METHOD {
         Method::Get => get(handler),
         Method::Post => post(handler),
         Method::Put => put(handler),
         Method::Patch => patch(handler),
         Method::Delete => delete(handler),
-    };
-    route.layer(middleware::map_response(named::<E>))
+    }
 }
 
 /// An Open API call, in the platform's order: the token (the [`Caller`] extractor), a query
