@@ -429,14 +429,41 @@ pub enum TenantCmd {
         #[arg(long, value_name = "FILE")]
         world: Option<std::path::PathBuf>,
     },
+    /// The tenants made at run time (GET /_larkfeed/tenants): key, name, apps, users.
+    List,
     /// Empty the tenant's state (POST /_larkfeed/tenants/KEY/reset).
     Reset { key: String },
     /// Delete the tenant and all its data (DELETE /_larkfeed/tenants/KEY).
     Delete { key: String },
 }
 
-pub async fn tenant(admin: &Admin, cmd: &TenantCmd) -> Result<(), Failure> {
+pub async fn tenant(admin: &Admin, cmd: &TenantCmd, format: Format) -> Result<(), Failure> {
     match cmd {
+        TenantCmd::List => {
+            let listed = admin.list_tenants().await?;
+            // One row a tenant, its apps' ids in one cell.
+            let rows: Vec<_> = listed["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    let apps: Vec<_> = t["apps"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a["app_id"].as_str())
+                        .collect();
+                    serde_json::json!({
+                        "tenant_key": t["tenant_key"], "name": t["name"],
+                        "apps": apps.join(" "), "users": t["users"],
+                    })
+                })
+                .collect();
+            match format {
+                Format::Json => show(&listed, format),
+                Format::Table => show(&serde_json::json!({ "items": rows }), format),
+            }
+        }
         TenantCmd::Create { world } => {
             let world = match world {
                 Some(path) => {

@@ -122,7 +122,7 @@ enum Command {
     Faults(admin::Faults),
     /// Empty every table of a larkfeed server (back to its world file); tokens stay valid.
     Reset,
-    /// Make, empty or delete a tenant of its own (one per test worker); `--tenant KEY` points
+    /// Make, list, empty or delete tenants (one per test worker); `--tenant KEY` points
     /// the other admin commands at it.
     #[command(subcommand)]
     Tenant(admin::TenantCmd),
@@ -324,7 +324,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Deliveries(args) => return admin::deliveries(&admin()?, args, format).await,
         Command::Faults(cmd) => return admin::faults(&admin()?, cmd, format).await,
         Command::Reset => return admin::reset(&admin()?).await,
-        Command::Tenant(cmd) => return admin::tenant(&admin()?, cmd).await,
+        Command::Tenant(cmd) => return admin::tenant(&admin()?, cmd, format).await,
         Command::State(cmd) => return admin::state(&admin()?, cmd).await,
         Command::Token => {
             let client = cli.conn.client()?;

@@ -690,8 +690,22 @@ fn a_tenant_is_made_used_and_deleted_from_the_cli() {
     );
     let ours = json_out(s.cli().args(["requests"]));
     assert!(!ours.to_string().contains(app["app_id"].as_str().unwrap()));
+    let listed = json_out(s.cli().args(["tenant", "list"]));
+    assert_eq!(listed["items"][0]["tenant_key"], json!(key), "{listed}");
+    let table = s
+        .cli()
+        .args(["tenant", "list", "--format", "table"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains(&key) && table.contains(app["app_id"].as_str().unwrap()),
+        "{table}"
+    );
     s.cli().args(["tenant", "reset", &key]).assert().success();
     s.cli().args(["tenant", "delete", &key]).assert().success();
+    let listed = json_out(s.cli().args(["tenant", "list"]));
+    assert_eq!(listed["items"], json!([]), "{listed}");
     s.cli()
         .args(["--tenant", &key, "requests"])
         .assert()

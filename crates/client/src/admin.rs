@@ -80,6 +80,13 @@ impl Admin {
             .await
     }
 
+    /// `GET /_larkfeed/tenants`: the tenants made at run time (`items`: key, name, apps' ids and
+    /// names, how many users), without secrets.
+    pub async fn list_tenants(&self) -> Result<serde_json::Value, Error> {
+        self.send::<(), _>(Method::GET, "/_larkfeed/tenants", &[], None)
+            .await
+    }
+
     /// `DELETE /_larkfeed/tenants/:key`: the tenant and all its data.
     pub async fn delete_tenant(&self, key: &str) -> Result<(), Error> {
         let path = format!("/_larkfeed/tenants/{key}");

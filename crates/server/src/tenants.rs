@@ -390,6 +390,35 @@ impl TenantControl for Tenants {
         Ok(Tenants::describe(&made, &key))
     }
 
+    async fn list(&self) -> Result<Vec<serde_json::Value>, ApiError> {
+        let mut items = Vec::new();
+        for (meta_key, kept) in self.own.store.metas(REGISTRY).await? {
+            let key = &meta_key[REGISTRY.len()..];
+            let world = serde_json::from_str::<WorldFile>(&kept)
+                .map_err(|e| e.to_string())
+                .and_then(|file| World::from_file(file).map_err(|e| e.to_string()));
+            let world = match world {
+                Ok(world) => world,
+                Err(e) => {
+                    tracing::warn!(tenant = key, error = %e, "a tenant's kept world does not read");
+                    continue;
+                }
+            };
+            let apps: Vec<_> = world
+                .apps
+                .iter()
+                .map(|a| serde_json::json!({"app_id": a.app_id, "name": a.name}))
+                .collect();
+            items.push(serde_json::json!({
+                "tenant_key": key,
+                "name": world.tenant.name,
+                "apps": apps,
+                "users": world.users.len(),
+            }));
+        }
+        Ok(items)
+    }
+
     async fn delete(&self, key: &str) -> Result<bool, ApiError> {
         let known = self
             .own

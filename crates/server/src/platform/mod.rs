@@ -76,6 +76,9 @@ pub trait TenantControl: Send + Sync {
         &self,
         file: Option<crate::world::WorldFile>,
     ) -> Result<serde_json::Value, crate::error::ApiError>;
+    /// Every tenant made at run time, on any instance: key, name, apps (ids and names) and how
+    /// many users, in key order.
+    async fn list(&self) -> Result<Vec<serde_json::Value>, crate::error::ApiError>;
     /// Removes the tenant and everything it holds; whether there was one.
     async fn delete(&self, key: &str) -> Result<bool, crate::error::ApiError>;
     /// Empties the tenant's state; whether there was one.

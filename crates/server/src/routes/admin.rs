@@ -361,6 +361,14 @@ fn no_tenant(key: &str) -> ApiError {
     )
 }
 
+/// `GET /_larkfeed/tenants`: the tenants made at run time (on any instance), without secrets.
+pub async fn list_tenants(
+    State(state): State<PlatformState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let items = tenants(&state)?.list().await?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
 /// `POST /_larkfeed/tenants`: a new tenant, of the world file (no body) or of a body in the
 /// world file's shape (as JSON); new keys, ids and secrets either way.
 pub async fn create_tenant(

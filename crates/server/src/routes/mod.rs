@@ -78,7 +78,10 @@ pub fn router(state: PlatformState) -> Router {
                 .delete(admin::clear_faults),
         )
         .route("/_larkfeed/reset", post(admin::reset))
-        .route("/_larkfeed/tenants", post(admin::create_tenant))
+        .route(
+            "/_larkfeed/tenants",
+            get(admin::list_tenants).post(admin::create_tenant),
+        )
         .route("/_larkfeed/tenants/{key}", delete(admin::delete_tenant))
         .route("/_larkfeed/tenants/{key}/reset", post(admin::reset_tenant))
         .route("/_larkfeed/state", get(admin::state).put(admin::load_state))

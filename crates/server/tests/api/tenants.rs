@@ -117,6 +117,22 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
         "{feed}"
     );
 
+    // Listed, by key and app ids, without secrets.
+    let listed = t.admin_get("/_larkfeed/tenants").await.body;
+    assert_eq!(listed["items"][0]["tenant_key"], json!(key), "{listed}");
+    assert_eq!(listed["items"][0]["apps"][0]["app_id"], app["app_id"]);
+    assert_eq!(
+        listed["items"][0]["users"],
+        json!(t.world().users.len()),
+        "{listed}"
+    );
+    assert!(
+        !listed
+            .to_string()
+            .contains(app["app_secret"].as_str().unwrap()),
+        "{listed}"
+    );
+
     // Emptied alone.
     t.post(0, SEND, text_to(&json!(t.open_id(0, 0)), "ours"))
         .await
@@ -157,6 +173,8 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
         )
         .await;
     assert_eq!(gone.status, 404, "{}", gone.body);
+    let listed = t.admin_get("/_larkfeed/tenants").await.body;
+    assert_eq!(listed["items"], json!([]), "{listed}");
     assert!(
         gone.body["msg"].as_str().unwrap().contains(&key),
         "{}",
