@@ -368,6 +368,26 @@ fn start_up_failures_name_the_problem_and_leave_nothing_behind() {
         err.contains("--admin-token") && err.contains("0.0.0.0"),
         "{err}"
     );
+
+    // An export file that could not be written when the server stops stops it at the start.
+    let out = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--database",
+            "memory",
+            "--export-on-exit",
+        ])
+        .arg(dir.path().join("no-such-folder").join("state.json"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-folder") && err.contains("when the server stops"),
+        "{err}"
+    );
 }
 
 /// A database reopened with another world says which apps and users are gone.

@@ -200,6 +200,9 @@ impl Application {
                 config.host
             );
         }
+        if let Some(path) = &config.export_on_exit {
+            crate::platform::saved::check_writable(path)?;
+        }
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(|e| {

@@ -103,6 +103,28 @@ pub async fn load_file(state: &PlatformState, path: &Path) -> anyhow::Result<usi
     Ok(rows)
 }
 
+/// The file `path` is written through (beside it, then renamed over it).
+fn partial_of(path: &Path) -> std::path::PathBuf {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::path::PathBuf::from(partial)
+}
+
+/// Whether `save_file` will be able to write `path`, checked at start-up (by writing and removing
+/// the file beside it), so a folder that is not there stops the server at once rather than losing
+/// the state when it stops.
+pub fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let partial = partial_of(path);
+    std::fs::write(&partial, b"").map_err(|e| {
+        anyhow::anyhow!(
+            "cannot write the state to {} when the server stops: {e}",
+            path.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&partial);
+    Ok(())
+}
+
 /// Writes the whole state to `path` in one step (a file beside it, then renamed over it), so a
 /// stop part-way leaves the previous file whole.
 pub async fn save_file(state: &PlatformState, path: &Path) -> anyhow::Result<usize> {
@@ -112,9 +134,7 @@ pub async fn save_file(state: &PlatformState, path: &Path) -> anyhow::Result<usi
     let rows = doc["tables"].as_object().map_or(0, |t| {
         t.values().filter_map(|r| r.as_array()).map(Vec::len).sum()
     });
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = std::path::PathBuf::from(partial);
+    let partial = partial_of(path);
     let text = serde_json::to_vec_pretty(&doc)?;
     std::fs::write(&partial, text)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", partial.display()))?;
