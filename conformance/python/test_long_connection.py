@@ -221,3 +221,28 @@ def test_a_connection_that_stops_pinging_is_dropped(server):
     # The ticket was used: it opens nothing a second time.
     with pytest.raises(websockets.InvalidStatus):
         asyncio.run(websockets.connect(answer["data"]["URL"], proxy=None).__aenter__())
+
+
+def test_the_readme_bot_in_a_tenant_made_at_run_time(server, tmp_path):
+    """lark-oapi's ws.Client with a run-time tenant's credentials reaches that tenant by domain
+    alone; its users' messages reach it, and the server's own app hears none of them."""
+    made = call(server.base, "POST", "/_larkfeed/tenants")
+    key, app = made["tenant_key"], made["apps"][0]
+    bot = Bot(server.base, app, tmp_path)
+    try:
+        deadline = time.time() + 15
+        while not call(server.base, "GET", f"/_larkfeed/apps/{app['app_id']}?tenant={key}").get("connections"):
+            assert time.time() < deadline, "the tenant's bot never connected"
+            time.sleep(0.05)
+        acted = call(server.base, "POST", f"/_larkfeed/act/send_message?tenant={key}", {
+            "user": app["users"][0]["user_id"], "to_app": app["app_id"], "msg_type": "text",
+            "content": json.dumps({"text": "hello in a tenant"})})
+        assert acted["delivered"] is True, acted
+        assert "hello in a tenant" in bot.wait_for("message")[0]
+        records = call(server.base, "GET", f"/_larkfeed/deliveries?tenant={key}&limit=1")["items"]
+        assert records[0]["via"] == "long_connection", records
+        ours = call(server.base, "GET", f"/_larkfeed/deliveries?app_id={app['app_id']}")["items"]
+        assert ours == [], ours
+    finally:
+        bot.stop()
+        call(server.base, "DELETE", f"/_larkfeed/tenants/{key}")
