@@ -41,9 +41,18 @@ test('the inspector shows one tenant when asked for it', { timeout: 90_000 }, as
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // The server's own page lists the tenant in its header; choosing it opens the page in it.
+    await page.goto(`${baseUrl()}/_larkfeed/ui`);
+    await page.waitForSelector('#live.on');
+    await page.locator('#tenant').selectOption(key);
+    await page.waitForURL(new RegExp(`tenant=${key}`));
+    await page.waitForSelector('#live.on');
+    assert.equal(await page.locator('#tenant').inputValue(), key);
+    assert.equal(await page.locator('#user').inputValue(), alice.user_id);
+
     await page.goto(`${baseUrl()}/_larkfeed/ui?tenant=${key}&user=${alice.user_id}`);
     await page.waitForSelector('#live.on');
-    assert.match(await page.locator('.top .tenant').textContent(), new RegExp(key));
+    assert.equal(await page.locator('.top .tenant select').inputValue(), key);
     await page.locator(`.chat-entry[data-chat-id="${sent.data.chat_id}"]`).click();
     const message = page.locator(`.msg[data-message-id="${sent.data.message_id}"]`);
     await message.waitFor();

@@ -692,11 +692,31 @@ function listen() {
   source.addEventListener('card.created', () => {});
 }
 
+// The tenants made at run time (asked of the server's own tenant), as a picker in the header
+// when there are any: choosing one opens the page narrowed to it.
+async function tenantPicker() {
+  const headers = token() ? { authorization: `Bearer ${token()}` } : {};
+  const listed = await fetch('/_larkfeed/tenants', { headers }).then((r) => r.json()).catch(() => ({}));
+  const keys = (listed.items || []).map((t) => t.tenant_key);
+  if (!TENANT && keys.length === 0) return;
+  if (TENANT && !keys.includes(TENANT)) keys.unshift(TENANT);
+  const select = h('select', { id: 'tenant', 'aria-label': 'Tenant' });
+  select.append(h('option', { value: '', text: "server's own" }));
+  for (const key of keys) select.append(h('option', { value: key, text: key }));
+  select.value = TENANT;
+  select.addEventListener('change', () => {
+    const url = new URL('/_larkfeed/ui', location.href);
+    if (select.value) url.searchParams.set('tenant', select.value);
+    location.assign(url);
+  });
+  const label = h('label', { class: 'picker tenant', title: 'Tenants made at run time (POST /_larkfeed/tenants)' });
+  label.append('Tenant ', select);
+  document.querySelector('.brand').after(label);
+}
+
 async function start() {
-  if (TENANT) {
-    document.querySelector('.brand').after(h('span', { class: 'tenant', title: 'A tenant made at run time', text: `tenant ${TENANT}` }));
-    document.title = `larkfeed inspector · ${TENANT}`;
-  }
+  if (TENANT) document.title = `larkfeed inspector · ${TENANT}`;
+  await tenantPicker();
   state.world = await api('GET', '/_larkfeed/world');
   const users = document.getElementById('user');
   users.replaceChildren();
