@@ -44,7 +44,7 @@ test('a click approves the deploy', () => withBot(async (t, client) => {
   assert.match(got.data.items[0].body.content, new RegExp(`Approved by ${t.user('Alice Zhang').open_id}`));
 }));
 
-test('each test has its own tenant', async () => {
+test('each test has its own tenant, gone after it', async () => {
   const t = await tenant();
   try {
     assert.deepEqual(await t.requests(), []);
@@ -52,4 +52,6 @@ test('each test has its own tenant', async () => {
   } finally {
     await t.delete();
   }
+  const listed = await server.request('GET', '/_larkfeed/tenants');
+  assert.ok(!listed.items.some((x) => x.tenant_key === t.key), JSON.stringify(listed));
 });

@@ -171,9 +171,10 @@ class Tenant {
 
   // Deletes the tenant and all its data; its change feed ends.
   async delete() {
-    await this.call('DELETE', `/_larkfeed/tenants/${this.key}`);
+    const answer = await this.server.request('DELETE', `/_larkfeed/tenants/${this.key}`);
     this.abort.abort();
     this.server.tenants.delete(this);
+    if (answer.deleted !== true) throw new LarkfeedError(`tenant ${this.key} was not deleted: ${JSON.stringify(answer)}`);
   }
 }
 

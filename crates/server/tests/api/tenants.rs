@@ -133,6 +133,13 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
         "{listed}"
     );
 
+    // The tenants' own routes ignore `?tenant=`: they are the server's.
+    let listed_inside = t
+        .admin_get(&format!("/_larkfeed/tenants?tenant={key}"))
+        .await
+        .body;
+    assert_eq!(listed_inside, listed, "{listed_inside}");
+
     // Emptied alone.
     t.post(0, SEND, text_to(&json!(t.open_id(0, 0)), "ours"))
         .await

@@ -226,16 +226,34 @@ class Tenant:
         return (lark.Client.builder().app_id(app["app_id"]).app_secret(app["app_secret"])
                 .domain(self.server.base_url).log_level(lark.LogLevel.ERROR).build())
 
-    def delete(self):
-        """Deletes the tenant; its change feed ends with it."""
-        self._call("DELETE", f"/_larkfeed/tenants/{self.key}")
+    def inspector_url(self):
+        """The inspector's page for this tenant: what its users see."""
+        return f"{self.server.base_url}/_larkfeed/ui?tenant={self.key}"
+
+    def stop_listening(self):
+        """Stops reading the change feed; the tenant stays."""
         feed, self._feed = self._feed, None
         if feed is not None:
             # Closed aside: a close waits for the reader, which the server lets go.
             threading.Thread(target=feed.close, daemon=True).start()
 
+    def delete(self):
+        """Deletes the tenant; its change feed ends with it."""
+        answer = self.server.request("DELETE", f"/_larkfeed/tenants/{self.key}")
+        self.stop_listening()
+        if answer.get("deleted") is not True:
+            raise LarkfeedError(f"tenant {self.key} was not deleted: {answer}")
 
-# ---- fixtures ----
+
+# ---- options and fixtures ----
+
+def pytest_addoption(parser):
+    group = parser.getgroup("larkfeed")
+    group.addoption(
+        "--larkfeed-keep-failed", action="store_true", default=False,
+        help="keep a failed test's tenant instead of deleting it, and name its inspector page in "
+             "the report (with LARKFEED_URL the server outlives the run, so the page stays open)")
+
 
 @pytest.fixture(scope="session")
 def larkfeed():
@@ -259,7 +277,10 @@ def tenant(larkfeed, request):
     try:
         yield made
     finally:
-        made.delete()
+        if getattr(request.node, "_larkfeed_keep", False):
+            made.stop_listening()
+        else:
+            made.delete()
 
 
 @pytest.fixture
@@ -281,3 +302,9 @@ def pytest_runtest_makereport(item, call):
         except Exception as e:  # the report must still be written
             text = f"could not be read: {e}"
         report.sections.append((f"larkfeed {title} (tenant {made.key})", text))
+    if item.config.getoption("larkfeed_keep_failed"):
+        item._larkfeed_keep = True
+        report.sections.append((
+            f"larkfeed tenant {made.key} kept",
+            f"{made.inspector_url()}\n"
+            f"delete it with: curl -X DELETE {made.server.base_url}/_larkfeed/tenants/{made.key}"))

@@ -59,3 +59,38 @@ def test_without_the_binary_the_error_names_both_ways_to_give_it(pytester, monke
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*LARKFEED_BIN*PATH*"])
+
+
+def test_a_failed_tests_tenant_is_kept_when_asked(pytester, monkeypatch):
+    """With --larkfeed-keep-failed and a server that outlives the run (LARKFEED_URL), a failed
+    test's tenant stays for the inspector and its page is named; a passing test's goes."""
+    import json
+    import urllib.request
+
+    from pytest_larkfeed.plugin import Larkfeed
+
+    server = Larkfeed.start()
+    monkeypatch.setenv("LARKFEED_URL", server.base_url)
+    try:
+        pytester.makepyfile("""
+            def test_fails(tenant):
+                tenant.say(0, "look at me")
+                assert False, "on purpose"
+
+            def test_passes(tenant):
+                pass
+        """)
+        result = pytester.runpytest_subprocess("-q", "--larkfeed-keep-failed")
+        result.assert_outcomes(failed=1, passed=1)
+        result.stdout.fnmatch_lines(["*larkfeed tenant * kept*", f"*{server.base_url}/_larkfeed/ui?tenant=*"])
+        with urllib.request.urlopen(server.base_url + "/_larkfeed/tenants") as resp:
+            kept = json.load(resp)["items"]
+        assert len(kept) == 1, kept
+        key = kept[0]["tenant_key"]
+        # What the failed test did is still there to look at.
+        with urllib.request.urlopen(f"{server.base_url}/_larkfeed/world?tenant={key}") as resp:
+            alice = json.load(resp)["apps"][0]["users"][0]["open_id"]
+        with urllib.request.urlopen(f"{server.base_url}/_larkfeed/users/{alice}/feed?tenant={key}") as resp:
+            assert len(json.load(resp)["data"]["entries"]) == 1
+    finally:
+        server.stop()
