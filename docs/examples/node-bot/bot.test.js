@@ -4,28 +4,11 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startLarkfeed, tenant } = require('larkfeed-testing');
-const { startBot } = require('./bot');
+const { withBot, fromBot } = require('./with-bot');
 
-const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
 let server;
 test.before(async () => { server = await startLarkfeed(); });
 test.after(async () => { await server.stop(); });
-
-// A tenant with the bot on its first app, for one test.
-async function withBot(run) {
-  const t = await tenant();
-  const client = t.client(t.app, { logger: quiet });
-  const bot = await startBot(client);
-  try {
-    await t.pointAppAt(bot.events, bot.cards);
-    await run(t, client);
-  } finally {
-    await bot.stop();
-    await t.delete();
-  }
-}
-
-const fromBot = (t) => (c) => c.app_id === t.app.app_id;
 
 test('the bot echoes', { concurrency: true }, () => withBot(async (t, client) => {
   const acted = await t.say('Alice Zhang', 'hello there');

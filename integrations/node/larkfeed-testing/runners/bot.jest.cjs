@@ -1,27 +1,11 @@
 // The example bot (docs/examples/node-bot/bot.js) under jest: the helper is required as a user
 // requires it, from node_modules; each test has a tenant of its own.
 const { startLarkfeed, tenant } = require('larkfeed-testing');
-const { startBot } = require('./bot');
+const { withBot, fromBot } = require('./with-bot');
 
-const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
 let server;
 beforeAll(async () => { server = await startLarkfeed(); });
 afterAll(async () => { await server.stop(); });
-
-async function withBot(run) {
-  const t = await tenant();
-  const client = t.client(t.app, { logger: quiet });
-  const bot = await startBot(client);
-  try {
-    await t.pointAppAt(bot.events, bot.cards);
-    await run(t, client);
-  } finally {
-    await bot.stop();
-    await t.delete();
-  }
-}
-
-const fromBot = (t) => (c) => c.app_id === t.app.app_id;
 
 test('the bot echoes', () => withBot(async (t, client) => {
   await t.say(0, 'hello there');

@@ -2,27 +2,11 @@
 // imports it, from node_modules, and the tests run at once, each on a tenant of its own.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startLarkfeed, tenant } from 'larkfeed-testing';
-import { startBot } from './bot.js';
+import { withBot, fromBot } from './with-bot.js';
 
-const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
 let server;
 beforeAll(async () => { server = await startLarkfeed(); });
 afterAll(async () => { await server.stop(); });
-
-async function withBot(run) {
-  const t = await tenant();
-  const client = t.client(t.app, { logger: quiet });
-  const bot = await startBot(client);
-  try {
-    await t.pointAppAt(bot.events, bot.cards);
-    await run(t, client);
-  } finally {
-    await bot.stop();
-    await t.delete();
-  }
-}
-
-const fromBot = (t) => (c) => c.app_id === t.app.app_id;
 
 for (const n of [1, 2, 3, 4]) {
   test.concurrent(`the bot echoes, tenant ${n} of 4 at once`, () => withBot(async (t, client) => {
