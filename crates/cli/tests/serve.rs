@@ -150,6 +150,17 @@ async fn first_app(base: &str) -> (String, Vec<String>) {
     )
 }
 
+/// `one_card` created through the API; the answer as it is.
+async fn create_card(base: &str, token: &str, biz_id: &str, user: &str) -> Value {
+    post(
+        base,
+        "/open-apis/im/v2/app_feed_card",
+        Some(token),
+        one_card(biz_id, user),
+    )
+    .await
+}
+
 fn one_card(biz_id: &str, user: &str) -> Value {
     json!({
         "app_feed_card": {"biz_id": biz_id, "title": "t", "link": {"link": "https://www.feishu.cn/"}},
@@ -252,13 +263,7 @@ async fn a_memory_database_leaves_nothing_behind() {
     let base = lines[0].strip_prefix("larkfeed listening on ").unwrap();
     assert!(lines[1].contains("in memory"), "{lines:?}");
     let (token, users) = first_app(base).await;
-    let created = post(
-        base,
-        "/open-apis/im/v2/app_feed_card",
-        Some(&token),
-        one_card("m-1", &users[0]),
-    )
-    .await;
+    let created = create_card(base, &token, "m-1", &users[0]).await;
     assert_eq!(created["code"], 0, "{created}");
     stop_with_term(&mut child);
     assert_eq!(
@@ -641,13 +646,7 @@ async fn the_state_is_exported_on_exit_and_imported_at_start() {
     let (mut first, banner) = serve_memory(&["--export-on-exit", saved_arg], None);
     let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
     let (token, users) = first_app(base).await;
-    let created = post(
-        base,
-        "/open-apis/im/v2/app_feed_card",
-        Some(&token),
-        one_card("kept-1", &users[0]),
-    )
-    .await;
+    let created = create_card(base, &token, "kept-1", &users[0]).await;
     assert_eq!(created["code"], 0, "{created}");
     let text = json!({"receive_id": users[1], "msg_type": "text", "content": "{\"text\":\"hi\"}"});
     let sent = post(
@@ -672,13 +671,7 @@ async fn the_state_is_exported_on_exit_and_imported_at_start() {
     let (mut second, banner) = serve_memory(&["--import", saved_arg], None);
     let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
     let (token, users) = first_app(base).await;
-    let again = post(
-        base,
-        "/open-apis/im/v2/app_feed_card",
-        Some(&token),
-        one_card("kept-1", &users[0]),
-    )
-    .await;
+    let again = create_card(base, &token, "kept-1", &users[0]).await;
     assert_eq!(
         again["data"]["failed_cards"][0]["reason"], "DUPLICATED",
         "{again}"
@@ -763,13 +756,7 @@ async fn sigint_exports_the_state_as_sigterm_does() {
     let (mut child, banner) = serve_memory(&["--export-on-exit", saved.to_str().unwrap()], None);
     let base = banner[0].strip_prefix("larkfeed listening on ").unwrap();
     let (token, users) = first_app(base).await;
-    let created = post(
-        base,
-        "/open-apis/im/v2/app_feed_card",
-        Some(&token),
-        one_card("kept-on-ctrl-c", &users[0]),
-    )
-    .await;
+    let created = create_card(base, &token, "kept-on-ctrl-c", &users[0]).await;
     assert_eq!(created["code"], 0, "{created}");
     stop_with(&mut child, "INT");
     let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
