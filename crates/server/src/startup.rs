@@ -141,7 +141,8 @@ pub(crate) async fn start_platform(
         admin_token: making.admin_token.clone(),
     });
     let batches = state.store.commit_batches();
-    let platform = crate::platform::Platform::new(making.requests_kept, batches);
+    let own = !state.world.tenant.made_at_run_time;
+    let platform = crate::platform::Platform::new(making.requests_kept, batches, own);
     let state = PlatformState::new(state, platform);
     if let Some(pg) = shared {
         crate::platform::cluster::join(&state, pg).await?;

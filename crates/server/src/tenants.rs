@@ -459,6 +459,10 @@ impl TenantControl for Tenants {
         Ok(true)
     }
 
+    fn open_here(&self) -> usize {
+        self.made.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     fn forget(&self, key: &str) {
         if let Some(made) = self.take(key) {
             made.state.platform.close_streams();

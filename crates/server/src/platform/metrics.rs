@@ -37,6 +37,8 @@ pub struct Metrics {
     deliveries: Family<Delivery, Counter>,
     long_connections: Gauge,
     database_up: Gauge,
+    /// The server's own tenant only: how many tenants made at run time are open here.
+    tenants: Option<Gauge>,
 }
 
 fn latency_buckets() -> Histogram {
@@ -45,8 +47,9 @@ fn latency_buckets() -> Histogram {
 }
 
 impl Metrics {
-    /// `commit_batches`: the store's group commit sizes, when it groups them.
-    pub fn new(commit_batches: Option<Histogram>) -> Metrics {
+    /// `commit_batches`: the store's group commit sizes, when it groups them; `own`: the
+    /// server's own tenant, which also counts the tenants made at run time.
+    pub fn new(commit_batches: Option<Histogram>, own: bool) -> Metrics {
         let mut registry = Registry::with_prefix("larkfeed");
         let calls = Family::<Call, Counter>::default();
         registry.register(
@@ -90,6 +93,15 @@ impl Metrics {
                 batches,
             );
         }
+        let tenants = own.then(|| {
+            let tenants = Gauge::default();
+            registry.register(
+                "tenants",
+                "Tenants made at run time (POST /_larkfeed/tenants) this instance serves now",
+                tenants.clone(),
+            );
+            tenants
+        });
         Metrics {
             registry,
             calls,
@@ -97,6 +109,7 @@ impl Metrics {
             deliveries,
             long_connections,
             database_up,
+            tenants,
         }
     }
 
@@ -119,10 +132,13 @@ impl Metrics {
     }
 
     /// The text a scrape reads, with the gauges read now.
-    pub fn render(&self, long_connections: usize, database_up: bool) -> String {
+    pub fn render(&self, long_connections: usize, database_up: bool, tenants: usize) -> String {
         self.long_connections
             .set(i64::try_from(long_connections).unwrap_or(i64::MAX));
         self.database_up.set(i64::from(database_up));
+        if let Some(gauge) = &self.tenants {
+            gauge.set(i64::try_from(tenants).unwrap_or(i64::MAX));
+        }
         let mut text = String::new();
         if let Err(e) = encode(&mut text, &self.registry) {
             tracing::error!(error = %e, "the metrics could not be written");
@@ -176,9 +192,9 @@ mod tests {
 
     #[test]
     fn the_classic_text_names_counters_by_their_samples_and_has_no_openmetrics_lines() {
-        let metrics = Metrics::new(None);
+        let metrics = Metrics::new(None, true);
         metrics.request("messages.send", Some(0), 0.002);
-        let classic = classic_text(&metrics.render(1, true));
+        let classic = classic_text(&metrics.render(1, true, 0));
         assert!(
             classic.contains("# TYPE larkfeed_requests_total counter\n"),
             "{classic}"
@@ -196,13 +212,13 @@ mod tests {
     #[test]
     fn counts_show_in_the_text_with_their_labels() {
         let batches = Histogram::new(exponential_buckets(1.0, 2.0, 9));
-        let metrics = Metrics::new(Some(batches.clone()));
+        let metrics = Metrics::new(Some(batches.clone()), true);
         metrics.request("messages.send", Some(0), 0.002);
         metrics.request("messages.send", Some(0), 0.004);
         metrics.request("messages.send", Some(230001), 0.001);
         metrics.delivery("event", "http", false);
         batches.observe(3.0);
-        let text = metrics.render(2, true);
+        let text = metrics.render(2, true, 3);
         assert!(
             text.contains(r#"larkfeed_requests_total{endpoint="messages.send",code="0"} 2"#),
             "{text}"
@@ -215,6 +231,7 @@ mod tests {
             .contains(r#"larkfeed_deliveries_total{kind="event",via="http",outcome="failed"} 1"#));
         assert!(text.contains("larkfeed_long_connections 2"), "{text}");
         assert!(text.contains("larkfeed_database_up 1"), "{text}");
+        assert!(text.contains("larkfeed_tenants 3"), "{text}");
         assert!(
             text.contains("larkfeed_store_commit_batch_size_count 1"),
             "{text}"

@@ -83,6 +83,8 @@ pub trait TenantControl: Send + Sync {
     async fn delete(&self, key: &str) -> Result<bool, crate::error::ApiError>;
     /// Empties the tenant's state; whether there was one.
     async fn reset(&self, key: &str) -> Result<bool, crate::error::ApiError>;
+    /// How many tenants made at run time this instance has open.
+    fn open_here(&self) -> usize;
     /// Another instance deleted the tenant: drops this instance's handle on it.
     fn forget(&self, key: &str);
 }
@@ -136,13 +138,15 @@ impl AsRef<AppState> for PlatformState {
 }
 
 impl Platform {
-    /// `commit_batches`: the store's group commit sizes, when it groups them.
+    /// `commit_batches`: the store's group commit sizes, when it groups them; `own`: the
+    /// server's own tenant (not one made at run time).
     pub fn new(
         requests_kept: usize,
         commit_batches: Option<prometheus_client::metrics::histogram::Histogram>,
+        own: bool,
     ) -> Platform {
         Platform {
-            metrics: metrics::Metrics::new(commit_batches),
+            metrics: metrics::Metrics::new(commit_batches, own),
             tenants: std::sync::OnceLock::new(),
             closing: tokio::sync::watch::Sender::new(false),
             http: std::sync::OnceLock::new(),

@@ -32,10 +32,11 @@ pub async fn metrics(
     use axum::response::IntoResponse;
     let check = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.meta("world"));
     let database_up = matches!(check.await, Ok(Ok(_)));
+    let tenants_open = state.platform.tenants.get().map_or(0, |t| t.open_here());
     let text = state
         .platform
         .metrics
-        .render(state.platform.ws.open(), database_up);
+        .render(state.platform.ws.open(), database_up, tenants_open);
     let openmetrics = headers
         .get_all(axum::http::header::ACCEPT)
         .iter()

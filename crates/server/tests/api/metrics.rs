@@ -134,3 +134,45 @@ async fn a_plain_scrape_reads_the_classic_text_format() {
     );
     assert!(!text.contains("# EOF"), "{text}");
 }
+
+/// The server's own scrape counts the tenants made at run time open here; a tenant's own scrape
+/// (`?tenant=KEY`) has no such series.
+#[tokio::test]
+async fn the_servers_scrape_counts_the_tenants_made_at_run_time() {
+    let t = spawn_app().await;
+    let scrape = |path: String| {
+        let t = &t;
+        async move {
+            t.http
+                .get(format!("{}{path}", t.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let before = scrape("/_larkfeed/metrics".into()).await;
+    assert_eq!(sample(&before, "larkfeed_tenants"), Some(0.0), "{before}");
+    let made = t.raw(Method::POST, "/_larkfeed/tenants", None, None).await;
+    let key = made.body["tenant_key"].as_str().unwrap().to_string();
+    let during = scrape("/_larkfeed/metrics".into()).await;
+    assert_eq!(sample(&during, "larkfeed_tenants"), Some(1.0), "{during}");
+    let theirs = scrape(format!("/_larkfeed/metrics?tenant={key}")).await;
+    assert_eq!(sample(&theirs, "larkfeed_tenants"), None, "{theirs}");
+    assert_eq!(
+        sample(&theirs, "larkfeed_database_up"),
+        Some(1.0),
+        "{theirs}"
+    );
+    t.raw(
+        Method::DELETE,
+        &format!("/_larkfeed/tenants/{key}"),
+        None,
+        None,
+    )
+    .await;
+    let after = scrape("/_larkfeed/metrics".into()).await;
+    assert_eq!(sample(&after, "larkfeed_tenants"), Some(0.0), "{after}");
+}
