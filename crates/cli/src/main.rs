@@ -5,6 +5,7 @@ mod admin;
 mod broadcast;
 mod commands;
 mod conn;
+mod exec;
 mod input;
 mod output;
 mod serve;
@@ -80,6 +81,9 @@ struct Cli {
 enum Command {
     /// Serve the Open API on a local port, with state in a SQLite file or PostgreSQL.
     Serve(serve::ServeArgs),
+    /// Run a command beside a larkfeed of its own (memory database, a free port), with
+    /// LARKFEED_URL naming it; exits with the command's status.
+    Exec(exec::ExecArgs),
     /// Fetch a tenant access token for the app.
     Token,
     /// App feed cards: create, update, delete, broadcast; pin chats in users' feeds.
@@ -147,6 +151,26 @@ struct ServeCli {
     admin_token: Option<String>,
 }
 
+/// `larkfeed exec`, read on its own as `serve` is (the client commands' flags mean nothing to it).
+#[derive(Debug, Parser)]
+#[command(
+    name = "larkfeed exec",
+    version,
+    about = "Run a command beside a larkfeed of its own: a memory database on a free port, \
+             LARKFEED_URL and LARKFEED_BASE_URL naming it (pytest-larkfeed, larkfeed-testing, the \
+             SDK and the CLI read them). The server stops when the command ends; larkfeed exits \
+             with the command's status. Its logs are warnings only unless LARKFEED_LOG says more.",
+    after_help = "Example: larkfeed exec -- pytest -n 4   (every worker's tests on one server, a tenant each)"
+)]
+struct ExecCli {
+    #[command(flatten)]
+    args: exec::ExecArgs,
+    /// Require `Authorization: Bearer <token>` on every /_larkfeed/ call (the command is given
+    /// it as LARKFEED_ADMIN_TOKEN by its environment).
+    #[arg(long, env = "LARKFEED_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
 /// Why a command did not fully succeed; each maps to one exit code.
 #[derive(Debug)]
 pub enum Failure {
@@ -156,6 +180,8 @@ pub enum Failure {
     Config(String),
     Partial,
     Server(anyhow::Error),
+    /// `larkfeed exec`'s command ended with this status.
+    Exited(u8),
 }
 
 impl From<larkfeed_client::Error> for Failure {
@@ -183,6 +209,7 @@ impl Failure {
             Failure::Client(_) => 4,
             Failure::Partial => 5,
             Failure::Config(_) => 6,
+            Failure::Exited(code) => *code,
         }
     }
 
@@ -198,6 +225,7 @@ impl Failure {
             Failure::Config(m) => eprintln!("larkfeed: {m}"),
             Failure::Partial => eprintln!("larkfeed: some users failed (see the answer)"),
             Failure::Server(e) => eprintln!("larkfeed: {e:#}"),
+            Failure::Exited(_) => {}
         }
     }
 }
@@ -209,11 +237,11 @@ impl Failure {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Logs to stderr, filtered by `LARKFEED_LOG` (default `info`): plain text (coloured on a
+/// Logs to stderr, filtered by `LARKFEED_LOG` (default `info`, `warn` under `exec`): plain text (coloured on a
 /// terminal), or with `LARKFEED_LOG_FORMAT=json` one JSON object per line for a log collector.
-fn init_logs() {
+fn init_logs(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LARKFEED_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -232,10 +260,15 @@ fn init_logs() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_logs();
     // `larkfeed serve …` is read on its own, so its help lists the server's options only (the
     // client commands' global flags mean nothing to it).
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Under `exec` the command's own output is what matters: the server says only what is wrong.
+    init_logs(if args.get(1).is_some_and(|a| a == "exec") {
+        "warn"
+    } else {
+        "info"
+    });
     if args.get(1).is_some_and(|a| a == "serve") {
         let serve = ServeCli::parse_from(
             std::iter::once(std::ffi::OsString::from("larkfeed serve"))
@@ -243,6 +276,20 @@ async fn main() -> ExitCode {
         );
         return match serve::serve(&serve.args, serve.admin_token).await {
             Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let f = Failure::Server(e);
+                f.report();
+                ExitCode::from(f.exit_code())
+            }
+        };
+    }
+    if args.get(1).is_some_and(|a| a == "exec") {
+        let exec = ExecCli::parse_from(
+            std::iter::once(std::ffi::OsString::from("larkfeed exec"))
+                .chain(args[2..].iter().cloned()),
+        );
+        return match exec::exec(&exec.args, exec.admin_token).await {
+            Ok(code) => ExitCode::from(code),
             Err(e) => {
                 let f = Failure::Server(e);
                 f.report();
@@ -318,6 +365,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             return serve::serve(args, cli.admin_token.clone())
                 .await
                 .map_err(Failure::Server)
+        }
+        Command::Exec(args) => {
+            return match exec::exec(args, cli.admin_token.clone()).await {
+                Ok(0) => Ok(()),
+                Ok(code) => Err(Failure::Exited(code)),
+                Err(e) => Err(Failure::Server(e)),
+            }
         }
         Command::Act(cmd) => return admin::act(&admin()?, cmd, format).await,
         Command::Requests(args) => return admin::requests(&admin()?, args, format).await,

@@ -226,7 +226,7 @@ fn without_password(url: &str) -> String {
 
 /// SIGINT (Ctrl-C) and SIGTERM (what process managers send), listened for from the moment this
 /// is made, so a signal that arrives right after the banner is not missed.
-struct StopSignals {
+pub(crate) struct StopSignals {
     #[cfg(unix)]
     term: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -234,7 +234,7 @@ struct StopSignals {
 }
 
 impl StopSignals {
-    fn listen() -> StopSignals {
+    pub(crate) fn listen() -> StopSignals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
@@ -248,7 +248,7 @@ impl StopSignals {
     }
 
     /// Waits for either and names it.
-    async fn recv(mut self) -> &'static str {
+    pub(crate) async fn recv(mut self) -> &'static str {
         #[cfg(unix)]
         {
             let term = async {

@@ -762,3 +762,88 @@ async fn sigint_exports_the_state_as_sigterm_does() {
     let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert!(doc.to_string().contains("kept-on-ctrl-c"), "{doc}");
 }
+
+/// `larkfeed exec -- COMMAND`: the command runs with LARKFEED_URL and LARKFEED_BASE_URL naming a
+/// server of its own (here the CLI itself makes a tenant on it), larkfeed exits with the
+/// command's status, and `--export-on-exit` writes the state once the command has ended.
+#[test]
+fn exec_runs_a_command_beside_a_server_of_its_own() {
+    let bin = env!("CARGO_BIN_EXE_larkfeed");
+    let made = Command::new(bin)
+        .args(["exec", "--", bin, "tenant", "create"])
+        .env_remove("LARKFEED_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let tenant: Value = serde_json::from_slice(&made.stdout).unwrap();
+    assert!(tenant["tenant_key"].is_string(), "{tenant}");
+    let said = String::from_utf8_lossy(&made.stderr);
+    assert!(
+        said.contains("larkfeed: serving http://127.0.0.1:"),
+        "{said}"
+    );
+
+    let url = Command::new(bin)
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$LARKFEED_URL $LARKFEED_BASE_URL\"; exit 7",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(url.status.code(), Some(7), "{url:?}");
+    let urls = String::from_utf8_lossy(&url.stdout);
+    let (a, b) = urls.trim().split_once(' ').unwrap();
+    assert!(a.starts_with("http://127.0.0.1:") && a == b, "{urls}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("after.json");
+    let exported = Command::new(bin)
+        .args(["exec", "--export-on-exit"])
+        .arg(&saved)
+        .args(["--", "true"])
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{exported:?}");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(doc["version"], 1, "{doc}");
+
+    let missing = Command::new(bin)
+        .args(["exec", "--", "/nonexistent/command"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("cannot run /nonexistent/command"),
+        "{missing:?}"
+    );
+}
+
+/// SIGTERM to `larkfeed exec` is passed on to its command; larkfeed ends with the command's
+/// status (143, killed by SIGTERM) at once, not when the command would have finished.
+#[test]
+fn exec_passes_sigterm_on_to_its_command() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_larkfeed"))
+        .args(["exec", "--", "sleep", "30"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The banner says the command has started.
+    let mut banner = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.as_mut().unwrap()),
+        &mut banner,
+    )
+    .unwrap();
+    assert!(banner.contains("serving"), "{banner}");
+    let asked = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(143), "{exit:?}");
+    assert!(asked.elapsed() < std::time::Duration::from_secs(5));
+}
