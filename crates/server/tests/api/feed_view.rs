@@ -241,14 +241,10 @@ async fn a_chat_entry_shows_its_last_message_and_unread_count_until_read() {
     // Alice answers (not unread for her), then the bot writes again (unread).
     t.clock.advance_ms(1000);
     let acted = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/send_message",
-            None,
-            Some(
-                json!({"user": alice, "chat_id": chat_id, "msg_type": "text",
+        .act(
+            "send_message",
+            json!({"user": alice, "chat_id": chat_id, "msg_type": "text",
                         "content": json!({"text": "thanks"}).to_string()}),
-            ),
         )
         .await;
     assert_eq!(acted.status, 200, "{}", acted.body);

@@ -283,6 +283,18 @@ impl TestApp {
     }
 
     /// A GET with no token, as larkfeed's own `/_larkfeed/` routes take it.
+    /// Changes app `a`'s settings (callback and event URLs, keys) through the admin API.
+    pub async fn set_app(&self, a: usize, settings: Value) -> Answer {
+        let path = format!("/_larkfeed/apps/{}", self.app(a).app_id);
+        self.raw(Method::PUT, &path, None, Some(settings)).await
+    }
+
+    /// `POST /_larkfeed/act/<name>`: what a user does.
+    pub async fn act(&self, name: &str, body: Value) -> Answer {
+        let path = format!("/_larkfeed/act/{name}");
+        self.raw(Method::POST, &path, None, Some(body)).await
+    }
+
     pub async fn admin_get(&self, path: &str) -> Answer {
         self.raw(Method::GET, path, None, None).await
     }

@@ -248,22 +248,10 @@ async fn a_users_read_reaches_the_sender_and_lists_in_read_users() {
     let none = t.get(0, &path).await;
     assert!(none.assert_ok()["items"].as_array().unwrap().is_empty());
     let app = FakeApp::start(Mode::Answer(json!({}))).await;
-    let set = t
-        .raw(
-            Method::PUT,
-            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
-            None,
-            Some(json!({"event_url": app.url})),
-        )
-        .await;
+    let set = t.set_app(0, json!({"event_url": app.url})).await;
     assert_eq!(set.status, 200, "{}", set.body);
     let read = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/read",
-            None,
-            Some(json!({"user": t.user_id(1), "message_id": id})),
-        )
+        .act("read", json!({"user": t.user_id(1), "message_id": id}))
         .await;
     assert_eq!(read.body["delivered"], true, "{}", read.body);
     let event = app.seen().last().unwrap().clone();

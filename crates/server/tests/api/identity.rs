@@ -112,11 +112,9 @@ async fn a_user_adds_a_bot_to_a_group_and_the_app_hears_of_it() {
         let t = &t;
         let chat = chat.clone();
         async move {
-            t.raw(
-                Method::POST,
-                "/_larkfeed/act/add_bot",
-                None,
-                Some(json!({"user": user, "chat_id": chat, "app_id": t.app(1).app_id.as_str()})),
+            t.act(
+                "add_bot",
+                json!({"user": user, "chat_id": chat, "app_id": t.app(1).app_id.as_str()}),
             )
             .await
         }
@@ -164,13 +162,9 @@ async fn a_user_adds_a_bot_to_a_group_and_the_app_hears_of_it() {
     assert_eq!(outsider.body["code"], 230001, "{}", outsider.body);
     // Taken out again: the app hears of it, and its bot reads the chat no more.
     let removed = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/remove_bot",
-            None,
-            Some(
-                json!({"user": t.user_id(1), "chat_id": chat, "app_id": t.app(1).app_id.as_str()}),
-            ),
+        .act(
+            "remove_bot",
+            json!({"user": t.user_id(1), "chat_id": chat, "app_id": t.app(1).app_id.as_str()}),
         )
         .await;
     assert_eq!(removed.body["delivered"], true, "{}", removed.body);

@@ -33,12 +33,7 @@ async fn a_scrape_counts_calls_by_endpoint_and_code_and_deliveries_by_outcome() 
     let set = t.set_app(0, json!({"event_url": app.url})).await;
     assert_eq!(set.status, 200, "{}", set.body);
     let said = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/send_message",
-            None,
-            Some(json!({"user": t.user_id(0), "to_app": t.app(0).app_id.as_str(), "msg_type": "text", "content": json!({"text": "hi"}).to_string()})),
-        )
+        .act("send_message", json!({"user": t.user_id(0), "to_app": t.app(0).app_id.as_str(), "msg_type": "text", "content": json!({"text": "hi"}).to_string()}))
         .await;
     assert_eq!(said.body["delivered"], true, "{}", said.body);
 

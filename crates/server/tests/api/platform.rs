@@ -9,12 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 impl TestApp {
-    /// Changes app `a`'s settings (callback and event URLs, keys) through the admin API.
-    pub(crate) async fn set_app(&self, a: usize, settings: Value) -> Answer {
-        let path = format!("/_larkfeed/apps/{}", self.app(a).app_id);
-        self.admin(Method::PUT, &path, Some(settings)).await
-    }
-
     async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
         self.raw(method, path, None, body).await
     }

@@ -94,11 +94,9 @@ async fn every_reaction_rule_has_its_code() {
     // Only the app's own reactions come off.
     let user = t.user_id(0);
     let acted = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/react",
-            None,
-            Some(json!({"user": user, "message_id": message, "emoji_type": "LGTM"})),
+        .act(
+            "react",
+            json!({"user": user, "message_id": message, "emoji_type": "LGTM"}),
         )
         .await;
     assert_eq!(acted.status, 200, "{}", acted.body);
@@ -191,11 +189,9 @@ async fn a_users_reaction_reaches_the_app_and_lists_under_the_users_id() {
     assert_eq!(set.status, 200, "{}", set.body);
     let mut feed = t.change_feed().await;
     let acted = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/react",
-            None,
-            Some(json!({"user": t.open_id(0, 1), "message_id": message, "emoji_type": "THUMBSUP"})),
+        .act(
+            "react",
+            json!({"user": t.open_id(0, 1), "message_id": message, "emoji_type": "THUMBSUP"}),
         )
         .await;
     assert_eq!(acted.status, 200, "{}", acted.body);
@@ -234,8 +230,7 @@ async fn a_users_reaction_reaches_the_app_and_lists_under_the_users_id() {
         .is_ok());
     // Taken back: deleted_v1, and the list is empty.
     let removed = t
-        .raw(Method::POST, "/_larkfeed/act/react", None,
-             Some(json!({"user": t.open_id(0, 1), "message_id": message, "emoji_type": "THUMBSUP", "remove": true})))
+        .act("react", json!({"user": t.open_id(0, 1), "message_id": message, "emoji_type": "THUMBSUP", "remove": true}))
         .await;
     assert_eq!(removed.status, 200, "{}", removed.body);
     let last = app.seen().last().unwrap().clone();
@@ -247,11 +242,9 @@ async fn a_users_reaction_reaches_the_app_and_lists_under_the_users_id() {
     assert!(list.assert_ok()["items"].as_array().unwrap().is_empty());
     // A user outside the chat cannot react.
     let outsider = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/react",
-            None,
-            Some(json!({"user": t.user_id(2), "message_id": message, "emoji_type": "OK"})),
+        .act(
+            "react",
+            json!({"user": t.user_id(2), "message_id": message, "emoji_type": "OK"}),
         )
         .await;
     assert_eq!(outsider.body["code"], 230001, "{}", outsider.body);

@@ -174,15 +174,13 @@ async fn a_user_replies_in_a_thread_and_the_app_reads_where_it_stands() {
     let t = spawn_app().await;
     let (root, chat) = first_message(&t).await;
     let acted = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/send_message",
-            None,
-            Some(json!({
+        .act(
+            "send_message",
+            json!({
                 "user": t.user_id(1), "chat_id": chat, "msg_type": "text",
                 "content": json!({"text": "me too"}).to_string(),
                 "reply_to": root, "in_thread": true,
-            })),
+            }),
         )
         .await;
     assert_eq!(acted.status, 200, "{}", acted.body);
@@ -200,14 +198,12 @@ async fn a_user_replies_in_a_thread_and_the_app_reads_where_it_stands() {
     // A reply to a message of another chat is refused.
     let other = t.group(0, &[1]).await;
     let wrong = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/send_message",
-            None,
-            Some(json!({
+        .act(
+            "send_message",
+            json!({
                 "user": t.user_id(1), "chat_id": other, "msg_type": "text",
                 "content": json!({"text": "x"}).to_string(), "reply_to": root,
-            })),
+            }),
         )
         .await;
     assert_eq!(wrong.body["code"], 230001, "{}", wrong.body);
@@ -218,24 +214,15 @@ async fn a_user_recalls_their_message_and_the_bot_hears_of_it() {
     let t = spawn_app().await;
     let (_, chat) = first_message(&t).await;
     let app = FakeApp::start(Mode::Answer(json!({}))).await;
-    let set = t
-        .raw(
-            Method::PUT,
-            &format!("/_larkfeed/apps/{}", t.app(0).app_id),
-            None,
-            Some(json!({"event_url": app.url})),
-        )
-        .await;
+    let set = t.set_app(0, json!({"event_url": app.url})).await;
     assert_eq!(set.status, 200, "{}", set.body);
     let sent = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/send_message",
-            None,
-            Some(json!({
+        .act(
+            "send_message",
+            json!({
                 "user": t.user_id(1), "chat_id": chat, "msg_type": "text",
                 "content": json!({"text": "wrong chat"}).to_string(),
-            })),
+            }),
         )
         .await;
     let id = sent.body["applied"]["message_id"]
@@ -244,21 +231,11 @@ async fn a_user_recalls_their_message_and_the_bot_hears_of_it() {
         .to_string();
     // Only its sender recalls it.
     let other = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/recall",
-            None,
-            Some(json!({"user": t.user_id(0), "message_id": id})),
-        )
+        .act("recall", json!({"user": t.user_id(0), "message_id": id}))
         .await;
     assert_eq!(other.body["code"], 230001, "{}", other.body);
     let recalled = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/recall",
-            None,
-            Some(json!({"user": t.user_id(1), "message_id": id})),
-        )
+        .act("recall", json!({"user": t.user_id(1), "message_id": id}))
         .await;
     assert_eq!(recalled.body["delivered"], true, "{}", recalled.body);
     let event = app.seen().last().unwrap().clone();
@@ -269,12 +246,7 @@ async fn a_user_recalls_their_message_and_the_bot_hears_of_it() {
     let read = t.get(0, &format!("/open-apis/im/v1/messages/{id}")).await;
     assert_eq!(read.assert_ok()["items"][0]["deleted"], true);
     let again = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/recall",
-            None,
-            Some(json!({"user": t.user_id(1), "message_id": id})),
-        )
+        .act("recall", json!({"user": t.user_id(1), "message_id": id}))
         .await;
     assert_eq!(again.body["code"], 230011, "{}", again.body);
 }

@@ -123,24 +123,20 @@ async fn a_bot_reads_the_image_a_user_sent() {
     use base64::Engine;
     let data = base64::engine::general_purpose::STANDARD.encode(PNG);
     let up = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/upload",
-            None,
-            Some(json!({"user": t.user_id(0), "type": "image", "data": data})),
+        .act(
+            "upload",
+            json!({"user": t.user_id(0), "type": "image", "data": data}),
         )
         .await;
     assert_eq!(up.status, 200, "{}", up.body);
     let key = up.body["image_key"].as_str().unwrap().to_string();
     let sent = t
-        .raw(
-            Method::POST,
-            "/_larkfeed/act/send_message",
-            None,
-            Some(json!({
+        .act(
+            "send_message",
+            json!({
                 "user": t.user_id(0), "to_app": t.app(0).app_id.as_str(), "msg_type": "image",
                 "content": json!({"image_key": key}).to_string(),
-            })),
+            }),
         )
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
