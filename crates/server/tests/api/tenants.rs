@@ -51,6 +51,17 @@ fn text_to(open_id: &Value, text: &str) -> Value {
 
 const SEND: &str = "/open-apis/im/v1/messages?receive_id_type=open_id";
 
+/// A text to `open_id`, sent with `token` (a tenant's app's).
+async fn send_as(t: &TestApp, token: &str, open_id: &Value, text: &str) -> Answer {
+    t.raw(
+        Method::POST,
+        SEND,
+        Some(token),
+        Some(text_to(open_id, text)),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
     let t = spawn_app().await;
@@ -72,14 +83,7 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
 
     // The tenant's app sends to its own user; the server's own app cannot name that user, and
     // the tenant's app cannot name the server's.
-    let sent = t
-        .raw(
-            Method::POST,
-            SEND,
-            Some(&token),
-            Some(text_to(alice, "hello")),
-        )
-        .await;
+    let sent = send_as(&t, &token, alice, "hello").await;
     assert_eq!(sent.body["code"], 0, "{}", sent.body);
     let crossed = t.post(0, SEND, text_to(alice, "across")).await;
     assert_ne!(crossed.body["code"], 0, "{}", crossed.body);
@@ -187,14 +191,7 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
         "{}",
         gone.body
     );
-    let stale = t
-        .raw(
-            Method::POST,
-            SEND,
-            Some(&token),
-            Some(text_to(alice, "hello")),
-        )
-        .await;
+    let stale = send_as(&t, &token, alice, "hello").await;
     stale.assert_code(400, 99991663);
     let again = delete_tenant(&t, &key).await;
     assert_eq!(again.status, 404, "{}", again.body);
@@ -265,14 +262,7 @@ async fn eight_workers_each_in_a_tenant_run_at_once_without_cross_talk() {
             let alice = tenant["apps"][0]["users"][0]["open_id"].clone();
             start.wait().await;
             let note = format!("worker {w}");
-            let sent = t
-                .raw(
-                    Method::POST,
-                    SEND,
-                    Some(&token),
-                    Some(text_to(&alice, &note)),
-                )
-                .await;
+            let sent = send_as(&t, &token, &alice, &note).await;
             assert_eq!(sent.body["code"], 0, "{}", sent.body);
             let id = sent.body["data"]["message_id"]
                 .as_str()
@@ -345,7 +335,7 @@ async fn a_fault_set_in_a_tenant_fails_only_that_tenants_calls() {
     assert_eq!(set.status, 200, "{}", set.body);
 
     // The tenant's app is failed; the server's own app sends as before and sees no fault.
-    t.raw(Method::POST, SEND, Some(&token), Some(text_to(alice, "x")))
+    send_as(&t, &token, alice, "x")
         .await
         .assert_code(400, 230020);
     t.post(0, SEND, text_to(&json!(t.open_id(0, 0)), "ours"))
@@ -369,7 +359,5 @@ async fn a_fault_set_in_a_tenant_fails_only_that_tenants_calls() {
         )
         .await;
     assert_eq!(cleared.status, 200, "{}", cleared.body);
-    t.raw(Method::POST, SEND, Some(&token), Some(text_to(alice, "x")))
-        .await
-        .assert_ok();
+    send_as(&t, &token, alice, "x").await.assert_ok();
 }
