@@ -588,6 +588,13 @@ const CHAT_SCOPES: &[&str] = &["im:chat"];
 const CARDKIT_SCOPES: &[&str] = &["cardkit:card:write"];
 const RESOURCE_SCOPES: &[&str] = &["im:resource", "im:resource:upload"];
 const REACTION_WRITE_SCOPES: &[&str] = &["im:message", "im:message.reactions:write_only"];
+/// Reading users: any one of these.
+const CONTACT_READ_SCOPES: &[&str] = &[
+    "contact:contact.base:readonly",
+    "contact:contact:access_as_app",
+    "contact:contact:readonly",
+    "contact:contact:readonly_as_app",
+];
 /// 50 a second and 1000 a minute: the messages and chats APIs.
 const IM_LIMITS: &[Per] = &[Per::Second(50), Per::Minute(1000)];
 
@@ -1137,12 +1144,7 @@ endpoints! {
         summary: "A user of the tenant (name, ids as the app sees them), within its contact range",
         path_param: PathParam,
         query: UserIds,
-        scopes: &[
-            "contact:contact.base:readonly",
-            "contact:contact:access_as_app",
-            "contact:contact:readonly",
-            "contact:contact:readonly_as_app",
-        ],
+        scopes: CONTACT_READ_SCOPES,
         limits: IM_LIMITS,
         invalid: ContactInvalidParam,
         request: (),
@@ -1156,12 +1158,7 @@ endpoints! {
         path: "/open-apis/contact/v3/users/batch",
         summary: "Up to 50 users of the tenant (name, ids as the app sees them), within its contact range",
         query: UserBatch,
-        scopes: &[
-            "contact:contact.base:readonly",
-            "contact:contact:access_as_app",
-            "contact:contact:readonly",
-            "contact:contact:readonly_as_app",
-        ],
+        scopes: CONTACT_READ_SCOPES,
         limits: IM_LIMITS,
         invalid: ContactInvalidParam,
         request: (),
