@@ -289,6 +289,12 @@ impl TestApp {
         self.raw(Method::PUT, &path, None, Some(settings)).await
     }
 
+    /// `DELETE /_larkfeed/tenants/{key}`, answered as it is.
+    pub async fn delete_tenant(&self, key: &str) -> Answer {
+        let path = format!("/_larkfeed/tenants/{key}");
+        self.raw(Method::DELETE, &path, None, None).await
+    }
+
     /// `POST /_larkfeed/act/<name>`: what a user does.
     pub async fn act(&self, name: &str, body: Value) -> Answer {
         let path = format!("/_larkfeed/act/{name}");

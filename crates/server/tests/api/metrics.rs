@@ -161,13 +161,7 @@ async fn the_servers_scrape_counts_the_tenants_made_at_run_time() {
         Some(1.0),
         "{theirs}"
     );
-    t.raw(
-        Method::DELETE,
-        &format!("/_larkfeed/tenants/{key}"),
-        None,
-        None,
-    )
-    .await;
+    t.delete_tenant(&key).await;
     let after = scrape("/_larkfeed/metrics".into()).await;
     assert_eq!(sample(&after, "larkfeed_tenants"), Some(0.0), "{after}");
 }

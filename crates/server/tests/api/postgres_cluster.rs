@@ -434,14 +434,7 @@ async fn postgres_a_tenant_made_through_one_instance_is_served_and_deleted_on_an
         .raw(Method::POST, path, Some(&token), Some(text.clone()))
         .await;
     assert_eq!(sent.body["code"], 0, "{}", sent.body);
-    let deleted = a
-        .raw(
-            Method::DELETE,
-            &format!("/_larkfeed/tenants/{key}"),
-            None,
-            None,
-        )
-        .await;
+    let deleted = a.delete_tenant(&key).await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     eventually("b forgetting the deleted tenant", || async {
         b.raw(

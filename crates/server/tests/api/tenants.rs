@@ -34,17 +34,6 @@ async fn tenant_token(t: &TestApp, tenant: &Value) -> String {
         .to_string()
 }
 
-/// `DELETE /_larkfeed/tenants/{key}`, answered as it is.
-async fn delete_tenant(t: &TestApp, key: &str) -> Answer {
-    t.raw(
-        Method::DELETE,
-        &format!("/_larkfeed/tenants/{key}"),
-        None,
-        None,
-    )
-    .await
-}
-
 fn text_to(open_id: &Value, text: &str) -> Value {
     json!({"receive_id": open_id, "msg_type": "text", "content": json!({"text": text}).to_string()})
 }
@@ -173,7 +162,7 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
     );
 
     // Deleted: its key names nothing, its token nothing.
-    let deleted = delete_tenant(&t, &key).await;
+    let deleted = t.delete_tenant(&key).await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     let gone = t
         .raw(
@@ -193,7 +182,7 @@ async fn a_tenant_has_its_own_ids_and_data_and_is_reset_and_deleted_alone() {
     );
     let stale = send_as(&t, &token, alice, "hello").await;
     stale.assert_code(400, 99991663);
-    let again = delete_tenant(&t, &key).await;
+    let again = t.delete_tenant(&key).await;
     assert_eq!(again.status, 404, "{}", again.body);
 }
 
@@ -226,13 +215,7 @@ async fn a_tenant_of_a_body_in_the_world_files_shape() {
         "{}",
         bad.body
     );
-    t.raw(
-        Method::DELETE,
-        &format!("/_larkfeed/tenants/{key}"),
-        None,
-        None,
-    )
-    .await;
+    t.delete_tenant(key).await;
 }
 
 /// Eight workers, each with a tenant of its own, run one scenario at once: none sees another's
@@ -312,7 +295,7 @@ async fn eight_workers_each_in_a_tenant_run_at_once_without_cross_talk() {
         }
     }
     for (_, key, ..) in &done {
-        let deleted = delete_tenant(&t, key).await;
+        let deleted = t.delete_tenant(key).await;
         assert_eq!(deleted.status, 200, "{}", deleted.body);
     }
 }
