@@ -107,26 +107,32 @@ pub enum Act {
     },
     /// A user takes an app's bot out of a group they are in: the app gets
     /// im.chat.member.bot.deleted_v1.
-    RemoveBot {
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        chat_id: ChatId,
-        /// The app whose bot leaves.
-        #[arg(long = "app")]
-        app_id: AppId,
-    },
+    RemoveBot(BotInGroup),
     /// A user adds an app's bot to a group they are in: the app gets
     /// im.chat.member.bot.added_v1.
-    AddBot {
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        chat_id: ChatId,
-        /// The app whose bot joins.
-        #[arg(long = "app")]
-        app_id: AppId,
-    },
+    AddBot(BotInGroup),
+}
+
+/// Who moves which app's bot into or out of which group.
+#[derive(Debug, clap::Args)]
+pub struct BotInGroup {
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    chat_id: ChatId,
+    /// The app whose bot joins or leaves.
+    #[arg(long = "app")]
+    app_id: AppId,
+}
+
+impl BotInGroup {
+    fn request(&self) -> AddBot {
+        AddBot {
+            user: self.user.clone(),
+            chat_id: self.chat_id.clone(),
+            app_id: self.app_id.clone(),
+        }
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -174,9 +180,8 @@ pub enum State {
 
 #[derive(Debug, clap::Args)]
 pub struct LogArgs {
-    /// Only this app's. (An id of its own: the connection's `--app-id` and its environment
-    /// variable are not a filter.)
-    #[arg(long = "app", id = "log_app")]
+    /// Only this app's (the connection's `--app-id` is not a filter).
+    #[arg(long = "app")]
     app_id: Option<String>,
     /// Only this path (ending in * for a prefix); requests only.
     #[arg(long)]
@@ -334,32 +339,8 @@ pub async fn act(admin: &Admin, cmd: &Act, format: Format) -> Result<(), Failure
                 })
                 .await?
         }
-        Act::RemoveBot {
-            user,
-            chat_id,
-            app_id,
-        } => {
-            admin
-                .remove_bot(&AddBot {
-                    user: user.clone(),
-                    chat_id: chat_id.clone(),
-                    app_id: app_id.clone(),
-                })
-                .await?
-        }
-        Act::AddBot {
-            user,
-            chat_id,
-            app_id,
-        } => {
-            admin
-                .add_bot(&AddBot {
-                    user: user.clone(),
-                    chat_id: chat_id.clone(),
-                    app_id: app_id.clone(),
-                })
-                .await?
-        }
+        Act::RemoveBot(bot) => admin.remove_bot(&bot.request()).await?,
+        Act::AddBot(bot) => admin.add_bot(&bot.request()).await?,
     };
     show(&acted, format);
     if acted.error.is_some() {

@@ -18,7 +18,9 @@ pub struct ConnArgs {
     #[arg(long, env = "LARKFEED_BASE_URL", global = true)]
     pub base_url: Option<String>,
     /// The app's app_id (cli_…).
-    #[arg(long, env = "LARKFEED_APP_ID", global = true)]
+    // An id of its own: a global argument shares its id with any subcommand field of the same
+    // name (the acts' and logs' `--app`), which would read LARKFEED_APP_ID and clash in type.
+    #[arg(long, id = "conn_app_id", env = "LARKFEED_APP_ID", global = true)]
     pub app_id: Option<String>,
     /// The app's app_secret.
     #[arg(

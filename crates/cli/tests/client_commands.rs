@@ -711,3 +711,41 @@ fn a_tenant_is_made_used_and_deleted_from_the_cli() {
         .assert()
         .failure();
 }
+
+/// `larkfeed act remove-bot` and `act add-bot`: a member takes the app's bot out of a group, the
+/// app no longer sees the group, and puts it back.
+#[test]
+fn a_member_takes_the_bot_out_of_a_group_and_puts_it_back() {
+    let s = Server::start(World::default_world());
+    let app_id = s.state.world.apps[0].app_id.clone();
+    let chat = json_out(
+        s.cli()
+            .args(["chat", "create", "--name", "ops", "--user", &s.open_id(0)]),
+    );
+    let chat_id = chat["chat_id"].as_str().unwrap().to_string();
+    let removed = json_out(&mut s.line(&format!(
+        "act remove-bot --user {{user}} --chat-id {chat_id} --app {app_id}"
+    )));
+    assert_eq!(removed["applied"]["removed"], true, "{removed}");
+    s.cli()
+        .args(["chat", "get", &chat_id, "--retries", "0"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("232011"));
+    let added = json_out(&mut s.line(&format!(
+        "act add-bot --user {{user}} --chat-id {chat_id} --app {app_id}"
+    )));
+    assert_eq!(added["applied"]["added"], true, "{added}");
+    let inside = json_out(s.cli().args(["chat", "is-in-chat", &chat_id]));
+    assert_eq!(inside, json!({"is_in_chat": true}));
+    // The other acts' `--app` reads as the app named, beside the connection's own app id.
+    let clicked = s
+        .line(&format!(
+            "act chat-button --user {{user}} --chat-id {chat_id} --app {app_id}"
+        ))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&clicked.stderr);
+    assert!(!said.contains("panicked"), "{said}");
+    assert_eq!(clicked.status.code(), Some(1), "{said}");
+}
